@@ -1,0 +1,69 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+
+from accounts.handles import validate_handle
+from core.models import SoftDeleteModel, SoftDeleteQuerySet
+
+
+class UserManager(BaseUserManager.from_queryset(SoftDeleteQuerySet)):  # type: ignore[misc]
+    """Hides soft-deleted accounts; email lookups ignore case."""
+
+    use_in_migrations = True
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+    def create_user(self, email, password=None, **extra_fields):
+        if not email:
+            raise ValueError("An email is required.")
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin, SoftDeleteModel):
+    """An account. Email (case-insensitive) is the login; the handle is the public @name."""
+
+    # unique=True satisfies auth.E003; the Lower() constraint below makes it case-insensitive.
+    email = models.EmailField(max_length=254, unique=True)
+    handle = models.CharField(max_length=30, validators=[validate_handle])
+    display_name = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Can log into the admin (with a second factor).")
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["handle"]
+
+    class Meta(SoftDeleteModel.Meta):
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(Lower("handle"), name="accounts_user_handle_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(handle__regex=r"^[A-Za-z0-9_]{3,30}$"), name="accounts_user_handle_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"
+
+    def get_full_name(self) -> str:
+        return self.display_name or self.handle
+
+    def get_short_name(self) -> str:
+        return self.handle

@@ -1,0 +1,17 @@
+"""Test settings: the base settings, fast password hashing, email to memory, a test-only partitioned app.
+
+Like every environment, tests read DATABASE_URL, REDIS_URL and CELERY_BROKER_URL when set, and
+use the embedded PostgreSQL, in-memory layers and eager tasks when not.
+"""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import ALLOWED_HOSTS, INSTALLED_APPS, env
+
+DEBUG = False
+SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-test-only")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+# A partitioned model that exists only in tests, proving the pgpartition wiring.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.partitioning_probe"]
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,22 @@
+"""Django's PostgreSQL backend, starting the embedded server before the first connection.
+
+With ``DATABASE_URL`` unset, settings keep ``ENGINE = "psqlextra.backend"`` and make this
+module psqlextra's base (``POSTGRES_EXTRA_DB_BACKEND_BASE``). Each process starts (or finds)
+the embedded server once, just before its first connection, so commands that never touch
+the database never start it.
+"""
+
+from django.conf import settings
+from django.db.backends.postgresql.base import DatabaseWrapper as PostgresDatabaseWrapper
+
+from core.embedded_db import ensure_running
+
+
+class DatabaseWrapper(PostgresDatabaseWrapper):
+    _embedded_server_ready = False
+
+    def get_new_connection(self, conn_params):
+        if not DatabaseWrapper._embedded_server_ready:
+            ensure_running(settings.EMBEDDED_PGDATA)
+            DatabaseWrapper._embedded_server_ready = True
+        return super().get_new_connection(conn_params)

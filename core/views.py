@@ -1,0 +1,35 @@
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from core.errors import error_body
+from core.health import platform_health
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when every component is up; 200 "degraded" when only a non-database one is down; 503 without the database."""
+    database_up, _all_up, body = platform_health()
+    return JsonResponse(body, status=200 if database_up else 503)
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(error_body(status_code=404, code="not_found", detail="Not found."), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    if _wants_json(request):
+        body = error_body(status_code=500, code="error", detail="A server error occurred.")
+        return JsonResponse(body, status=500)
+    from django.views.defaults import server_error as django_server_error
+
+    return django_server_error(request)

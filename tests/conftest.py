@@ -1,0 +1,22 @@
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as `make run` has it: migrated, then partitions created by pgpartition."""
+    with django_db_blocker.unblock():
+        call_command("pgpartition", "--yes", verbosity=0)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory()
