@@ -31,4 +31,6 @@ class UserAdmin(DjangoUserAdmin):
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "created_at", "updated_at", "deleted_at")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "handle", "display_name", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "handle", "display_name", "password1", "password2")}),
+    )

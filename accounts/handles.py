@@ -17,8 +17,6 @@ RESERVED_HANDLES = frozenset(
 
 def validate_handle(value: str) -> None:
     if not HANDLE_PATTERN.match(value or ""):
-        raise ValidationError(
-            "A handle is 3 to 30 letters, digits or underscores.", code="invalid_handle"
-        )
+        raise ValidationError("A handle is 3 to 30 letters, digits or underscores.", code="invalid_handle")
     if value.lower() in RESERVED_HANDLES:
         raise ValidationError("This handle is reserved.", code="handle_reserved")

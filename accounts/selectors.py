@@ -12,5 +12,7 @@ def user_by_email(*, email: str) -> User | None:
 def backup_codes_unused(*, user: User) -> list[str]:
     """The user's unused static backup codes, oldest first."""
     return list(
-        StaticToken.objects.filter(device__user=user, device__name="backup").order_by("id").values_list("token", flat=True)
+        StaticToken.objects.filter(device__user=user, device__name="backup")
+        .order_by("id")
+        .values_list("token", flat=True)
     )

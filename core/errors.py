@@ -16,7 +16,6 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler as StandardExceptionHandler
-from drf_standardized_errors.handler import exception_handler as standard_exception_handler
 from rest_framework import exceptions, status
 
 
@@ -109,8 +108,8 @@ class ExceptionHandler(StandardExceptionHandler):
         return response
 
 
-def exception_handler(exc: Exception, context: dict) -> Any:
-    return standard_exception_handler(exc, context)
+# drf-standardized-errors' text for a 500; Django's own 500 handler says the same.
+SERVER_ERROR_DETAIL = "Server Error (500)"
 
 
 def error_body(*, status_code: int, code: str, detail: str) -> dict[str, Any]:

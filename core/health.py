@@ -91,7 +91,7 @@ def check_broker() -> ComponentHealth:
     from config.celery import app
 
     def probe():
-        with app.connection_for_write() as connection:
+        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as connection:
             connection.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
 
     return _timed("broker", settings.CELERY_BROKER_URL.split(":", 1)[0], probe)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +21,13 @@ def after_commit(callback: Callable[..., Any], *args: Any, using: str | None = N
 
     A failing callback is logged and does not stop the callbacks registered after it.
     """
-    transaction.on_commit(partial(callback, *args, **kwargs), using=using, robust=True)
+
+    def run() -> None:
+        callback(*args, **kwargs)
+
+    # Django names a failing robust callback by its __qualname__ when it logs the error.
+    run.__qualname__ = getattr(callback, "__qualname__", repr(callback))
+    transaction.on_commit(run, using=using, robust=True)
 
 
 def enqueue_task(task: Any, *args: Any, **kwargs: Any) -> None:

@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from core.errors import error_body
+from core.errors import SERVER_ERROR_DETAIL, error_body
 from core.health import platform_health
 
 
@@ -14,13 +14,17 @@ def healthz(request):
     return JsonResponse(body, status=200 if database_up else 503)
 
 
+def api_not_found(request, *args, **kwargs):
+    return JsonResponse(error_body(status_code=404, code="not_found", detail="Not found."), status=404)
+
+
 def _wants_json(request) -> bool:
     return request.path.startswith("/api/")
 
 
 def not_found(request, exception=None):
     if _wants_json(request):
-        return JsonResponse(error_body(status_code=404, code="not_found", detail="Not found."), status=404)
+        return api_not_found(request)
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
@@ -28,7 +32,7 @@ def not_found(request, exception=None):
 
 def server_error(request):
     if _wants_json(request):
-        body = error_body(status_code=500, code="error", detail="A server error occurred.")
+        body = error_body(status_code=500, code="error", detail=SERVER_ERROR_DETAIL)
         return JsonResponse(body, status=500)
     from django.views.defaults import server_error as django_server_error
 

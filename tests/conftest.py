@@ -20,3 +20,13 @@ def user(db):
     from tests.factories import UserFactory
 
     return UserFactory()
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """The whole platform (HTTP and WebSockets) behind a real uvicorn on a free port."""
+    from config.asgi import application
+    from tests.servers import serve_asgi
+
+    with serve_asgi(application) as url:
+        yield url

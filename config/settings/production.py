@@ -14,7 +14,9 @@ SECRET_KEY = env.str("SECRET_KEY")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters.")
 if not env.str("DATABASE_URL", default=""):
-    raise ImproperlyConfigured("Set the DATABASE_URL environment variable: production never uses the embedded database.")
+    raise ImproperlyConfigured(
+        "Set the DATABASE_URL environment variable: production never uses the embedded database."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
@@ -32,7 +34,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 STORAGES = {
-    **STORAGES,  # noqa: F405
+    **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = False

@@ -1,7 +1,7 @@
 """The studio's navigation. Each app adds its pages from its ``AppConfig.ready()``::
 
-    from core.dashboard.navigation import register
-    register(label="Videos", url_name="content_studio:videos", order=20)
+from core.dashboard.navigation import register
+register(label="Videos", url_name="content_studio:videos", order=20)
 """
 
 from __future__ import annotations

@@ -1,0 +1,92 @@
+# Fanfare: the two commands are `make run` and `make test`. Everything they need is installed here.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The first Python 3.11+ on PATH, unless PYTHON is given.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+# `make run` is a developer's server: tracebacks on unless DEBUG says otherwise.
+RUN_ENV := DEBUG=$${DEBUG:-true}
+
+.PHONY: help venv run test lint fmt migrate partitions seed worker db-stop browser bench clean
+
+help:
+	@echo "make run       set up everything and serve http://$(HOST):$(PORT) (HTTP and WebSockets)"
+	@echo "make test      lint, checks, OpenAPI validation and the whole test suite"
+	@echo "make lint      ruff check and format check     make fmt     ruff fix and format"
+	@echo "make migrate   migrate and create partitions    make worker  Celery worker + beat (needs CELERY_BROKER_URL)"
+	@echo "make bench     benchmarks under bench/           make db-stop stop the embedded PostgreSQL"
+	@echo "make clean     stop the embedded database and remove .venv and .data"
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON)" ]; then echo "error: Fanfare needs Python 3.11 or newer on PATH (or PYTHON=/path/to/python)"; exit 1; fi
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	@touch $@
+
+migrate: venv
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py pgpartition --yes
+
+partitions: venv
+	$(RUN_ENV) $(BIN)/python manage.py pgpartition --yes
+
+seed: venv
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+
+run: migrate seed
+	@echo ""
+	@echo "  Fanfare is starting on http://$(HOST):$(PORT)"
+	@echo "    API docs      http://$(HOST):$(PORT)/api/docs/"
+	@echo "    OpenAPI       http://$(HOST):$(PORT)/api/schema/"
+	@echo "    Studio        http://$(HOST):$(PORT)/studio/"
+	@echo "    Admin         http://$(HOST):$(PORT)/admin/   (password + backup code above)"
+	@echo "    Health        http://$(HOST):$(PORT)/healthz"
+	@echo "    WebSockets    ws://$(HOST):$(PORT)/ws/health/"
+	@echo ""
+	$(RUN_ENV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off --ws websockets-sansio
+
+test: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: venv
+	@if [ -z "$$CELERY_BROKER_URL" ]; then echo "error: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/1); without it tasks run eagerly in the web process"; exit 1; fi
+	$(BIN)/celery -A config worker --beat --loglevel INFO
+
+db-stop: venv
+	$(BIN)/python -c "import sys; from core.embedded_db import stop; print('stopped' if stop(sys.argv[1]) else 'not running')" "$${EMBEDDED_PGDATA:-.data/postgres}"
+
+# Debian's Chromium for the browser tests (installed when missing and apt-get is usable).
+browser:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: /usr/bin/chromium is missing; browser tests will be skipped (apt-get install chromium)"; fi
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean: 
+	-@test -x $(BIN)/python && $(MAKE) --no-print-directory db-stop
+	rm -rf $(VENV) .data .pytest_cache .ruff_cache
