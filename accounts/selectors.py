@@ -16,3 +16,23 @@ def backup_codes_unused(*, user: User) -> list[str]:
         .order_by("id")
         .values_list("token", flat=True)
     )
+
+
+def otp_device_for_token(*, user: User, token: str):
+    """The second-factor device a code was meant for, when the user did not pick one.
+
+    The user's only confirmed device; otherwise, by the code's shape, their TOTP device for
+    six digits and their backup codes for anything else. None when it stays ambiguous.
+    django-otp no longer tries every device in turn, since a miss counts as a failure
+    against each one; this picks one device, so only that one is throttled.
+    """
+    from django_otp import devices_for_user
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    devices = list(devices_for_user(user, confirmed=True))
+    if len(devices) == 1:
+        return devices[0]
+    kind = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+    candidates = [device for device in devices if isinstance(device, kind)]
+    return candidates[0] if len(candidates) == 1 else None

@@ -1,9 +1,22 @@
-from django_otp.admin import OTPAdminSite
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+
+from accounts.selectors import otp_device_for_token
+
+
+class FanfareAdminAuthenticationForm(OTPAdminAuthenticationForm):
+    """Password and a code on one form; the device is picked for the user when it is clear which."""
+
+    def _chosen_device(self, user):
+        device = super()._chosen_device(user)
+        if device is None:
+            device = otp_device_for_token(user=user, token=(self.cleaned_data.get("otp_token") or "").strip())
+        return device
 
 
 class FanfareAdminSite(OTPAdminSite):
     """The admin for moderators, finance and ad review: password and a second factor."""
 
+    login_form = FanfareAdminAuthenticationForm
     site_header = "Fanfare administration"
     site_title = "Fanfare admin"
     index_title = "Moderation, finance and operations"

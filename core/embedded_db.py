@@ -251,22 +251,45 @@ def _start(pgdata: Path, socket_dir: Path, user: str | None) -> None:
     raise EmbeddedDatabaseError(f"embedded PostgreSQL in {pgdata} did not start: {last_error} (log: {log})")
 
 
-def _ensure_database(server: EmbeddedServer, database: str) -> None:
+def _connect(server: EmbeddedServer):
     import psycopg
 
-    params = server.connection_params("postgres")
+    return psycopg.connect(
+        dbname="postgres", user=SUPERUSER, host=str(server.socket_dir), port=str(PORT), autocommit=True
+    )
+
+
+def _database_exists(server: EmbeddedServer, database: str) -> bool:
+    import psycopg
+
     try:
-        with psycopg.connect(
-            dbname="postgres", user=params["USER"], host=params["HOST"], port=params["PORT"], autocommit=True
-        ) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{database}"')
-    except psycopg.errors.DuplicateDatabase:
-        pass
+        with _connect(server) as conn:
+            return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone() is not None
     except psycopg.Error as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise EmbeddedDatabaseError(f"embedded PostgreSQL in {server.pgdata} is not usable: {message}") from None
+        raise EmbeddedDatabaseError(
+            f"embedded PostgreSQL in {server.pgdata} is not usable: {_first_line(error)}"
+        ) from None
+
+
+def _create_database(server: EmbeddedServer, database: str) -> None:
+    """Create ``database``; the caller holds the start lock (concurrent CREATE DATABASE fails)."""
+    import psycopg
+    from psycopg import sql
+
+    if _database_exists(server, database):
+        return
+    try:
+        with _connect(server) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    except psycopg.Error as error:
+        raise EmbeddedDatabaseError(
+            f"embedded PostgreSQL in {server.pgdata} could not create database {database}: {_first_line(error)}"
+        ) from None
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def ensure_running(pgdata: Path | str, database: str = DATABASE_NAME) -> EmbeddedServer:
@@ -276,13 +299,12 @@ def ensure_running(pgdata: Path | str, database: str = DATABASE_NAME) -> Embedde
     """
     pgdata = Path(pgdata).resolve()
     server = _running_server(pgdata)
-    if server is None:
-        pgdata.parent.mkdir(parents=True, exist_ok=True)
-        with _start_lock(pgdata):
-            server = _running_server(pgdata)
-            if server is None:
-                server = _start_server(pgdata)
-    _ensure_database(server, database)
+    if server is not None and _database_exists(server, database):
+        return server
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with _start_lock(pgdata):
+        server = _running_server(pgdata) or _start_server(pgdata)
+        _create_database(server, database)
     return server
 
 

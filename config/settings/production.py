@@ -35,9 +35,9 @@ X_FRAME_OPTIONS = "DENY"
 
 STORAGES = {
     **STORAGES,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = False
+SERVESTATIC_USE_FINDERS = False  # production serves what collectstatic gathered
 
 LOGGING = {**LOGGING, "handlers": {**LOGGING["handlers"]}}
 LOGGING["handlers"]["console"] = {**LOGGING["handlers"]["console"], "formatter": env.str("LOG_FORMAT", default="json")}

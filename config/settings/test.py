@@ -14,4 +14,3 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # A partitioned model that exists only in tests, proving the pgpartition wiring.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.partitioning_probe"]
-WHITENOISE_AUTOREFRESH = True

@@ -3,10 +3,12 @@
 With ``DATABASE_URL`` unset, settings keep ``ENGINE = "psqlextra.backend"`` and make this
 module psqlextra's base (``POSTGRES_EXTRA_DB_BACKEND_BASE``). Each process starts (or finds)
 the embedded server once, just before its first connection, so commands that never touch
-the database never start it.
+the database never start it. If the server goes away later (stopped, killed), the next
+connection attempt starts it again.
 """
 
 from django.conf import settings
+from django.db.backends.postgresql.base import Database
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgresDatabaseWrapper
 
 from core.embedded_db import ensure_running
@@ -19,4 +21,9 @@ class DatabaseWrapper(PostgresDatabaseWrapper):
         if not DatabaseWrapper._embedded_server_ready:
             ensure_running(settings.EMBEDDED_PGDATA)
             DatabaseWrapper._embedded_server_ready = True
-        return super().get_new_connection(conn_params)
+        try:
+            return super().get_new_connection(conn_params)
+        except Database.OperationalError:
+            # The server this process found may have been stopped or killed since.
+            ensure_running(settings.EMBEDDED_PGDATA)
+            return super().get_new_connection(conn_params)

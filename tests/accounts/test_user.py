@@ -92,3 +92,18 @@ def test_backup_codes_are_ten_single_use_codes_replaced_on_regeneration():
     assert len(second) == 10
     assert set(first).isdisjoint(second)
     assert selectors.backup_codes_unused(user=user) == second
+
+
+def test_the_second_factor_device_is_picked_by_the_codes_shape():
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = UserFactory()
+    assert selectors.otp_device_for_token(user=user, token="123456") is None
+    services.backup_codes_regenerate(user=user)
+    static = user.staticdevice_set.get()
+    assert selectors.otp_device_for_token(user=user, token="123456") == static  # the only device
+    totp = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    TOTPDevice.objects.create(user=user, name="unconfirmed", confirmed=False)
+
+    assert selectors.otp_device_for_token(user=user, token="123456") == totp
+    assert selectors.otp_device_for_token(user=user, token="abcd2345") == static

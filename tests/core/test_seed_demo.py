@@ -1,0 +1,65 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_otp.plugins.otp_static.models import StaticDevice
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(**options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_seed_demo_creates_the_four_demo_accounts(settings):
+    settings.DEBUG = True
+
+    output = seed()
+
+    users = {user.email: user for user in User.objects.all()}
+    assert set(users) == {
+        "admin@fanfare.local",
+        "moderator@fanfare.local",
+        "creator@fanfare.local",
+        "viewer@fanfare.local",
+    }
+    assert users["admin@fanfare.local"].is_superuser
+    assert users["moderator@fanfare.local"].is_staff
+    assert not users["moderator@fanfare.local"].is_superuser
+    assert not users["creator@fanfare.local"].is_staff
+    assert users["creator@fanfare.local"].check_password("fanfare-creator-demo")
+    admin_code = StaticDevice.objects.get(user=users["admin@fanfare.local"]).token_set.order_by("id").first().token
+    assert "admin      admin@fanfare.local        password: fanfare-admin-demo" in output
+    assert f"backup code (second factor): {admin_code}" in output
+
+
+def test_seed_demo_is_idempotent(settings):
+    settings.DEBUG = True
+    seed()
+
+    output = seed()
+
+    assert User.objects.count() == 4
+    assert StaticDevice.objects.count() == 2
+    assert output.count("(existing)") == 4
+
+
+def test_seed_demo_refuses_without_debug(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="pass --force"):
+        seed()
+
+    assert not User.objects.exists()
+
+
+def test_seed_demo_with_force_runs_without_debug(settings):
+    settings.DEBUG = False
+
+    seed(force=True)
+
+    assert User.objects.count() == 4

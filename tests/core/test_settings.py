@@ -1,0 +1,72 @@
+"""Production settings: secure, and refusing to start without their secrets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "k" * 20 + "production-secret-for-the-deploy-check-" + "z" * 20,
+    "DATABASE_URL": "postgres://fanfare:secret@db.internal:5432/fanfare",
+    "ALLOWED_HOSTS": "fanfare.example.com",
+}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "SECRET_KEY", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_reports_nothing():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("SECRET_KEY", "Set the SECRET_KEY environment variable"),
+        ("DATABASE_URL", "Set the DATABASE_URL environment variable"),
+        ("ALLOWED_HOSTS", "Set the ALLOWED_HOSTS environment variable"),
+    ],
+)
+def test_production_refuses_to_start_without_its_secrets(missing, message):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_refuses_a_weak_secret_key():
+    result = manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": "django-insecure-" + "x" * 50})
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be a random value of at least 50 characters." in result.stderr
+
+
+def test_production_is_secure_by_default():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
+        "s.SECURE_HSTS_SECONDS, s.LOGGING['handlers']['console']['formatter'])"
+    )
+    result = manage("shell", "-c", code, env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["False", "True", "True", "True", "31536000", "json"]
