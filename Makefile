@@ -71,7 +71,8 @@ fmt: venv
 
 worker: venv
 	@if [ -z "$$CELERY_BROKER_URL" ]; then echo "error: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/1); without it tasks run eagerly in the web process"; exit 1; fi
-	$(BIN)/celery -A config worker --beat --loglevel INFO
+	@mkdir -p .data
+	$(BIN)/celery -A config worker --beat --schedule .data/celerybeat-schedule --loglevel INFO
 
 db-stop: venv
 	$(BIN)/python -c "import sys; from core.embedded_db import stop; print('stopped' if stop(sys.argv[1]) else 'not running')" "$${EMBEDDED_PGDATA:-.data/postgres}"

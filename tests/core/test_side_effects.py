@@ -1,5 +1,7 @@
+import asyncio
+
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import sync_to_async
 from celery import shared_task
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -63,15 +65,20 @@ def test_enqueued_task_runs_after_commit_with_its_arguments():
     assert calls == [42]
 
 
+@pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-def test_group_send_reaches_the_group_after_commit():
+async def test_group_send_reaches_the_group_after_commit():
+    # A consumer's side: a channel in a group, in this event loop (the Redis layer is per loop).
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)("probe-group", channel)
+    channel = await layer.new_channel()
+    await layer.group_add("probe-group", channel)
 
-    with transaction.atomic():
-        group_send("probe-group", {"type": "probe.message", "n": 1})
+    def service():
+        with transaction.atomic():
+            group_send("probe-group", {"type": "probe.message", "n": 1})
 
-    message = async_to_sync(layer.receive)(channel)
+    await sync_to_async(service)()
+
+    message = await asyncio.wait_for(layer.receive(channel), timeout=5)
     assert message == {"type": "probe.message", "n": 1}
-    async_to_sync(layer.group_discard)("probe-group", channel)
+    await layer.group_discard("probe-group", channel)
