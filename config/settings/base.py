@@ -317,6 +317,11 @@ LOGGING = {
 # Fanfare
 # ---------------------------------------------------------------------------------------------
 
+# Days a deleted account can still be restored by logging in, before purge_deleted_accounts removes it.
+ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=30)
+# Where the studio, emails and links point users (verification, password reset, downloads).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 # Where a reverse proxy or CDN reports the viewer's country (used by geo rules).
 VIEWER_COUNTRY_HEADER = env.str("VIEWER_COUNTRY_HEADER", default="CloudFront-Viewer-Country")
 # Largest request body Django reads into memory; larger bodies get 413 request_too_large.

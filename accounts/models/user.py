@@ -43,6 +43,24 @@ class User(AbstractBaseUser, PermissionsMixin, SoftDeleteModel):
     display_name = models.CharField(max_length=100, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Can log into the admin (with a second factor).")
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+
+    # Profile
+    bio = models.CharField(max_length=500, blank=True)
+    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+    links = models.JSONField(default=list, blank=True, help_text="Up to 5 {label, url} pairs.")
+    locale = models.CharField(max_length=35, default="en", help_text="BCP 47 language tag.")
+    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA time zone name.")
+
+    # Counters, each changed with F() by the app that owns the action (social, content).
+    followers_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+    posts_count = models.PositiveIntegerField(default=0)
+    videos_count = models.PositiveIntegerField(default=0)
+
+    # Moderation state, set only by accounts' moderation services.
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    banned_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -61,6 +79,10 @@ class User(AbstractBaseUser, PermissionsMixin, SoftDeleteModel):
 
     def __str__(self) -> str:
         return f"@{self.handle}"
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def get_full_name(self) -> str:
         return self.display_name or self.handle

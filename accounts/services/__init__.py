@@ -1,0 +1,5 @@
+"""Writes on accounts, one module per area. Other apps call the functions re-exported here."""
+
+from accounts.services.users import BACKUP_CODE_COUNT, backup_codes_regenerate, user_create
+
+__all__ = ["BACKUP_CODE_COUNT", "backup_codes_regenerate", "user_create"]
