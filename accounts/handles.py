@@ -10,7 +10,7 @@ RESERVED_HANDLES = frozenset(
     {
         "admin", "administrator", "api", "studio", "static", "media", "ws", "healthz", "help",
         "support", "settings", "me", "root", "system", "fanfare", "moderator", "staff", "null",
-        "undefined", "security", "about", "login", "logout", "signup", "register",
+        "undefined", "security", "about", "login", "logout", "signup", "register", "appeals", "export",
     }
 )  # fmt: skip
 

@@ -36,3 +36,30 @@ def otp_device_for_token(*, user: User, token: str):
     kind = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
     candidates = [device for device in devices if isinstance(device, kind)]
     return candidates[0] if len(candidates) == 1 else None
+
+
+def moderation_actions_of(*, user: User):
+    """The user's warnings, suspensions and bans, newest first, with their appeals."""
+    from accounts.models import ModerationAction
+
+    return ModerationAction.objects.filter(user=user).select_related("appeal", "reference_type").order_by("-id")
+
+
+def restriction_in_force(*, user: User):
+    """The ban, or else the latest-ending suspension, that keeps ``user`` out now; None if none does."""
+    from django.utils import timezone
+
+    from accounts.models import ModerationAction
+
+    active = ModerationAction.objects.filter(user=user, lifted_at__isnull=True)
+    ban = active.filter(kind=ModerationAction.Kind.BAN).order_by("created_at").first()
+    if ban:
+        return ban
+    return active.filter(kind=ModerationAction.Kind.SUSPENSION, ends_at__gt=timezone.now()).order_by("-ends_at").first()
+
+
+def appeals_for_review(*, status: str | None = None):
+    from accounts.models import Appeal
+
+    appeals = Appeal.objects.select_related("user", "action", "action__created_by", "decided_by").order_by("-id")
+    return appeals.filter(status=status) if status else appeals

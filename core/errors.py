@@ -13,9 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
-from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_standardized_errors.handler import ExceptionHandler as StandardExceptionHandler
 from rest_framework import exceptions, status
 
 
@@ -85,27 +82,6 @@ class ApplicationAPIException(exceptions.APIException):
         self.status_code = error.status_code
         self.extra = error.extra
         super().__init__(detail=error.message, code=error.code)
-
-
-class ExceptionHandler(StandardExceptionHandler):
-    """drf-standardized-errors' handler, taught our error type and Django's own errors."""
-
-    def convert_known_exceptions(self, exc: Exception) -> Exception:
-        if isinstance(exc, ApplicationError):
-            return ApplicationAPIException(exc)
-        if isinstance(exc, RequestDataTooBig):
-            return ApplicationAPIException(PayloadTooLargeError())
-        if isinstance(exc, DjangoValidationError):
-            detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            return exceptions.ValidationError(detail=detail)
-        return super().convert_known_exceptions(exc)
-
-    def get_response(self, exc, data):
-        response = super().get_response(exc, data)
-        extra = getattr(exc, "extra", None)
-        if extra:
-            response.data["extra"] = extra
-        return response
 
 
 # drf-standardized-errors' text for a 500; Django's own 500 handler says the same.

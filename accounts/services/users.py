@@ -9,6 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts.handles import validate_handle
 from accounts.models import User
+from accounts.services.roles import roles_assign_default
 from core.errors import ApplicationError, ConflictError
 
 BACKUP_CODE_COUNT = 10
@@ -48,6 +49,7 @@ def user_create(
     except IntegrityError:
         # Another request took the email or handle between our check and the insert.
         raise ConflictError("An account with this email or handle exists.", code="account_exists") from None
+    roles_assign_default(user=user)
     return user
 
 

@@ -219,8 +219,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Fanfare <no-reply@lo
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated API call then gets 401 with WWW-Authenticate.
-        "knox.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.TokenAuthentication",
+        "accounts.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.CursorPagination",
@@ -231,7 +231,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
-    # drf-standardized-errors' handler, running core.errors.ExceptionHandler (see below). It
+    # drf-standardized-errors' handler, running core.exception_handler.ExceptionHandler (see below). It
     # must be this very function for the OpenAPI schema to document the error responses.
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("THROTTLE_ANON", default="120/min")},
@@ -241,7 +241,7 @@ if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
 
 DRF_STANDARDIZED_ERRORS = {
-    "EXCEPTION_HANDLER_CLASS": "core.errors.ExceptionHandler",
+    "EXCEPTION_HANDLER_CLASS": "core.exception_handler.ExceptionHandler",
     # Documented on every endpoint that can return them; 409, 413 and 451 are declared by the
     # endpoints that raise them (core.openapi.error_responses).
     "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "415", "429", "500"],
