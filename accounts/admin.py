@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from accounts.models import User
+from accounts.admin_actions import DecisionForm, ReasonForm, SuspensionForm, days_from_now, run_with_reason
+from accounts.models import Appeal, AuditLogEntry, ModerationAction, User
+from accounts.services import moderation
 
 
 class FanfareUserCreationForm(UserCreationForm):
@@ -17,20 +19,190 @@ class FanfareUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ModerationActionInline(ReadOnlyInline):
+    model = ModerationAction
+    fk_name = "user"
+    fields = ("created_at", "kind", "severity", "reason", "ends_at", "created_by", "lifted_at", "lift_reason")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+    verbose_name_plural = "strikes, suspensions and bans"
+
+
+class StandingFilter(admin.SimpleListFilter):
+    title = "standing"
+    parameter_name = "standing"
+
+    def lookups(self, request, model_admin):
+        return [("banned", "Banned"), ("suspended", "Suspended"), ("good", "In good standing")]
+
+    def queryset(self, request, queryset):
+        from django.utils import timezone
+
+        now = timezone.now()
+        if self.value() == "banned":
+            return queryset.filter(banned_at__isnull=False)
+        if self.value() == "suspended":
+            return queryset.filter(banned_at__isnull=True, suspended_until__gt=now)
+        if self.value() == "good":
+            return queryset.filter(banned_at__isnull=True).exclude(suspended_until__gt=now)
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = FanfareUserChangeForm
     add_form = FanfareUserCreationForm
-    list_display = ("email", "handle", "display_name", "is_staff", "is_active", "created_at")
-    list_filter = ("is_staff", "is_superuser", "is_active")
+    list_display = (
+        "email",
+        "handle",
+        "display_name",
+        "is_staff",
+        "is_active",
+        "suspended_until",
+        "banned_at",
+        "created_at",
+    )
+    list_filter = (StandingFilter, "is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("email", "handle", "display_name")
     ordering = ("-created_at",)
-    readonly_fields = ("created_at", "updated_at", "last_login", "deleted_at")
+    readonly_fields = ("created_at", "updated_at", "last_login", "deleted_at", "suspended_until", "banned_at")
     fieldsets = (
         (None, {"fields": ("email", "handle", "display_name", "password")}),
+        ("Profile", {"fields": ("bio", "avatar", "links", "locale", "timezone")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Standing", {"fields": ("suspended_until", "banned_at")}),
         ("Dates", {"fields": ("last_login", "created_at", "updated_at", "deleted_at")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "handle", "display_name", "password1", "password2")}),
     )
+    inlines = [ModerationActionInline]
+    actions = ["warn_users", "suspend_users", "ban_users"]
+
+    @admin.action(description="Warn the selected users…", permissions=["moderate"])
+    def warn_users(self, request, queryset):
+        return run_with_reason(
+            self, request, queryset, form_class=ReasonForm, title="Warn users",
+            description="Each user gets a warning (a strike) and an email with the reason.", submit_label="Warn",
+            apply=lambda user, data: moderation.user_warn(user=user, by=request.user, reason=data["reason"]),
+        )  # fmt: skip
+
+    @admin.action(description="Suspend the selected users…", permissions=["moderate"])
+    def suspend_users(self, request, queryset):
+        return run_with_reason(
+            self, request, queryset, form_class=SuspensionForm, title="Suspend users",
+            description="Their sessions and tokens end now; login and writes are refused until the end.",
+            submit_label="Suspend",
+            apply=lambda user, data: moderation.user_suspend(
+                user=user, by=request.user, reason=data["reason"], until=days_from_now(data["days"])
+            ),
+        )  # fmt: skip
+
+    @admin.action(description="Ban the selected users…", permissions=["moderate"])
+    def ban_users(self, request, queryset):
+        return run_with_reason(
+            self, request, queryset, form_class=ReasonForm, title="Ban users",
+            description="Their sessions and tokens end now; they cannot log in until the ban is lifted.",
+            submit_label="Ban",
+            apply=lambda user, data: moderation.user_ban(user=user, by=request.user, reason=data["reason"]),
+        )  # fmt: skip
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("accounts.moderate_users")
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "user", "kind", "severity", "reason", "ends_at", "created_by", "lifted_at")
+    list_filter = ("kind", "severity", ("lifted_at", admin.EmptyFieldListFilter))
+    search_fields = ("user__email", "user__handle", "reason")
+    list_select_related = ("user", "created_by")
+    readonly_fields = [f.name for f in ModerationAction._meta.fields]
+    actions = ["lift_actions"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Lift the selected actions…", permissions=["moderate"])
+    def lift_actions(self, request, queryset):
+        return run_with_reason(
+            self, request, queryset, form_class=ReasonForm, title="Lift actions",
+            description="The users' standing is recomputed; they are told by email.", submit_label="Lift",
+            apply=lambda action, data: moderation.moderation_action_lift(
+                action=action, by=request.user, reason=data["reason"]
+            ),
+        )  # fmt: skip
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("accounts.moderate_users")
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "user", "status", "action", "decided_by", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("user__email", "user__handle", "message")
+    list_select_related = ("user", "action", "decided_by")
+    readonly_fields = [f.name for f in Appeal._meta.fields]
+    actions = ["accept_appeals", "reject_appeals"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _decide(self, request, queryset, *, accept: bool):
+        verdict = "Accept" if accept else "Reject"
+        return run_with_reason(
+            self, request, queryset, form_class=DecisionForm, title=f"{verdict} appeals",
+            description="The user is sent the reason." + (" Accepting lifts the action." if accept else ""),
+            submit_label=verdict,
+            apply=lambda appeal, data: moderation.appeal_decide(
+                appeal=appeal, by=request.user, accept=accept, reason=data["reason"]
+            ),
+        )  # fmt: skip
+
+    @admin.action(description="Accept the selected appeals…", permissions=["review"])
+    def accept_appeals(self, request, queryset):
+        return self._decide(request, queryset, accept=True)
+
+    @admin.action(description="Reject the selected appeals…", permissions=["review"])
+    def reject_appeals(self, request, queryset):
+        return self._decide(request, queryset, accept=False)
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("accounts.review_appeals")
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor", "action", "target_user", "reason")
+    list_filter = ("action",)
+    search_fields = ("actor__email", "actor__handle", "target_user__email", "target_user__handle", "reason")
+    list_select_related = ("actor", "target_user")
+    readonly_fields = [f.name for f in AuditLogEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
