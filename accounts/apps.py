@@ -5,5 +5,8 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self):
+    def ready(self) -> None:
         from accounts.api import schema  # noqa: F401 - registers the OpenAPI authentication schemes
+        from core.dashboard.navigation import register
+
+        register(label="Security", url_name="accounts_studio:security", order=90)

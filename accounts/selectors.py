@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from django_otp.plugins.otp_static.models import StaticToken
 
 from accounts.models import User
@@ -63,3 +66,65 @@ def appeals_for_review(*, status: str | None = None):
 
     appeals = Appeal.objects.select_related("user", "action", "action__created_by", "decided_by").order_by("-id")
     return appeals.filter(status=status) if status else appeals
+
+
+# ---------------------------------------------------------------------------------------------
+# Second factors (accounts.services.two_factor writes them)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    """One of a user's second-factor devices, whatever its django-otp plugin."""
+
+    kind: str  # totp | email | sms | backup_codes
+    name: str
+    confirmed: bool
+    created: datetime | None
+
+
+def _second_factor_kind(device) -> str:
+    from django_otp.plugins.otp_email.models import EmailDevice
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    kinds = {TOTPDevice: "totp", EmailDevice: "email", StaticDevice: "backup_codes"}
+    return kinds.get(type(device), "sms" if type(device).__name__ == "TwilioSMSDevice" else "other")
+
+
+def second_factor_describe(*, device) -> SecondFactor:
+    """One django-otp device as a :class:`SecondFactor`."""
+    return SecondFactor(
+        kind=_second_factor_kind(device),
+        name=device.name,
+        confirmed=device.confirmed,
+        created=getattr(device, "created_at", None),  # Twilio's devices do not record it
+    )
+
+
+def second_factors_for_user(*, user: User) -> list[SecondFactor]:
+    """Every second-factor device of the user, confirmed or not, oldest first (one query per plugin)."""
+    from django_otp import devices_for_user
+
+    factors = [second_factor_describe(device=device) for device in devices_for_user(user, confirmed=None)]
+    epoch = datetime.min.replace(tzinfo=UTC)
+    return sorted(factors, key=lambda factor: factor.created or epoch)
+
+
+def two_factor_enabled(*, user: User) -> bool:
+    """Whether the user holds at least one confirmed second-factor device."""
+    from django_otp import user_has_device
+
+    return user_has_device(user, confirmed=True)
+
+
+def backup_codes_remaining(*, user: User) -> int:
+    """How many unused backup codes the user has left."""
+    return StaticToken.objects.filter(device__user=user, device__name="backup").count()
+
+
+def totp_device_pending(*, user: User):
+    """The user's unconfirmed TOTP device (an enrolment not finished yet), or None."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()

@@ -14,6 +14,8 @@ api_v1 = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Accounts' studio pages first: its /studio/login/ (password, then a second factor) wins over core's.
+    path("studio/", include("accounts.dashboard.urls")),
     path("studio/", include("core.dashboard.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -44,6 +44,7 @@ THIRD_PARTY_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_otp.plugins.otp_email",
+    "otp_twilio",
 ]
 LOCAL_APPS = [
     "core",
@@ -136,7 +137,20 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "studio:login"
 LOGIN_REDIRECT_URL = "studio:home"
 LOGOUT_REDIRECT_URL = "studio:login"
+# --- Second factors (django-otp and its plugins; accounts.services.two_factor) -----------------
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Fanfare")
+OTP_EMAIL_SENDER = env.str("OTP_EMAIL_SENDER", default="") or None  # None: DEFAULT_FROM_EMAIL
+OTP_EMAIL_SUBJECT = "Your Fanfare sign-in code"
+OTP_EMAIL_TOKEN_VALIDITY = env.int("OTP_EMAIL_TOKEN_VALIDITY", default=300)
+# SMS codes through Twilio's Messages API. Without all three, no SMS is sent: the code is logged
+# (logger "otp_twilio", level INFO), so development and tests work without a Twilio account.
+OTP_TWILIO_ACCOUNT = env.str("OTP_TWILIO_ACCOUNT", default="") or None
+OTP_TWILIO_AUTH = env.str("OTP_TWILIO_AUTH", default="") or None
+OTP_TWILIO_FROM = env.str("OTP_TWILIO_FROM", default="") or None
+OTP_TWILIO_NO_DELIVERY = not (OTP_TWILIO_ACCOUNT and OTP_TWILIO_AUTH and OTP_TWILIO_FROM)
+OTP_TWILIO_TOKEN_TEMPLATE = "Your Fanfare code is {token}"  # noqa: S105 (a message, not a secret)
+OTP_TWILIO_TOKEN_VALIDITY = env.int("OTP_TWILIO_TOKEN_VALIDITY", default=300)
+# --- end of second factors ---------------------------------------------------------------------
 
 # ---------------------------------------------------------------------------------------------
 # Internationalisation, static and media files
@@ -267,6 +281,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "SecondFactorKindEnum": "accounts.api.two_factor_serializers.SECOND_FACTOR_KINDS",
+        "ModerationActionKindEnum": "accounts.models.moderation.ModerationAction.Kind",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
