@@ -1,27 +1,6 @@
-"""DRF permission classes for accounts: roles, ownership and staff access."""
+"""DRF permission classes for accounts: roles and ownership (staff access: accounts.otp_permissions)."""
 
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
-
-
-def second_factor_verified(request) -> bool:
-    """Whether this request's session passed a second factor (django-otp's middleware sets it)."""
-    is_verified = getattr(request.user, "is_verified", None)
-    return bool(is_verified and is_verified())
-
-
-class IsStaffWithSecondFactor(BasePermission):
-    """Staff endpoints: a staff account whose sign-in passed a second factor (``second_factor_required``)."""
-
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated and user.is_staff):
-            return False
-        if not second_factor_verified(request):
-            raise PermissionDenied(
-                "Staff endpoints need a sign-in with a second factor.", code="second_factor_required"
-            )
-        return True
 
 
 class HasPermission(BasePermission):

@@ -81,6 +81,8 @@ class ApplicationAPIException(exceptions.APIException):
     def __init__(self, error: ApplicationError) -> None:
         self.status_code = error.status_code
         self.extra = error.extra
+        # Seconds to wait, sent as Retry-After (drf-standardized-errors reads ``wait``).
+        self.wait = error.extra.get("retry_after")
         super().__init__(detail=error.message, code=error.code)
 
 

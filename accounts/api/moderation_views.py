@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 from accounts import selectors
 from accounts.api import moderation_serializers as s
 from accounts.models import Appeal, ModerationAction, User
-from accounts.permissions import HasPermission, IsStaffWithSecondFactor
+from accounts.otp_permissions import IsStaffWithSecondFactor
+from accounts.permissions import HasPermission
 from accounts.services import moderation, roles
 from core.errors import NotFoundError
 from core.openapi import error_responses

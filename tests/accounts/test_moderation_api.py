@@ -50,7 +50,7 @@ def test_staff_endpoints_refuse_anonymous_and_plain_users(target):
     plain.force_login(UserFactory())
     response = plain.post(url, {"reason": "x"})
     assert response.status_code == 403
-    assert code_of(response) == "permission_denied"
+    assert code_of(response) == "staff_only"
 
 
 def test_staff_endpoints_need_a_second_factor(moderator, target):

@@ -79,6 +79,15 @@ class DjangoValidationProbe(APIView):
         raise ValidationError({"handle": ["Enter a valid handle."]})
 
 
+class ServiceThrottleProbe(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        raise ApplicationError(
+            "Too many attempts.", code="too_many_attempts", status_code=429, extra={"retry_after": 42}
+        )
+
+
 class OneAMinute(AnonRateThrottle):
     rate = "1/min"
     scope = "probe"
@@ -119,6 +128,7 @@ probes = [
     path("rule/", ServiceRuleProbe.as_view()),
     path("django-validation/", DjangoValidationProbe.as_view()),
     path("throttle/", ThrottleProbe.as_view()),
+    path("service-throttle/", ServiceThrottleProbe.as_view()),
     path("crash/", CrashProbe.as_view()),
     path("upload/", UploadProbe.as_view()),
     path("plain-crash/", plain_django_crash),

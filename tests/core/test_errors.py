@@ -149,6 +149,18 @@ def test_429_with_retry_after():
     assert only_error(second)[1]["code"] == "throttled"
 
 
+def test_429_from_a_service_sends_retry_after(api_client):
+    response = api_client.get("/api/v1/probes/service-throttle/")
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "42"
+    assert response.json() == {
+        "type": "client_error",
+        "errors": [{"code": "too_many_attempts", "detail": "Too many attempts.", "attr": None}],
+        "extra": {"retry_after": 42},
+    }
+
+
 def test_451_for_content_unavailable_where_the_viewer_is(api_client):
     response = api_client.get("/api/v1/probes/geo/")
 
