@@ -1,23 +1,40 @@
-"""Demo accounts for ``manage.py seed_demo``."""
+"""Demo accounts for ``manage.py seed_demo``: one per role that matters, staff with second factors."""
 
 from __future__ import annotations
 
+import base64
+
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from accounts import selectors, services
 from accounts.models import User
+from accounts.services import roles, two_factor
 
 DEMO_USERS = [
-    # (key, email, handle, display name, password, staff, superuser)
-    ("admin", "admin@fanfare.local", "demo_admin", "Demo Admin", "fanfare-admin-demo", True, True),
-    ("moderator", "moderator@fanfare.local", "demo_moderator", "Demo Moderator", "fanfare-moderator-demo", True, False),
-    ("creator", "creator@fanfare.local", "demo_creator", "Demo Creator", "fanfare-creator-demo", False, False),
-    ("viewer", "viewer@fanfare.local", "demo_viewer", "Demo Viewer", "fanfare-viewer-demo", False, False),
-]
+    # (key, email, handle, display name, password, roles, superuser)
+    ("admin", "admin@fanfare.local", "demo_admin", "Demo Admin", "fanfare-admin-demo", ["admin"], True),
+    ("moderator", "moderator@fanfare.local", "demo_moderator", "Demo Moderator", "fanfare-moderator-demo",
+     ["moderator"], False),
+    ("creator", "creator@fanfare.local", "demo_creator", "Demo Creator", "fanfare-creator-demo", ["creator"], False),
+    ("viewer", "viewer@fanfare.local", "demo_viewer", "Demo Viewer", "fanfare-viewer-demo", [], False),
+]  # fmt: skip
+
+
+def _totp_secret(user: User) -> str:
+    """The moderator's authenticator secret (base32), enrolled through the real TOTP flow once."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        enrolment = two_factor.totp_enrolment_start(user=user)
+        two_factor.totp_enrolment_confirm(user=user, code=f"{TOTP(enrolment.device.bin_key).token():06d}")
+        return enrolment.secret
+    return base64.b32encode(device.bin_key).decode()
 
 
 def seed(*, report) -> dict[str, User]:
-    """Create the demo accounts unless they exist. Staff get backup codes for the admin's second factor."""
+    """Create the demo accounts unless they exist; give them their roles; staff get second factors."""
     users: dict[str, User] = {}
-    for key, email, handle, display_name, password, staff, superuser in DEMO_USERS:
+    for key, email, handle, display_name, password, role_names, superuser in DEMO_USERS:
         user = selectors.user_by_email(email=email)
         created = user is None
         if created:
@@ -26,14 +43,18 @@ def seed(*, report) -> dict[str, User]:
                 handle=handle,
                 password=password,
                 display_name=display_name,
-                is_staff=staff,
                 is_superuser=superuser,
                 check_password=False,
             )
+        for role in role_names:
+            roles.role_grant(user=user, role=role, by=None, reason="Demo data")
+        user.refresh_from_db()
         users[key] = user
         line = f"{key:<10} {email:<26} password: {password}"
-        if staff:
+        if user.is_staff:
             codes = selectors.backup_codes_unused(user=user) or services.backup_codes_regenerate(user=user)
             line += f"   backup code (second factor): {codes[0]}"
+        if key == "moderator":
+            line += f"   authenticator secret: {_totp_secret(user)}"
         report(line + ("" if created else "   (existing)"))
     return users

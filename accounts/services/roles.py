@@ -11,7 +11,9 @@ from accounts.services.audit import audit_record
 from core.errors import ApplicationError, PermissionDeniedError
 
 
-def _ensure_may_change_roles(*, by: User, user: User) -> None:
+def _ensure_may_change_roles(*, by: User | None, user: User) -> None:
+    if by is None:  # the system itself: a management command or a migration
+        return
     if not by.has_perm("accounts.change_roles"):
         raise PermissionDeniedError("Only admins can change roles.", code="not_allowed")
     if by.pk == user.pk:
@@ -26,8 +28,11 @@ def _role(role: str) -> Role:
 
 
 @transaction.atomic
-def role_grant(*, user: User, role: str, by: User, reason: str = "") -> bool:
-    """Give ``user`` a role. Staff roles make the account staff. Returns False if it had the role."""
+def role_grant(*, user: User, role: str, by: User | None, reason: str = "") -> bool:
+    """Give ``user`` a role. Staff roles make the account staff. Returns False if it had the role.
+
+    ``by=None`` is the system (commands, demo data), recorded in the audit log without an actor.
+    """
     role = _role(role)
     _ensure_may_change_roles(by=by, user=user)
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -45,7 +50,7 @@ def role_grant(*, user: User, role: str, by: User, reason: str = "") -> bool:
 
 
 @transaction.atomic
-def role_revoke(*, user: User, role: str, by: User, reason: str = "") -> bool:
+def role_revoke(*, user: User, role: str, by: User | None, reason: str = "") -> bool:
     """Take a role away. Losing the last staff role ends staff access. Returns False if it lacked the role."""
     role = _role(role)
     if role == Role.USER:

@@ -1,8 +1,10 @@
+import base64
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
 from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 
@@ -32,6 +34,14 @@ def test_seed_demo_creates_the_four_demo_accounts(settings):
     assert not users["moderator@fanfare.local"].is_superuser
     assert not users["creator@fanfare.local"].is_staff
     assert users["creator@fanfare.local"].check_password("fanfare-creator-demo")
+    assert {u.email: sorted(u.groups.values_list("name", flat=True)) for u in users.values()} == {
+        "admin@fanfare.local": ["admin", "user"],
+        "moderator@fanfare.local": ["moderator", "user"],
+        "creator@fanfare.local": ["creator", "user"],
+        "viewer@fanfare.local": ["user"],
+    }
+    totp = TOTPDevice.objects.get(user=users["moderator@fanfare.local"], confirmed=True)
+    assert f"authenticator secret: {base64.b32encode(totp.bin_key).decode()}" in output
     admin_code = StaticDevice.objects.get(user=users["admin@fanfare.local"]).token_set.order_by("id").first().token
     assert "admin      admin@fanfare.local        password: fanfare-admin-demo" in output
     assert f"backup code (second factor): {admin_code}" in output
@@ -45,6 +55,7 @@ def test_seed_demo_is_idempotent(settings):
 
     assert User.objects.count() == 4
     assert StaticDevice.objects.count() == 2
+    assert TOTPDevice.objects.count() == 1
     assert output.count("(existing)") == 4
 
 
