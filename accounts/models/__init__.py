@@ -1,5 +1,7 @@
 """Accounts' models, one module per model or close family of models."""
 
+from accounts.models.device import AuthDevice
+from accounts.models.login_event import LoginEvent
 from accounts.models.user import User, UserManager
 
-__all__ = ["User", "UserManager"]
+__all__ = ["AuthDevice", "LoginEvent", "User", "UserManager"]
