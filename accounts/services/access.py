@@ -22,7 +22,7 @@ from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.functions import SHA256
+from django.db.models import CharField, Func
 from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp.models import Device
@@ -372,6 +372,13 @@ def login_complete(
     return result
 
 
+class _Sha256Hex(Func):
+    """PostgreSQL's built-in sha256() as lowercase hex (Django's SHA256 needs pgcrypto)."""
+
+    template = "ENCODE(SHA256(CONVERT_TO(%(expressions)s, 'UTF8')), 'hex')"
+    output_field = CharField()
+
+
 # ---------------------------------------------------------------------------------------------
 # Revoking: one device, all of a user's, logging out
 # ---------------------------------------------------------------------------------------------
@@ -387,7 +394,7 @@ def _devices_revoke(*, user: User, devices: list[AuthDevice]) -> int:
         get_token_model().objects.filter(user=user, token_key__in=token_keys).delete()
     if hashes and settings.SESSION_ENGINE in _DB_SESSION_ENGINES:
         # Only the hash is stored; PostgreSQL hashes the keys to find the rows.
-        Session.objects.annotate(key_hash=SHA256("session_key")).filter(key_hash__in=hashes).delete()
+        Session.objects.annotate(key_hash=_Sha256Hex("session_key")).filter(key_hash__in=hashes).delete()
     # Other session engines: the session stays in its store, and authentication refuses it.
     return AuthDevice.objects.filter(pk__in=[device.pk for device in devices], revoked_at__isnull=True).update(
         revoked_at=timezone.now(), updated_at=timezone.now()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -56,10 +58,10 @@ def email_verification_send(*, user: User) -> None:
 def user_from_uid(*, uid: str) -> User | None:
     """The live account an emailed ``uid`` names, or None."""
     try:
-        user_id = force_str(urlsafe_base64_decode(uid))
-        return User.objects.filter(pk=user_id).first()
+        user_id = uuid.UUID(force_str(urlsafe_base64_decode(uid)))
     except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
         return None
+    return User.objects.filter(pk=user_id).first()
 
 
 @transaction.atomic
