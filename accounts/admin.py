@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from accounts.models import User
+from accounts.models import AuthDevice, User
 
 
 class FanfareUserCreationForm(UserCreationForm):
@@ -34,3 +34,22 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "handle", "display_name", "password1", "password2")}),
     )
+
+
+@admin.register(AuthDevice)
+class AuthDeviceAdmin(admin.ModelAdmin):
+    """Read-only: devices change only through accounts.services.access (revoke from the API)."""
+
+    list_display = ("user", "kind", "name", "last_ip", "last_seen_at", "two_factor_verified", "revoked_at")
+    list_filter = ("kind", "two_factor_verified")
+    search_fields = ("user__email", "user__handle", "name")
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -62,7 +62,7 @@ def test_base_settings_hash_passwords_with_argon2_first():
 def test_tokens_expire_after_auth_token_ttl(settings):
     from config.settings import base
 
-    assert base.AUTH_TOKEN_TTL == timedelta(days=30)
+    assert timedelta(days=30) == base.AUTH_TOKEN_TTL
     assert base.REST_KNOX["TOKEN_TTL"] == base.AUTH_TOKEN_TTL
 
 
