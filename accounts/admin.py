@@ -1,9 +1,14 @@
+import ipaddress
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db.models import Q
+from django.utils.html import format_html, format_html_join
 
+from accounts import selectors
 from accounts.admin_actions import DecisionForm, ReasonForm, SuspensionForm, days_from_now, run_with_reason
-from accounts.models import Appeal, AuditLogEntry, ModerationAction, User
+from accounts.models import Appeal, AuditLogEntry, AuthDevice, LoginEvent, ModerationAction, User
 from accounts.services import moderation
 
 
@@ -38,6 +43,15 @@ class ModerationActionInline(ReadOnlyInline):
     readonly_fields = fields
     ordering = ("-created_at",)
     verbose_name_plural = "strikes, suspensions and bans"
+
+
+class AuthDeviceInline(ReadOnlyInline):
+    model = AuthDevice
+    fields = ("name", "kind", "platform", "last_ip", "last_seen_at", "two_factor_verified", "revoked_at")
+    readonly_fields = fields
+    ordering = ("-last_seen_at",)
+    show_change_link = False
+    verbose_name_plural = "devices and sessions"
 
 
 class StandingFilter(admin.SimpleListFilter):
@@ -77,19 +91,51 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = (StandingFilter, "is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("email", "handle", "display_name")
     ordering = ("-created_at",)
-    readonly_fields = ("created_at", "updated_at", "last_login", "deleted_at", "suspended_until", "banned_at")
+    readonly_fields = (
+        "created_at", "updated_at", "last_login", "deleted_at", "suspended_until", "banned_at", "recent_logins",
+    )  # fmt: skip
     fieldsets = (
         (None, {"fields": ("email", "handle", "display_name", "password")}),
         ("Profile", {"fields": ("bio", "avatar", "links", "locale", "timezone")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Standing", {"fields": ("suspended_until", "banned_at")}),
+        ("Login history (latest 20)", {"fields": ("recent_logins",)}),
         ("Dates", {"fields": ("last_login", "created_at", "updated_at", "deleted_at")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "handle", "display_name", "password1", "password2")}),
     )
-    inlines = [ModerationActionInline]
+    inlines = [ModerationActionInline, AuthDeviceInline]
     actions = ["warn_users", "suspend_users", "ban_users"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Email, handle or display name; an IP address finds every account that logged in from it."""
+        try:
+            ip = str(ipaddress.ip_address(search_term.strip()))
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+        from_events = LoginEvent.objects.filter(ip=ip, user_id__isnull=False).values("user_id")
+        return queryset.filter(Q(pk__in=from_events) | Q(auth_devices__last_ip=ip)).distinct(), True
+
+    @admin.display(description="Recent logins")
+    def recent_logins(self, user):
+        # LoginEvent has a composite key, which Django's admin cannot show as an inline.
+        events = selectors.login_events_of(user=user)[:20]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (e.created_at.strftime("%Y-%m-%d %H:%M"), "ok" if e.success else "failed", e.reason, e.ip,
+                 e.user_agent[:60])
+                for e in events
+            ),
+        )  # fmt: skip
+        if not events:
+            return "None yet."
+        return format_html(
+            "<table><tr><th>When (UTC)</th><th>Result</th><th>Reason</th><th>IP</th><th>Device</th></tr>{}</table>",
+            rows,
+        )
 
     @admin.action(description="Warn the selected users…", permissions=["moderate"])
     def warn_users(self, request, queryset):
@@ -197,6 +243,16 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
     search_fields = ("actor__email", "actor__handle", "target_user__email", "target_user__handle", "reason")
     list_select_related = ("actor", "target_user")
     readonly_fields = [f.name for f in AuditLogEntry._meta.fields]
+
+
+@admin.register(AuthDevice)
+class AuthDeviceAdmin(admin.ModelAdmin):
+    """Read-only: devices change only through accounts.services.access (revoke from the API)."""
+
+    list_display = ("user", "kind", "name", "last_ip", "last_seen_at", "two_factor_verified", "revoked_at")
+    list_filter = ("kind", "two_factor_verified")
+    search_fields = ("user__email", "user__handle", "name")
+    list_select_related = ("user",)
 
     def has_add_permission(self, request):
         return False

@@ -6,7 +6,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts.api import schema  # noqa: F401 - registers the OpenAPI authentication schemes
+        from accounts.api import auth_schema  # noqa: F401 - registers the OpenAPI authentication schemes
         from core.dashboard.navigation import register
 
         register(label="Security", url_name="accounts_studio:security", order=90)

@@ -1,6 +1,34 @@
-"""DRF permission classes for accounts: roles and ownership (staff access: accounts.otp_permissions)."""
+"""DRF permissions of accounts, for every app's views: verified email, roles, ownership.
 
-from rest_framework.permissions import BasePermission
+Staff access (staff with a second factor) is in accounts.otp_permissions.
+"""
+
+from __future__ import annotations
+
+from rest_framework import exceptions
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+
+class EmailUnverified(exceptions.PermissionDenied):
+    default_detail = "Verify your email address first."
+    default_code = "email_unverified"
+
+
+class IsEmailVerified(BasePermission):
+    """Reading is for everyone; writing needs a verified email once signed in.
+
+    Safe methods always pass. An unsafe method by a signed-in user without a verified email is
+    refused with 403 ``email_unverified``. Anonymous callers pass here: pair it with an
+    authentication permission (``IsAuthenticatedOrReadOnly``) to keep them out.
+    """
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        user = request.user
+        if user and user.is_authenticated and getattr(user, "email_verified_at", None) is None:
+            raise EmailUnverified()
+        return True
 
 
 class HasPermission(BasePermission):
@@ -9,7 +37,7 @@ class HasPermission(BasePermission):
     required: str = ""
 
     @classmethod
-    def of(cls, permission: str) -> type["HasPermission"]:
+    def of(cls, permission: str) -> type[HasPermission]:
         return type(f"Has_{permission.replace('.', '_')}", (cls,), {"required": permission})
 
     def has_permission(self, request, view):

@@ -128,3 +128,69 @@ def totp_device_pending(*, user: User):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+
+
+# ---------------------------------------------------------------------------------------------
+# Signing in: devices, login history, second factor of a request
+# ---------------------------------------------------------------------------------------------
+
+
+def device_for_token(*, auth_token):
+    """The :class:`AuthDevice` of a knox token, revoked or not, or None."""
+    from accounts.models import AuthDevice
+
+    return AuthDevice.objects.filter(kind="token", token_key=auth_token.token_key, user_id=auth_token.user_id).first()
+
+
+def device_for_session_key(*, session_key: str | None):
+    """The :class:`AuthDevice` of a session (found by the key's SHA-256), revoked or not, or None."""
+    import hashlib
+
+    from accounts.models import AuthDevice
+
+    if not session_key:
+        return None
+    key_hash = hashlib.sha256(session_key.encode()).hexdigest()
+    return AuthDevice.objects.filter(kind="session", session_key_hash=key_hash).first()
+
+
+def device_for_request(*, request):
+    """The :class:`AuthDevice` behind the request's token or session, revoked or not; None when
+    the request has neither (or they were issued without a device row)."""
+    from knox.models import get_token_model
+
+    auth_token = getattr(request, "auth", None)
+    if isinstance(auth_token, get_token_model()):
+        return device_for_token(auth_token=auth_token)
+    session = getattr(request, "session", None)
+    return device_for_session_key(session_key=getattr(session, "session_key", None))
+
+
+def request_second_factor_verified(*, request) -> bool:
+    """Whether the caller proved a second factor when they logged in.
+
+    A session: django-otp's middleware says (``request.user.is_verified()``). A token: its
+    device row, marked at login.
+    """
+    from knox.models import get_token_model
+
+    if isinstance(getattr(request, "auth", None), get_token_model()):
+        device = device_for_request(request=request)
+        return bool(device and device.revoked_at is None and device.two_factor_verified)
+    user = getattr(request, "user", None)
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
+def devices_active(*, user):
+    """The user's signed-in devices (not revoked); the API pages them newest first."""
+    from accounts.models import AuthDevice
+
+    return AuthDevice.objects.filter(user=user, revoked_at__isnull=True)
+
+
+def login_events_of(*, user):
+    """The user's own login history; the API pages it newest first."""
+    from accounts.models import LoginEvent
+
+    return LoginEvent.objects.filter(user=user)

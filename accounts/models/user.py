@@ -2,6 +2,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 from accounts.handles import validate_handle
 from core.models import SoftDeleteModel, SoftDeleteQuerySet
@@ -58,6 +59,9 @@ class User(AbstractBaseUser, PermissionsMixin, SoftDeleteModel):
     posts_count = models.PositiveIntegerField(default=0)
     videos_count = models.PositiveIntegerField(default=0)
 
+    # Bumped to end every session at once (bans, sign-out everywhere); see _get_session_auth_hash.
+    auth_epoch = models.PositiveIntegerField(default=0, editable=False)
+
     # Moderation state, set only by accounts' moderation services.
     suspended_until = models.DateTimeField(null=True, blank=True)
     banned_at = models.DateTimeField(null=True, blank=True)
@@ -83,6 +87,17 @@ class User(AbstractBaseUser, PermissionsMixin, SoftDeleteModel):
     @property
     def is_email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's session hash (an HMAC of the password), also covering ``auth_epoch``.
+
+        Django checks it on every request and drops a session whose hash no longer matches, so
+        raising the epoch ends every session of the account, including ones no device row knows
+        (the admin's, for instance). At epoch 0 it is exactly Django's own hash.
+        """
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        value = self.password if not self.auth_epoch else f"{self.password}:{self.auth_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     def get_full_name(self) -> str:
         return self.display_name or self.handle

@@ -26,28 +26,37 @@ def user_create(
     is_superuser: bool = False,
     check_password: bool = True,
 ) -> User:
-    """Create an account. Raises ``email_taken``/``handle_taken`` (409) or ``invalid_*`` (400)."""
+    """Create an account. Raises ``invalid_*``/``weak_password`` (400), then ``handle_taken``, then
+    ``email_taken`` (409).
+
+    That order is deliberate: everything that does not depend on the email is checked first, so
+    a caller that hides ``email_taken`` (registration) answers a new and a taken email alike.
+    """
     email = User.objects.normalize_email(email.strip())
     try:
         validate_handle(handle)
     except ValidationError as error:
         raise ApplicationError(error.messages[0], code=error.code or "invalid_handle") from None
-    if User.all_objects.filter(email__iexact=email).exists():
-        raise ConflictError("An account with this email exists.", code="email_taken")
-    if User.all_objects.filter(handle__iexact=handle).exists():
-        raise ConflictError("This handle is taken.", code="handle_taken")
     user = User(email=email, handle=handle, display_name=display_name, is_staff=is_staff, is_superuser=is_superuser)
     if password is not None and check_password:
         try:
             validate_password(password, user)
         except ValidationError as error:
             raise ApplicationError(" ".join(error.messages), code="weak_password") from None
+    if User.all_objects.filter(handle__iexact=handle).exists():
+        raise ConflictError("This handle is taken.", code="handle_taken")
+    if User.all_objects.filter(email__iexact=email).exists():
+        raise ConflictError("An account with this email exists.", code="email_taken")
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError:
         # Another request took the email or handle between our check and the insert.
+        if User.all_objects.filter(handle__iexact=handle).exists():
+            raise ConflictError("This handle is taken.", code="handle_taken") from None
+        if User.all_objects.filter(email__iexact=email).exists():
+            raise ConflictError("An account with this email exists.", code="email_taken") from None
         raise ConflictError("An account with this email or handle exists.", code="account_exists") from None
     roles_assign_default(user=user)
     return user

@@ -232,9 +232,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Fanfare <no-reply@lo
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: an unauthenticated API call then gets 401 with WWW-Authenticate.
-        "accounts.authentication.TokenAuthentication",
-        "accounts.authentication.SessionAuthentication",
+        # Knox tokens and Django sessions, refusing revoked devices and writes from suspended or
+        # banned accounts. Token first: an unauthenticated API call then gets 401 with WWW-Authenticate.
+        "accounts.api.auth_authentication.DeviceTokenAuthentication",
+        "accounts.api.auth_authentication.DeviceSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.CursorPagination",
@@ -262,7 +263,7 @@ DRF_STANDARDIZED_ERRORS = {
 }
 
 REST_KNOX = {
-    "TOKEN_TTL": None,  # set by the accounts issue together with its login endpoints
+    "TOKEN_TTL": None,  # set from AUTH_TOKEN_TTL in the accounts block below
     "AUTH_HEADER_PREFIX": "Token",
 }
 
@@ -342,3 +343,34 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 VIEWER_COUNTRY_HEADER = env.str("VIEWER_COUNTRY_HEADER", default="CloudFront-Viewer-Country")
 # Largest request body Django reads into memory; larger bodies get 413 request_too_large.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+
+# ---------------------------------------------------------------------------------------------
+# Accounts: signing up and signing in (passwords, tokens, devices, login throttling)
+# ---------------------------------------------------------------------------------------------
+
+from datetime import timedelta  # noqa: E402
+
+# Argon2id first: new and re-hashed passwords use it; the others still check older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# API tokens (one per device) expire this many days after login.
+AUTH_TOKEN_TTL = timedelta(days=env.int("AUTH_TOKEN_TTL_DAYS", default=30))
+REST_KNOX["TOKEN_TTL"] = AUTH_TOKEN_TTL
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["email_verification"] = env.str(
+    "THROTTLE_EMAIL_VERIFICATION", default="3/hour"
+)
+# Email verification links expire after this many seconds (3 days); password reset links after PASSWORD_RESET_TIMEOUT.
+EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=3 * 24 * 3600)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=2 * 3600)
+# Login attempts allowed per window, per client IP and per account (email as typed, case ignored).
+LOGIN_THROTTLE_WINDOW = env.int("LOGIN_THROTTLE_WINDOW", default=15 * 60)
+LOGIN_THROTTLE_PER_IP = env.int("LOGIN_THROTTLE_PER_IP", default=10)
+LOGIN_THROTTLE_PER_ACCOUNT = env.int("LOGIN_THROTTLE_PER_ACCOUNT", default=5)
+# AuthDevice.Kind names both a device's kind and the login's `client`: one enum in the schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AuthDeviceKindEnum"] = "accounts.models.device.AuthDevice.Kind"
+# Seconds a two-step login challenge (password accepted, code awaited) stays valid.
+LOGIN_CHALLENGE_TTL = env.int("LOGIN_CHALLENGE_TTL", default=5 * 60)

@@ -25,7 +25,9 @@ def partitions_of(table: str) -> set[str]:
 
 
 def test_each_apps_configs_are_gathered():
-    assert [config.model for config in gather_partitioning_configs()] == [ProbeEvent]
+    from accounts.models import LoginEvent
+
+    assert [config.model for config in gather_partitioning_configs()] == [LoginEvent, ProbeEvent]
 
 
 def test_the_table_is_range_partitioned_by_created_at():
