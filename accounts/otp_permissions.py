@@ -2,9 +2,8 @@
 
 - Session requests: django-otp's ``OTPMiddleware`` marks the session's user verified once they
   logged in with a code (``django_otp.login``); ``request.user.is_verified()`` says so.
-- Token requests (knox): whether the token was issued after a second factor is the login
-  part's to say. Until ``accounts.selectors.request_second_factor_verified`` is wired in (see
-  :func:`token_second_factor_verified`), token requests are refused: staff endpoints fail closed.
+- Token requests (knox): the token's device row says whether it was issued after a second
+  factor (``accounts.selectors.request_second_factor_verified``); a token without one is refused.
 """
 
 from __future__ import annotations
@@ -27,13 +26,10 @@ def session_second_factor_verified(*, request) -> bool:
 
 
 def token_second_factor_verified(*, request) -> bool:
-    """Whether the token behind this request was issued after a second factor.
+    """Whether the token behind this request was issued after a second factor (its device says)."""
+    from accounts.selectors import request_second_factor_verified
 
-    MERGE: replace the body with
-    ``from accounts.selectors import request_second_factor_verified`` and
-    ``return request_second_factor_verified(request=request)`` once the login part is merged.
-    """
-    return False
+    return request_second_factor_verified(request=request)
 
 
 def second_factor_verified(*, request) -> bool:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from django.middleware.csrf import get_token
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.authentication import CSRFCheck
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,7 +16,38 @@ from accounts import selectors
 from accounts.api import auth_schema  # noqa: F401  (registers the OpenAPI security schemes)
 from accounts.api import auth_serializers as s
 from accounts.services import access, passwords, registration
+from core.errors import ApplicationAPIException, PermissionDeniedError
 from core.openapi import error_responses
+
+
+def _enforce_csrf(request) -> None:
+    """A login that opens a browser session must carry the CSRF token, or a page elsewhere could
+    sign the browser into the attacker's account (login CSRF). DRF checks CSRF only for
+    requests already signed in, so the session login checks it here."""
+    check = CSRFCheck(lambda _request: None)
+    check.process_request(request._request)
+    reason = check.process_view(request._request, None, (), {})
+    if reason:
+        raise ApplicationAPIException(
+            PermissionDeniedError(f"CSRF check failed: {reason}. GET /api/v1/auth/csrf/ first.", code="csrf_failed")
+        )
+
+
+@method_decorator(ensure_csrf_cookie, name="get")
+class CsrfView(APIView):
+    """Sets the ``csrftoken`` cookie and returns its value, for a browser's session login."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Get a CSRF token (browsers, before a session login)",
+        responses=inline_serializer("CsrfToken", {"csrf_token": serializers.CharField()}),
+    )
+    def get(self, request):
+        return Response({"csrf_token": get_token(request._request)})
+
 
 TAGS = ["auth"]
 ACCEPTED = {"detail": "Check your inbox to finish signing up."}
@@ -171,6 +206,8 @@ class LoginView(APIView):
     def post(self, request):
         serializer = s.LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if serializer.validated_data["client"] == "session":
+            _enforce_csrf(request)
         try:
             result = access.login_password(request=request, **serializer.validated_data)
         except access.LoginThrottledError as error:
@@ -202,6 +239,8 @@ class LoginVerifyView(APIView):
         serializer = s.LoginVerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if access.challenge_client(challenge=data["challenge"]) == "session":
+            _enforce_csrf(request)
         try:
             result = access.login_second_factor_verify(
                 request=request, challenge=data["challenge"], code=data["code"], method=data["method"] or None

@@ -30,6 +30,7 @@ auth_patterns += [
     path("register/", auth_views.RegisterView.as_view(), name="register"),
     path("verify-email/", auth_views.VerifyEmailView.as_view(), name="verify-email"),
     path("verify-email/resend/", auth_views.VerifyEmailResendView.as_view(), name="verify-email-resend"),
+    path("csrf/", auth_views.CsrfView.as_view(), name="csrf"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("login/verify/", auth_views.LoginVerifyView.as_view(), name="login-verify"),
     path("login/send-code/", auth_views.LoginSendCodeView.as_view(), name="login-send-code"),

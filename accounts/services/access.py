@@ -31,7 +31,8 @@ from ua_parser import parse as parse_user_agent
 
 from accounts.models import AuthDevice, LoginEvent, User
 from accounts.services.auth_emails import email_send_templated
-from core.errors import ApplicationError, PermissionDeniedError
+from accounts.standing import standing_error
+from core.errors import ApplicationError
 
 SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 _CHALLENGE_SALT = "accounts.login.challenge"
@@ -170,11 +171,19 @@ def _standing_check(*, user: User) -> str | None:
 
 
 def _standing_raise(*, user: User, reason: str) -> None:
-    if reason == LoginEvent.Reason.BANNED:
-        raise PermissionDeniedError("This account is banned.", code="account_banned")
-    raise PermissionDeniedError(
-        "This account is suspended.", code="account_suspended", extra={"until": user.suspended_until.isoformat()}
-    )
+    """Refuse the login with the account's standing error, and what it needs to appeal.
+
+    A suspended or banned user cannot sign in to appeal, so the refusal names the action in
+    force and carries a signed ``appeal_token`` for it (see accounts.services.moderation).
+    """
+    from accounts.selectors import restriction_in_force
+    from accounts.services.moderation import appeal_token_for
+
+    error = standing_error(user)
+    action = restriction_in_force(user=user)
+    if action is not None:
+        error.extra.update({"action": str(action.id), "appeal_token": appeal_token_for(action=action)})
+    raise error
 
 
 def otp_method_name(device: Device) -> str:
@@ -219,6 +228,14 @@ def login_password(*, request: Any, email: str, password: str, client: str, devi
 # ---------------------------------------------------------------------------------------------
 # The second-factor step
 # ---------------------------------------------------------------------------------------------
+
+
+def challenge_client(*, challenge: str) -> str | None:
+    """The client ("session" or "token") a two-step login's challenge was started for, if it is valid."""
+    try:
+        return signing.loads(challenge, salt=_CHALLENGE_SALT, max_age=settings.LOGIN_CHALLENGE_TTL).get("c")
+    except signing.BadSignature:
+        return None
 
 
 def _challenge_load(*, challenge: str) -> tuple[User, dict[str, str]]:

@@ -305,15 +305,17 @@ def test_without_a_method_the_codes_shape_picks_the_device(api_client, user, tot
 
 
 def test_a_session_login_with_a_second_factor_is_verified_for_django_otp(api_client, user, totp_device):
-    from accounts.selectors import request_second_factor_verified
+    from tests.factories import with_role
 
+    with_role(user, "moderator")
     challenge = login(api_client, user.email, kind="session").json()["challenge"]
     api_client.post(VERIFY, {"challenge": challenge, "code": totp_code(totp_device), "method": "totp"})
 
     session = Session.objects.get(session_key=api_client.cookies["sessionid"].value).get_decoded()
     assert session["otp_device_id"] == totp_device.persistent_id
     assert AuthDevice.objects.get(user=user).two_factor_verified is True
-    assert request_second_factor_verified  # exercised on requests in test_devices
+    # Staff endpoints, which need a second factor on this very session, now let it in.
+    assert api_client.get("/api/v1/staff/appeals/").status_code == 200
 
 
 def test_a_wrong_code_is_refused_and_logged(api_client, user, totp_device):
@@ -632,3 +634,36 @@ def test_a_failed_login_sends_no_email(api_client, user):
     login(api_client, user.email, password="wrong")
 
     assert mail.outbox == []
+
+
+def test_a_session_login_needs_the_csrf_token(user):
+    browser = APIClient(enforce_csrf_checks=True)
+    payload = {"email": user.email, "password": PASSWORD, "client": "session"}
+
+    refused = browser.post(LOGIN, payload)
+    token = browser.get("/api/v1/auth/csrf/").json()["csrf_token"]
+    accepted = browser.post(LOGIN, payload, HTTP_X_CSRFTOKEN=token)
+
+    assert (refused.status_code, code_of(refused)) == (403, "csrf_failed")
+    assert browser.cookies["csrftoken"].value
+    assert accepted.status_code == 200
+    assert "sessionid" in browser.cookies
+
+
+def test_a_token_login_needs_no_csrf_token(user):
+    response = APIClient(enforce_csrf_checks=True).post(LOGIN, {"email": user.email, "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert response.json()["token"]
+
+
+def test_the_session_second_step_needs_the_csrf_token_too(user, totp_device):
+    browser = APIClient(enforce_csrf_checks=True)
+    token = browser.get("/api/v1/auth/csrf/").json()["csrf_token"]
+    challenge = browser.post(
+        LOGIN, {"email": user.email, "password": PASSWORD, "client": "session"}, HTTP_X_CSRFTOKEN=token
+    ).json()["challenge"]
+
+    refused = browser.post(VERIFY, {"challenge": challenge, "code": totp_code(totp_device), "method": "totp"})
+
+    assert (refused.status_code, code_of(refused)) == (403, "csrf_failed")

@@ -270,3 +270,22 @@ def test_every_write_refuses_an_account_in_bad_standing(state, code):
     assert write.status_code == 403
     assert code_of(write) == code
     assert read.status_code == 200
+
+
+def test_a_refused_login_carries_what_the_user_needs_to_appeal(moderator):
+    banned = UserFactory(email="banned@example.com")
+    ban = moderation.user_ban(user=banned, by=moderator, reason="Fraud")
+
+    refused = APIClient().post(
+        "/api/v1/auth/login/", {"email": "banned@example.com", "password": "correct horse battery staple"}
+    )
+    body = refused.json()
+    appeal = APIClient().post(
+        "/api/v1/accounts/appeals/",
+        {"action": body["extra"]["action"], "message": "Not me", "appeal_token": body["extra"]["appeal_token"]},
+    )
+
+    assert (refused.status_code, code_of(refused)) == (403, "account_banned")
+    assert body["extra"]["action"] == str(ban.id)
+    assert appeal.status_code == 201
+    assert Appeal.objects.get().action == ban

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
+from accounts.models import AuthDevice
 from accounts.otp_permissions import IsStaffWithSecondFactor
 from tests.accounts.test_two_factor_api import PASSWORD, confirmed_totp, error_of, totp_code
 from tests.factories import UserFactory
@@ -65,12 +66,30 @@ def test_anonymous_requests_must_authenticate():
     assert error_of(APIClient().get(PROBE)) == (401, "not_authenticated")
 
 
-def test_token_requests_fail_closed_until_the_token_case_is_wired():
-    staff = UserFactory(is_staff=True)
-    _instance, token = AuthToken.objects.create(staff)
+def token_client(user, *, two_factor_verified: bool | None) -> APIClient:
+    """A knox token for ``user``; with a device row marked as the login left it, unless None."""
+    instance, token = AuthToken.objects.create(user)
+    if two_factor_verified is not None:
+        AuthDevice.objects.create(
+            user=user, kind=AuthDevice.Kind.TOKEN, token_key=instance.token_key, two_factor_verified=two_factor_verified
+        )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
 
-    # MERGE: once accounts.selectors.request_second_factor_verified is wired in, a token issued
-    # after a second factor passes; this test then splits into a passing and a refused token.
-    assert error_of(client.get(PROBE)) == (403, "second_factor_required")
+
+def test_a_token_issued_after_a_second_factor_passes():
+    staff = UserFactory(is_staff=True)
+
+    response = token_client(staff, two_factor_verified=True).get(PROBE)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("two_factor_verified", [False, None])
+def test_a_token_issued_on_a_password_alone_or_without_a_device_is_refused(two_factor_verified):
+    staff = UserFactory(is_staff=True)
+
+    response = token_client(staff, two_factor_verified=two_factor_verified).get(PROBE)
+
+    assert error_of(response) == (403, "second_factor_required")
