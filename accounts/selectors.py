@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django_otp.plugins.otp_static.models import StaticToken
 
-from accounts.models import User
+from accounts.models import DataExport, User
 
 
 def user_by_email(*, email: str) -> User | None:
@@ -36,3 +38,30 @@ def otp_device_for_token(*, user: User, token: str):
     kind = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
     candidates = [device for device in devices if isinstance(device, kind)]
     return candidates[0] if len(candidates) == 1 else None
+
+
+# --- Profiles, deletion, export -----------------------------------------------------------------
+
+
+def profile_by_handle(*, handle: str) -> User | None:
+    """The public profile behind ``handle`` (any case); None for unknown, deleted or banned accounts."""
+    return User.objects.filter(handle__iexact=handle, banned_at__isnull=True).first()
+
+
+def users_due_for_purge(*, deleted_before: datetime):
+    """Soft-deleted accounts whose deletion is older than ``deleted_before`` and not yet purged."""
+    return (
+        User.all_objects.filter(deleted_at__lt=deleted_before)
+        .exclude(extra_metadata__has_key="purged_at")
+        .order_by("deleted_at", "id")
+    )
+
+
+def data_exports_for_user(*, user: User):
+    """The user's data exports, newest first."""
+    return DataExport.objects.filter(user=user).order_by("-id")
+
+
+def data_export_for_user(*, user: User, export_id) -> DataExport | None:
+    """One of the user's own exports; None when it does not exist or belongs to someone else."""
+    return DataExport.objects.filter(user=user, pk=export_id).first()

@@ -326,3 +326,10 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 VIEWER_COUNTRY_HEADER = env.str("VIEWER_COUNTRY_HEADER", default="CloudFront-Viewer-Country")
 # Largest request body Django reads into memory; larger bodies get 413 request_too_large.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+
+# --- accounts: profiles, account deletion, data export -----------------------------------------
+# Largest avatar upload, in bytes (larger: 413 request_too_large).
+AVATAR_MAX_UPLOAD_BYTES = env.int("AVATAR_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+# Seconds a data export's emailed download link (and its file) stays valid.
+EXPORT_LINK_TTL = env.int("EXPORT_LINK_TTL", default=7 * 24 * 60 * 60)
+# --- end accounts: profiles, account deletion, data export -------------------------------------
