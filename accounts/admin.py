@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from accounts.models import User
+from accounts.models import DataExport, User
 
 
 class FanfareUserCreationForm(UserCreationForm):
@@ -34,3 +34,24 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "handle", "display_name", "password1", "password2")}),
     )
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    """Read-only: exports are requested by their owner and built by a task, never edited by staff."""
+
+    list_display = ("id", "user", "status", "created_at", "expires_at")
+    list_filter = ("status",)
+    search_fields = ("user__email", "user__handle")
+    list_select_related = ("user",)
+    fields = ("id", "user", "status", "created_at", "updated_at", "expires_at", "error")
+    readonly_fields = fields  # the file itself is personal data: staff see only the metadata
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
