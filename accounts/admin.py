@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from accounts import selectors
 from accounts.admin_actions import DecisionForm, ReasonForm, SuspensionForm, days_from_now, run_with_reason
-from accounts.models import Appeal, AuditLogEntry, AuthDevice, LoginEvent, ModerationAction, User
+from accounts.models import Appeal, AuditLogEntry, AuthDevice, DataExport, LoginEvent, ModerationAction, User
 from accounts.services import moderation
 
 
@@ -253,6 +253,18 @@ class AuthDeviceAdmin(admin.ModelAdmin):
     list_filter = ("kind", "two_factor_verified")
     search_fields = ("user__email", "user__handle", "name")
     list_select_related = ("user",)
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    """Read-only: exports are requested by their owner and built by a task, never edited by staff."""
+
+    list_display = ("id", "user", "status", "created_at", "expires_at")
+    list_filter = ("status",)
+    search_fields = ("user__email", "user__handle")
+    list_select_related = ("user",)
+    fields = ("id", "user", "status", "created_at", "updated_at", "expires_at", "error")
+    readonly_fields = fields  # the file itself is personal data: staff see only the metadata
 
     def has_add_permission(self, request):
         return False

@@ -15,8 +15,12 @@ RESERVED_HANDLES = frozenset(
 )  # fmt: skip
 
 
+# Purged accounts keep a tombstone handle of this form (accounts.services.deletion).
+TOMBSTONE_PREFIX = "deleted_"
+
+
 def validate_handle(value: str) -> None:
     if not HANDLE_PATTERN.match(value or ""):
         raise ValidationError("A handle is 3 to 30 letters, digits or underscores.", code="invalid_handle")
-    if value.lower() in RESERVED_HANDLES:
+    if value.lower() in RESERVED_HANDLES or value.lower().startswith(TOMBSTONE_PREFIX):
         raise ValidationError("This handle is reserved.", code="handle_reserved")

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from django_otp.plugins.otp_static.models import StaticToken
 
-from accounts.models import User
+from accounts.models import DataExport, User
 
 
 def user_by_email(*, email: str) -> User | None:
@@ -194,3 +194,30 @@ def login_events_of(*, user):
     from accounts.models import LoginEvent
 
     return LoginEvent.objects.filter(user=user)
+
+
+# --- Profiles, deletion, export -----------------------------------------------------------------
+
+
+def profile_by_handle(*, handle: str) -> User | None:
+    """The public profile behind ``handle`` (any case); None for unknown, deleted or banned accounts."""
+    return User.objects.filter(handle__iexact=handle, banned_at__isnull=True).first()
+
+
+def users_due_for_purge(*, deleted_before: datetime):
+    """Soft-deleted accounts whose deletion is older than ``deleted_before`` and not yet purged."""
+    return (
+        User.all_objects.filter(deleted_at__lt=deleted_before)
+        .exclude(extra_metadata__has_key="purged_at")
+        .order_by("deleted_at", "id")
+    )
+
+
+def data_exports_for_user(*, user: User):
+    """The user's data exports, newest first."""
+    return DataExport.objects.filter(user=user).order_by("-id")
+
+
+def data_export_for_user(*, user: User, export_id) -> DataExport | None:
+    """One of the user's own exports; None when it does not exist or belongs to someone else."""
+    return DataExport.objects.filter(user=user, pk=export_id).first()

@@ -8,6 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler as StandardExceptionHandler
 from rest_framework import exceptions
+from rest_framework.fields import get_error_detail
 
 from core.errors import ApplicationAPIException, ApplicationError, PayloadTooLargeError
 
@@ -21,8 +22,8 @@ class ExceptionHandler(StandardExceptionHandler):
         if isinstance(exc, RequestDataTooBig):
             return ApplicationAPIException(PayloadTooLargeError())
         if isinstance(exc, DjangoValidationError):
-            detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            return exceptions.ValidationError(detail=detail)
+            # get_error_detail keeps each message's code (Django's ValidationError(code=...)).
+            return exceptions.ValidationError(detail=get_error_detail(exc))
         return super().convert_known_exceptions(exc)
 
     def get_response(self, exc, data):

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from accounts.api import moderation_views, two_factor_views
+from accounts.api import moderation_views, profile_views, two_factor_views
 
 auth_patterns: list = []
 accounts_patterns: list = [
@@ -42,6 +42,15 @@ auth_patterns += [
     path("password/reset/", auth_views.PasswordResetView.as_view(), name="password-reset"),
     path("password/reset/confirm/", auth_views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("login-history/", auth_views.LoginHistoryView.as_view(), name="login-history"),
+]
+
+# Profiles, account deletion, data export. The me/ routes come before <handle>/ ("me" is a reserved handle).
+accounts_patterns += [
+    path("me/", profile_views.MeView.as_view(), name="me"),
+    path("me/avatar/", profile_views.MeAvatarView.as_view(), name="me-avatar"),
+    path("me/export/", profile_views.MeExportView.as_view(), name="export-list"),
+    path("me/export/<uuid:export_id>/download/", profile_views.ExportDownloadView.as_view(), name="export-download"),
+    path("<str:handle>/", profile_views.PublicProfileView.as_view(), name="profile"),
 ]
 
 urlpatterns = [

@@ -284,6 +284,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SecondFactorKindEnum": "accounts.api.two_factor_serializers.SECOND_FACTOR_KINDS",
         "ModerationActionKindEnum": "accounts.models.moderation.ModerationAction.Kind",
+        "AppealStatusEnum": "accounts.models.moderation.Appeal.Status",
+        "DataExportStatusEnum": "accounts.models.export.DataExport.Status",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
@@ -374,3 +376,10 @@ LOGIN_THROTTLE_PER_ACCOUNT = env.int("LOGIN_THROTTLE_PER_ACCOUNT", default=5)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AuthDeviceKindEnum"] = "accounts.models.device.AuthDevice.Kind"
 # Seconds a two-step login challenge (password accepted, code awaited) stays valid.
 LOGIN_CHALLENGE_TTL = env.int("LOGIN_CHALLENGE_TTL", default=5 * 60)
+
+# --- accounts: profiles, account deletion, data export -----------------------------------------
+# Largest avatar upload, in bytes (larger: 413 request_too_large).
+AVATAR_MAX_UPLOAD_BYTES = env.int("AVATAR_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+# Seconds a data export's emailed download link (and its file) stays valid.
+EXPORT_LINK_TTL = env.int("EXPORT_LINK_TTL", default=7 * 24 * 60 * 60)
+# --- end accounts: profiles, account deletion, data export -------------------------------------

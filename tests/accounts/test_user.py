@@ -107,3 +107,10 @@ def test_the_second_factor_device_is_picked_by_the_codes_shape():
 
     assert selectors.otp_device_for_token(user=user, token="123456") == totp
     assert selectors.otp_device_for_token(user=user, token="abcd2345") == static
+
+
+def test_a_handle_shaped_like_a_purged_accounts_is_reserved():
+    with pytest.raises(ApplicationError) as caught:
+        services.user_create(email="x@example.com", handle="deleted_0193ab", password="a long enough passphrase")
+
+    assert caught.value.code == "handle_reserved"

@@ -76,6 +76,8 @@ class DjangoValidationProbe(APIView):
     def get(self, request):
         from django.core.exceptions import ValidationError
 
+        if request.query_params.get("coded"):
+            raise ValidationError({"handle": ValidationError("This handle is reserved.", code="handle_reserved")})
         raise ValidationError({"handle": ["Enter a valid handle."]})
 
 

@@ -53,6 +53,15 @@ def test_400_from_a_django_validation_error(api_client):
     }
 
 
+def test_a_django_validation_errors_code_is_kept(api_client):
+    response = api_client.get("/api/v1/probes/django-validation/?coded=1")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"code": "handle_reserved", "detail": "This handle is reserved.", "attr": "handle"}
+    ]
+
+
 def test_401_for_anonymous_with_authenticate_header(api_client):
     response = api_client.get("/api/v1/probes/auth/")
 

@@ -1,0 +1,12 @@
+"""Accounts' Celery tasks. Each takes ids, calls one service, and is safe to run twice."""
+
+from celery import shared_task
+
+from accounts.services.export import data_export_build
+
+
+@shared_task(name="accounts.data_export_build")
+def data_export_build_task(export_id: str) -> str | None:
+    """Build data export ``export_id`` (idempotent: a finished export is left alone)."""
+    export = data_export_build(export_id=export_id)
+    return None if export is None else export.status
