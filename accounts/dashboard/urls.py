@@ -15,4 +15,5 @@ urlpatterns = [
     path("security/totp/confirm/", views.totp_confirm, name="totp-confirm"),
     path("security/backup-codes/", views.backup_codes, name="backup-codes"),
     path("security/disable/", views.disable, name="disable"),
+    path("security/devices/<uuid:device_id>/revoke/", views.device_revoke, name="device-revoke"),
 ]

@@ -6,7 +6,6 @@ import time
 
 import django_otp
 from django.contrib import messages
-from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.decorators import method_decorator
@@ -19,7 +18,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors
 from accounts.models import User
-from accounts.services import two_factor
+from accounts.services import access, two_factor
+from accounts.standing import standing_error
 from core.dashboard.views import StudioLoginView
 from core.errors import ApplicationError
 
@@ -33,8 +33,14 @@ class StudioTwoFactorLoginView(StudioLoginView):
 
     def form_valid(self, form):
         user = form.get_user()
+        refusal = standing_error(user)
+        if refusal is not None:
+            form.add_error(None, refusal.message)
+            return self.form_invalid(form)
         if not selectors.two_factor_enabled(user=user):
-            return super().form_valid(form)
+            # Like every login: a device row, a login event, a new-device email.
+            access.login_complete(request=self.request, user=user, client="session")
+            return redirect(self.get_success_url())
         self.request.session[PENDING_LOGIN_KEY] = {
             "user_id": str(user.pk),
             "backend": user.backend,
@@ -76,8 +82,8 @@ class StudioLoginCodeView(View):
         except ApplicationError as error:
             return render(request, self.template_name, {"error": error.message, "error_code": error.code}, status=400)
         request.session.pop(PENDING_LOGIN_KEY, None)
-        auth_login(request, user, backend=pending["backend"])
-        django_otp.login(request, device)  # the session is now verified by a second factor
+        # The session is verified by the second factor, and the device row says so.
+        access.login_complete(request=request, user=user, client="session", otp_device=device)
         target = pending.get("next") or ""
         if not url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -102,8 +108,23 @@ def security(request):
         "totp_enabled": any(factor.kind == "totp" and factor.confirmed for factor in factors),
         "totp_enrolment": two_factor.totp_enrolment_describe(device=pending) if pending else None,
         "backup_codes_remaining": selectors.backup_codes_remaining(user=request.user),
+        "devices": selectors.devices_active(user=request.user).order_by("-last_seen_at"),
+        "current_device": selectors.device_for_session_key(session_key=request.session.session_key),
     }
     return render(request, "accounts/studio/security.html", context)
+
+
+@login_required
+@require_POST
+def device_revoke(request, device_id):
+    """Sign one device out (404 for a device that is not the caller's)."""
+    try:
+        device = access.device_revoke(user=request.user, device_id=device_id)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("accounts_studio:security")
+    messages.success(request, f"Signed out {device.name or 'the device'}.")
+    return redirect("accounts_studio:security")
 
 
 @login_required
