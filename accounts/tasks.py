@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from accounts.services.export import data_export_build
+from accounts.services.export import data_export_build, data_exports_expire
 
 
 @shared_task(name="accounts.data_export_build")
@@ -10,3 +10,9 @@ def data_export_build_task(export_id: str) -> str | None:
     """Build data export ``export_id`` (idempotent: a finished export is left alone)."""
     export = data_export_build(export_id=export_id)
     return None if export is None else export.status
+
+
+@shared_task(name="accounts.data_exports_expire")
+def data_exports_expire_task() -> int:
+    """Delete expired export archives (scheduled daily by beat)."""
+    return data_exports_expire()

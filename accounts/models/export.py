@@ -9,7 +9,7 @@ class DataExport(BaseModel):
 
     Status transitions (made only by ``accounts.services.export``)::
 
-        requested -> building -> ready
+        requested -> building -> ready -> expired   (the file is deleted when the link expires)
                               -> failed
         building  -> building          (a worker died mid-way; the task is retried and rebuilds)
 
@@ -22,6 +22,7 @@ class DataExport(BaseModel):
         BUILDING = "building", "Building"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
@@ -33,7 +34,7 @@ class DataExport(BaseModel):
         indexes = [models.Index(fields=["user", "-created_at"], name="accounts_export_user_created")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["requested", "building", "ready", "failed"]),
+                condition=models.Q(status__in=["requested", "building", "ready", "failed", "expired"]),
                 name="accounts_dataexport_status_valid",
             ),
             models.CheckConstraint(

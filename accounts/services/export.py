@@ -32,7 +32,7 @@ from accounts import export as export_registry
 from accounts.models import DataExport, User
 from accounts.services.profiles import datetime_for_user
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
-from core.side_effects import enqueue_task, send_email
+from core.side_effects import after_commit, enqueue_task, send_email
 
 logger = logging.getLogger(__name__)
 
@@ -231,3 +231,25 @@ def data_export_build(*, export_id: str) -> DataExport | None:
         field.storage.delete(name)
         raise
     return export
+
+
+def data_exports_expire(*, now=None) -> int:
+    """Delete the files of ready exports whose link has expired, and mark them ``expired``.
+
+    Archives hold a user's personal data; none outlives its link. Safe to run concurrently and
+    repeatedly: rows are claimed with SKIP LOCKED, and files go only after the commit.
+    """
+    now = now or timezone.now()
+    field = DataExport._meta.get_field("file")
+    with transaction.atomic():
+        due = list(
+            DataExport.objects.select_for_update(skip_locked=True).filter(
+                status=DataExport.Status.READY, expires_at__lte=now
+            )
+        )
+        for export in due:
+            after_commit(field.storage.delete, export.file.name)
+            export.status = DataExport.Status.EXPIRED
+            export.file = ""
+        DataExport.objects.bulk_update(due, ["status", "file"])
+    return len(due)

@@ -212,7 +212,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "accounts-data-exports-expire": {"task": "accounts.data_exports_expire", "schedule": 60 * 60 * 24},
+}
 
 # ---------------------------------------------------------------------------------------------
 # Email

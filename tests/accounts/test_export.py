@@ -419,3 +419,33 @@ def test_purging_the_account_deletes_its_exports(
 
     assert not DataExport.objects.filter(pk=ready_export.pk).exists()
     assert not path.exists()
+
+
+def test_expired_archives_are_deleted_and_marked(django_capture_on_commit_callbacks, settings, tmp_path):
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from accounts.models import DataExport
+    from accounts.services.export import data_exports_expire
+
+    settings.MEDIA_ROOT = tmp_path
+    user = UserFactory()
+    now = timezone.now()
+    old_name = default_storage.save("exports/test/old.json", ContentFile(b"{}"))
+    fresh_name = default_storage.save("exports/test/fresh.json", ContentFile(b"{}"))
+    old = DataExport.objects.create(user=user, status="ready", file=old_name, expires_at=now - timedelta(minutes=1))
+    fresh = DataExport.objects.create(user=user, status="ready", file=fresh_name, expires_at=now + timedelta(days=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        expired = data_exports_expire(now=now)
+    again = data_exports_expire(now=now)
+
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (expired, again) == (1, 0)
+    assert (old.status, old.file.name) == ("expired", "")
+    assert not default_storage.exists(old_name)
+    assert (fresh.status, fresh.file.name) == ("ready", fresh_name)
+    assert default_storage.exists(fresh_name)
