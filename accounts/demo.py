@@ -46,7 +46,7 @@ def seed(*, report) -> dict[str, User]:
                 is_superuser=superuser,
                 check_password=False,
             )
-        for role in role_names:
+        for role in ["user", *role_names]:
             roles.role_grant(user=user, role=role, by=None, reason="Demo data")
         user.refresh_from_db()
         users[key] = user

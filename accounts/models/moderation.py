@@ -63,7 +63,7 @@ class ModerationAction(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} of {self.user_id}"
+        return f"{self.get_kind_display()} {str(self.id)[-8:]}"
 
     @property
     def is_lifted(self) -> bool:
