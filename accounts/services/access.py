@@ -474,6 +474,8 @@ def logout_all(*, request: Any, user: User) -> int:
 def device_touch(*, device: AuthDevice, ip: str | None) -> None:
     """Note that ``device`` was just used; writes at most once a minute per device."""
     now = timezone.now()
+    if device.last_seen_at is not None and device.last_seen_at >= now - timedelta(minutes=1):
+        return  # seen a moment ago: no query at all on this request
     AuthDevice.objects.filter(
         pk=device.pk, revoked_at__isnull=True, last_seen_at__lt=now - timedelta(minutes=1)
     ).update(last_seen_at=now, last_ip=ip)

@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
@@ -195,9 +197,12 @@ def test_last_seen_is_written_at_most_once_a_minute(user):
 
     client.get(DEVICES)
     seen = AuthDevice.objects.get(pk=device_id).last_seen_at
-    client.get(DEVICES)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(DEVICES)
 
     device = AuthDevice.objects.get(pk=device_id)
+    # Seen a moment ago: the second request writes nothing at all.
+    assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "accounts_authdevice"')]
     assert seen > a_while_ago
     assert device.last_seen_at == seen
     assert device.last_ip == "127.0.0.1"
