@@ -194,3 +194,10 @@ def login_events_of(*, user):
     from accounts.models import LoginEvent
 
     return LoginEvent.objects.filter(user=user)
+
+
+def oauth_identities_of(*, user):
+    """The Google, Apple and GitHub identities linked to ``user``, oldest link first."""
+    from allauth.socialaccount.models import SocialAccount
+
+    return SocialAccount.objects.filter(user=user).order_by("date_joined", "id")
