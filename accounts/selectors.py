@@ -221,3 +221,10 @@ def data_exports_for_user(*, user: User):
 def data_export_for_user(*, user: User, export_id) -> DataExport | None:
     """One of the user's own exports; None when it does not exist or belongs to someone else."""
     return DataExport.objects.filter(user=user, pk=export_id).first()
+
+
+def oauth_identities_of(*, user):
+    """The Google, Apple and GitHub identities linked to ``user``, oldest link first."""
+    from allauth.socialaccount.models import SocialAccount
+
+    return SocialAccount.objects.filter(user=user).order_by("date_joined", "id")

@@ -72,3 +72,14 @@ auth_patterns += [
     path("2fa/backup-codes/", two_factor_views.BackupCodesView.as_view(), name="2fa-backup-codes"),
     path("2fa/disable/", two_factor_views.TwoFactorDisableView.as_view(), name="2fa-disable"),
 ]
+
+# Signing in with Google, Apple and GitHub (accounts/api/oauth_views.py).
+
+from accounts.api import oauth_views  # noqa: E402
+
+auth_patterns += [
+    path("oauth/identities/", oauth_views.OAuthIdentityListView.as_view(), name="oauth-identities"),
+    path("oauth/identities/<int:identity_id>/", oauth_views.OAuthIdentityDetailView.as_view(), name="oauth-identity"),
+    path("oauth/<str:provider>/", oauth_views.OAuthLoginView.as_view(), name="oauth-login"),
+    path("oauth/<str:provider>/link/", oauth_views.OAuthLinkView.as_view(), name="oauth-link"),
+]

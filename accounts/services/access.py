@@ -213,16 +213,30 @@ def login_password(*, request: Any, email: str, password: str, client: str, devi
         login_event_record(email=email, reason=refusal, client=info, user=user)
         _standing_raise(user=user, reason=refusal)
     _login_throttle_clear_account(email=email)
-    otp_devices = list(devices_for_user(user, confirmed=True))
-    if otp_devices:
-        login_event_record(email=email, reason=LoginEvent.Reason.TWO_FACTOR_REQUIRED, client=info, user=user)
-        challenge = signing.dumps(
-            {"u": str(user.pk), "n": secrets.token_urlsafe(16), "c": client, "d": device_name, "e": email},
-            salt=_CHALLENGE_SALT,
-        )
-        methods = list(dict.fromkeys(otp_method_name(device) for device in otp_devices))
-        return LoginResult(user=user, two_factor_required=True, challenge=challenge, methods=methods)
+    challenge = login_challenge_start(request=request, user=user, client=client, device_name=device_name, email=email)
+    if challenge is not None:
+        return challenge
     return login_complete(request=request, user=user, client=client, device_name=device_name, email=email)
+
+
+def login_challenge_start(*, request: Any, user: User, client: str, device_name: str, email: str) -> LoginResult | None:
+    """The second-factor challenge for ``user``, or None when they have no confirmed device.
+
+    Shared by every first step (password, OAuth): it records ``two_factor_required`` and returns
+    the signed challenge and the methods the user has; ``login/verify/`` completes it.
+    """
+    otp_devices = list(devices_for_user(user, confirmed=True))
+    if not otp_devices:
+        return None
+    login_event_record(
+        email=email, reason=LoginEvent.Reason.TWO_FACTOR_REQUIRED, client=ClientInfo.from_request(request), user=user
+    )
+    challenge = signing.dumps(
+        {"u": str(user.pk), "n": secrets.token_urlsafe(16), "c": client, "d": device_name, "e": email},
+        salt=_CHALLENGE_SALT,
+    )
+    methods = list(dict.fromkeys(otp_method_name(device) for device in otp_devices))
+    return LoginResult(user=user, two_factor_required=True, challenge=challenge, methods=methods)
 
 
 # ---------------------------------------------------------------------------------------------

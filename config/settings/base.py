@@ -385,3 +385,58 @@ AVATAR_MAX_UPLOAD_BYTES = env.int("AVATAR_MAX_UPLOAD_BYTES", default=5 * 1024 * 
 # Seconds a data export's emailed download link (and its file) stays valid.
 EXPORT_LINK_TTL = env.int("EXPORT_LINK_TTL", default=7 * 24 * 60 * 60)
 # --- end accounts: profiles, account deletion, data export -------------------------------------
+
+# ---------------------------------------------------------------------------------------------
+# Signing in with Google, Apple and GitHub (django-allauth's social accounts; accounts.services.oauth)
+# ---------------------------------------------------------------------------------------------
+# allauth supplies the SocialAccount model, the providers and their token verification. Its URLs,
+# views and headless API are not mounted: every login finishes through accounts.services.access.
+# A provider is enabled only when its variables are set (apps come from these settings, not rows).
+
+INSTALLED_APPS += [
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.apple",
+    "allauth.socialaccount.providers.github",
+]
+MIDDLEWARE += ["allauth.account.middleware.AccountMiddleware"]  # required by allauth.account
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None  # the handle is not a login name
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = True
+SOCIALACCOUNT_QUERY_EMAIL = True  # GitHub: read /user/emails for the primary, verified address
+SOCIALACCOUNT_STORE_TOKENS = False  # the providers' tokens are checked once, never kept
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # email matching is Fanfare's rule (accounts.services.oauth)
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("OAUTH_REQUESTS_TIMEOUT", default=5)
+
+OAUTH_GOOGLE_CLIENT_ID = env.str("OAUTH_GOOGLE_CLIENT_ID", default="")
+OAUTH_GOOGLE_SECRET = env.str("OAUTH_GOOGLE_SECRET", default="")
+OAUTH_APPLE_CLIENT_ID = env.str("OAUTH_APPLE_CLIENT_ID", default="")
+OAUTH_APPLE_TEAM_ID = env.str("OAUTH_APPLE_TEAM_ID", default="")
+OAUTH_APPLE_KEY_ID = env.str("OAUTH_APPLE_KEY_ID", default="")
+OAUTH_APPLE_PRIVATE_KEY = env.str("OAUTH_APPLE_PRIVATE_KEY", default="", multiline=True)
+OAUTH_GITHUB_CLIENT_ID = env.str("OAUTH_GITHUB_CLIENT_ID", default="")
+OAUTH_GITHUB_SECRET = env.str("OAUTH_GITHUB_SECRET", default="")
+
+SOCIALACCOUNT_PROVIDERS: dict = {"google": {}, "apple": {}, "github": {}}
+if OAUTH_GOOGLE_CLIENT_ID:
+    SOCIALACCOUNT_PROVIDERS["google"]["APPS"] = [
+        {"client_id": OAUTH_GOOGLE_CLIENT_ID, "secret": OAUTH_GOOGLE_SECRET, "key": ""}
+    ]
+if OAUTH_APPLE_CLIENT_ID:
+    # allauth's Apple app: secret = the key id, key = the team id, certificate_key = the .p8 key.
+    SOCIALACCOUNT_PROVIDERS["apple"]["APPS"] = [
+        {
+            "client_id": OAUTH_APPLE_CLIENT_ID,
+            "secret": OAUTH_APPLE_KEY_ID,
+            "key": OAUTH_APPLE_TEAM_ID,
+            "settings": {"certificate_key": OAUTH_APPLE_PRIVATE_KEY},
+        }
+    ]
+if OAUTH_GITHUB_CLIENT_ID and OAUTH_GITHUB_SECRET:
+    SOCIALACCOUNT_PROVIDERS["github"]["APPS"] = [
+        {"client_id": OAUTH_GITHUB_CLIENT_ID, "secret": OAUTH_GITHUB_SECRET, "key": ""}
+    ]
+# --- end of signing in with Google, Apple and GitHub -------------------------------------------
