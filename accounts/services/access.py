@@ -161,7 +161,7 @@ def _user_for_credentials(*, email: str, password: str) -> User | None:
     return user
 
 
-def _standing_check(*, user: User) -> str | None:
+def login_standing_reason(*, user: User) -> str | None:
     """Raise ``account_banned`` / ``account_suspended`` (403) for an account that may not log in."""
     if user.banned_at is not None:
         return LoginEvent.Reason.BANNED
@@ -170,7 +170,7 @@ def _standing_check(*, user: User) -> str | None:
     return None
 
 
-def _standing_raise(*, user: User, reason: str) -> None:
+def login_refuse_for_standing(*, user: User, reason: str) -> None:
     """Refuse the login with the account's standing error, and what it needs to appeal.
 
     A suspended or banned user cannot sign in to appeal, so the refusal names the action in
@@ -208,10 +208,10 @@ def login_password(*, request: Any, email: str, password: str, client: str, devi
     if user is None:
         login_event_record(email=email, reason=LoginEvent.Reason.INVALID_CREDENTIALS, client=info)
         raise ApplicationError("Wrong email or password.", code="invalid_credentials")
-    refusal = _standing_check(user=user)
+    refusal = login_standing_reason(user=user)
     if refusal:
         login_event_record(email=email, reason=refusal, client=info, user=user)
-        _standing_raise(user=user, reason=refusal)
+        login_refuse_for_standing(user=user, reason=refusal)
     _login_throttle_clear_account(email=email)
     challenge = login_challenge_start(request=request, user=user, client=client, device_name=device_name, email=email)
     if challenge is not None:
@@ -301,10 +301,10 @@ def login_second_factor_verify(*, request: Any, challenge: str, code: str, metho
     # Single use: only the first request to get here with this challenge goes on.
     if not cache.add(f"login:challenge:used:{data['n']}", 1, timeout=settings.LOGIN_CHALLENGE_TTL + 5):
         raise ApplicationError("This login has expired. Start again with your password.", code="invalid_challenge")
-    refusal = _standing_check(user=user)
+    refusal = login_standing_reason(user=user)
     if refusal:
         login_event_record(email=data["e"], reason=refusal, client=info, user=user)
-        _standing_raise(user=user, reason=refusal)
+        login_refuse_for_standing(user=user, reason=refusal)
     return login_complete(
         request=request, user=user, client=data["c"], device_name=data["d"], email=data["e"], otp_device=device
     )

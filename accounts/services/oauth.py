@@ -40,11 +40,11 @@ from accounts.models import User
 from accounts.services.access import (
     ClientInfo,
     LoginResult,
-    _standing_check,
-    _standing_raise,
     login_challenge_start,
     login_complete,
     login_event_record,
+    login_refuse_for_standing,
+    login_standing_reason,
 )
 from accounts.services.users import user_create
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
@@ -256,7 +256,7 @@ def _oauth_account_resolve(*, identity: OAuthIdentity) -> tuple[User, str | None
         user = User.all_objects.get(pk=account.user_id)
         if _account_unavailable(user):
             raise _account_unavailable_error()
-        refusal = _standing_check(user=user)
+        refusal = login_standing_reason(user=user)
         if refusal is None:
             account.extra_data = _identity_extra_data(identity)
             account.save(update_fields=["extra_data", "last_login"])
@@ -274,7 +274,7 @@ def _oauth_account_resolve(*, identity: OAuthIdentity) -> tuple[User, str | None
             )
         if _account_unavailable(user):
             raise _account_unavailable_error()
-        refusal = _standing_check(user=user)
+        refusal = login_standing_reason(user=user)
         if refusal is None:
             SocialAccount.objects.create(
                 user=user, provider=identity.provider, uid=identity.uid, extra_data=_identity_extra_data(identity)
@@ -313,7 +313,7 @@ def oauth_login(*, request: Any, provider: str, token: str, client: str, device_
     user, refusal = _oauth_account_resolve(identity=identity)
     if refusal:
         login_event_record(email=user.email, reason=refusal, client=ClientInfo.from_request(request), user=user)
-        _standing_raise(user=user, reason=refusal)
+        login_refuse_for_standing(user=user, reason=refusal)
     challenge = login_challenge_start(
         request=request, user=user, client=client, device_name=device_name, email=user.email
     )
