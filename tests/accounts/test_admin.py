@@ -130,3 +130,36 @@ def test_the_audit_log_is_read_only_in_the_admin(moderator):
     assert client.get("/admin/accounts/auditlogentry/").status_code == 200
     assert client.get(f"/admin/accounts/auditlogentry/{entry.pk}/delete/").status_code == 403
     assert client.get("/admin/accounts/auditlogentry/add/").status_code == 403
+
+
+def test_moderators_find_accounts_by_the_ip_they_logged_in_from(moderator):
+    from accounts.models import AuthDevice, LoginEvent
+
+    by_event = UserFactory(handle="from_event")
+    by_device = UserFactory(handle="from_device")
+    UserFactory(handle="elsewhere")
+    LoginEvent.objects.create(
+        user=by_event, email=by_event.email, success=False, reason="invalid_credentials", ip="198.51.100.7"
+    )
+    AuthDevice.objects.create(user=by_device, kind="token", token_key="abcdefgh", last_ip="198.51.100.7")
+    LoginEvent.objects.create(
+        user=None, email="nobody@example.com", success=False, reason="invalid_credentials", ip="198.51.100.7"
+    )
+
+    response = admin_client(moderator).get("/admin/accounts/user/?q=198.51.100.7")
+
+    assert sorted(u.handle for u in response.context["cl"].result_list) == ["from_device", "from_event"]
+
+
+def test_a_users_page_shows_their_latest_logins(moderator):
+    from accounts.models import LoginEvent
+
+    user = UserFactory()
+    LoginEvent.objects.create(
+        user=user, email=user.email, success=True, reason="ok", ip="203.0.113.5", user_agent="Firefox"
+    )
+
+    page = admin_client(moderator).get(f"/admin/accounts/user/{user.pk}/change/")
+
+    assert page.status_code == 200
+    assert "203.0.113.5" in page.content.decode()
