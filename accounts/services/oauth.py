@@ -45,6 +45,7 @@ from accounts.services.access import (
     login_event_record,
     login_refuse_for_standing,
     login_standing_reason,
+    user_access_revoke_all,
 )
 from accounts.services.users import user_create
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
@@ -280,9 +281,13 @@ def _oauth_account_resolve(*, identity: OAuthIdentity) -> tuple[User, str | None
                 user=user, provider=identity.provider, uid=identity.uid, extra_data=_identity_extra_data(identity)
             )
             if not user.is_email_verified:
-                # The provider just proved the address; the account's own check would say the same.
+                # The provider just proved who owns the address. Whoever made this account never
+                # did: it may have been made in the owner's name in advance (pre-hijacking), so
+                # its password stops working and every session of it ends.
                 user.email_verified_at = timezone.now()
-                user.save(update_fields=["email_verified_at", "updated_at"])
+                user.set_unusable_password()
+                user.save(update_fields=["email_verified_at", "password", "updated_at"])
+                user_access_revoke_all(user=user)
         return user, refusal
     user = user_create(
         email=identity.email, handle=handle_suggest(identity=identity), password=None, display_name=identity.name[:100]

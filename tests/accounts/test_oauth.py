@@ -410,7 +410,7 @@ def test_a_second_sign_in_logs_into_the_same_account(api_client, providers, sign
 
 
 def test_a_verified_email_links_the_existing_account(api_client, providers, signing_key):
-    user = UserFactory(email="ana.lima@gmail.com")
+    user = UserFactory(email="ana.lima@gmail.com", email_verified_at=timezone.now())
 
     response = api_client.post(oauth_url("google"), {"id_token": google_token(signing_key)})
 
@@ -418,9 +418,29 @@ def test_a_verified_email_links_the_existing_account(api_client, providers, sign
     assert response.json()["user"]["id"] == str(user.pk)
     assert SocialAccount.objects.get().user_id == user.pk
     user.refresh_from_db()
-    assert user.is_email_verified  # Google just proved the address
-    assert user.check_password("correct horse battery staple")  # the password still works
+    assert user.check_password("correct horse battery staple")  # the owner's password still works
     assert User.objects.count() == 1
+
+
+def test_linking_an_account_whose_email_was_never_verified_locks_out_whoever_made_it(
+    api_client, providers, signing_key
+):
+    # Pre-hijacking: someone registered the owner's address first, with a password of theirs.
+    squatter_made = UserFactory(email="ana.lima@gmail.com")
+    _instance, squatter_token = AuthToken.objects.create(squatter_made)
+
+    response = api_client.post(oauth_url("google"), {"id_token": google_token(signing_key)})
+
+    assert response.status_code == 200
+    assert response.json()["user"]["id"] == str(squatter_made.pk)
+    squatter_made.refresh_from_db()
+    assert squatter_made.is_email_verified  # Google just proved the address
+    assert not squatter_made.check_password("correct horse battery staple")
+    assert not squatter_made.has_usable_password()
+    squatter = APIClient()
+    squatter.credentials(HTTP_AUTHORIZATION=f"Token {squatter_token}")
+    assert squatter.get("/api/v1/auth/devices/").status_code == 401
+    assert AuthToken.objects.count() == 1  # the owner's new one
 
 
 def test_email_matching_ignores_case(api_client, providers, signing_key):
