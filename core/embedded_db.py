@@ -176,6 +176,23 @@ def _orphans(pgdata: Path) -> list[psutil.Process]:
     return found
 
 
+def _stop_leftover_servers(pgdata: Path) -> None:
+    """Stop servers still running for a data directory that was deleted under them.
+
+    A checkout removed without ``make db-stop`` leaves its server running. If the directory is
+    made again (a new clone at the same path), that old postmaster notices its lock file has
+    changed, shuts down, and removes the socket file, which by then is the new server's.
+    """
+    for process in psutil.process_iter(["name", "cmdline"]):
+        cmdline = process.info.get("cmdline") or []
+        if process.info.get("name") == "postgres" and str(pgdata) in cmdline:
+            with contextlib.suppress(psutil.Error):
+                process.terminate()
+                process.wait(5)
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+
+
 def _prepare_permissions(pgdata: Path, socket_dir: Path, user: str) -> None:
     import pwd
 
@@ -320,6 +337,7 @@ def _start_server(pgdata: Path) -> EmbeddedServer:
             raise EmbeddedDatabaseError(
                 f"{pgdata} is not empty but holds no PostgreSQL data (no PG_VERSION); move it away to start afresh"
             )
+        _stop_leftover_servers(pgdata)
         _initdb(pgdata, user)
     _remove_stale_locks(pgdata, socket_dir)
     _start(pgdata, socket_dir, user)

@@ -147,3 +147,17 @@ def test_manage_py_reports_a_start_failure_in_one_line(tmp_path):
     assert result.stderr.startswith(f"error: embedded PostgreSQL in {broken} did not start: ")
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_a_server_left_under_a_deleted_data_directory_is_stopped(pgdata):
+    # A checkout removed without `make db-stop`, then cloned again at the same path: the old
+    # postmaster would later notice its lock file changed and remove the new server's socket.
+    import shutil
+
+    old = started_pid(pgdata)
+    shutil.rmtree(pgdata)
+
+    new = started_pid(pgdata)
+
+    assert new != old
+    assert not psutil.pid_exists(old) or psutil.Process(old).status() == psutil.STATUS_ZOMBIE
