@@ -229,13 +229,16 @@ def _web_push_send(*, token: PushToken, title: str, body: str, data: dict) -> st
     if not settings.WEBPUSH_VAPID_PRIVATE_KEY:
         logger.info("push not configured (WEBPUSH_VAPID_PRIVATE_KEY): %s to %s", title, token.user_id)
         return None
+    from py_vapid import Vapid
     from pywebpush import WebPushException, webpush
 
+    key = settings.WEBPUSH_VAPID_PRIVATE_KEY
+    vapid = Vapid.from_pem(key.encode()) if key.lstrip().startswith("-----BEGIN") else key
     try:
         response = webpush(
             subscription_info={"endpoint": token.token, "keys": token.web_push_keys},
             data=json.dumps({"title": title, "body": body, "data": data}),
-            vapid_private_key=settings.WEBPUSH_VAPID_PRIVATE_KEY,
+            vapid_private_key=vapid,
             vapid_claims={"sub": settings.WEBPUSH_VAPID_SUBJECT},
             ttl=24 * 3600,
             timeout=10,

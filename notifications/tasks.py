@@ -14,14 +14,22 @@ def _backoff(retries: int) -> int:
     return 30 * 2**retries  # 30 s, 1 min, 2 min, 4 min
 
 
+def _retry(task, exc: Exception, *args: str) -> str | None:
+    """Try again later; give up (the attempts say why) after ``max_retries``. Eager tasks (no
+    broker) retry at once: Celery would otherwise propagate the Retry instead of running it."""
+    if task.request.retries >= task.max_retries:
+        return "failed"
+    if task.request.is_eager:
+        return task.apply(args=args, retries=task.request.retries + 1).result
+    raise task.retry(exc=exc, countdown=_backoff(task.request.retries)) from exc
+
+
 @shared_task(name="notifications.email_deliver", bind=True, max_retries=MAX_RETRIES)
 def email_deliver_task(self, notification_id: str) -> str | None:
     try:
         attempt = delivery.email_deliver(notification_id=notification_id, attempt=self.request.retries + 1)
     except delivery.TransientDeliveryError as exc:
-        if self.request.retries >= self.max_retries:
-            return "failed"
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+        return _retry(self, exc, notification_id)
     return attempt and attempt.status
 
 
@@ -43,9 +51,7 @@ def push_token_deliver_task(self, notification_id: str, token_id: str) -> str | 
             notification_id=notification_id, token_id=token_id, attempt=self.request.retries + 1
         )
     except delivery.TransientDeliveryError as exc:
-        if self.request.retries >= self.max_retries:
-            return "failed"
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+        return _retry(self, exc, notification_id, token_id)
     return attempt and attempt.status
 
 
@@ -54,9 +60,7 @@ def sms_deliver_task(self, notification_id: str) -> str | None:
     try:
         attempt = delivery.sms_deliver(notification_id=notification_id, attempt=self.request.retries + 1)
     except delivery.TransientDeliveryError as exc:
-        if self.request.retries >= self.max_retries:
-            return "failed"
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+        return _retry(self, exc, notification_id)
     return attempt and attempt.status
 
 
