@@ -427,6 +427,10 @@ def _devices_revoke(*, user: User, devices: list[AuthDevice]) -> int:
         # Only the hash is stored; PostgreSQL hashes the keys to find the rows.
         Session.objects.annotate(key_hash=_Sha256Hex("session_key")).filter(key_hash__in=hashes).delete()
     # Other session engines: the session stays in its store, and authentication refuses it.
+    # Push tokens registered from these devices die with them.
+    from notifications.services import push_tokens_disable_for_devices
+
+    push_tokens_disable_for_devices(device_ids=[device.pk for device in devices])
     return AuthDevice.objects.filter(pk__in=[device.pk for device in devices], revoked_at__isnull=True).update(
         revoked_at=timezone.now(), updated_at=timezone.now()
     )

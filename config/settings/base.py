@@ -440,3 +440,39 @@ if OAUTH_GITHUB_CLIENT_ID and OAUTH_GITHUB_SECRET:
         {"client_id": OAUTH_GITHUB_CLIENT_ID, "secret": OAUTH_GITHUB_SECRET, "key": ""}
     ]
 # --- end of signing in with Google, Apple and GitHub -------------------------------------------
+
+# ---------------------------------------------------------------------------------------------
+# Notifications (notifications.services): grouping, push, SMS, digests
+# ---------------------------------------------------------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+# Events of a groupable kind on one target within this many hours merge into one notification.
+NOTIFICATIONS_GROUP_WINDOW_HOURS = env.int("NOTIFICATIONS_GROUP_WINDOW_HOURS", default=12)
+# A push token that fails this many times in a row is disabled.
+PUSH_MAX_CONSECUTIVE_FAILURES = env.int("PUSH_MAX_CONSECUTIVE_FAILURES", default=5)
+# FCM (Android, iOS): the Firebase service account's JSON key. Without it, no FCM push is sent.
+FCM_SERVICE_ACCOUNT_JSON = env.str("FCM_SERVICE_ACCOUNT_JSON", default="", multiline=True)
+# Web Push: the VAPID private key (PEM or base64url DER) and the contact it claims (mailto:...).
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="", multiline=True)
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:ops@localhost")
+# SMS for critical kinds goes through the same Twilio account as sign-in codes (OTP_TWILIO_*).
+# Users in the announcement fan-out per batch (each batch one transaction).
+NOTIFICATIONS_ANNOUNCEMENT_BATCH = env.int("NOTIFICATIONS_ANNOUNCEMENT_BATCH", default=1000)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "notifications-digests-daily": {
+            "task": "notifications.digests_send",
+            "schedule": crontab(hour=8, minute=0),
+            "args": ("daily",),
+        },
+        "notifications-digests-weekly": {
+            "task": "notifications.digests_send",
+            "schedule": crontab(hour=8, minute=0, day_of_week=1),
+            "args": ("weekly",),
+        },
+        # Push and SMS held back by quiet hours go out when their time comes.
+        "notifications-deferred-release": {"task": "notifications.deferred_release", "schedule": 60},
+    }
+)
+# --- end of notifications ----------------------------------------------------------------------
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["NotificationKindEnum"] = "notifications.kinds.KIND_CHOICES"
