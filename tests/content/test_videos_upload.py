@@ -9,10 +9,13 @@ import pytest
 from content.models import Rendition, Upload, UploadPart, Video
 from content.services import videos as video_services
 from content.video_files import output_dir, source_path
-from tests.content.video_factories import VerifiedUserFactory, clip, ffmpeg_reads, video_root  # noqa: F401
+from tests.content import video_factories
+from tests.content.video_factories import VerifiedUserFactory, ffmpeg_reads
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+clip = video_factories.clip
+video_root = video_factories.video_root
 
 VIDEOS = "/api/v1/videos/"
 
