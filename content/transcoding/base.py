@@ -27,13 +27,17 @@ def even(value: float) -> int:
 
 
 def ladder_for(*, width: int, height: int) -> list[tuple[Rung, int, int]]:
-    """The rungs not above the source (the lowest one always, scaled down to the source if smaller),
-    each with its output width and height (even numbers, aspect ratio kept)."""
-    rungs = [rung for rung in LADDER if rung.height <= height] or [LADDER[0]]
+    """The rungs not above the source, each with its output width and height (even, aspect kept).
+
+    A rung names the shorter side (a portrait 720x1280 source is "720p"); the lowest rung is always
+    made, scaled down to the source when the source is smaller.
+    """
+    short = min(width, height)
+    rungs = [rung for rung in LADDER if rung.height <= short] or [LADDER[0]]
     sizes = []
     for rung in rungs:
-        out_height = min(rung.height, even(height))
-        sizes.append((rung, even(width * out_height / height), out_height))
+        scale = min(rung.height, even(short)) / short
+        sizes.append((rung, even(width * scale), even(height * scale)))
     return sizes
 
 
