@@ -12,7 +12,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -65,8 +65,6 @@ class VideoCreateResponseSerializer(OwnVideoSerializer):
 
 
 class VideoListCreateView(APIView):
-    permission_classes = [IsEmailVerified, AllowAny]
-
     def get_permissions(self):
         if self.request.method == "POST":
             return [IsAuthenticated(), IsEmailVerified()]
@@ -137,7 +135,7 @@ class VideoSearchView(APIView):
 
 
 class VideoDetailView(APIView):
-    permission_classes = [IsEmailVerified]
+    permission_classes = [IsAuthenticatedOrReadOnly, IsEmailVerified]
 
     @extend_schema(
         operation_id="videos_retrieve",

@@ -60,6 +60,7 @@ class VideoFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Video
+        skip_postgeneration_save = True
 
     owner = factory.SubFactory(VerifiedUserFactory)
     title = factory.Sequence(lambda n: f"Video {n}")
