@@ -100,6 +100,7 @@ class Video(SoftDeleteModel):
     search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta(SoftDeleteModel.Meta):
+        permissions = [("moderate_videos", "Can limit, remove and restore videos, and retry their processing")]
         indexes = [
             GinIndex(fields=["tags"], name="content_video_tags_gin"),
             GinIndex(fields=["search_vector"], name="content_video_search_gin"),

@@ -26,6 +26,10 @@ def _is_owner(*, video: Video, user: User | None) -> bool:
     return user is not None and user.is_authenticated and video.owner_id == user.pk
 
 
+def _is_moderator(*, user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.has_perm("content.moderate_videos")
+
+
 def video_is_published(*, video: Video, now: dt.datetime | None = None) -> bool:
     """Public by visibility and time: public, or scheduled and past publish_at."""
     now = now or timezone.now()
@@ -44,7 +48,7 @@ def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "")
 
     Raises 404 ``not_found`` (deleted, removed by moderation, draft or unprocessed, private,
     scheduled for later), 403 ``subscribers_only`` and 451 ``geo_restricted``. The owner sees every
-    state of their own video except deletion, and is never geo-restricted.
+    state of their own video except deletion, and is never geo-restricted; so are moderators.
     """
     video = (
         Video.objects.select_related("owner", "upload")
@@ -54,7 +58,7 @@ def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "")
     )
     if video is None:
         raise NotFoundError("No such video.")
-    if _is_owner(video=video, user=user):
+    if _is_owner(video=video, user=user) or _is_moderator(user=user):
         return video
     if video.moderation_status == Video.Moderation.REMOVED or not video_is_playable(video=video):
         raise NotFoundError("No such video.")
@@ -73,10 +77,11 @@ def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "")
 
 
 def video_get_for_playback(*, video_id: Any, user: User | None, country: str = "") -> Video:
-    """As :func:`video_get_for_viewer`, and also 404 for anyone (the owner too) once moderation
-    removed the video or while nothing is playable."""
+    """As :func:`video_get_for_viewer`, and also 404 while nothing is playable, and for anyone but
+    moderators (the owner too) once moderation removed the video."""
     video = video_get_for_viewer(video_id=video_id, user=user, country=country)
-    if video.moderation_status == Video.Moderation.REMOVED or not video_is_playable(video=video):
+    removed = video.moderation_status == Video.Moderation.REMOVED and not _is_moderator(user=user)
+    if removed or not video_is_playable(video=video):
         raise NotFoundError("No such video.")
     return video
 
