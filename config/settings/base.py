@@ -470,3 +470,16 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoVisibilityEnum"] = "content.mo
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoModerationEnum"] = "content.models.video.Video.Moderation"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["RenditionStatusEnum"] = "content.models.rendition.Rendition.Status"
 # --- end content: videos ------------------------------------------------------------------------
+# --- content: videos with AWS MediaConvert (VIDEO_BACKEND=mediaconvert) -------------------------
+# The account's MediaConvert endpoint, the IAM role the jobs run as, and an optional queue.
+MEDIACONVERT_ENDPOINT_URL = env.str("MEDIACONVERT_ENDPOINT_URL", default="") or None
+MEDIACONVERT_REGION = env.str("MEDIACONVERT_REGION", default="us-east-1")
+MEDIACONVERT_ROLE_ARN = env.str("MEDIACONVERT_ROLE_ARN", default="")
+MEDIACONVERT_QUEUE_ARN = env.str("MEDIACONVERT_QUEUE_ARN", default="")
+# Bucket for sources and outputs (defaults to the media bucket).
+VIDEO_S3_BUCKET = env.str("VIDEO_S3_BUCKET", default=AWS_STORAGE_BUCKET_NAME)
+VIDEO_S3_ENDPOINT_URL = env.str("VIDEO_S3_ENDPOINT_URL", default="") or None
+# The API key EventBridge's API destination sends in X-Fanfare-Events-Token (the connection's
+# API_KEY authorization). Without it, the notification endpoint refuses everything.
+MEDIACONVERT_EVENTS_TOKEN = env.str("MEDIACONVERT_EVENTS_TOKEN", default="")
+# --- end content: videos with AWS MediaConvert --------------------------------------------------

@@ -108,7 +108,8 @@ class VideoSerializer(serializers.ModelSerializer):
     def get_manifests(self, video: Video) -> dict:
         request = self.context["request"]
         hls = _media_url(request, video, video.master_playlist) if self._playable(video) else None
-        return {"hls": hls, "dash": None}
+        dash = _media_url(request, video, video.dash_manifest) if hls and video.dash_manifest else None
+        return {"hls": hls, "dash": dash}
 
     def get_poster_url(self, video: Video) -> str | None:
         if not video.poster or video.moderation_status == Video.Moderation.REMOVED:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("videos/", views.VideoListCreateView.as_view(), name="video-list"),
     path("videos/mine/", views.MyVideosView.as_view(), name="video-mine"),
     path("videos/search/", views.VideoSearchView.as_view(), name="video-search"),
+    path("videos/mediaconvert/events/", views.MediaConvertEventsView.as_view(), name="video-mediaconvert-events"),
     path("videos/uploads/<uuid:pk>/", views.UploadView.as_view(), name="video-upload"),
     path("videos/<uuid:pk>/", views.VideoDetailView.as_view(), name="video-detail"),
     path(

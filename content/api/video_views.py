@@ -11,7 +11,7 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,7 +29,7 @@ from content.api.video_serializers import (
 )
 from content.models import Upload
 from content.selectors import videos as selectors
-from content.services import video_pipeline, video_views, videos
+from content.services import video_mediaconvert, video_pipeline, video_views, videos
 from content.video_files import output_file
 from core.errors import ApplicationError, NotFoundError
 from core.openapi import error_responses
@@ -278,6 +278,40 @@ class VideoAnalyticsView(APIView):
             raise ApplicationError("Dates are YYYY-MM-DD.", code="invalid_date") from None
         data = selectors.video_analytics(video=video, start=start, end=end)
         return Response(VideoAnalyticsSerializer(data).data)
+
+
+class MediaConvertEventResultSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["processed", "duplicate", "ignored"], read_only=True)
+
+
+class MediaConvertEventsView(APIView):
+    """EventBridge's API destination for MediaConvert job state changes (VIDEO_BACKEND=mediaconvert)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="videos_mediaconvert_events",
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter(
+                "X-Fanfare-Events-Token",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The API key of the EventBridge connection (MEDIACONVERT_EVENTS_TOKEN).",
+            )
+        ],
+        responses={200: MediaConvertEventResultSerializer},
+        description="A repeated event (same `id`) answers `duplicate` and changes nothing.",
+    )
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise ApplicationError("Send the EventBridge event as a JSON object.", code="unsupported_event")
+        result = video_mediaconvert.mediaconvert_event_handle(
+            event=request.data, token=request.headers.get("X-Fanfare-Events-Token", "")
+        )
+        return Response({"status": result})
 
 
 class VideoMediaView(APIView):

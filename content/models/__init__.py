@@ -3,6 +3,7 @@
 from content.models.rendition import Rendition
 from content.models.upload import Upload, UploadPart
 from content.models.video import Video
+from content.models.video_job_event import VideoJobEvent
 from content.models.video_stats import VideoCountryDailyStat, VideoDailyStat
 from content.models.view_event import ViewEvent
 
@@ -13,5 +14,6 @@ __all__ = [
     "Video",
     "VideoCountryDailyStat",
     "VideoDailyStat",
+    "VideoJobEvent",
     "ViewEvent",
 ]

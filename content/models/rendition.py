@@ -40,6 +40,7 @@ class Rendition(BaseModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     playlist = models.CharField(max_length=100, blank=True)
+    external_job_id = models.CharField(max_length=100, blank=True, help_text="MediaConvert's job id, if any.")
 
     class Meta(BaseModel.Meta):
         ordering = ["height"]
@@ -47,7 +48,10 @@ class Rendition(BaseModel):
             models.UniqueConstraint(fields=["video", "name"], name="content_rendition_video_name"),
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="content_rendition_progress_le_100"),
         ]
-        indexes = [models.Index(fields=["status", "heartbeat_at"], name="content_rendition_stuck")]
+        indexes = [
+            models.Index(fields=["status", "heartbeat_at"], name="content_rendition_stuck"),
+            models.Index(fields=["external_job_id"], name="content_rendition_job"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.video_id} {self.name}"

@@ -75,6 +75,7 @@ class Video(SoftDeleteModel):
     # Outputs, as paths under the video's media directory (content.storage).
     source_name = models.CharField(max_length=100, blank=True)
     master_playlist = models.CharField(max_length=100, blank=True)
+    dash_manifest = models.CharField(max_length=100, blank=True)
     poster = models.CharField(max_length=100, blank=True)
     sprite = models.CharField(max_length=100, blank=True)
     sprite_columns = models.PositiveSmallIntegerField(default=0)

@@ -62,6 +62,10 @@ def video_processing_start(*, video_id: Any) -> list[Any]:
         Rendition.objects.filter(video=video, status=Rendition.Status.FAILED).update(
             status=Rendition.Status.PENDING, progress=0, error_code="", error_message=""
         )
+    if get_backend().name == "mediaconvert":
+        from content.services.video_mediaconvert import mediaconvert_job_start
+
+        return mediaconvert_job_start(video_id=video_id)
     try:
         video_images_make(video_id=video_id)
     except MediaError as error:
@@ -156,20 +160,21 @@ def video_processing_settle(*, video_id: Any) -> Video | None:
             return None
         renditions = list(Rendition.objects.filter(video=video))
         ready = [r for r in renditions if r.status == Rendition.Status.READY]
-        if ready:
+        remote = any(r.external_job_id for r in renditions)
+        if ready and not remote:
             _write_master(video=video, ready=ready)
         if video.status != Video.Status.PROCESSING:
             return video
         statuses = {r.status for r in renditions}
         if statuses == {Rendition.Status.READY}:
             video.status = Video.Status.READY
-            video.master_playlist = "master.m3u8"
         elif statuses <= {Rendition.Status.READY, Rendition.Status.FAILED}:
             failed = [r for r in renditions if r.status == Rendition.Status.FAILED]
             video.status = Video.Status.FAILED
             video.error_code = "rendition_failed"
             video.error_message = "; ".join(f"{r.name}: {r.error_message[:200]}" for r in failed)
-        video.master_playlist = "master.m3u8" if ready else ""
+        if not remote:
+            video.master_playlist = "master.m3u8" if ready else ""
         video.save(update_fields=["status", "error_code", "error_message", "master_playlist", "updated_at"])
     return video
 
@@ -215,14 +220,20 @@ def rendition_retry(*, video: Video, name: str, by: User | None) -> Rendition:
 def video_jobs_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Retry jobs a worker lost: ``running`` with a heartbeat older than the deadline goes back to
     ``pending`` (or ``failed`` with ``worker_lost`` after the last attempt); ``pending`` jobs not
-    touched within the deadline are enqueued again. Returns how many of each."""
+    touched within the deadline are enqueued again; MediaConvert jobs whose events are late are
+    polled (``GetJob``). Returns how many of each."""
     now = now or timezone.now()
     deadline = now - dt.timedelta(seconds=settings.VIDEO_JOB_DEADLINE_SECONDS)
-    counts = {"retried": 0, "failed": 0, "requeued": 0}
+    counts = {"retried": 0, "failed": 0, "requeued": 0, "polled": 0}
     stuck = Rendition.objects.filter(status=Rendition.Status.RUNNING).filter(
         Q(heartbeat_at__lt=deadline) | Q(heartbeat_at__isnull=True)
     )
-    for rendition_id in list(stuck.values_list("pk", flat=True)):
+    for job_id in sorted(set(stuck.exclude(external_job_id="").values_list("external_job_id", flat=True))):
+        from content.services.video_mediaconvert import mediaconvert_job_poll
+
+        mediaconvert_job_poll(job_id=job_id)
+        counts["polled"] += 1
+    for rendition_id in list(stuck.filter(external_job_id="").values_list("pk", flat=True)):
         with transaction.atomic():
             rendition = stuck.select_for_update(skip_locked=True).filter(pk=rendition_id).first()
             if rendition is None:

@@ -16,6 +16,10 @@ def get_backend():
         from content.transcoding.local import LocalBackend
 
         return LocalBackend()
+    if settings.VIDEO_BACKEND == "mediaconvert":
+        from content.transcoding.mediaconvert import MediaConvertBackend
+
+        return MediaConvertBackend()
     raise NotImplementedError(f"VIDEO_BACKEND={settings.VIDEO_BACKEND!r} is not available")
 
 

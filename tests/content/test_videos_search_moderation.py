@@ -8,6 +8,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from content.models import Rendition, Video
 from content.services import videos as video_services
+from core.errors import ApplicationError
 from tests.content import video_factories
 from tests.content.video_factories import VerifiedUserFactory, VideoFactory, with_files
 from tests.factories import UserFactory, with_role
@@ -16,10 +17,6 @@ pytestmark = pytest.mark.django_db
 video_root = video_factories.video_root
 
 VIDEOS = "/api/v1/videos/"
-
-
-def titles(response):
-    return [v["title"] for v in response.json()] if isinstance(response.json(), list) else response.json()
 
 
 def searchable(**fields):
@@ -171,5 +168,6 @@ def test_plain_users_cannot_moderate():
     response = admin_client(user).get(f"/admin/content/video/{video.pk}/change/")
 
     assert response.status_code == 403
-    with pytest.raises(Exception, match="reason"):
+    with pytest.raises(ApplicationError) as refused:
         video_services.video_moderate(video=video, moderator=user, status="removed", reason=" ")
+    assert refused.value.code == "reason_required"

@@ -11,4 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = video_jobs_reconcile()
-        self.stdout.write(f"retried {counts['retried']}, failed {counts['failed']}, requeued {counts['requeued']}")
+        self.stdout.write(
+            f"retried {counts['retried']}, failed {counts['failed']}, requeued {counts['requeued']}, "
+            f"polled {counts['polled']}"
+        )
