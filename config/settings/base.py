@@ -459,6 +459,8 @@ VIDEO_MAX_CHUNK_BYTES = env.int("VIDEO_MAX_CHUNK_BYTES", default=64 * 1024 * 102
 VIDEO_JOB_DEADLINE_SECONDS = env.int("VIDEO_JOB_DEADLINE_SECONDS", default=15 * 60)
 # Attempts per rendition before the reconciler leaves it failed.
 VIDEO_JOB_MAX_ATTEMPTS = env.int("VIDEO_JOB_MAX_ATTEMPTS", default=3)
+# Chunk size of the studio's upload page.
+VIDEO_STUDIO_CHUNK_BYTES = env.int("VIDEO_STUDIO_CHUNK_BYTES", default=8 * 1024 * 1024)
 # ffmpeg threads per transcode (0: ffmpeg decides).
 VIDEO_FFMPEG_THREADS = env.int("VIDEO_FFMPEG_THREADS", default=0)
 # x264 preset of the local backend (ultrafast ... veryslow).
