@@ -145,3 +145,16 @@ def master_playlist(*, variants: list[tuple[str, int, int, int]]) -> str:
         )
         lines.append(playlist)
     return "\n".join(lines) + "\n"
+
+
+def generated_clip(path: Path, *, source: str = "testsrc", size: str = "640x360", seconds: int = 3) -> Path:
+    """An H.264/AAC MP4 made from ffmpeg's test sources (testsrc, smptebars, ...) and a sine tone:
+    demo data and benchmarks."""
+    subprocess.run(  # noqa: S603
+        [ffmpeg(), "-hide_banner", "-nostdin", "-v", "error", "-y",
+         "-f", "lavfi", "-i", f"{source}=size={size}:rate=25:duration={seconds}",
+         "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return path

@@ -222,3 +222,27 @@ def test_bad_input_and_unverified_email(client, api_client, video_root):
     assert error(scheduled)["code"] == "publish_at_required"
     assert unverified.status_code == 403
     assert error(unverified)["code"] == "email_unverified"
+
+
+def test_seed_demo_uploads_two_videos_through_the_real_pipeline(
+    settings, video_root, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    out = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=out)
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again)
+
+    videos = Video.objects.filter(owner__email="creator@fanfare.local").order_by("title")
+    assert [(v.title, v.status, v.visibility, v.height) for v in videos] == [
+        ("Colour bars", "ready", "public", 360),
+        ("Test pattern", "ready", "public", 360),
+    ]
+    assert sorted(Rendition.objects.filter(video__in=videos).values_list("name", flat=True)) == [
+        "240p", "240p", "360p", "360p",
+    ]  # fmt: skip
+    assert again.getvalue().count("uploaded before") == 2
