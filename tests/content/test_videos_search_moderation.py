@@ -171,3 +171,14 @@ def test_plain_users_cannot_moderate():
     with pytest.raises(ApplicationError) as refused:
         video_services.video_moderate(video=video, moderator=user, status="removed", reason=" ")
     assert refused.value.code == "reason_required"
+
+
+def test_search_queries_do_not_grow_with_the_results(api_client, django_assert_max_num_queries):
+    for index in range(12):
+        searchable(title=f"Pasta number {index}")
+
+    with django_assert_max_num_queries(1):
+        assert len(api_client.get(f"{VIDEOS}search/?q=pasta").json()) == 12
+    searchable(title="Bread")
+    with django_assert_max_num_queries(1):
+        assert len(api_client.get(f"{VIDEOS}search/?q=bread").json()) == 1
