@@ -19,8 +19,9 @@ class Role(models.TextChoices):
 
 STAFF_ROLES = frozenset({Role.MODERATOR, Role.FINANCE, Role.ADMIN})
 
-# (app_label, codename) of each role's permissions. Kept here so the migration and the tests
-# read one list.
+# (app_label, codename) of each role's permissions. Kept here so the migrations and the tests
+# read one list: accounts' 0005_roles grants accounts' own, each later app's migration grants
+# the ones with its label (content: 0001_videos).
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Role.USER: [],
     Role.CREATOR: [],
@@ -31,6 +32,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("accounts", "review_appeals"),
         ("accounts", "view_moderationaction"),
         ("accounts", "view_appeal"),
+        ("content", "view_video"),
+        ("content", "view_rendition"),
+        ("content", "moderate_videos"),
     ],
     Role.FINANCE: [("accounts", "view_user")],
     Role.ADMIN: [
@@ -42,5 +46,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("accounts", "view_moderationaction"),
         ("accounts", "view_appeal"),
         ("accounts", "view_auditlogentry"),
+        ("content", "view_video"),
+        ("content", "view_rendition"),
+        ("content", "moderate_videos"),
     ],
 }

@@ -476,3 +476,46 @@ CELERY_BEAT_SCHEDULE.update(
 )
 # --- end of notifications ----------------------------------------------------------------------
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["NotificationKindEnum"] = "notifications.kinds.KIND_CHOICES"
+# Content: videos (content.services.videos, content.transcoding)
+# ---------------------------------------------------------------------------------------------
+# "local": ffmpeg from the imageio-ffmpeg wheel writes an HLS ladder under VIDEO_ROOT.
+VIDEO_BACKEND = env.str("VIDEO_BACKEND", default="local")
+# Sources and renditions of local mode: outside MEDIA_ROOT, served only through the access checks.
+VIDEO_ROOT = Path(env.str("VIDEO_ROOT", default=str(DATA_DIR / "videos")))
+# Largest source file, in bytes (larger: 413 request_too_large).
+VIDEO_MAX_UPLOAD_BYTES = env.int("VIDEO_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024 * 1024)
+# Per creator: bytes of sources started in the last 24 hours, and in total (403 quota_exceeded).
+VIDEO_DAILY_QUOTA_BYTES = env.int("VIDEO_DAILY_QUOTA_BYTES", default=20 * 1024 * 1024 * 1024)
+VIDEO_TOTAL_QUOTA_BYTES = env.int("VIDEO_TOTAL_QUOTA_BYTES", default=500 * 1024 * 1024 * 1024)
+# Largest chunk a single PATCH may carry.
+VIDEO_MAX_CHUNK_BYTES = env.int("VIDEO_MAX_CHUNK_BYTES", default=64 * 1024 * 1024)
+# A running rendition job whose heartbeat is older than this many seconds is retried by the reconciler.
+VIDEO_JOB_DEADLINE_SECONDS = env.int("VIDEO_JOB_DEADLINE_SECONDS", default=15 * 60)
+# Attempts per rendition before the reconciler leaves it failed.
+VIDEO_JOB_MAX_ATTEMPTS = env.int("VIDEO_JOB_MAX_ATTEMPTS", default=3)
+# Chunk size of the studio's upload page.
+VIDEO_STUDIO_CHUNK_BYTES = env.int("VIDEO_STUDIO_CHUNK_BYTES", default=8 * 1024 * 1024)
+# ffmpeg threads per transcode (0: ffmpeg decides).
+VIDEO_FFMPEG_THREADS = env.int("VIDEO_FFMPEG_THREADS", default=0)
+# x264 preset of the local backend (ultrafast ... veryslow).
+VIDEO_X264_PRESET = env.str("VIDEO_X264_PRESET", default="veryfast")
+CELERY_BEAT_SCHEDULE["content-video-jobs-reconcile"] = {"task": "content.video_jobs_reconcile", "schedule": 5 * 60}
+CELERY_BEAT_SCHEDULE["content-video-stats-rollup"] = {"task": "content.video_stats_rollup", "schedule": 60 * 60}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoStatusEnum"] = "content.models.video.Video.Status"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoVisibilityEnum"] = "content.models.video.Video.Visibility"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoModerationEnum"] = "content.models.video.Video.Moderation"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["RenditionStatusEnum"] = "content.models.rendition.Rendition.Status"
+# --- end content: videos ------------------------------------------------------------------------
+# --- content: videos with AWS MediaConvert (VIDEO_BACKEND=mediaconvert) -------------------------
+# The account's MediaConvert endpoint, the IAM role the jobs run as, and an optional queue.
+MEDIACONVERT_ENDPOINT_URL = env.str("MEDIACONVERT_ENDPOINT_URL", default="") or None
+MEDIACONVERT_REGION = env.str("MEDIACONVERT_REGION", default="us-east-1")
+MEDIACONVERT_ROLE_ARN = env.str("MEDIACONVERT_ROLE_ARN", default="")
+MEDIACONVERT_QUEUE_ARN = env.str("MEDIACONVERT_QUEUE_ARN", default="")
+# Bucket for sources and outputs (defaults to the media bucket).
+VIDEO_S3_BUCKET = env.str("VIDEO_S3_BUCKET", default=AWS_STORAGE_BUCKET_NAME)
+VIDEO_S3_ENDPOINT_URL = env.str("VIDEO_S3_ENDPOINT_URL", default="") or None
+# The API key EventBridge's API destination sends in X-Fanfare-Events-Token (the connection's
+# API_KEY authorization). Without it, the notification endpoint refuses everything.
+MEDIACONVERT_EVENTS_TOKEN = env.str("MEDIACONVERT_EVENTS_TOKEN", default="")
+# --- end content: videos with AWS MediaConvert --------------------------------------------------

@@ -4,6 +4,9 @@ Like every environment, tests read DATABASE_URL, REDIS_URL and CELERY_BROKER_URL
 use the embedded PostgreSQL, in-memory layers and eager tasks when not.
 """
 
+import tempfile
+from pathlib import Path
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import ALLOWED_HOSTS, INSTALLED_APPS, env
 
@@ -12,5 +15,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-test-only")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+# Video files of tests (seed_demo's included) stay out of .data; video tests use their own tmp_path.
+VIDEO_ROOT = Path(env.str("VIDEO_ROOT", default=str(Path(tempfile.gettempdir()) / "fanfare-test-videos")))
 # A partitioned model that exists only in tests, proving the pgpartition wiring.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.partitioning_probe"]

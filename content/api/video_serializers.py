@@ -1,0 +1,182 @@
+"""Video API shapes. Input serializers check shape; output serializers are read-only."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from content.models import Rendition, Video, VideoDailyStat
+from content.selectors.videos import video_is_playable
+
+
+def country() -> serializers.RegexField:
+    return serializers.RegexField(r"^[A-Z]{2}$", max_length=2, help_text="ISO 3166-1 alpha-2, upper case.")
+
+
+class VideoCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=30, required=False, default=list
+    )
+    visibility = serializers.ChoiceField(choices=Video.Visibility.choices, default=Video.Visibility.PRIVATE)
+    publish_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    size = serializers.IntegerField(min_value=1, help_text="Size of the file to upload, in bytes.")
+
+
+class VideoUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), max_length=30, required=False)
+    visibility = serializers.ChoiceField(choices=Video.Visibility.choices, required=False)
+    publish_at = serializers.DateTimeField(required=False, allow_null=True)
+    geo_allow = serializers.ListField(child=country(), max_length=250, required=False)
+    geo_deny = serializers.ListField(child=country(), max_length=250, required=False)
+    monetized = serializers.BooleanField(required=False)
+    midroll_offsets = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=20, required=False)
+    minimum_tier = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
+
+
+class ViewHeartbeatSerializer(serializers.Serializer):
+    session = serializers.UUIDField(help_text="A new id per playback, chosen by the player.")
+    position = serializers.FloatField(min_value=0, help_text="Playhead, in seconds.")
+    watched = serializers.FloatField(min_value=0, help_text="Seconds watched in this session so far.")
+    client_id = serializers.CharField(max_length=64, required=False, help_text="Anonymous viewers: a stable id.")
+
+
+class UploadSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    offset = serializers.IntegerField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, upload) -> str:
+        return self.context["request"].build_absolute_uri(reverse("v1:video-upload", args=[upload.pk]))
+
+
+class OwnerSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    handle = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+
+
+class SpriteSerializer(serializers.Serializer):
+    url = serializers.URLField(read_only=True)
+    columns = serializers.IntegerField(read_only=True)
+    interval = serializers.FloatField(read_only=True, help_text="Seconds between thumbnails.")
+
+
+class ManifestsSerializer(serializers.Serializer):
+    hls = serializers.URLField(read_only=True, allow_null=True)
+    dash = serializers.URLField(read_only=True, allow_null=True)
+
+
+class MonetizationSerializer(serializers.Serializer):
+    monetized = serializers.BooleanField(read_only=True)
+    midroll_offsets = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    minimum_tier = serializers.IntegerField(read_only=True, allow_null=True)
+
+
+def _media_url(request, video: Video, name: str) -> str:
+    return request.build_absolute_uri(reverse("v1:video-media", args=[video.pk, name]))
+
+
+class VideoSerializer(serializers.ModelSerializer):
+    """What any viewer allowed to see the video reads."""
+
+    owner = OwnerSerializer(read_only=True)
+    manifests = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField()
+    sprite = serializers.SerializerMethodField()
+    monetization = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Video
+        fields = [
+            "id", "owner", "title", "description", "tags", "visibility", "publish_at", "status", "duration",
+            "width", "height", "fps", "manifests", "poster_url", "sprite", "view_count", "watch_seconds",
+            "monetization", "moderation_status", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def _playable(self, video: Video) -> bool:
+        return video_is_playable(video=video) and video.moderation_status != Video.Moderation.REMOVED
+
+    @extend_schema_field(ManifestsSerializer)
+    def get_manifests(self, video: Video) -> dict:
+        request = self.context["request"]
+        hls = _media_url(request, video, video.master_playlist) if self._playable(video) else None
+        dash = _media_url(request, video, video.dash_manifest) if hls and video.dash_manifest else None
+        return {"hls": hls, "dash": dash}
+
+    def get_poster_url(self, video: Video) -> str | None:
+        if not video.poster or video.moderation_status == Video.Moderation.REMOVED:
+            return None
+        return _media_url(self.context["request"], video, video.poster)
+
+    @extend_schema_field(SpriteSerializer(allow_null=True))
+    def get_sprite(self, video: Video) -> dict | None:
+        if not video.sprite or video.moderation_status == Video.Moderation.REMOVED:
+            return None
+        url = _media_url(self.context["request"], video, video.sprite)
+        return {"url": url, "columns": video.sprite_columns, "interval": video.sprite_interval}
+
+    @extend_schema_field(MonetizationSerializer)
+    def get_monetization(self, video: Video) -> dict:
+        return {
+            "monetized": video.monetized,
+            "midroll_offsets": video.midroll_offsets,
+            "minimum_tier": video.minimum_tier,
+        }
+
+
+class RenditionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rendition
+        fields = ["name", "width", "height", "status", "progress", "attempts", "error_code", "error_message"]
+        read_only_fields = fields
+
+
+class OwnVideoSerializer(VideoSerializer):
+    """The owner's view: processing detail, failures, access rules, moderation reason."""
+
+    renditions = RenditionSerializer(many=True, read_only=True)
+    upload = serializers.SerializerMethodField()
+
+    class Meta(VideoSerializer.Meta):
+        fields = [
+            *VideoSerializer.Meta.fields, "error_code", "error_message", "renditions", "upload",
+            "geo_allow", "geo_deny", "moderation_reason",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(UploadSerializer(allow_null=True))
+    def get_upload(self, video: Video) -> dict | None:
+        upload = getattr(video, "upload", None)
+        return UploadSerializer(upload, context=self.context).data if upload else None
+
+
+class VideoDailyStatSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VideoDailyStat
+        fields = ["day", "views", "unique_viewers", "sessions", "watch_seconds", "average_view_duration", "retention"]
+        read_only_fields = fields
+
+
+class CountryStatSerializer(serializers.Serializer):
+    country = serializers.CharField(read_only=True, help_text="Empty when unknown.")
+    views = serializers.IntegerField(read_only=True)
+    watch_seconds = serializers.FloatField(read_only=True)
+
+
+class VideoAnalyticsSerializer(serializers.Serializer):
+    views = serializers.IntegerField(read_only=True)
+    watch_seconds = serializers.FloatField(read_only=True)
+    average_view_duration = serializers.FloatField(read_only=True)
+    retention = serializers.ListField(
+        child=serializers.FloatField(), read_only=True, help_text="Percent of sessions reaching 0%, 5%, ... 100%."
+    )
+    days = VideoDailyStatSerializer(many=True, read_only=True)
+    countries = CountryStatSerializer(many=True, read_only=True)

@@ -1,0 +1,376 @@
+"""Videos under /api/v1/videos/: upload, edit, play, count views, read analytics. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import re
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsEmailVerified
+from content.api.video_serializers import (
+    OwnVideoSerializer,
+    UploadSerializer,
+    VideoAnalyticsSerializer,
+    VideoCreateSerializer,
+    VideoSerializer,
+    VideoUpdateSerializer,
+    ViewHeartbeatSerializer,
+)
+from content.models import Upload
+from content.selectors import videos as selectors
+from content.services import video_mediaconvert, video_pipeline, video_views, videos
+from content.video_files import output_file
+from core.errors import ApplicationError, NotFoundError
+from core.openapi import error_responses
+from core.pagination import CursorPagination
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+STREAM_BLOCK = 64 * 1024
+
+
+def viewer_country(request: Request) -> str:
+    header = "HTTP_" + settings.VIEWER_COUNTRY_HEADER.upper().replace("-", "_")
+    return request.META.get(header, "").strip().upper()[:2]
+
+
+def _user(request: Request):
+    return request.user if request.user.is_authenticated else None
+
+
+def _render(request: Request, video) -> dict:
+    is_owner = request.user.is_authenticated and video.owner_id == request.user.pk
+    serializer = OwnVideoSerializer if is_owner else VideoSerializer
+    return serializer(video, context={"request": request}).data
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="A retried request with the same key returns the same video instead of a new one.",
+)  # fmt: skip
+
+
+class VideoCreateResponseSerializer(OwnVideoSerializer):
+    pass
+
+
+class VideoListCreateView(APIView):
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsAuthenticated(), IsEmailVerified()]
+        return [AllowAny()]
+
+    @extend_schema(
+        operation_id="videos_list",
+        parameters=[
+            OpenApiParameter("owner", OpenApiTypes.UUID, description="Only this creator's videos."),
+            OpenApiParameter("tag", str, description="Only videos with this tag."),
+        ],
+        responses={200: VideoSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        paginator = CursorPagination()
+        queryset = selectors.video_list_public(
+            owner_id=request.query_params.get("owner") or None, tag=request.query_params.get("tag") or None
+        )
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(VideoSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="videos_create",
+        parameters=[IDEMPOTENCY_KEY],
+        request=VideoCreateSerializer,
+        responses={201: OwnVideoSerializer, **error_responses(413)},
+        description=(
+            "Start a video: its metadata and the size of the file. The answer's `upload.url` takes the "
+            "file in chunks (PATCH with `Upload-Offset`). Over the size limit: 413 `request_too_large`; "
+            "over a quota: 403 `quota_exceeded` or `daily_quota_exceeded`."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        serializer = VideoCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        video, _created = videos.video_create(
+            owner=request.user,
+            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            **serializer.validated_data,
+        )
+        return Response(_render(request, video), status=status.HTTP_201_CREATED)
+
+
+class MyVideosView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="videos_mine", responses={200: OwnVideoSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(selectors.video_list_for_owner(owner=request.user), request, view=self)
+        return paginator.get_paginated_response(OwnVideoSerializer(page, many=True, context={"request": request}).data)
+
+
+class VideoSearchView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="videos_search",
+        parameters=[OpenApiParameter("q", str, required=True, description='Words, "phrases", -excluded.')],
+        responses={200: VideoSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = request.query_params.get("q", "").strip()
+        if not query:
+            raise ApplicationError("Give a search query (q).", code="query_required")
+        results = selectors.video_search(query=query[:200])
+        return Response(VideoSerializer(results, many=True, context={"request": request}).data)
+
+
+class VideoDetailView(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly, IsEmailVerified]
+
+    @extend_schema(
+        operation_id="videos_retrieve",
+        responses={200: OwnVideoSerializer, **error_responses(451)},
+        description="Owners get the processing detail too (`renditions`, `error_code`, `upload`).",
+    )
+    def get(self, request: Request, pk) -> Response:
+        video = selectors.video_get_for_viewer(video_id=pk, user=_user(request), country=viewer_country(request))
+        return Response(_render(request, video))
+
+    @extend_schema(operation_id="videos_update", request=VideoUpdateSerializer, responses={200: OwnVideoSerializer})
+    def patch(self, request: Request, pk) -> Response:
+        serializer = VideoUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        video = selectors.video_get_owned(video_id=pk, owner=request.user)
+        video = videos.video_update(video=video, by=request.user, changes=serializer.validated_data)
+        video = selectors.video_get_for_viewer(video_id=video.pk, user=request.user)
+        return Response(_render(request, video))
+
+    @extend_schema(operation_id="videos_destroy", responses={204: None})
+    def delete(self, request: Request, pk) -> Response:
+        videos.video_delete(video=selectors.video_get_owned(video_id=pk, owner=request.user), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UploadView(APIView):
+    """tus-style resumable upload: GET (or HEAD) says the offset, PATCH appends at it."""
+
+    permission_classes = [IsAuthenticated, IsEmailVerified]
+
+    def _headers(self, upload: Upload) -> dict[str, str]:
+        return {"Upload-Offset": str(upload.offset), "Upload-Length": str(upload.size), "Cache-Control": "no-store"}
+
+    @extend_schema(operation_id="videos_upload_retrieve", responses={200: UploadSerializer})
+    def get(self, request: Request, pk) -> Response:
+        upload = Upload.objects.filter(pk=pk, video__owner=request.user, video__deleted_at__isnull=True).first()
+        if upload is None:
+            raise NotFoundError("No such upload.")
+        return Response(UploadSerializer(upload, context={"request": request}).data, headers=self._headers(upload))
+
+    @extend_schema(
+        operation_id="videos_upload_append",
+        parameters=[
+            OpenApiParameter(
+                "Upload-Offset",
+                int,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Where this chunk starts: the upload's current offset.",
+            ),
+        ],
+        request={"application/offset+octet-stream": OpenApiTypes.BINARY},
+        responses={200: UploadSerializer, **error_responses(409, 413, 415)},
+        description=(
+            "Append the request body at `Upload-Offset`. A wrong offset: 409 `offset_mismatch` (the "
+            "current one in the `Upload-Offset` header). After the last byte the file is probed: not a "
+            "video, 415 `unsupported_media`."
+        ),
+    )
+    def patch(self, request: Request, pk) -> Response:
+        try:
+            offset = int(request.headers["Upload-Offset"])
+            length = int(request.headers["Content-Length"])
+        except (KeyError, ValueError):
+            raise ApplicationError("Send Upload-Offset and Content-Length headers.", code="offset_required") from None
+        try:
+            upload = videos.upload_append(
+                upload_id=pk, user=request.user, offset=offset, length=length, stream=request._request
+            )
+        except ApplicationError as error:
+            if error.code == "offset_mismatch":
+                error.extra = {}
+                response = Response(
+                    {"type": "client_error", "errors": [{"code": error.code, "detail": error.message, "attr": None}]},
+                    status=status.HTTP_409_CONFLICT,
+                )
+                current = Upload.objects.get(pk=pk)
+                for key, value in self._headers(current).items():
+                    response[key] = value
+                return response
+            raise
+        return Response(UploadSerializer(upload, context={"request": request}).data, headers=self._headers(upload))
+
+
+class RenditionRetryView(APIView):
+    permission_classes = [IsAuthenticated, IsEmailVerified]
+
+    @extend_schema(
+        operation_id="videos_rendition_retry", request=None, responses={202: OwnVideoSerializer, **error_responses(409)}
+    )
+    def post(self, request: Request, pk, name: str) -> Response:
+        video = selectors.video_get_owned(video_id=pk, owner=request.user)
+        video_pipeline.rendition_retry(video=video, name=name, by=request.user)
+        video = selectors.video_get_for_viewer(video_id=pk, user=request.user)
+        return Response(_render(request, video), status=status.HTTP_202_ACCEPTED)
+
+
+class ViewHeartbeatView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="videos_view_heartbeat",
+        request=ViewHeartbeatSerializer,
+        responses={204: None, **error_responses(451)},
+        description="Players send one every 10 seconds or so. Anonymous players send a stable `client_id`.",
+    )
+    def post(self, request: Request, pk) -> Response:
+        serializer = ViewHeartbeatSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        country = viewer_country(request)
+        video = selectors.video_get_for_playback(video_id=pk, user=_user(request), country=country)
+        data = serializer.validated_data
+        video_views.view_heartbeat_record(
+            video=video, user=_user(request), client_id=data.get("client_id"), session=data["session"],
+            position=data["position"], watched=data["watched"], country=country,
+        )  # fmt: skip
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VideoAnalyticsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="videos_analytics",
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, description="First day (UTC); 28 days ago by default."),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day (UTC); today by default."),
+        ],
+        responses={200: VideoAnalyticsSerializer},
+    )
+    def get(self, request: Request, pk) -> Response:
+        video = selectors.video_get_owned(video_id=pk, owner=request.user)
+        today = timezone.now().date()
+        try:
+            end = dt.date.fromisoformat(request.query_params.get("end") or today.isoformat())
+            start = dt.date.fromisoformat(
+                request.query_params.get("start") or (end - dt.timedelta(days=27)).isoformat()
+            )
+        except ValueError:
+            raise ApplicationError("Dates are YYYY-MM-DD.", code="invalid_date") from None
+        data = selectors.video_analytics(video=video, start=start, end=end)
+        return Response(VideoAnalyticsSerializer(data).data)
+
+
+class MediaConvertEventResultSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["processed", "duplicate", "ignored"], read_only=True)
+
+
+class MediaConvertEventsView(APIView):
+    """EventBridge's API destination for MediaConvert job state changes (VIDEO_BACKEND=mediaconvert)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="videos_mediaconvert_events",
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter(
+                "X-Fanfare-Events-Token",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The API key of the EventBridge connection (MEDIACONVERT_EVENTS_TOKEN).",
+            )
+        ],
+        responses={200: MediaConvertEventResultSerializer},
+        description="A repeated event (same `id`) answers `duplicate` and changes nothing.",
+    )
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise ApplicationError("Send the EventBridge event as a JSON object.", code="unsupported_event")
+        result = video_mediaconvert.mediaconvert_event_handle(
+            event=request.data, token=request.headers.get("X-Fanfare-Events-Token", "")
+        )
+        return Response({"status": result})
+
+
+class VideoMediaView(APIView):
+    """Local mode's files (playlists, segments, poster, sprite), after the access checks, with ranges."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="videos_media",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            (206, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="A byte range."),
+            **error_responses(451),
+        },
+    )
+    def get(self, request: Request, pk, name: str) -> HttpResponse:
+        selectors.video_get_for_playback(video_id=pk, user=_user(request), country=viewer_country(request))
+        path = output_file(pk, name)
+        if path is None:
+            raise NotFoundError("No such file.")
+        return _ranged_file_response(request, path)
+
+
+CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".jpg": "image/jpeg"}
+
+
+def _ranged_file_response(request: Request, path) -> HttpResponse:
+    size = path.stat().st_size
+    content_type = CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    match = RANGE.match(request.headers.get("Range", "").strip())
+    if not match or match.groups() == ("", ""):
+        response = FileResponse(open(path, "rb"), content_type=content_type)  # noqa: SIM115 (FileResponse closes it)
+        response["Accept-Ranges"] = "bytes"
+        response["Cache-Control"] = "private, max-age=60"
+        return response
+    first, last = match.groups()
+    if first == "":
+        start, end = max(0, size - int(last)), size - 1
+    else:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        response = HttpResponse(status=status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+
+    def chunks():
+        with open(path, "rb") as file:
+            file.seek(start)
+            remaining = end - start + 1
+            while remaining > 0:
+                block = file.read(min(STREAM_BLOCK, remaining))
+                if not block:
+                    break
+                remaining -= len(block)
+                yield block
+
+    response = StreamingHttpResponse(chunks(), status=status.HTTP_206_PARTIAL_CONTENT, content_type=content_type)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(end - start + 1)
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "private, max-age=60"
+    return response

@@ -1,0 +1,1 @@
+"""Content's reads, one module per subject."""

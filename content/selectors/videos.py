@@ -1,0 +1,161 @@
+"""Reads of videos: who may see and play what, listings, search, renditions, analytics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import User
+from content.models import Rendition, Video, VideoCountryDailyStat, VideoDailyStat
+from core.errors import NotFoundError, PermissionDeniedError, UnavailableForLegalReasonsError
+
+
+def viewer_is_subscriber(*, viewer: User | None, creator_id: Any, minimum_tier: int | None) -> bool:
+    """Whether ``viewer`` subscribes to ``creator_id`` at ``minimum_tier`` or above.
+
+    Until billing exists, only the creator passes; billing replaces this with its own selector.
+    """
+    return viewer is not None and viewer.is_authenticated and viewer.pk == creator_id
+
+
+def _is_owner(*, video: Video, user: User | None) -> bool:
+    return user is not None and user.is_authenticated and video.owner_id == user.pk
+
+
+def _is_moderator(*, user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.has_perm("content.moderate_videos")
+
+
+def video_is_published(*, video: Video, now: dt.datetime | None = None) -> bool:
+    """Public by visibility and time: public, or scheduled and past publish_at."""
+    now = now or timezone.now()
+    return video.visibility == Video.Visibility.PUBLIC or (
+        video.visibility == Video.Visibility.SCHEDULED and video.publish_at is not None and video.publish_at <= now
+    )
+
+
+def video_is_playable(*, video: Video) -> bool:
+    """Ready, or still processing with at least one rendition (the lowest first) ready."""
+    return bool(video.master_playlist) and video.status in {Video.Status.READY, Video.Status.PROCESSING}
+
+
+def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "") -> Video:
+    """The video, if ``user`` in ``country`` may see its page.
+
+    Raises 404 ``not_found`` (deleted, removed by moderation, draft or unprocessed, private,
+    scheduled for later), 403 ``subscribers_only`` and 451 ``geo_restricted``. The owner sees every
+    state of their own video except deletion, and is never geo-restricted; so are moderators.
+    """
+    video = (
+        Video.objects.select_related("owner", "upload")
+        .prefetch_related(Prefetch("renditions", queryset=Rendition.objects.order_by("height")))
+        .filter(pk=video_id)
+        .first()
+    )
+    if video is None:
+        raise NotFoundError("No such video.")
+    if _is_owner(video=video, user=user) or _is_moderator(user=user):
+        return video
+    if video.moderation_status == Video.Moderation.REMOVED or not video_is_playable(video=video):
+        raise NotFoundError("No such video.")
+    if video.visibility == Video.Visibility.PRIVATE:
+        raise NotFoundError("No such video.")
+    if video.visibility == Video.Visibility.SCHEDULED and not video_is_published(video=video):
+        raise NotFoundError("No such video.")
+    if video.visibility == Video.Visibility.SUBSCRIBERS and not viewer_is_subscriber(
+        viewer=user, creator_id=video.owner_id, minimum_tier=video.minimum_tier
+    ):
+        raise PermissionDeniedError("This video is for the creator's subscribers.", code="subscribers_only")
+    country = (country or "").upper()
+    if (video.geo_allow and country not in video.geo_allow) or (video.geo_deny and country in video.geo_deny):
+        raise UnavailableForLegalReasonsError("This video is not available in your country.", code="geo_restricted")
+    return video
+
+
+def video_get_for_playback(*, video_id: Any, user: User | None, country: str = "") -> Video:
+    """As :func:`video_get_for_viewer`, and also 404 while nothing is playable, and for anyone but
+    moderators (the owner too) once moderation removed the video."""
+    video = video_get_for_viewer(video_id=video_id, user=user, country=country)
+    removed = video.moderation_status == Video.Moderation.REMOVED and not _is_moderator(user=user)
+    if removed or not video_is_playable(video=video):
+        raise NotFoundError("No such video.")
+    return video
+
+
+def _listable(now: dt.datetime) -> Q:
+    return (
+        Q(moderation_status=Video.Moderation.VISIBLE)
+        & ~Q(master_playlist="")
+        & Q(status__in=[Video.Status.READY, Video.Status.PROCESSING])
+        & (Q(visibility=Video.Visibility.PUBLIC) | Q(visibility=Video.Visibility.SCHEDULED, publish_at__lte=now))
+    )
+
+
+def video_list_public(*, owner_id: Any | None = None, tag: str | None = None) -> QuerySet[Video]:
+    """Published, playable, visible videos, newest first; by creator or tag when given."""
+    videos = Video.objects.filter(_listable(timezone.now())).select_related("owner")
+    if owner_id is not None:
+        videos = videos.filter(owner_id=owner_id)
+    if tag:
+        videos = videos.filter(tags__contains=[tag.strip().lower().lstrip("#")])
+    return videos.order_by("-id")
+
+
+def video_list_for_owner(*, owner: User) -> QuerySet[Video]:
+    """The creator's own videos in every processing state, with renditions (for progress).
+    Videos removed by moderation are left out here too."""
+    return (
+        Video.objects.filter(owner=owner)
+        .exclude(moderation_status=Video.Moderation.REMOVED)
+        .select_related("owner", "upload")
+        .prefetch_related(Prefetch("renditions", queryset=Rendition.objects.order_by("height")))
+        .order_by("-id")
+    )
+
+
+def video_search(*, query: str, limit: int = 20) -> list[Video]:
+    """Full-text search over title, tags (weight A) and description (weight B), best match first."""
+    search = SearchQuery(query, search_type="websearch", config="english")
+    return list(
+        Video.objects.filter(_listable(timezone.now()), search_vector=search)
+        .annotate(rank=SearchRank(F("search_vector"), search))
+        .select_related("owner")
+        .order_by("-rank", "-id")[:limit]
+    )
+
+
+def video_get_owned(*, video_id: Any, owner: User) -> Video:
+    video = Video.objects.filter(pk=video_id, owner=owner).first()
+    if video is None:
+        raise NotFoundError("No such video.")
+    return video
+
+
+def video_analytics(*, video: Video, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """Daily rows, totals, top countries and the retention curve (sessions of the whole range)."""
+    days = list(VideoDailyStat.objects.filter(video=video, day__range=(start, end)).order_by("day"))
+    countries = list(
+        VideoCountryDailyStat.objects.filter(video=video, day__range=(start, end))
+        .values("country")
+        .annotate(views=Sum("views"), watch_seconds=Sum("watch_seconds"))
+        .order_by("-views", "country")[:10]
+    )
+    sessions = sum(day.sessions for day in days)
+    retention = []
+    if sessions:
+        for point in range(21):
+            reached = sum(day.retention[point] * day.sessions for day in days if len(day.retention) > point)
+            retention.append(round(reached / sessions, 1))
+    watch = sum(day.watch_seconds for day in days)
+    return {
+        "days": days,
+        "countries": countries,
+        "retention": retention,
+        "views": sum(day.views for day in days),
+        "watch_seconds": round(watch, 1),
+        "average_view_duration": round(watch / sessions, 1) if sessions else 0.0,
+    }

@@ -1,0 +1,1 @@
+"""Content's writes, one module per subject (videos, video_pipeline, video_views, ...)."""

@@ -1,0 +1,269 @@
+"""Videos: creating one with its upload, receiving the file in chunks, editing, deleting, moderating."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.db import IntegrityError, transaction
+from django.db.models import F, Func, Sum, TextField, Value
+from django.utils import timezone
+
+from accounts.models import User
+from content.models import Upload, UploadPart, Video
+from content.transcoding import MediaError, get_backend
+from content.video_files import source_path, video_dir
+from core.errors import (
+    ApplicationError,
+    ConflictError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    UnsupportedMediaError,
+)
+from core.side_effects import enqueue_task
+
+COPY_BUFFER = 64 * 1024
+EDITABLE_FIELDS = frozenset(
+    {"title", "description", "tags", "visibility", "publish_at", "geo_allow", "geo_deny", "monetized",
+     "midroll_offsets", "minimum_tier"}
+)  # fmt: skip
+
+
+def _search_vector() -> Any:
+    tags = Func(F("tags"), Value(" "), function="array_to_string", output_field=TextField())
+    return (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector(tags, weight="A", config="english")
+        + SearchVector("description", weight="B", config="english")
+    )
+
+
+def _check_rules(*, values: Mapping[str, Any], duration: float | None) -> None:
+    if values.get("visibility") == Video.Visibility.SCHEDULED and not values.get("publish_at"):
+        raise ApplicationError("A scheduled video needs publish_at.", code="publish_at_required")
+    if values.get("geo_allow") and values.get("geo_deny"):
+        raise ApplicationError("Give an allow list or a deny list of countries, not both.", code="geo_conflict")
+    offsets = values.get("midroll_offsets") or []
+    if duration is not None and any(offset >= duration for offset in offsets):
+        raise ApplicationError("Every mid-roll offset must fall inside the video.", code="midroll_out_of_range")
+
+
+def _check_limits(*, owner: User, size: int) -> None:
+    if size > settings.VIDEO_MAX_UPLOAD_BYTES:
+        raise PayloadTooLargeError(
+            f"The file is {size} bytes; the limit is {settings.VIDEO_MAX_UPLOAD_BYTES}.",
+            extra={"limit": settings.VIDEO_MAX_UPLOAD_BYTES},
+        )
+    uploads = Upload.objects.filter(video__owner=owner)
+    total = uploads.aggregate(total=Sum("size"))["total"] or 0
+    if total + size > settings.VIDEO_TOTAL_QUOTA_BYTES:
+        raise PermissionDeniedError("Your storage quota is used up.", code="quota_exceeded")
+    since = timezone.now() - dt.timedelta(days=1)
+    daily = uploads.filter(created_at__gte=since).aggregate(total=Sum("size"))["total"] or 0
+    if daily + size > settings.VIDEO_DAILY_QUOTA_BYTES:
+        raise PermissionDeniedError("Your upload quota for the last 24 hours is used up.", code="daily_quota_exceeded")
+
+
+def video_create(
+    *,
+    owner: User,
+    title: str,
+    size: int,
+    description: str = "",
+    tags: list[str] | None = None,
+    visibility: str = Video.Visibility.PRIVATE,
+    publish_at: dt.datetime | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Video, bool]:
+    """Create a draft video and its upload of ``size`` bytes. Returns ``(video, created)``.
+
+    With an ``idempotency_key`` already used by this owner, returns that video (``created`` false)
+    and checks nothing else: a retried request gets the same answer.
+    """
+    if idempotency_key:
+        existing = Video.all_objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    values = {"visibility": visibility, "publish_at": publish_at}
+    _check_rules(values=values, duration=None)
+    try:
+        with transaction.atomic():
+            _check_limits(owner=owner, size=size)
+            video = Video.objects.create(
+                owner=owner,
+                title=title,
+                description=description,
+                tags=_clean_tags(tags or []),
+                visibility=visibility,
+                publish_at=publish_at,
+                idempotency_key=idempotency_key or "",
+            )
+            Upload.objects.create(video=video, size=size)
+            Video.objects.filter(pk=video.pk).update(search_vector=_search_vector())
+    except IntegrityError:
+        # Two requests with the same key at once: the other one won.
+        existing = Video.all_objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return video, True
+
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for tag in tags:
+        cleaned = tag.strip().lower().lstrip("#")
+        if cleaned:
+            seen.setdefault(cleaned, None)
+    return list(seen)
+
+
+def upload_append(*, upload_id: Any, user: User, offset: int, length: int, stream: BinaryIO) -> Upload:
+    """Append up to ``length`` bytes read from ``stream`` at ``offset``; never holds the chunk in memory.
+
+    ``offset`` must equal the stored offset (409 ``offset_mismatch`` otherwise, with the stored one in
+    ``extra``). An interrupted chunk keeps the bytes that arrived: the client asks for the offset and
+    resumes there. When the last byte arrives, the file is probed (``video_upload_finish``).
+    """
+    with transaction.atomic():
+        upload = (
+            Upload.objects.select_for_update()
+            .select_related("video")
+            .filter(pk=upload_id, video__owner=user, video__deleted_at__isnull=True)
+            .first()
+        )
+        if upload is None:
+            raise NotFoundError("No such upload.")
+        if upload.status == Upload.Status.COMPLETE:
+            raise ConflictError("This upload is complete.", code="upload_complete")
+        if offset != upload.offset:
+            raise ConflictError(
+                f"The upload is at offset {upload.offset}, not {offset}.",
+                code="offset_mismatch",
+                extra={"offset": upload.offset},
+            )
+        if length > settings.VIDEO_MAX_CHUNK_BYTES or offset + length > upload.size:
+            raise PayloadTooLargeError(
+                f"The chunk does not fit: {upload.size - upload.offset} bytes remain, "
+                f"at most {settings.VIDEO_MAX_CHUNK_BYTES} a chunk."
+            )
+        received = _write_chunk(video_id=upload.video_id, offset=offset, length=length, stream=stream)
+        if received:
+            UploadPart.objects.create(upload=upload, offset=offset, length=received)
+            Upload.objects.filter(pk=upload.pk).update(offset=F("offset") + received, updated_at=timezone.now())
+            if upload.video.status == Video.Status.DRAFT:
+                Video.objects.filter(pk=upload.video_id).update(status=Video.Status.UPLOADING)
+        upload.refresh_from_db()
+    if upload.offset == upload.size:
+        video_upload_finish(video_id=upload.video_id)
+        upload.refresh_from_db()
+    return upload
+
+
+def _write_chunk(*, video_id: Any, offset: int, length: int, stream: BinaryIO) -> int:
+    path = source_path(video_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    received = 0
+    with open(path, "ab") as file:
+        # Bytes past the stored offset come from a request whose transaction never committed.
+        file.truncate(offset)
+        file.seek(offset)
+        while received < length:
+            block = stream.read(min(COPY_BUFFER, length - received))
+            if not block:
+                break
+            file.write(block)
+            received += len(block)
+        file.flush()
+    return received
+
+
+def video_upload_finish(*, video_id: Any) -> Video:
+    """``uploading → uploaded`` when the file probes as a video, and start processing;
+    ``uploading → failed`` with 415 ``unsupported_media`` when it does not."""
+    try:
+        probe = get_backend().probe(source=source_path(video_id))
+    except MediaError as error:
+        probe, failure = None, error
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video_id)
+        if video.status != Video.Status.UPLOADING:
+            return video
+        Upload.objects.filter(video=video).update(status=Upload.Status.COMPLETE, completed_at=timezone.now())
+        if probe is None:
+            video.status = Video.Status.FAILED
+            video.error_code = failure.code
+            video.error_message = str(failure)
+            video.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+        else:
+            video.status = Video.Status.UPLOADED
+            video.duration, video.width, video.height = probe.duration, probe.width, probe.height
+            video.fps, video.video_codec, video.audio_codec = probe.fps, probe.video_codec, probe.audio_codec
+            video.source_size = source_path(video_id).stat().st_size
+            video.source_name = "source"
+            video.save()
+            from content.video_tasks import video_process_task
+
+            enqueue_task(video_process_task, str(video.pk))
+    if probe is None:
+        source_path(video_id).unlink(missing_ok=True)
+        raise UnsupportedMediaError("The file is not a video that can be read.", code="unsupported_media")
+    return video
+
+
+def video_update(*, video: Video, by: User, changes: Mapping[str, Any]) -> Video:
+    """Change a video's metadata, visibility, schedule, geo rules or monetization (owner only)."""
+    if video.owner_id != by.pk:
+        raise PermissionDeniedError("Only the owner can edit this video.")
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ApplicationError(f"Not editable: {', '.join(sorted(unknown))}.", code="not_editable")
+    merged = {field: getattr(video, field) for field in EDITABLE_FIELDS} | dict(changes)
+    if "geo_allow" in changes and changes["geo_allow"] and "geo_deny" not in changes:
+        merged["geo_deny"] = []
+    if "geo_deny" in changes and changes["geo_deny"] and "geo_allow" not in changes:
+        merged["geo_allow"] = []
+    _check_rules(values=merged, duration=video.duration)
+    with transaction.atomic():
+        for field, value in merged.items():
+            setattr(video, field, _clean_tags(value) if field == "tags" else value)
+        if video.visibility != Video.Visibility.SCHEDULED and "visibility" in changes and "publish_at" not in changes:
+            video.publish_at = None
+        video.save()
+        Video.objects.filter(pk=video.pk).update(search_vector=_search_vector())
+    return video
+
+
+def video_delete(*, video: Video, by: User) -> None:
+    """Soft-delete a video (owner only). Its files stay until purged; playback stops at once."""
+    if video.owner_id != by.pk:
+        raise PermissionDeniedError("Only the owner can delete this video.")
+    video.soft_delete()
+
+
+def video_moderate(*, video: Video, moderator: User, status: str, reason: str) -> Video:
+    """Set the moderation status (visible, limited, removed) with a reason, by a moderator."""
+    if status not in Video.Moderation.values:
+        raise ApplicationError("Unknown moderation status.", code="invalid_moderation_status")
+    if status != Video.Moderation.VISIBLE and not reason.strip():
+        raise ApplicationError("Give a reason.", code="reason_required")
+    with transaction.atomic():
+        video.moderation_status = status
+        video.moderation_reason = reason.strip()
+        video.moderated_by = moderator
+        video.moderated_at = timezone.now()
+        video.save(
+            update_fields=["moderation_status", "moderation_reason", "moderated_by", "moderated_at", "updated_at"]
+        )
+    return video
+
+
+def video_files_purge(*, video_id: Any) -> None:
+    """Remove a video's local files (operators, after a hard delete)."""
+    import shutil
+
+    shutil.rmtree(video_dir(video_id), ignore_errors=True)

@@ -1,0 +1,83 @@
+// The studio's upload page: starts the video through the API, sends the file in chunks at their
+// offsets (resuming where the server says), shows progress, then follows processing.
+(function () {
+  "use strict";
+  const form = document.getElementById("video-upload");
+  if (!form) return;
+  const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+  const progress = document.getElementById("upload-progress");
+  const percent = document.getElementById("upload-percent");
+  const message = document.getElementById("upload-message");
+  const renditions = document.getElementById("rendition-progress");
+  const chunkBytes = parseInt(form.dataset.chunkBytes, 10);
+
+  function show(value) {
+    progress.value = value;
+    progress.dataset.steps = (progress.dataset.steps ? progress.dataset.steps + "," : "") + value;
+    percent.textContent = value + "%";
+  }
+
+  function errorText(body) {
+    return body && body.errors ? body.errors.map((e) => e.detail).join(" ") : "Something went wrong.";
+  }
+
+  async function api(method, url, options) {
+    const response = await fetch(url, Object.assign({ method: method, credentials: "same-origin" }, options));
+    const text = await response.text();
+    return { response: response, body: text ? JSON.parse(text) : null };
+  }
+
+  async function follow(videoUrl) {
+    const { body } = await api("GET", videoUrl, { headers: { Accept: "application/json" } });
+    renditions.replaceChildren(...(body.renditions || []).map((r) => {
+      const item = document.createElement("li");
+      item.textContent = r.name + ": " + r.status + " " + r.progress + "%";
+      return item;
+    }));
+    if (body.status === "ready") {
+      message.textContent = "Ready to watch.";
+    } else if (body.status === "failed") {
+      message.textContent = "Processing failed: " + body.error_message;
+    } else {
+      message.textContent = "Processing…";
+      setTimeout(() => follow(videoUrl), 1000);
+    }
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = form.elements.file.files[0];
+    if (!file) { message.textContent = "Choose a file."; return; }
+    document.getElementById("upload-state").hidden = false;
+    form.querySelector("button").disabled = true;
+    const tags = form.elements.tags.value.split(",").map((t) => t.trim()).filter(Boolean);
+    const started = await api("POST", form.dataset.api, {
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf,
+                 "Idempotency-Key": [file.name, file.size, file.lastModified].join(":") },
+      body: JSON.stringify({ title: form.elements.title.value, description: form.elements.description.value,
+                             tags: tags, visibility: form.elements.visibility.value, size: file.size }),
+    });
+    if (started.response.status !== 201) { message.textContent = errorText(started.body); return; }
+    const video = started.body;
+    const uploadUrl = video.upload.url;
+    let offset = video.upload.offset;
+    show(Math.floor((100 * offset) / file.size));
+    message.textContent = "Uploading…";
+    while (offset < file.size) {
+      const chunk = file.slice(offset, offset + chunkBytes);
+      const sent = await api("PATCH", uploadUrl, {
+        headers: { "Content-Type": "application/offset+octet-stream", "Upload-Offset": String(offset),
+                   "X-CSRFToken": csrf },
+        body: chunk,
+      });
+      if (sent.response.status === 409) {  // someone else moved on: resume where the server is
+        offset = parseInt(sent.response.headers.get("Upload-Offset"), 10);
+        continue;
+      }
+      if (sent.response.status !== 200) { message.textContent = errorText(sent.body); return; }
+      offset = sent.body.offset;
+      show(Math.floor((100 * offset) / file.size));
+    }
+    follow(uploadUrl.replace(/uploads\/[^/]+\/$/, video.id + "/"));
+  });
+})();
