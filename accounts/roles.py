@@ -35,6 +35,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("content", "view_video"),
         ("content", "view_rendition"),
         ("content", "moderate_videos"),
+        ("notifications", "view_notification"),
+        ("notifications", "view_deliveryattempt"),
+        ("notifications", "view_pushtoken"),
     ],
     Role.FINANCE: [("accounts", "view_user")],
     Role.ADMIN: [
@@ -49,5 +52,31 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("content", "view_video"),
         ("content", "view_rendition"),
         ("content", "moderate_videos"),
+        ("notifications", "view_notification"),
+        ("notifications", "view_deliveryattempt"),
+        ("notifications", "view_pushtoken"),
+        ("notifications", "view_announcement"),
+        ("notifications", "add_announcement"),
     ],
 }
+
+
+def grant_role_permissions(apps, app_label: str) -> None:
+    """Give each role the permissions of ``app_label`` that ROLE_PERMISSIONS lists.
+
+    For data migrations: each app's migration calls it for its own label once its models
+    exist. Permissions are normally created after all migrations, so they are made here first.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config(app_label)
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, permissions in ROLE_PERMISSIONS.items():
+        codenames = [codename for label, codename in permissions if label == app_label]
+        if codenames:
+            group, _ = Group.objects.get_or_create(name=role)
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))

@@ -19,22 +19,9 @@ from django.db import migrations, models
 
 def grant_video_permissions(apps, schema_editor):
     """Give the staff roles their video permissions (accounts.roles.ROLE_PERMISSIONS)."""
-    from django.contrib.auth.management import create_permissions
+    from accounts.roles import grant_role_permissions
 
-    from accounts.roles import ROLE_PERMISSIONS
-
-    # Permissions are normally created after all migrations; the groups need them now.
-    app_config = apps.get_app_config("content")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, permissions in ROLE_PERMISSIONS.items():
-        codenames = [codename for app_label, codename in permissions if app_label == "content"]
-        if codenames:
-            group, _ = Group.objects.get_or_create(name=role)
-            group.permissions.add(*Permission.objects.filter(content_type__app_label="content", codename__in=codenames))
+    grant_role_permissions(apps, "content")
 
 
 class Migration(migrations.Migration):
