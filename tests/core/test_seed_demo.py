@@ -74,3 +74,15 @@ def test_seed_demo_with_force_runs_without_debug(settings):
     seed(force=True)
 
     assert User.objects.count() == 4
+
+
+def test_seed_demo_leaves_the_creator_grouped_unread_notifications(settings):
+    from notifications.models import Notification
+
+    settings.DEBUG = True
+    seed()
+    seed()
+
+    creator = User.objects.get(email="creator@fanfare.local")
+    groups = Notification.objects.filter(recipient=creator).order_by("kind")
+    assert [(n.kind, n.actor_count, n.read_at) for n in groups] == [("follow", 3, None), ("mention", 1, None)]
