@@ -9,6 +9,7 @@ from core.views import api_not_found, healthz
 api_v1 = [
     path("", include("core.api.urls")),
     path("", include("accounts.api.urls")),
+    path("", include("content.api.post_urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,1 @@
+"""Content's reads. ``content.selectors.posts`` for posts; other modules for other kinds of content."""
