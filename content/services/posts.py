@@ -174,6 +174,8 @@ def _create(
                 edited_by=author,
             )
             _hashtags_count(added=post.hashtags, removed=[])
+            if kind != Post.Kind.REPOST:
+                _posts_count(user_id=author.pk, delta=1)
             if original is not None:
                 counter = "quotes_count" if kind == Post.Kind.QUOTE else "reposts_count"
                 Post.all_objects.filter(pk=original.pk).update(**{counter: F(counter) + 1})
@@ -340,8 +342,18 @@ def post_edit(
     return locked
 
 
+def _posts_count(*, user_id: uuid.UUID, delta: int) -> None:
+    """The profile's ``posts_count`` (posts and quotes, not reposts), changed with ``F()``."""
+    users = User.objects.filter(pk=user_id)
+    if delta < 0:
+        users = users.filter(posts_count__gte=-delta)
+    users.update(posts_count=F("posts_count") + delta)
+
+
 def _soft_delete(*, post: Post) -> None:
     post.soft_delete()
+    if post.kind != Post.Kind.REPOST:
+        _posts_count(user_id=post.author_id, delta=-1)
     if post.moderation_status != Post.ModerationStatus.REMOVED:
         _hashtags_count(added=[], removed=list(post.hashtags))
     if post.original_id is not None:

@@ -89,3 +89,18 @@ def test_concurrent_creates_with_one_idempotency_key_make_one_post():
     assert sorted(created for _, created in results) == [False, False, True]
     assert Post.objects.count() == 1
     assert Hashtag.objects.get(name="once").usage_count == 1
+
+
+@pytest.mark.django_db
+def test_the_profile_posts_count_follows_posts_and_quotes_not_reposts():
+    author = VerifiedUserFactory()
+    original = make_post(author)
+    quote, _ = services.post_quote(user=author, post=original, content=services.PostContent(text="q"))
+    services.post_repost(user=author, post=original)
+    author.refresh_from_db()
+    assert author.posts_count == 2
+
+    services.post_delete(post=quote, by=author)
+
+    author.refresh_from_db()
+    assert author.posts_count == 1
