@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Accounts' studio pages first: its /studio/login/ (password, then a second factor) wins over core's.
     path("studio/", include("accounts.dashboard.urls")),
+    path("studio/", include("content.dashboard.post_urls")),
     path("studio/", include("core.dashboard.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
