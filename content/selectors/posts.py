@@ -64,20 +64,21 @@ def posts_visible_q(*, user: User | None, prefix: str = "") -> Q:
 
 
 def _with_related(queryset: QuerySet[Post], *, user: User | None) -> QuerySet[Post]:
-    """Everything a post's representation needs, in a fixed number of queries."""
+    """Everything a post's representation needs (its original's too), in a fixed number of queries."""
     current_images = PostImage.objects.filter(detached_at__isnull=True).order_by("position")
-    viewer_votes = PollVote.objects.filter(user=user) if user is not None and user.is_authenticated else None
-    poll_prefetches = ["poll__options"]
-    if viewer_votes is not None:
-        poll_prefetches.append(Prefetch("poll__votes", queryset=viewer_votes, to_attr="viewer_votes"))
+    if user is not None and user.is_authenticated:
+        viewer_votes = PollVote.objects.filter(user=user)
     else:
-        poll_prefetches.append(Prefetch("poll__votes", queryset=PollVote.objects.none(), to_attr="viewer_votes"))
-    return queryset.select_related("author", "poll", "original", "original__author").prefetch_related(
+        viewer_votes = PollVote.objects.none()
+    return queryset.select_related("author", "poll", "original", "original__author", "original__poll").prefetch_related(
         Prefetch("images", queryset=current_images, to_attr="current_images"),
         Prefetch("original__images", queryset=current_images, to_attr="current_images"),
         "mentions",
         "original__mentions",
-        *poll_prefetches,
+        "poll__options",
+        "original__poll__options",
+        Prefetch("poll__votes", queryset=viewer_votes, to_attr="viewer_votes"),
+        Prefetch("original__poll__votes", queryset=viewer_votes, to_attr="viewer_votes"),
     )
 
 

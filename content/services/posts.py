@@ -332,10 +332,11 @@ def post_edit(
                 images=_image_snapshot(current_images),
                 edited_by=by,
             )
-            _hashtags_count(
-                added=[tag for tag in locked.hashtags if tag not in old_tags],
-                removed=[tag for tag in old_tags if tag not in locked.hashtags],
-            )
+            if locked.moderation_status != Post.ModerationStatus.REMOVED:  # a removed post's tags are not counted
+                _hashtags_count(
+                    added=[tag for tag in locked.hashtags if tag not in old_tags],
+                    removed=[tag for tag in old_tags if tag not in locked.hashtags],
+                )
     except BaseException:
         images_discard(images=stored)
         raise

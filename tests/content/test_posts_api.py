@@ -280,28 +280,28 @@ def test_list_is_cursor_paginated(api_client, author):
 def test_list_query_count_does_not_grow_with_the_page(
     api_client, author, other, mentioned, page_size, django_assert_max_num_queries
 ):
+    from content.services import posts as services
     from tests.content.post_factories import make_poll_post
 
+    # Every kind of row on each page: posts with hashtags and mentions, posts with polls, and
+    # reposts and quotes of posts that have polls, images and mentions of their own.
     for i in range(page_size):
         make_post(author, text=f"#tag{i} with @carol")
         make_poll_post(author)
-    original = make_post(other, text="original")
-    from content.services import posts as services
-
-    for _ in range(3):
+        original = make_poll_post(other)
         services.post_repost(user=author, post=original)
-        services.post_unrepost(user=author, post=original)
-    services.post_repost(user=author, post=original)
-    services.post_quote(user=author, post=original, content=services.PostContent(text="quoting"))
+        services.post_quote(user=author, post=original, content=services.PostContent(text="quoting @carol"))
     api_client.force_authenticate(mentioned)
 
-    # user, posts, author check, mentions, original mentions, images, original images, poll
-    # options, own votes: the same number whatever the page size.
+    # session user; posts; then one query each for images, mentions, poll options and own votes,
+    # for the posts and for their originals: the same number whatever the page size.
     with django_assert_max_num_queries(10):
         response = api_client.get(POSTS, {"author": "ana", "page_size": page_size})
 
     assert response.status_code == 200
-    assert len(response.json()["results"]) == page_size
+    results = response.json()["results"]
+    assert len(results) == page_size
+    assert {item["kind"] for item in results} == {"post", "repost", "quote"}
 
 
 # --- edit -----------------------------------------------------------------------------------------
