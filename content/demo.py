@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from accounts import selectors as account_selectors
 from content.models import Post
 from content.services import posts as post_services
+from content.services.posts import ImageUpload, PollSpec, PostContent
 
 
 def seed(*, report) -> None:
@@ -34,24 +35,23 @@ def seed_posts(*, report) -> None:
     if creator is None or viewer is None:
         report("posts: the demo creator and viewer are missing; no posts")
         return
-    Content, Image_ = post_services.PostContent, post_services.ImageUpload
     sketch, _ = post_services.post_create(
         author=creator,
         idempotency_key="demo-post-sketches",
-        content=Content(
+        content=PostContent(
             text="Two new sketches for #Inktober, day 12. Thanks @demo_viewer for the idea! #ink #sketchbook",
             images=[
-                Image_(file=_demo_image((40, 70, 120), "fox"), alt_text="An ink fox curled up asleep"),
-                Image_(file=_demo_image((120, 60, 40), "owl"), alt_text="An owl on a branch, cross-hatched"),
+                ImageUpload(file=_demo_image((40, 70, 120), "fox"), alt_text="An ink fox curled up asleep"),
+                ImageUpload(file=_demo_image((120, 60, 40), "owl"), alt_text="An owl on a branch, cross-hatched"),
             ],
         ),
     )
     post_services.post_create(
         author=creator,
         idempotency_key="demo-post-poll",
-        content=Content(
+        content=PostContent(
             text="What should I draw tomorrow? #inktober",
-            poll=post_services.PollSpec(
+            poll=PollSpec(
                 options=["A heron", "A lighthouse", "A teapot"], ends_at=timezone.now() + dt.timedelta(days=7)
             ),
         ),
@@ -59,7 +59,7 @@ def seed_posts(*, report) -> None:
     post_services.post_create(
         author=creator,
         idempotency_key="demo-post-followers",
-        content=Content(text="Work in progress, followers only for now.", visibility=Post.Visibility.FOLLOWERS),
+        content=PostContent(text="Work in progress, followers only for now.", visibility=Post.Visibility.FOLLOWERS),
     )
     if not Post.objects.filter(author=viewer, kind=Post.Kind.REPOST, original=sketch).exists():
         post_services.post_repost(user=viewer, post=sketch)
@@ -67,6 +67,6 @@ def seed_posts(*, report) -> None:
         user=viewer,
         post=sketch,
         idempotency_key="demo-quote-sketches",
-        content=Content(text="The fox! Printing this one. #fanart"),
+        content=PostContent(text="The fox! Printing this one. #fanart"),
     )
     report(f"posts: {Post.objects.filter(author__in=[creator, viewer]).count()} demo posts by @{creator.handle}")

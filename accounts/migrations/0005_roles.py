@@ -19,6 +19,8 @@ def create_roles(apps, schema_editor):
     for role, permissions in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         for app_label, codename in permissions:
+            if app_label != "accounts":
+                continue  # a later app's permission: its own migration grants it (accounts.roles)
             group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 

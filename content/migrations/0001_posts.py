@@ -12,14 +12,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# Moderators and admins read posts, their history and hashtags in the admin, and moderate them.
-# (accounts.roles.ROLE_PERMISSIONS is applied by accounts' 0005, before content's tables exist.)
-POST_ROLE_PERMISSIONS = {
-    "moderator": ["moderate_posts", "view_post", "view_postrevision", "view_postimage", "view_hashtag"],
-    "admin": ["moderate_posts", "view_post", "view_postrevision", "view_postimage", "view_hashtag"],
-}
-
-
 def grant_post_permissions(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
 
@@ -27,11 +19,19 @@ def grant_post_permissions(apps, schema_editor):
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
     app_config.models_module = None
+    # Moderators and admins read posts, their history and hashtags in the admin, and moderate them:
+    # content's entries of accounts.roles.ROLE_PERMISSIONS (0005_roles granted accounts' own).
+    from accounts.roles import ROLE_PERMISSIONS
+
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for role, codenames in POST_ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="content", codename__in=codenames))
+    for role, permissions in ROLE_PERMISSIONS.items():
+        codenames = [codename for app_label, codename in permissions if app_label == "content"]
+        if codenames:
+            group, _ = Group.objects.get_or_create(name=role)
+            group.permissions.add(
+                *Permission.objects.filter(content_type__app_label="content", codename__in=codenames)
+            )
 
 
 def revoke_post_permissions(apps, schema_editor):
