@@ -256,6 +256,28 @@ class PostRevisionsView(APIView):
         summary="Every version of a post",
         description="Oldest first; number 1 is the post as first published. Readable by whoever can read the post.",
         responses={200: PostRevisionSerializer(many=True)},
+        examples=[
+            OpenApiExample(
+                "Two versions",
+                value=[
+                    {
+                        "number": 1,
+                        "text": "New sketch for #inktobr",
+                        "content_warning": "",
+                        "images": [],
+                        "created_at": "2026-11-24T20:42:28Z",
+                    },
+                    {
+                        "number": 2,
+                        "text": "New sketch for #inktober",
+                        "content_warning": "",
+                        "images": [],
+                        "created_at": "2026-11-24T20:44:02Z",
+                    },
+                ],
+                response_only=True,
+            )
+        ],
         tags=TAGS,
     )
     def get(self, request: Request, post_id: uuid.UUID) -> Response:
@@ -338,7 +360,23 @@ class PollVoteView(APIView):
         ),
         request=PollVoteSerializer,
         responses={200: PollSerializer, **error_responses(409)},
-        examples=[OpenApiExample("Vote", value={"options": ["01936a1e-0000-7000-8000-0000000000b1"]})],
+        examples=[
+            OpenApiExample("Vote", value={"options": ["01936a1e-0000-7000-8000-0000000000b1"]}, request_only=True),
+            OpenApiExample(
+                "Results after voting",
+                value={
+                    **_POST_EXAMPLE["poll"],
+                    "results_visible": True,
+                    "voters_count": 1,
+                    "own_vote": ["01936a1e-0000-7000-8000-0000000000b1"],
+                    "options": [
+                        {"id": "01936a1e-0000-7000-8000-0000000000b1", "label": "Fox", "votes_count": 1},
+                        {"id": "01936a1e-0000-7000-8000-0000000000b2", "label": "Owl", "votes_count": 0},
+                    ],
+                },
+                response_only=True,
+            ),
+        ],
         tags=TAGS,
     )
     def post(self, request: Request, post_id: uuid.UUID) -> Response:
@@ -359,8 +397,16 @@ class PostSearchView(APIView):
             'Full-text search over post text (words, "quoted phrases", -excluded words), best match first; '
             "only posts you may read, limited posts left out; at most 50."
         ),
-        parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True)],
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                required=True,
+                examples=[OpenApiExample("Phrase and exclusion", value='"red fox" -owl')],
+            )
+        ],
         responses={200: PostSerializer(many=True)},
+        examples=[OpenApiExample("Results", value=[_POST_EXAMPLE], response_only=True)],
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
