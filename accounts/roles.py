@@ -1,8 +1,9 @@
 """Roles: Django groups with permissions, created by a data migration (0003_roles).
 
 Every account has the ``user`` role. Staff roles (moderator, finance, admin) also make the
-account staff, so it can reach the admin (with a second factor). Apps that arrive later give
-their permissions to these groups in their own migrations.
+account staff, so it can reach the admin (with a second factor). Apps that arrive later list
+their permissions here too, and grant them to these groups in their own migrations (their
+tables do not exist yet when ``0005_roles`` runs, so it grants only accounts' own).
 """
 
 from django.db import models
@@ -19,9 +20,12 @@ class Role(models.TextChoices):
 
 STAFF_ROLES = frozenset({Role.MODERATOR, Role.FINANCE, Role.ADMIN})
 
+# Granted by content's 0002_posts: reading posts, their history and hashtags in the admin, and moderating them.
+POST_MODERATION_PERMISSIONS = ["moderate_posts", "view_post", "view_postrevision", "view_postimage", "view_hashtag"]
+
 # (app_label, codename) of each role's permissions. Kept here so the migrations and the tests
-# read one list: accounts' 0005_roles grants accounts' own, each later app's migration grants
-# the ones with its label (content: 0001_videos).
+# read one list: accounts' 0005_roles grants accounts' own; each later app's migration grants
+# the ones with its label through grant_role_permissions (content: 0001_videos, 0002_posts).
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Role.USER: [],
     Role.CREATOR: [],
@@ -38,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("notifications", "view_notification"),
         ("notifications", "view_deliveryattempt"),
         ("notifications", "view_pushtoken"),
+        *[("content", codename) for codename in POST_MODERATION_PERMISSIONS],
     ],
     Role.FINANCE: [("accounts", "view_user")],
     Role.ADMIN: [
@@ -57,6 +62,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("notifications", "view_pushtoken"),
         ("notifications", "view_announcement"),
         ("notifications", "add_announcement"),
+        *[("content", codename) for codename in POST_MODERATION_PERMISSIONS],
     ],
 }
 

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("content.api.video_urls")),
+    path("", include("content.api.post_urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     # Accounts' studio pages first: its /studio/login/ (password, then a second factor) wins over core's.
     path("studio/", include("accounts.dashboard.urls")),
     path("studio/", include("content.dashboard.video_urls")),
+    path("studio/", include("content.dashboard.post_urls")),
     path("studio/", include("core.dashboard.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

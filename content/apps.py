@@ -10,3 +10,4 @@ class ContentConfig(AppConfig):
         from core.dashboard.navigation import register
 
         register(label="Videos", url_name="content_studio:videos", order=20)
+        register(label="Posts", url_name="content_posts_studio:posts", order=30)

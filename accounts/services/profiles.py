@@ -8,7 +8,6 @@ code, which the API renders as a 400 ``validation_error`` naming the field.
 from __future__ import annotations
 
 import functools
-import io
 import re
 import uuid
 import zoneinfo
@@ -21,20 +20,18 @@ from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import dateformat
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
-from core.errors import PayloadTooLargeError, UnsupportedMediaError
+from core.errors import PayloadTooLargeError
+from core.images import IMAGE_FORMATS, IMAGE_MAX_PIXELS, image_decode, image_encode_webp
 from core.side_effects import after_commit
 
 MAX_LINKS = 5
 MAX_LINK_LABEL_LENGTH = 50
 MAX_LINK_URL_LENGTH = 500
 AVATAR_MAX_SIDE = 512
-# Pillow formats an avatar may be uploaded in, whatever the file's name or content type says.
-AVATAR_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
-# More pixels than this is refused before decoding (a small file can hold a huge image).
-AVATAR_MAX_PIXELS = 40_000_000
+AVATAR_FORMATS = IMAGE_FORMATS
+AVATAR_MAX_PIXELS = IMAGE_MAX_PIXELS
 
 _url_validator = URLValidator(schemes=["http", "https"], message="Enter an http or https URL.", code="invalid_url")
 # language, optional script, optional region or UN M.49 area, optional variants (BCP 47, RFC 5646).
@@ -169,36 +166,19 @@ def profile_update(
 def _avatar_reencode(*, upload: Any) -> tuple[bytes, str]:
     """Decode an uploaded image with Pillow and re-encode it: (bytes, extension).
 
-    Only the pixels survive: EXIF (GPS included), ICC profiles, comments and extra frames are
-    dropped; the orientation EXIF asked for is applied first. The result fits 512x512 and is
-    WebP (lossless when the image has transparency).
+    Only the pixels survive (core.images): EXIF (GPS included), ICC profiles, comments and extra
+    frames are dropped; the orientation EXIF asked for is applied first. The result fits 512x512
+    and is WebP (lossless when the image has transparency).
     """
-    upload.seek(0)
-    try:
-        with Image.open(upload) as probe:
-            if probe.format not in AVATAR_FORMATS:
-                raise UnsupportedMediaError("An avatar is a JPEG, PNG, WebP or GIF image.")
-            width, height = probe.size
-            if width * height > AVATAR_MAX_PIXELS:
-                raise PayloadTooLargeError("This image has too many pixels for an avatar.")
-            probe.verify()  # checks the whole file's structure without decoding pixels
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image.seek(0)  # the first frame of an animation
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-            image = image.convert("RGBA" if has_alpha else "RGB")
-            image.thumbnail((AVATAR_MAX_SIDE, AVATAR_MAX_SIDE), Image.Resampling.LANCZOS)
-            output = io.BytesIO()
-            if has_alpha:
-                image.save(output, format="WEBP", lossless=True)
-            else:
-                image.save(output, format="WEBP", quality=85)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
-        # SyntaxError and ValueError are what some Pillow decoders raise on broken data.
-        raise UnsupportedMediaError("This file is not an image we can read.") from None
-    return output.getvalue(), "webp"
+    image = image_decode(
+        upload=upload,
+        formats=AVATAR_FORMATS,
+        max_pixels=AVATAR_MAX_PIXELS,
+        unsupported_message="An avatar is a JPEG, PNG, WebP or GIF image.",
+        too_many_pixels_message="This image has too many pixels for an avatar.",
+    )
+    data, _size = image_encode_webp(image=image, max_side=AVATAR_MAX_SIDE)
+    return data, "webp"
 
 
 def avatar_set(*, user: User, upload: Any) -> User:

@@ -519,3 +519,14 @@ VIDEO_S3_ENDPOINT_URL = env.str("VIDEO_S3_ENDPOINT_URL", default="") or None
 # API_KEY authorization). Without it, the notification endpoint refuses everything.
 MEDIACONVERT_EVENTS_TOKEN = env.str("MEDIACONVERT_EVENTS_TOKEN", default="")
 # --- end content: videos with AWS MediaConvert --------------------------------------------------
+# --- content: posts ------------------------------------------------------------------------------
+# Longest post, in characters as people see them (grapheme clusters: an emoji family counts as one).
+POST_MAX_CHARACTERS = env.int("POST_MAX_CHARACTERS", default=500)
+# Minutes after creation during which the author can edit a post (every version is kept).
+POST_EDIT_WINDOW_MINUTES = env.int("POST_EDIT_WINDOW_MINUTES", default=60)
+# Largest image upload of a post, in bytes (larger: 413 request_too_large); up to 4 per post.
+POST_IMAGE_MAX_UPLOAD_BYTES = env.int("POST_IMAGE_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PostVisibilityEnum"] = "content.models.post.Post.Visibility"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PostKindEnum"] = "content.models.post.Post.Kind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PostModerationStatusEnum"] = "content.models.post.Post.ModerationStatus"
+# --- end content: posts --------------------------------------------------------------------------

@@ -1,3 +1,0 @@
-"""Content's admin screens, one module per subject."""
-
-from content import admin_videos  # noqa: F401

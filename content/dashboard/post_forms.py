@@ -1,0 +1,70 @@
+"""Studio forms for posts: shape only (the services check the rules)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from content.models import Post
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one ``<input type=file multiple>`` (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class _ImagesForm(forms.Form):
+    images = MultipleFileField(required=False, help_text="Up to 4 JPEG, PNG, WebP or GIF images.")
+    alt_text_1 = forms.CharField(required=False, max_length=1500, label="Alt text, image 1")
+    alt_text_2 = forms.CharField(required=False, max_length=1500, label="Alt text, image 2")
+    alt_text_3 = forms.CharField(required=False, max_length=1500, label="Alt text, image 3")
+    alt_text_4 = forms.CharField(required=False, max_length=1500, label="Alt text, image 4")
+
+    def alt_texts(self) -> list[str]:
+        return [self.cleaned_data[f"alt_text_{i}"] for i in range(1, 5)]
+
+
+class PostComposeForm(_ImagesForm):
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}), strip=False)
+    visibility = forms.ChoiceField(choices=Post.Visibility.choices, initial=Post.Visibility.PUBLIC)
+    content_warning = forms.CharField(required=False, max_length=200)
+    sensitive = forms.BooleanField(required=False, label="The images are sensitive")
+    poll_option_1 = forms.CharField(required=False, max_length=100, label="Poll option 1")
+    poll_option_2 = forms.CharField(required=False, max_length=100, label="Poll option 2")
+    poll_option_3 = forms.CharField(required=False, max_length=100, label="Poll option 3")
+    poll_option_4 = forms.CharField(required=False, max_length=100, label="Poll option 4")
+    poll_multiple_choice = forms.BooleanField(required=False, label="Several choices allowed")
+    poll_ends_at = forms.DateTimeField(
+        required=False,
+        label="Poll ends at (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+
+    def poll_options(self) -> list[str]:
+        return [value for i in range(1, 5) if (value := self.cleaned_data[f"poll_option_{i}"].strip())]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.poll_options() and not cleaned.get("poll_ends_at"):
+            self.add_error("poll_ends_at", "A poll needs an end time.")
+        return cleaned
+
+
+class PostEditForm(_ImagesForm):
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}), strip=False)
+    content_warning = forms.CharField(required=False, max_length=200)
+    sensitive = forms.BooleanField(required=False, label="The images are sensitive")
+    remove_images = forms.BooleanField(required=False, label="Remove the images")

@@ -1,0 +1,133 @@
+"""The creator's posts in the studio: the list with counts, compose, edit, delete.
+Thin: parse a form, call one service or selector, render."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.standing import standing_error
+from content.dashboard.post_forms import PostComposeForm, PostEditForm
+from content.selectors import posts as selectors
+from content.services import posts as services
+from content.services.post_images import ImageUpload
+from core.errors import ApplicationError
+
+
+def _write_refusal(request) -> str | None:
+    """Why this user may not write now (unverified email, suspension, ban), or None."""
+    refusal = standing_error(request.user)
+    if refusal is not None:
+        return refusal.message
+    if request.user.email_verified_at is None:
+        return "Verify your email address first."
+    return None
+
+
+def _images(form) -> list[ImageUpload]:
+    alts = form.alt_texts()
+    return [
+        ImageUpload(file=file, alt_text=alts[i] if i < 4 else "") for i, file in enumerate(form.cleaned_data["images"])
+    ]
+
+
+def _show_error(form, error: Exception) -> None:
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            name = {"poll_options": "poll_option_1", "alt_texts": "alt_text_1"}.get(field, field)
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, getattr(error, "message", str(error)))
+
+
+@login_required
+def posts(request):
+    return render(
+        request,
+        "content/studio/post_list.html",
+        {"posts": selectors.posts_of_author_for_studio(author=request.user)[:100]},
+    )
+
+
+@login_required
+def post_compose(request):
+    form = PostComposeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        refusal = _write_refusal(request)
+        if refusal:
+            form.add_error(None, refusal)
+        else:
+            data = form.cleaned_data
+            poll = None
+            if form.poll_options():
+                poll = services.PollSpec(
+                    options=form.poll_options(),
+                    ends_at=data["poll_ends_at"],
+                    multiple_choice=data["poll_multiple_choice"],
+                )
+            content = services.PostContent(
+                text=data["text"],
+                visibility=data["visibility"],
+                content_warning=data["content_warning"],
+                sensitive=data["sensitive"],
+                images=_images(form),
+                poll=poll,
+            )
+            try:
+                services.post_create(author=request.user, content=content)
+            except (ApplicationError, ValidationError) as error:
+                _show_error(form, error)
+            else:
+                messages.success(request, "Your post is published.")
+                return redirect("content_posts_studio:posts")
+    return render(request, "content/studio/post_form.html", {"form": form, "title": "New post"})
+
+
+@login_required
+def post_edit(request, post_id: uuid.UUID):
+    try:
+        post = selectors.post_get_for_author(post_id=post_id, author=request.user)
+    except ApplicationError:
+        return render(request, "content/studio/post_missing.html", status=404)
+    initial = {"text": post.text, "content_warning": post.content_warning, "sensitive": post.sensitive}
+    form = PostEditForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        refusal = _write_refusal(request)
+        if refusal:
+            form.add_error(None, refusal)
+        else:
+            data = form.cleaned_data
+            images = [] if data["remove_images"] else (_images(form) or None)
+            try:
+                services.post_edit(
+                    post=post,
+                    by=request.user,
+                    text=data["text"],
+                    content_warning=data["content_warning"],
+                    sensitive=data["sensitive"],
+                    images=images,
+                )
+            except (ApplicationError, ValidationError) as error:
+                _show_error(form, error)
+            else:
+                messages.success(request, "Your post is updated.")
+                return redirect("content_posts_studio:posts")
+    return render(request, "content/studio/post_form.html", {"form": form, "title": "Edit post", "post": post})
+
+
+@login_required
+@require_POST
+def post_delete(request, post_id: uuid.UUID):
+    try:
+        post = selectors.post_get_for_author(post_id=post_id, author=request.user)
+        services.post_delete(post=post, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Your post is deleted.")
+    return redirect("content_posts_studio:posts")

@@ -1,0 +1,30 @@
+"""Hashtags: one row per case-folded tag, with how many live posts use it."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from core.models import BaseModel
+
+
+class Hashtag(BaseModel):
+    """A hashtag (``name`` is case-folded and NFKC-normalised, without the ``#``).
+
+    ``usage_count`` counts the live posts that carry the tag; services change it with ``F()``
+    only. ``blocked_from_trending`` is set by moderators: the tag still works in posts but is
+    left out of discovery (prefix lookup, trending).
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    usage_count = models.PositiveIntegerField(default=0)
+    blocked_from_trending = models.BooleanField(default=False)
+
+    class Meta(BaseModel.Meta):
+        ordering = ["-usage_count", "name"]
+        indexes = [
+            # Prefix lookups (``name LIKE 'dj%'``) use this one.
+            models.Index(fields=["name"], name="content_hashtag_name_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.name}"

@@ -1,0 +1,152 @@
+"""Reads of posts: who may see what, one post, a user's posts, search, hashtag lookup.
+
+Visibility (one rule, two forms: :func:`can_view` for one post, :func:`posts_visible_q` for
+querysets):
+
+- the author always sees their own posts, removed ones included;
+- a removed post is seen by nobody else; a soft-deleted post by nobody;
+- ``public``: everyone, signed in or not;
+- ``followers``: the author's followers. The social graph does not exist yet, so
+  :func:`_is_follower` answers ``False`` and only the author sees these posts; the social app
+  will replace that one function;
+- ``mentioned``: the author and the users mentioned in the post.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from accounts.models import User
+from content.models import Hashtag, PollVote, Post, PostImage
+from content.models.post import SEARCH_CONFIG
+from core.errors import NotFoundError
+
+
+def _is_follower(*, user: User, author_id: uuid.UUID) -> bool:
+    """Whether ``user`` follows the author. Until the social app lands nobody follows anybody."""
+    return False
+
+
+def can_view(*, post: Post, user: User | None) -> bool:
+    """Whether ``user`` (``None`` or anonymous: a visitor) may read ``post``."""
+    signed_in = user is not None and user.is_authenticated
+    if post.is_deleted:
+        return False
+    if signed_in and post.author_id == user.pk:
+        return True
+    if post.moderation_status == Post.ModerationStatus.REMOVED:
+        return False
+    if post.visibility == Post.Visibility.PUBLIC:
+        return True
+    if not signed_in:
+        return False
+    if post.visibility == Post.Visibility.FOLLOWERS:
+        return _is_follower(user=user, author_id=post.author_id)
+    return any(mentioned.pk == user.pk for mentioned in post.mentions.all())
+
+
+def posts_visible_q(*, user: User | None, prefix: str = "") -> Q:
+    """The :func:`can_view` rule as a ``Q`` on ``Post`` (``prefix`` for a related post, e.g. ``original__``)."""
+
+    def q(**kwargs) -> Q:
+        return Q(**{f"{prefix}{key}": value for key, value in kwargs.items()})
+
+    shown = q(deleted_at__isnull=True) & ~q(moderation_status=Post.ModerationStatus.REMOVED)
+    rule = shown & q(visibility=Post.Visibility.PUBLIC)
+    if user is not None and user.is_authenticated:
+        # Followers-only posts: the author only, until the social graph exists (see _is_follower).
+        rule |= shown & q(visibility=Post.Visibility.MENTIONED, mentions=user)
+        rule |= q(deleted_at__isnull=True, author=user)
+    return rule
+
+
+def _with_related(queryset: QuerySet[Post], *, user: User | None) -> QuerySet[Post]:
+    """Everything a post's representation needs (its original's too), in a fixed number of queries."""
+    current_images = PostImage.objects.filter(detached_at__isnull=True).order_by("position")
+    if user is not None and user.is_authenticated:
+        viewer_votes = PollVote.objects.filter(user=user)
+    else:
+        viewer_votes = PollVote.objects.none()
+    return queryset.select_related("author", "poll", "original", "original__author", "original__poll").prefetch_related(
+        Prefetch("images", queryset=current_images, to_attr="current_images"),
+        Prefetch("original__images", queryset=current_images, to_attr="current_images"),
+        "mentions",
+        "original__mentions",
+        "poll__options",
+        "original__poll__options",
+        Prefetch("poll__votes", queryset=viewer_votes, to_attr="viewer_votes"),
+        Prefetch("original__poll__votes", queryset=viewer_votes, to_attr="viewer_votes"),
+    )
+
+
+def post_get(*, post_id: uuid.UUID, user: User | None) -> Post:
+    """One post ``user`` may read, ready to render; ``not_found`` (404) otherwise."""
+    post = _with_related(Post.objects.filter(pk=post_id), user=user).first()
+    if post is None or not can_view(post=post, user=user):
+        raise NotFoundError("No such post.", code="post_not_found")
+    return post
+
+
+def post_get_for_author(*, post_id: uuid.UUID, author: User) -> Post:
+    """One of ``author``'s own live posts (for the studio); ``post_not_found`` otherwise."""
+    post = Post.objects.filter(pk=post_id, author=author).first()
+    if post is None:
+        raise NotFoundError("No such post.", code="post_not_found")
+    return post
+
+
+def posts_by_author(*, handle: str, user: User | None) -> QuerySet[Post]:
+    """``handle``'s posts that ``user`` may read, newest first (paginate by ``-id``)."""
+    author = User.objects.filter(handle__iexact=handle).first()
+    if author is None:
+        raise NotFoundError("No such user.", code="user_not_found")
+    visible = Post.objects.filter(author=author).filter(posts_visible_q(user=user)).distinct()
+    return _with_related(visible.order_by("-id"), user=user)
+
+
+def posts_of_author_for_studio(*, author: User) -> QuerySet[Post]:
+    """All of ``author``'s live posts with their counts, for the studio."""
+    return Post.objects.filter(author=author).select_related("original", "poll").order_by("-id")
+
+
+def posts_search(*, query: str, user: User | None, limit: int = 100) -> list[Post]:
+    """Posts matching ``query`` (web-search syntax: words, "quoted phrases", -excluded) that
+    ``user`` may read, best match first, then newest; at most ``limit``. Limited posts are left out."""
+    search = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+    ids = (
+        Post.objects.filter(search_vector=search)
+        .filter(posts_visible_q(user=user))
+        .exclude(moderation_status=Post.ModerationStatus.LIMITED)
+        .annotate(rank=SearchRank(F("search_vector"), search))
+        .order_by("-rank", "-id")
+        .values_list("id", "rank")
+        .distinct()[:limit]
+    )
+    ranked = list(ids)
+    posts = {post.pk: post for post in _with_related(Post.objects.filter(pk__in=[pk for pk, _ in ranked]), user=user)}
+    return [posts[pk] for pk, _rank in ranked if pk in posts]
+
+
+def hashtags_by_prefix(*, prefix: str, limit: int = 10) -> list[Hashtag]:
+    """Hashtags starting with ``prefix`` (normalised like tags are), most used first.
+
+    Tags blocked from trending and tags no live post uses are left out.
+    """
+    from content.services.post_text import hashtag_normalize
+
+    normalised = hashtag_normalize(prefix.lstrip("#"))
+    if not normalised:
+        return []
+    return list(
+        Hashtag.objects.filter(name__startswith=normalised, blocked_from_trending=False, usage_count__gt=0).order_by(
+            "-usage_count", "name"
+        )[:limit]
+    )
+
+
+def post_revisions(*, post: Post) -> list:
+    """Every version of ``post``, oldest first (the caller checked that the reader may see it)."""
+    return list(post.revisions.order_by("number"))
