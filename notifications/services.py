@@ -462,9 +462,8 @@ def unsubscribe_token(*, user_id: Any, kind: str) -> str:
     return signing.dumps({"u": str(user_id), "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
-def unsubscribe(*, token: str) -> tuple[Any, str]:
-    """Turn email off for the kind and user the token names. Returns (user, kind).
-    A bad or tampered token: ``invalid_token``; a critical kind: ``critical_kind``."""
+def unsubscribe_token_read(*, token: str) -> tuple[Any, str]:
+    """(user, kind) that an unsubscribe token names, without acting on it; ``invalid_token`` if bad."""
     try:
         payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature as exc:
@@ -472,6 +471,14 @@ def unsubscribe(*, token: str) -> tuple[Any, str]:
     user = get_user_model().objects.filter(pk=payload.get("u")).first()
     if user is None:
         raise ApplicationError("This unsubscribe link is not valid.", code="invalid_token")
+    return user, payload["k"]
+
+
+def unsubscribe(*, token: str) -> tuple[Any, str]:
+    """Turn email off for the kind and user the token names. Returns (user, kind).
+    A bad or tampered token: ``invalid_token``; a critical kind: ``critical_kind``."""
+    user, kind = unsubscribe_token_read(token=token)
+    payload = {"k": kind}
     if payload["k"] == "digest":
         settings_update(user=user, digest_frequency=NotificationSettings.Digest.OFF)
     else:

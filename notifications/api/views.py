@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from django.shortcuts import render
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
+from core.errors import ApplicationError
 from core.pagination import CursorPagination
 from notifications import selectors, services
 from notifications.api import serializers as s
@@ -242,6 +244,12 @@ class PushTokenUnregisterView(APIView):
 
 
 @extend_schema(tags=["notifications"])
+def _kind_label(kind: str) -> str:
+    from notifications.kinds import KINDS
+
+    return "the digest" if kind == "digest" else (KINDS[kind].label if kind in KINDS else kind)
+
+
 class UnsubscribeView(APIView):
     """The link in every notification email: no login, the signed token says who and what."""
 
@@ -261,16 +269,24 @@ class UnsubscribeView(APIView):
         return self._unsubscribe(request)
 
     @extend_schema(
-        summary="Unsubscribe from the email link",
+        summary="The email link's confirmation page (HTML)",
+        description="Changes nothing: mail scanners open links. The page's button POSTs here.",
         parameters=[OpenApiParameter("token", str, required=True)],
-        responses={200: s.UnsubscribedSerializer},
+        responses={(200, "text/html"): OpenApiResponse(description="A confirmation page.")},
     )
     def get(self, request):
-        return self._unsubscribe(request)
+        token = request.query_params.get("token", "")
+        try:
+            _user, kind = services.unsubscribe_token_read(token=token)
+        except ApplicationError as error:
+            return render(request, "notifications/unsubscribe.html", {"error": error.message}, status=400)
+        return render(request, "notifications/unsubscribe.html", {"token": token, "kind": _kind_label(kind)})
 
     def _unsubscribe(self, request):
         raw = request.query_params.get("token") or (request.data.get("token") if request.method == "POST" else None)
         body = s.UnsubscribeSerializer(data={"token": raw})
         body.is_valid(raise_exception=True)
         _, kind = services.unsubscribe(token=body.validated_data["token"])
+        if request.data.get("from_page"):  # the confirmation page's button
+            return render(request, "notifications/unsubscribe.html", {"done": True, "kind": _kind_label(kind)})
         return Response({"kind": kind, "email": False})

@@ -250,3 +250,29 @@ def test_unsubscribe_with_a_signed_token_and_a_tampered_one(owner):
     assert comment["channels"]["email"] is False
     assert bad.status_code == 400
     assert code_of(bad) == "invalid_token"
+
+
+def test_opening_the_email_link_changes_nothing_until_the_button_is_pressed(owner):
+    # Mail scanners open every link in a message; only the page's button unsubscribes.
+    token = services.unsubscribe_token(user_id=owner.pk, kind="comment")
+    browser = APIClient()
+
+    page = browser.get(f"{LIST}unsubscribe/?token={token}")
+    before = next(k for k in client_for(owner).get(LIST + "settings/").json()["kinds"] if k["kind"] == "comment")
+    done = browser.post(f"{LIST}unsubscribe/", {"token": token, "from_page": "1"}, format="multipart")
+    after = next(k for k in client_for(owner).get(LIST + "settings/").json()["kinds"] if k["kind"] == "comment")
+
+    assert page.status_code == 200
+    assert page["Content-Type"].startswith("text/html")
+    assert "Stop these emails?" in page.content.decode()
+    assert before["channels"]["email"] is True
+    assert done.status_code == 200
+    assert "Unsubscribed" in done.content.decode()
+    assert after["channels"]["email"] is False
+
+
+def test_a_bad_email_link_shows_a_page_saying_so():
+    page = APIClient().get(f"{LIST}unsubscribe/?token=forged")
+
+    assert page.status_code == 400
+    assert "This link does not work" in page.content.decode()
