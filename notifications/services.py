@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import side_effects
+from core.bulk import copy_insert
 from core.errors import ApplicationError, NotFoundError
 from notifications import kinds as kind_registry
 from notifications.kinds import CHANNELS, EMAIL, IN_APP, PUSH, SENDER_RULES, SMS, Kind
@@ -634,8 +635,10 @@ def announcement_deliver_batch(*, announcement_id: uuid.UUID, batch_size: int | 
     data = {"announcement_id": str(announcement.pk), "body": announcement.body}
     if announcement.url:
         data["actions"] = [{"label": "Open", "action": "open", "url": announcement.url}]
-    Notification.objects.bulk_create(
-        [
+    # COPY rather than INSERTs: an announcement can reach every account (bench/README.md).
+    copy_insert(
+        Notification,
+        (
             Notification(
                 recipient_id=user_id,
                 kind="announcement",
@@ -643,10 +646,10 @@ def announcement_deliver_batch(*, announcement_id: uuid.UUID, batch_size: int | 
                 data=data,
                 last_event_at=now,
                 created_at=now,
+                updated_at=now,
             )
             for user_id in user_ids
-        ],
-        batch_size=1000,
+        ),
     )
     if user_ids:
         announcement.last_user_id = user_ids[-1]
