@@ -25,6 +25,7 @@ from content.selectors.posts import can_view
 from content.services.post_images import ImageUpload, StoredImage, images_check, images_discard, images_store
 from content.services.post_text import hashtags_parse, mentions_parse, text_length
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+from core.side_effects import after_commit
 
 POLL_OPTION_MAX_LENGTH = 100
 POLL_MIN_DURATION = dt.timedelta(minutes=5)
@@ -461,3 +462,23 @@ __all__ = [
     "post_repost",
     "post_unrepost",
 ]
+
+
+@transaction.atomic
+def posts_purge_of_author(*, user: User) -> int:
+    """Delete for good every post ``user`` wrote, with its revisions, images, poll and votes,
+    and the image files after commit. For the account purge (content/deletion.py).
+
+    Live posts are first deleted the ordinary way, so hashtag counts and the repost and quote
+    counts of other people's posts stay right. Returns how many posts were removed.
+    """
+    posts = Post.all_objects.filter(author=user)
+    for post in posts.filter(deleted_at__isnull=True).select_for_update():
+        _soft_delete(post=post)
+    files = [name for pair in PostImage.objects.filter(post__author=user).values_list("full", "feed") for name in pair]
+    storage = PostImage._meta.get_field("full").storage
+    count = posts.count()
+    posts.hard_delete()
+    for name in filter(None, files):
+        after_commit(storage.delete, name)
+    return count

@@ -24,7 +24,7 @@ from core.errors import (
     PermissionDeniedError,
     UnsupportedMediaError,
 )
-from core.side_effects import enqueue_task
+from core.side_effects import after_commit, enqueue_task
 
 COPY_BUFFER = 64 * 1024
 EDITABLE_FIELDS = frozenset(
@@ -267,3 +267,15 @@ def video_files_purge(*, video_id: Any) -> None:
     import shutil
 
     shutil.rmtree(video_dir(video_id), ignore_errors=True)
+
+
+@transaction.atomic
+def videos_purge_of_owner(*, user: User) -> int:
+    """Delete for good every video ``user`` uploaded, with its renditions, uploads and stats,
+    and its files after commit. For the account purge (content/deletion.py). Returns the count."""
+    videos = Video.all_objects.filter(owner=user)
+    ids = list(videos.values_list("pk", flat=True))
+    videos.hard_delete()
+    for video_id in ids:
+        after_commit(video_files_purge, video_id=video_id)
+    return len(ids)

@@ -153,6 +153,9 @@ def test_the_archive_holds_every_registered_section_exactly(ana, ready_export, a
                     "last_used_at": None,
                 },
             ],
+            # Content's sections (content/export.py): Ana has written and uploaded nothing.
+            "posts": [],
+            "videos": [],
         },
     }
     raw = ready_export.file.open("rb").read().decode()
@@ -162,15 +165,15 @@ def test_the_archive_holds_every_registered_section_exactly(ana, ready_export, a
 
 def test_another_app_adds_its_section(ana, ready_export, monkeypatch):
     monkeypatch.setattr(export_registry, "_registry", dict(export_registry._registry))
-    export_registry.register("videos", lambda user: [{"title": f"by {user.handle}"}])
+    export_registry.register("playlists", lambda user: [{"title": f"by {user.handle}"}])
     DataExport.objects.filter(pk=ready_export.pk).update(status=DataExport.Status.REQUESTED)
 
     data_export_build_task(str(ready_export.pk))
 
     ready_export.refresh_from_db()
     sections = json.loads(ready_export.file.open("rb").read())["sections"]
-    assert list(sections) == ["profile", "second_factor_devices", "videos"]
-    assert sections["videos"] == [{"title": "by ana"}]
+    assert list(sections) == ["profile", "second_factor_devices", "posts", "videos", "playlists"]
+    assert sections["playlists"] == [{"title": "by ana"}]
 
 
 def test_the_task_run_twice_builds_and_emails_once(ana, ready_export, media, django_capture_on_commit_callbacks):
