@@ -1,15 +1,18 @@
+import datetime as dt
 import ipaddress
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from accounts import selectors
-from accounts.admin_actions import DecisionForm, ReasonForm, SuspensionForm, days_from_now, run_with_reason
 from accounts.models import Appeal, AuditLogEntry, AuthDevice, DataExport, LoginEvent, ModerationAction, User
 from accounts.services import moderation
+from core.admin_actions import ReasonForm, run_with_reason
 
 
 class FanfareUserCreationForm(UserCreationForm):
@@ -22,6 +25,18 @@ class FanfareUserChangeForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class SuspensionForm(ReasonForm):
+    days = forms.IntegerField(min_value=1, max_value=365, initial=7, help_text="1 to 365 days from now.")
+
+
+class DecisionForm(ReasonForm):
+    pass
+
+
+def days_from_now(days: int) -> dt.datetime:
+    return timezone.now() + dt.timedelta(days=days)
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -228,3 +228,10 @@ def oauth_identities_of(*, user):
     from allauth.socialaccount.models import SocialAccount
 
     return SocialAccount.objects.filter(user=user).order_by("date_joined", "id")
+
+
+def standing_error(user):
+    """The error a suspended (``account_suspended``) or banned (``account_banned``) user gets, else None."""
+    from accounts.standing import standing_error as error_for
+
+    return error_for(user)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
-from accounts.admin_actions import ReasonForm, run_with_reason
 from content.models import Hashtag, Post, PostImage, PostRevision
 from content.services import posts as services
 from content.services.post_text import hashtag_normalize
+from core.admin_actions import ReasonForm, run_with_reason
 from core.errors import ApplicationError
 
 

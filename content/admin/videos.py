@@ -6,9 +6,9 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.admin_actions import ReasonForm, run_with_reason
 from content.models import Rendition, Video
 from content.services import video_pipeline, videos
+from core.admin_actions import ReasonForm, run_with_reason
 from core.errors import ApplicationError
 
 

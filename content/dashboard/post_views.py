@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.standing import standing_error
+from accounts import selectors as account_selectors
 from content.dashboard.post_forms import PostComposeForm, PostEditForm
 from content.selectors import posts as selectors
 from content.services import posts as services
@@ -21,7 +21,7 @@ from core.errors import ApplicationError
 
 def _write_refusal(request) -> str | None:
     """Why this user may not write now (unverified email, suspension, ban), or None."""
-    refusal = standing_error(request.user)
+    refusal = account_selectors.standing_error(request.user)
     if refusal is not None:
         return refusal.message
     if request.user.email_verified_at is None:

@@ -53,7 +53,7 @@ def test_bulk_suspension_asks_for_a_reason_then_suspends_each_user(moderator):
 
     page = client.post("/admin/accounts/user/", selection)
     assert page.status_code == 200
-    assert page.template_name == "admin/accounts/reason_form.html"
+    assert page.template_name == "admin/core/reason_form.html"
     assert not ModerationAction.objects.exists()
 
     done = client.post("/admin/accounts/user/", {**selection, "apply": "1", "reason": "Raid", "days": "3"})

@@ -69,7 +69,7 @@ def test_bulk_removal_asks_for_a_reason_then_removes(moderator):
 
     page = client.post(POSTS, selection)
     assert page.status_code == 200
-    assert page.template_name == "admin/accounts/reason_form.html"
+    assert page.template_name == "admin/core/reason_form.html"
     assert Post.objects.filter(moderation_status="removed").count() == 0
 
     done = client.post(POSTS, {**selection, "apply": "1", "reason": "Spam wave"})

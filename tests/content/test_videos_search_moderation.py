@@ -98,7 +98,7 @@ def test_bulk_removal_asks_for_a_reason_and_takes_the_videos_off_everywhere(mode
     selection = {"action": "remove_videos", "_selected_action": [str(v.pk) for v in targets]}
 
     page = client.post("/admin/content/video/", selection)
-    assert page.template_name == "admin/accounts/reason_form.html"
+    assert page.template_name == "admin/core/reason_form.html"
     assert Video.objects.filter(moderation_status="removed").count() == 0
     client.post("/admin/content/video/", {**selection, "apply": "1", "reason": "Spam"})
 

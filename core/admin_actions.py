@@ -1,27 +1,16 @@
-"""Bulk moderation in the admin: each action asks for a reason on a page of its own, then calls a service."""
+"""Admin actions that need a reason: each asks for it on a page of its own, then calls a service per object."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django import forms
 from django.contrib import messages
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
 from core.errors import ApplicationError
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
-
-
-class SuspensionForm(ReasonForm):
-    days = forms.IntegerField(min_value=1, max_value=365, initial=7, help_text="1 to 365 days from now.")
-
-
-class DecisionForm(ReasonForm):
-    pass
 
 
 def run_with_reason(
@@ -53,8 +42,4 @@ def run_with_reason(
         "submit_label": submit_label,
         "opts": modeladmin.model._meta,
     }
-    return TemplateResponse(request, "admin/accounts/reason_form.html", context)
-
-
-def days_from_now(days: int) -> dt.datetime:
-    return timezone.now() + dt.timedelta(days=days)
+    return TemplateResponse(request, "admin/core/reason_form.html", context)
