@@ -13,6 +13,7 @@ from accounts import selectors
 from accounts.models import Appeal, AuditLogEntry, AuthDevice, DataExport, LoginEvent, ModerationAction, User
 from accounts.services import moderation
 from core.admin_actions import ReasonForm, run_with_reason
+from core.admin_inlines import ReadOnlyInline
 
 
 class FanfareUserCreationForm(UserCreationForm):
@@ -39,19 +40,8 @@ def days_from_now(days: int) -> dt.datetime:
     return timezone.now() + dt.timedelta(days=days)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class ModerationActionInline(ReadOnlyInline):
+    show_change_link = True
     model = ModerationAction
     fk_name = "user"
     fields = ("created_at", "kind", "severity", "reason", "ends_at", "created_by", "lifted_at", "lift_reason")

@@ -13,22 +13,11 @@ from content.models import Hashtag, Post, PostImage, PostRevision
 from content.services import posts as services
 from content.services.post_text import hashtag_normalize
 from core.admin_actions import ReasonForm, run_with_reason
+from core.admin_inlines import ReadOnlyInline
 from core.errors import ApplicationError
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class PostRevisionInline(_ReadOnlyInline):
+class PostRevisionInline(ReadOnlyInline):
     model = PostRevision
     verbose_name_plural = "Edit history (every version, oldest first)"
     fields = ("number", "created_at", "text", "content_warning", "image_list", "edited_by")
@@ -40,7 +29,7 @@ class PostRevisionInline(_ReadOnlyInline):
         return format_html_join(", ", "{} ({})", ((i["full"], i["alt_text"] or "no alt text") for i in revision.images))
 
 
-class PostImageInline(_ReadOnlyInline):
+class PostImageInline(ReadOnlyInline):
     model = PostImage
     fields = ("position", "full", "feed", "width", "height", "alt_text", "detached_at")
     readonly_fields = fields

@@ -2,23 +2,17 @@
 
 import pytest
 from django.test import Client
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts.models import Appeal, AuditLogEntry, ModerationAction
 from accounts.services import moderation
+from tests.clients import verified_client
 from tests.factories import UserFactory, with_role
 
 pytestmark = pytest.mark.django_db
 
 
-def admin_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
+def admin_client(user):
+    return verified_client(user)
 
 
 @pytest.fixture

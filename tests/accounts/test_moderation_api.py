@@ -2,26 +2,18 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice
 from rest_framework.test import APIClient
 
 from accounts.models import Appeal, ModerationAction
 from accounts.services import moderation
+from tests.clients import verified_client
 from tests.factories import UserFactory, with_role
 
 pytestmark = pytest.mark.django_db
 
 
-def staff_client(user, *, second_factor=True) -> APIClient:
-    """A session for ``user``, verified by a second factor the way django-otp's login records it."""
-    client = APIClient()
-    client.force_login(user)
-    if second_factor:
-        device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-        session = client.session
-        session["otp_device_id"] = device.persistent_id
-        session.save()
-    return client
+def staff_client(user, *, second_factor=True):
+    return verified_client(user, api=True, second_factor=second_factor)
 
 
 def code_of(response):

@@ -2,11 +2,10 @@
 limit/remove/restore in bulk with a reason, block hashtags from trending."""
 
 import pytest
-from django.test import Client
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from content.models import Hashtag, Post
 from content.services import posts as services
+from tests.clients import verified_client
 from tests.content.post_factories import VerifiedUserFactory, make_post
 from tests.factories import UserFactory, with_role
 
@@ -16,14 +15,8 @@ POSTS = "/admin/content/post/"
 HASHTAGS = "/admin/content/hashtag/"
 
 
-def admin_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
+def admin_client(user):
+    return verified_client(user)
 
 
 @pytest.fixture

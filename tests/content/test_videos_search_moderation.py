@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from content.models import Rendition, Video
 from content.services import videos as video_services
 from core.errors import ApplicationError
+from tests.clients import verified_client
 from tests.content import video_factories
 from tests.content.video_factories import VerifiedUserFactory, VideoFactory, with_files
 from tests.factories import UserFactory, with_role
@@ -59,14 +58,8 @@ def test_search_and_tag_listing_leave_out_what_is_not_listed(api_client):
     assert [v["title"] for v in api_client.get(f"{VIDEOS}?tag=Food").json()["results"]] == ["Public pasta"]
 
 
-def admin_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
+def admin_client(user):
+    return verified_client(user)
 
 
 @pytest.fixture

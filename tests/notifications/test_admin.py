@@ -1,24 +1,17 @@
 """The staff screens: a user's notifications with their delivery attempts, and announcements."""
 
 import pytest
-from django.test import Client
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from notifications import services
 from notifications.models import Announcement, DeliveryAttempt, Notification
+from tests.clients import verified_client
 from tests.factories import UserFactory, with_role
 
 pytestmark = pytest.mark.django_db
 
 
-def admin_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
+def admin_client(user):
+    return verified_client(user)
 
 
 def test_a_moderator_finds_a_users_notifications_and_their_delivery_attempts():
