@@ -354,7 +354,13 @@ def stop(pgdata: Path | str) -> bool:
     pgdata = Path(pgdata).resolve()
     if _running_server(pgdata) is None:
         return False
-    _binaries()[0].pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=_run_as(), timeout=START_TIMEOUT_SECONDS)
+    try:
+        _binaries()[0].pg_ctl(
+            ["-w", "-m", "fast", "stop"], pgdata=pgdata, user=_run_as(), timeout=START_TIMEOUT_SECONDS
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        # pg_ctl cannot stop a server whose data directory went away under it; end it directly.
+        _stop_leftover_servers(pgdata)
     return True
 
 

@@ -5,9 +5,11 @@ server that the rest of the suite uses is never touched.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,10 +49,14 @@ def started_pid(pgdata: Path, sql: str = "SELECT 1") -> int:
 
 
 @pytest.fixture
-def pgdata(tmp_path):
-    path = tmp_path / "pg"
+def pgdata():
+    # Not tmp_path: another pytest session on the machine may delete old basetemp directories,
+    # and with them the data directory of a server still running here.
+    parent = Path(tempfile.mkdtemp(prefix="fanfare-pgtest-"))
+    path = parent / "pg"
     yield path
     embedded_db.remove(path)
+    shutil.rmtree(parent, ignore_errors=True)
 
 
 def test_a_process_starts_the_server_and_the_next_one_reuses_it(pgdata):
@@ -152,8 +158,6 @@ def test_manage_py_reports_a_start_failure_in_one_line(tmp_path):
 def test_a_server_left_under_a_deleted_data_directory_is_stopped(pgdata):
     # A checkout removed without `make db-stop`, then cloned again at the same path: the old
     # postmaster would later notice its lock file changed and remove the new server's socket.
-    import shutil
-
     old = started_pid(pgdata)
     shutil.rmtree(pgdata)
 
@@ -161,3 +165,14 @@ def test_a_server_left_under_a_deleted_data_directory_is_stopped(pgdata):
 
     assert new != old
     assert not psutil.pid_exists(old) or psutil.Process(old).status() == psutil.STATUS_ZOMBIE
+
+
+def test_stop_ends_a_server_whose_data_directory_was_deleted(pgdata):
+    pid = started_pid(pgdata)
+    shutil.rmtree(pgdata)
+    (pgdata).mkdir()
+    # The directory is made again with only a lock file naming the old, still running server.
+    (pgdata / "postmaster.pid").write_text(f"{pid}\n{pgdata}\n0\n5432\n{pgdata}\n\n0 0\nready\n")
+
+    assert embedded_db.stop(pgdata) is True
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
