@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsEmailVerified
 from content.api.video_serializers import (
     OwnVideoSerializer,
+    UploadCompleteSerializer,
     UploadSerializer,
     VideoAnalyticsSerializer,
     VideoCreateSerializer,
@@ -29,7 +30,7 @@ from content.api.video_serializers import (
 )
 from content.models import Upload
 from content.selectors import videos as selectors
-from content.services import video_mediaconvert, video_pipeline, video_views, videos
+from content.services import video_mediaconvert, video_pipeline, video_s3, video_views, videos
 from content.video_files import output_file
 from core.errors import ApplicationError, NotFoundError
 from core.openapi import error_responses
@@ -218,6 +219,29 @@ class UploadView(APIView):
                 return response
             raise
         return Response(UploadSerializer(upload, context={"request": request}).data, headers=self._headers(upload))
+
+
+class UploadCompleteView(APIView):
+    """S3 mode: the client sent every part to its presigned URL; complete the multipart upload."""
+
+    permission_classes = [IsAuthenticated, IsEmailVerified]
+
+    @extend_schema(
+        operation_id="videos_upload_complete",
+        request=UploadCompleteSerializer,
+        responses={200: UploadSerializer, **error_responses(409, 413, 415)},
+        description=(
+            "Send the ETag of every part (numbers 1..N in order). The object must be the declared size "
+            "(bigger: 413 `request_too_large`, smaller: 400 `size_mismatch`); S3 refusing the ETags: 400 "
+            "`invalid_parts`; not a video: 415 `unsupported_media`; done or abandoned before: 409 "
+            "`upload_complete` or `upload_aborted`."
+        ),
+    )
+    def post(self, request: Request, pk) -> Response:
+        serializer = UploadCompleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = video_s3.upload_s3_complete(upload_id=pk, user=request.user, parts=serializer.validated_data["parts"])
+        return Response(UploadSerializer(upload, context={"request": request}).data)
 
 
 class RenditionRetryView(APIView):

@@ -281,5 +281,5 @@ def test_the_reconciler_polls_a_job_whose_events_are_late(mediaconvert):
     counts = video_pipeline.video_jobs_reconcile()
 
     mediaconvert.assert_no_pending_responses()
-    assert counts == {"retried": 0, "failed": 0, "requeued": 0, "polled": 1}
+    assert counts == {"retried": 0, "failed": 0, "requeued": 0, "polled": 1, "aborted": 0}
     assert Video.objects.get(pk=video.pk).status == "ready"
