@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from content.models import Rendition, Upload, Video, VideoDailyStat
+from content.selectors.video_playback import cdn_url, video_plays_from_plain_cdn
 from content.selectors.videos import video_is_playable
 from content.services.video_s3 import upload_s3_part_urls
 
@@ -137,6 +138,11 @@ class VideoSerializer(serializers.ModelSerializer):
     @extend_schema_field(ManifestsSerializer)
     def get_manifests(self, video: Video) -> dict:
         request = self.context["request"]
+        if video.output_storage == Video.Storage.S3 and self._playable(video):
+            if video_plays_from_plain_cdn(video=video):
+                dash = cdn_url(video=video, name=video.dash_manifest) if video.dash_manifest else None
+                return {"hls": cdn_url(video=video, name=video.master_playlist), "dash": dash}
+            return {"hls": _media_url(request, video, video.master_playlist), "dash": None}
         hls = _media_url(request, video, video.master_playlist) if self._playable(video) else None
         dash = _media_url(request, video, video.dash_manifest) if hls and video.dash_manifest else None
         return {"hls": hls, "dash": dash}

@@ -234,10 +234,13 @@ def test_a_completion_event_makes_the_video_ready_once(mediaconvert, api_client)
     video.refresh_from_db()
     assert (video.status, video.master_playlist, video.dash_manifest) == ("ready", "hls/source.m3u8", "dash/source.mpd")
     assert VideoJobEvent.objects.filter(job_id=JOB_ID).count() == 2
+    assert video.output_storage == "s3"
+    # Outputs in S3 without a CloudFront domain: HLS through the API's signing playlists, no DASH
+    # (tests/content/test_videos_s3_playback.py plays them).
     detail = api_client.get(f"/api/v1/videos/{video.pk}/").json()
     assert detail["manifests"] == {
         "hls": f"http://testserver/api/v1/videos/{video.pk}/media/hls/source.m3u8",
-        "dash": f"http://testserver/api/v1/videos/{video.pk}/media/dash/source.mpd",
+        "dash": None,
     }
 
 
