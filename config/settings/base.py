@@ -6,6 +6,7 @@ Every variable read here is listed, with its meaning, in `.env.example`.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -523,6 +524,8 @@ MEDIACONVERT_EVENTS_TOKEN = env.str("MEDIACONVERT_EVENTS_TOKEN", default="")
 # "local": the file arrives in PATCH chunks. "s3": the client PUTs the parts of an S3 multipart
 # upload to presigned URLs of VIDEO_S3_BUCKET, then completes it with their ETags.
 VIDEO_UPLOAD_MODE = env.str("VIDEO_UPLOAD_MODE", default="local")
+if VIDEO_UPLOAD_MODE not in {"local", "s3"} or (VIDEO_UPLOAD_MODE == "s3" and not VIDEO_S3_BUCKET):
+    raise ImproperlyConfigured("VIDEO_UPLOAD_MODE is local, or s3 with VIDEO_S3_BUCKET set.")
 # Bytes of every part but the last (S3 wants at least 5 MiB; raised to fit 10,000 parts).
 VIDEO_S3_PART_BYTES = env.int("VIDEO_S3_PART_BYTES", default=64 * 1024 * 1024)
 # Seconds a presigned part URL works; an upload still open after this is aborted by the reconciler.
