@@ -536,6 +536,9 @@ VIDEO_PLAYBACK_URL_EXPIRES = env.int("VIDEO_PLAYBACK_URL_EXPIRES", default=4 * 6
 # public key id and PEM private key of its trusted key group. With all three, S3 outputs are played
 # through CloudFront (signed URLs for non-public videos); without, through S3 presigned GETs.
 CLOUDFRONT_DOMAIN = env.str("CLOUDFRONT_DOMAIN", default="")
+# Public videos without geo rules from plain (unsigned) CloudFront URLs. Only for a distribution
+# that serves those paths unsigned; with one signed behavior for videos/*, leave it off.
+VIDEO_PUBLIC_PLAIN_CDN = env.bool("VIDEO_PUBLIC_PLAIN_CDN", default=False)
 CLOUDFRONT_KEY_ID = env.str("CLOUDFRONT_KEY_ID", default="")
 CLOUDFRONT_PRIVATE_KEY = env.str("CLOUDFRONT_PRIVATE_KEY", default="").replace("\\n", "\n")
 # --- end content: videos in S3 -------------------------------------------------------------------

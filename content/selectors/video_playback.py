@@ -7,12 +7,13 @@ which checks access on every request and rewrites each line of the playlist:
 - a segment (and any ``URI="..."`` of ``EXT-X-MAP``/``EXT-X-KEY``) becomes a signed URL valid for
   ``VIDEO_PLAYBACK_URL_EXPIRES`` seconds: with CloudFront configured (``CLOUDFRONT_DOMAIN``,
   ``CLOUDFRONT_KEY_ID``, ``CLOUDFRONT_PRIVATE_KEY``) one custom-policy signature per playlist
-  covering ``https://<domain>/videos/<id>/*``; without, an S3 presigned GET per segment.
+  covering ``https://<domain>/videos/<id>/hls/*``; without, an S3 presigned GET per segment.
 
-A public (or published scheduled) video without geo rules is played from plain CloudFront URLs when
-a domain is configured: nothing to protect, and the CDN caches the playlists. DASH manifests list
-segments by template, which a signed query string cannot follow, so DASH is offered for S3 outputs
-only on that plain-CDN path.
+Only the HLS outputs (``hls/``) are ever signed: never the uploaded source. With
+``VIDEO_PUBLIC_PLAIN_CDN`` (off by default: the distribution must then serve those paths unsigned)
+a public (or published scheduled) video without geo rules is played from plain CloudFront URLs.
+DASH manifests list segments by template, which a signed query string cannot follow, so DASH is
+offered for S3 outputs only on that plain-CDN path.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from content.transcoding.mediaconvert import s3_client, video_prefix
 from core.errors import NotFoundError
 
 URI_ATTRIBUTE = re.compile(r'URI="([^"]+)"')
+SIGNED_PREFIX = "hls/"
 
 
 def cloudfront_configured() -> bool:
@@ -44,9 +46,11 @@ def cloudfront_configured() -> bool:
 
 
 def video_plays_from_plain_cdn(*, video: Video) -> bool:
-    """S3 outputs of a published video without geo rules, with a CloudFront domain: plain URLs."""
+    """S3 outputs of a published video without geo rules, with ``VIDEO_PUBLIC_PLAIN_CDN`` and a
+    CloudFront domain: plain URLs."""
     return (
         video.output_storage == Video.Storage.S3
+        and settings.VIDEO_PUBLIC_PLAIN_CDN
         and bool(settings.CLOUDFRONT_DOMAIN)
         and video_is_published(video=video)
         and not video.geo_allow
@@ -64,14 +68,14 @@ def _private_key(pem: str) -> Any:
 
 
 def _cloudfront_query(*, video: Video, expires_at: dt.datetime) -> str:
-    """``Policy=...&Signature=...&Key-Pair-Id=...`` for every object under the video's prefix."""
+    """``Policy=...&Signature=...&Key-Pair-Id=...`` for every HLS output of the video."""
     key = _private_key(settings.CLOUDFRONT_PRIVATE_KEY)
 
     def rsa_sign(message: bytes) -> bytes:
         return key.sign(message, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303 (CloudFront's scheme is SHA-1)
 
     signer = CloudFrontSigner(settings.CLOUDFRONT_KEY_ID, rsa_sign)
-    resource = cdn_url(video=video, name="*")
+    resource = cdn_url(video=video, name=f"{SIGNED_PREFIX}*")
     policy = signer.build_policy(resource, date_less_than=expires_at)
     return urlsplit(signer.generate_presigned_url(resource, policy=policy)).query
 
@@ -91,11 +95,11 @@ def signed_urls(*, video: Video, now: dt.datetime | None = None) -> Callable[[st
 
 
 def _resolve(*, playlist: str, reference: str) -> str | None:
-    """The output name a playlist line points at, or None if it leaves the video's prefix."""
+    """The HLS output name a playlist line points at, or None if it leaves the video's ``hls/``."""
     if "://" in reference or reference.startswith("/"):
         return None
     name = posixpath.normpath(posixpath.join(posixpath.dirname(playlist), reference))
-    return None if name.startswith("..") else name
+    return name if name.startswith(SIGNED_PREFIX) else None
 
 
 def playlist_signed(*, video: Video, name: str, api_url: Callable[[str], str]) -> str:

@@ -184,7 +184,7 @@ def test_cloudfront_signed_segments_verify_cover_the_video_only_and_expire(s3, c
     segment = lines[4]
     assert segment.split("?")[0] == f"https://{DOMAIN}/videos/{video.pk}/hls/source_240p_00001.ts"
     assert cloudfront_allows(segment, public_key=cloudfront, now=timezone.now())
-    # One policy for the video's prefix: every segment of this video, nothing of another.
+    # One policy for the video's HLS outputs: every segment of this video, nothing of another.
     query = segment.split("?")[1]
     assert cloudfront_allows(
         f"https://{DOMAIN}/videos/{video.pk}/hls/any.ts?{query}", public_key=cloudfront, now=before
@@ -200,7 +200,30 @@ def test_cloudfront_signed_segments_verify_cover_the_video_only_and_expire(s3, c
     assert not cloudfront_allows(segment, public_key=stranger, now=before)
 
 
-def test_public_videos_use_plain_cdn_urls_unless_geo_rules_apply(s3, cloudfront, api_client):
+def test_public_videos_are_signed_unless_plain_cdn_is_chosen(s3, cloudfront, api_client):
+    public = s3_video(s3, visibility=Video.Visibility.PUBLIC)
+
+    manifests = api_client.get(f"/api/v1/videos/{public.pk}/").json()["manifests"]
+    segment = api_client.get(media(public, "hls/source_240p.m3u8")).content.decode().splitlines()[4]
+
+    assert manifests == {"hls": f"http://testserver{media(public, 'hls/source.m3u8')}", "dash": None}
+    assert cloudfront_allows(segment, public_key=cloudfront, now=timezone.now())
+
+
+def test_the_uploaded_source_is_never_signed(s3, cloudfront, api_client):
+    video = s3_video(s3, visibility=Video.Visibility.PUBLIC)
+    s3.put_object(Bucket=BUCKET, Key=f"videos/{video.pk}/source", Body=b"original")
+    segment = api_client.get(media(video, "hls/source_240p.m3u8")).content.decode().splitlines()[4]
+    query = segment.split("?")[1]
+
+    assert api_client.get(media(video, "source")).status_code == 404
+    assert api_client.get(media(video, "hls/../source")).status_code == 404
+    source = f"https://{DOMAIN}/videos/{video.pk}/source?{query}"
+    assert not cloudfront_allows(source, public_key=cloudfront, now=timezone.now())
+
+
+def test_public_videos_use_plain_cdn_urls_when_chosen_unless_geo_rules_apply(s3, cloudfront, api_client, settings):
+    settings.VIDEO_PUBLIC_PLAIN_CDN = True
     public = s3_video(s3, visibility=Video.Visibility.PUBLIC)
     geo = s3_video(s3, visibility=Video.Visibility.PUBLIC, geo_deny=["FR"])
 
