@@ -221,3 +221,19 @@ def source_fetch(*, video_id: Any) -> None:
     partial = path.with_suffix(".part")
     s3_client().download_file(settings.VIDEO_S3_BUCKET, upload.s3_key, str(partial))
     shutil.move(partial, path)
+
+
+def video_objects_purge(*, video_id: Any) -> int:
+    """Delete every object under ``videos/<video id>/`` and abort its open multipart uploads.
+    Returns how many objects were deleted."""
+    client = s3_client()
+    bucket, prefix = settings.VIDEO_S3_BUCKET, video_prefix(video_id)
+    for upload in client.list_multipart_uploads(Bucket=bucket, Prefix=prefix).get("Uploads", []):
+        _multipart_abort(key=upload["Key"], upload_id=upload["UploadId"])
+    deleted = 0
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            deleted += len(keys)
+    return deleted

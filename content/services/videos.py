@@ -283,10 +283,13 @@ def video_moderate(*, video: Video, moderator: User, status: str, reason: str) -
 
 
 def video_files_purge(*, video_id: Any) -> None:
-    """Remove a video's local files (operators, after a hard delete)."""
+    """Remove a video's local files, and its objects in the video bucket when S3 is in use
+    (S3 uploads or MediaConvert), aborting an open multipart upload (after a hard delete)."""
     import shutil
 
     shutil.rmtree(video_dir(video_id), ignore_errors=True)
+    if settings.VIDEO_S3_BUCKET and (video_s3.s3_upload_mode() or settings.VIDEO_BACKEND == "mediaconvert"):
+        video_s3.video_objects_purge(video_id=video_id)
 
 
 @transaction.atomic

@@ -227,3 +227,24 @@ def test_the_reconciler_aborts_abandoned_uploads(s3, client, settings, django_ca
     assert (video.status, video.error_code) == ("failed", "upload_abandoned")
     late = client.post(old["upload"]["complete_url"], {"parts": [{"number": 1, "etag": '"x"'}]}, format="json")
     assert (late.status_code, error(late)["code"]) == (409, "upload_aborted")
+
+
+def test_purging_the_owner_deletes_the_objects_and_aborts_open_uploads(
+    s3, client, creator, tiny_clip, django_capture_on_commit_callbacks
+):
+    from content.services.videos import videos_purge_of_owner
+
+    data = tiny_clip.read_bytes()
+    done = start(client, size=len(data)).json()
+    etags = put_parts(done["upload"], data)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(done["upload"]["complete_url"], {"parts": etags}, format="json").status_code == 200
+    start(client, size=100)
+    s3.put_object(Bucket=BUCKET, Key="videos/someone-else/source", Body=b"kept")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert videos_purge_of_owner(user=creator) == 2
+
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]] == ["videos/someone-else/source"]
+    assert multipart_uploads(s3) == []
+    assert not Video.all_objects.exists()
