@@ -6,6 +6,7 @@ Every variable read here is listed, with its meaning, in `.env.example`.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -519,6 +520,28 @@ VIDEO_S3_ENDPOINT_URL = env.str("VIDEO_S3_ENDPOINT_URL", default="") or None
 # API_KEY authorization). Without it, the notification endpoint refuses everything.
 MEDIACONVERT_EVENTS_TOKEN = env.str("MEDIACONVERT_EVENTS_TOKEN", default="")
 # --- end content: videos with AWS MediaConvert --------------------------------------------------
+# --- content: videos in S3 (presigned uploads, signed playback) ---------------------------------
+# "local": the file arrives in PATCH chunks. "s3": the client PUTs the parts of an S3 multipart
+# upload to presigned URLs of VIDEO_S3_BUCKET, then completes it with their ETags.
+VIDEO_UPLOAD_MODE = env.str("VIDEO_UPLOAD_MODE", default="local")
+if VIDEO_UPLOAD_MODE not in {"local", "s3"} or (VIDEO_UPLOAD_MODE == "s3" and not VIDEO_S3_BUCKET):
+    raise ImproperlyConfigured("VIDEO_UPLOAD_MODE is local, or s3 with VIDEO_S3_BUCKET set.")
+# Bytes of every part but the last (S3 wants at least 5 MiB; raised to fit 10,000 parts).
+VIDEO_S3_PART_BYTES = env.int("VIDEO_S3_PART_BYTES", default=64 * 1024 * 1024)
+# Seconds a presigned part URL works; an upload still open after this is aborted by the reconciler.
+VIDEO_S3_UPLOAD_EXPIRES = env.int("VIDEO_S3_UPLOAD_EXPIRES", default=6 * 60 * 60)
+# Seconds a signed playback URL (CloudFront or S3 presigned GET) works.
+VIDEO_PLAYBACK_URL_EXPIRES = env.int("VIDEO_PLAYBACK_URL_EXPIRES", default=4 * 60 * 60)
+# A CloudFront distribution in front of VIDEO_S3_BUCKET (its domain, "d111.cloudfront.net"), and the
+# public key id and PEM private key of its trusted key group. With all three, S3 outputs are played
+# through CloudFront (signed URLs for non-public videos); without, through S3 presigned GETs.
+CLOUDFRONT_DOMAIN = env.str("CLOUDFRONT_DOMAIN", default="")
+# Public videos without geo rules from plain (unsigned) CloudFront URLs. Only for a distribution
+# that serves those paths unsigned; with one signed behavior for videos/*, leave it off.
+VIDEO_PUBLIC_PLAIN_CDN = env.bool("VIDEO_PUBLIC_PLAIN_CDN", default=False)
+CLOUDFRONT_KEY_ID = env.str("CLOUDFRONT_KEY_ID", default="")
+CLOUDFRONT_PRIVATE_KEY = env.str("CLOUDFRONT_PRIVATE_KEY", default="").replace("\\n", "\n")
+# --- end content: videos in S3 -------------------------------------------------------------------
 # --- content: posts ------------------------------------------------------------------------------
 # Longest post, in characters as people see them (grapheme clusters: an emoji family counts as one).
 POST_MAX_CHARACTERS = env.int("POST_MAX_CHARACTERS", default=500)

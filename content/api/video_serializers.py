@@ -6,8 +6,10 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from content.models import Rendition, Video, VideoDailyStat
+from content.models import Rendition, Upload, Video, VideoDailyStat
+from content.selectors.video_playback import cdn_url, video_plays_from_plain_cdn
 from content.selectors.videos import video_is_playable
+from content.services.video_s3 import upload_s3_part_urls
 
 
 def country() -> serializers.RegexField:
@@ -45,15 +47,44 @@ class ViewHeartbeatSerializer(serializers.Serializer):
     client_id = serializers.CharField(max_length=64, required=False, help_text="Anonymous viewers: a stable id.")
 
 
+class UploadPartUrlSerializer(serializers.Serializer):
+    number = serializers.IntegerField(read_only=True)
+    size = serializers.IntegerField(read_only=True, help_text="Bytes of this part.")
+    url = serializers.URLField(read_only=True, help_text="PUT the part's bytes here; keep the ETag header.")
+
+
 class UploadSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
+    mode = serializers.CharField(read_only=True, help_text="local: PATCH chunks to url; s3: PUT parts.")
     offset = serializers.IntegerField(read_only=True)
     size = serializers.IntegerField(read_only=True)
     status = serializers.CharField(read_only=True)
     url = serializers.SerializerMethodField()
+    part_size = serializers.IntegerField(read_only=True)
+    parts = serializers.SerializerMethodField()
+    complete_url = serializers.SerializerMethodField()
 
     def get_url(self, upload) -> str:
         return self.context["request"].build_absolute_uri(reverse("v1:video-upload", args=[upload.pk]))
+
+    @extend_schema_field(UploadPartUrlSerializer(many=True))
+    def get_parts(self, upload) -> list[dict]:
+        return upload_s3_part_urls(upload=upload)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_complete_url(self, upload) -> str | None:
+        if upload.mode != Upload.Mode.S3:
+            return None
+        return self.context["request"].build_absolute_uri(reverse("v1:video-upload-complete", args=[upload.pk]))
+
+
+class UploadCompletePartSerializer(serializers.Serializer):
+    number = serializers.IntegerField(min_value=1, max_value=10_000)
+    etag = serializers.CharField(max_length=200, help_text="The ETag header S3 answered the part's PUT with.")
+
+
+class UploadCompleteSerializer(serializers.Serializer):
+    parts = UploadCompletePartSerializer(many=True, allow_empty=False, max_length=10_000)
 
 
 class OwnerSerializer(serializers.Serializer):
@@ -107,6 +138,11 @@ class VideoSerializer(serializers.ModelSerializer):
     @extend_schema_field(ManifestsSerializer)
     def get_manifests(self, video: Video) -> dict:
         request = self.context["request"]
+        if video.output_storage == Video.Storage.S3 and self._playable(video):
+            if video_plays_from_plain_cdn(video=video):
+                dash = cdn_url(video=video, name=video.dash_manifest) if video.dash_manifest else None
+                return {"hls": cdn_url(video=video, name=video.master_playlist), "dash": dash}
+            return {"hls": _media_url(request, video, video.master_playlist), "dash": None}
         hls = _media_url(request, video, video.master_playlist) if self._playable(video) else None
         dash = _media_url(request, video, video.dash_manifest) if hls and video.dash_manifest else None
         return {"hls": hls, "dash": dash}

@@ -8,6 +8,7 @@ urlpatterns = [
     path("videos/search/", views.VideoSearchView.as_view(), name="video-search"),
     path("videos/mediaconvert/events/", views.MediaConvertEventsView.as_view(), name="video-mediaconvert-events"),
     path("videos/uploads/<uuid:pk>/", views.UploadView.as_view(), name="video-upload"),
+    path("videos/uploads/<uuid:pk>/complete/", views.UploadCompleteView.as_view(), name="video-upload-complete"),
     path("videos/<uuid:pk>/", views.VideoDetailView.as_view(), name="video-detail"),
     path(
         "videos/<uuid:pk>/renditions/<str:name>/retry/",

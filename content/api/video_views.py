@@ -7,7 +7,8 @@ import mimetypes
 import re
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsEmailVerified
 from content.api.video_serializers import (
     OwnVideoSerializer,
+    UploadCompleteSerializer,
     UploadSerializer,
     VideoAnalyticsSerializer,
     VideoCreateSerializer,
@@ -28,8 +30,9 @@ from content.api.video_serializers import (
     ViewHeartbeatSerializer,
 )
 from content.models import Upload
+from content.selectors import video_playback
 from content.selectors import videos as selectors
-from content.services import video_mediaconvert, video_pipeline, video_views, videos
+from content.services import video_mediaconvert, video_pipeline, video_s3, video_views, videos
 from content.video_files import output_file
 from core.errors import ApplicationError, NotFoundError
 from core.openapi import error_responses
@@ -220,6 +223,29 @@ class UploadView(APIView):
         return Response(UploadSerializer(upload, context={"request": request}).data, headers=self._headers(upload))
 
 
+class UploadCompleteView(APIView):
+    """S3 mode: the client sent every part to its presigned URL; complete the multipart upload."""
+
+    permission_classes = [IsAuthenticated, IsEmailVerified]
+
+    @extend_schema(
+        operation_id="videos_upload_complete",
+        request=UploadCompleteSerializer,
+        responses={200: UploadSerializer, **error_responses(409, 413, 415)},
+        description=(
+            "Send the ETag of every part (numbers 1..N in order). The object must be the declared size "
+            "(bigger: 413 `request_too_large`, smaller: 400 `size_mismatch`); S3 refusing the ETags: 400 "
+            "`invalid_parts`; not a video: 415 `unsupported_media`; done or abandoned before: 409 "
+            "`upload_complete` or `upload_aborted`."
+        ),
+    )
+    def post(self, request: Request, pk) -> Response:
+        serializer = UploadCompleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = video_s3.upload_s3_complete(upload_id=pk, user=request.user, parts=serializer.validated_data["parts"])
+        return Response(UploadSerializer(upload, context={"request": request}).data)
+
+
 class RenditionRetryView(APIView):
     permission_classes = [IsAuthenticated, IsEmailVerified]
 
@@ -315,7 +341,8 @@ class MediaConvertEventsView(APIView):
 
 
 class VideoMediaView(APIView):
-    """Local mode's files (playlists, segments, poster, sprite), after the access checks, with ranges."""
+    """A video's files after the access checks: local files with ranges; for outputs in S3, playlists
+    with every segment signed, and a redirect to a signed URL for anything else."""
 
     permission_classes = [AllowAny]
 
@@ -324,15 +351,31 @@ class VideoMediaView(APIView):
         responses={
             (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
             (206, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="A byte range."),
+            302: OpenApiResponse(description="Outputs in S3: a signed URL of the file (not a playlist)."),
             **error_responses(451),
         },
     )
     def get(self, request: Request, pk, name: str) -> HttpResponse:
-        selectors.video_get_for_playback(video_id=pk, user=_user(request), country=viewer_country(request))
+        video = selectors.video_get_for_playback(video_id=pk, user=_user(request), country=viewer_country(request))
+        if video.output_storage == video.Storage.S3:
+            return _s3_media_response(request, video, name)
         path = output_file(pk, name)
         if path is None:
             raise NotFoundError("No such file.")
         return _ranged_file_response(request, path)
+
+
+def _s3_media_response(request: Request, video, name: str) -> HttpResponse:
+    if name.endswith(".m3u8"):
+        body = video_playback.playlist_signed(
+            video=video, name=name,
+            api_url=lambda target: request.build_absolute_uri(reverse("v1:video-media", args=[video.pk, target])),
+        )  # fmt: skip
+        response = HttpResponse(body, content_type=CONTENT_TYPES[".m3u8"])
+    else:
+        response = HttpResponseRedirect(video_playback.media_signed_url(video=video, name=name))
+    response["Cache-Control"] = "private, no-store"  # signed URLs inside: never shared, never stale
+    return response
 
 
 CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".jpg": "image/jpeg"}

@@ -10,18 +10,37 @@ from core.models import BaseModel
 class Upload(BaseModel):
     """The upload of one video's source. ``offset`` is how many bytes are stored so far.
 
-    Status: ``open → complete`` when ``offset == size`` (``content.services.videos.upload_append``).
+    Local mode (``VIDEO_UPLOAD_MODE=local``): the file arrives in PATCH chunks under ``VIDEO_ROOT``.
+    S3 mode (``VIDEO_UPLOAD_MODE=s3``): the client PUTs ``part_count`` parts of ``part_size`` bytes
+    (the last one shorter) to presigned URLs of the S3 multipart upload ``s3_upload_id`` at ``s3_key``.
+
+    Status:
+
+    - ``open → complete``: local, ``offset == size`` (``content.services.videos.upload_append``);
+      S3, the client's completion with the parts' ETags and an object of the declared size
+      (``content.services.video_s3.upload_s3_complete``).
+    - ``open → aborted``: S3, the video was deleted or the upload abandoned
+      (``content.services.video_s3.upload_s3_abort``); the multipart upload is aborted in the bucket.
     """
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         COMPLETE = "complete", "Complete"
+        ABORTED = "aborted", "Aborted"
+
+    class Mode(models.TextChoices):
+        LOCAL = "local", "Chunks to the server"
+        S3 = "s3", "Presigned S3 multipart upload"
 
     video = models.OneToOneField("content.Video", on_delete=models.CASCADE, related_name="upload")
     size = models.BigIntegerField(help_text="Declared total size in bytes.")
     offset = models.BigIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     completed_at = models.DateTimeField(null=True, blank=True)
+    mode = models.CharField(max_length=5, choices=Mode.choices, default=Mode.LOCAL)
+    s3_key = models.CharField(max_length=200, blank=True)
+    s3_upload_id = models.CharField(max_length=1024, blank=True)
+    part_size = models.BigIntegerField(default=0, help_text="S3 mode: bytes of every part but the last.")
 
     class Meta(BaseModel.Meta):
         constraints = [

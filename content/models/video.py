@@ -51,6 +51,10 @@ class Video(SoftDeleteModel):
         LIMITED = "limited", "Limited (playable, left out of listings and search)"
         REMOVED = "removed", "Removed"
 
+    class Storage(models.TextChoices):
+        LOCAL = "local", "Local files (VIDEO_ROOT)"
+        S3 = "s3", "S3 (VIDEO_S3_BUCKET)"
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=5000)
@@ -74,6 +78,8 @@ class Video(SoftDeleteModel):
 
     # Outputs, as paths under the video's media directory (content.storage).
     source_name = models.CharField(max_length=100, blank=True)
+    # Where the outputs below live: under VIDEO_ROOT, or under videos/<id>/ in VIDEO_S3_BUCKET.
+    output_storage = models.CharField(max_length=5, choices=Storage.choices, default=Storage.LOCAL)
     master_playlist = models.CharField(max_length=100, blank=True)
     dash_manifest = models.CharField(max_length=100, blank=True)
     poster = models.CharField(max_length=100, blank=True)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from content.models import Rendition, Video, VideoJobEvent
+from content.models import Rendition, Upload, Video, VideoJobEvent
 from content.services.video_pipeline import video_processing_settle
 from content.transcoding import get_backend
 from content.transcoding.mediaconvert import DASH_MANIFEST, HLS_MASTER
@@ -35,8 +35,10 @@ def mediaconvert_job_start(*, video_id: Any) -> list[Any]:
     if not renditions:
         return []
     backend = get_backend()
+    in_s3 = Upload.objects.filter(video_id=video_id, mode=Upload.Mode.S3).exists()
     try:
-        backend.source_upload(video_id=video_id)
+        if not in_s3:  # an S3 upload is already at the key the job reads
+            backend.source_upload(video_id=video_id)
         job_id = backend.job_submit(video_id=video_id, renditions=renditions)
     except (ClientError, BotoCoreError) as error:
         logger.warning("MediaConvert refused the job of video %s: %s", video_id, error)
@@ -70,7 +72,9 @@ def _apply_status(*, job_id: str, status: str, percent: int | None, error_code: 
                 status=Rendition.Status.READY, progress=100, playlist=f"hls/source_{rendition.name}.m3u8",
                 finished_at=now, heartbeat_at=now, updated_at=now,
             )  # fmt: skip
-        Video.objects.filter(pk__in=video_ids).update(master_playlist=HLS_MASTER, dash_manifest=DASH_MANIFEST)
+        Video.objects.filter(pk__in=video_ids).update(
+            master_playlist=HLS_MASTER, dash_manifest=DASH_MANIFEST, output_storage=Video.Storage.S3
+        )
     elif status in {"ERROR", "CANCELED"}:
         running.update(
             status=Rendition.Status.FAILED, error_code=error_code or "mediaconvert_canceled",

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from content.models import Rendition, Video
+from content.services import video_s3
 from content.transcoding import LADDER, MediaError, get_backend, ladder_for
 from content.transcoding.local import master_playlist
 from content.video_files import output_dir, source_path
@@ -67,6 +68,7 @@ def video_processing_start(*, video_id: Any) -> list[Any]:
 
         return mediaconvert_job_start(video_id=video_id)
     try:
+        video_s3.source_fetch(video_id=video_id)
         video_images_make(video_id=video_id)
     except MediaError as error:
         _video_fail(video_id=video_id, code=error.code, message=str(error))
@@ -131,6 +133,7 @@ def rendition_run(*, rendition_id: Any) -> Rendition | None:
 
     rung = next(r for r in LADDER if r.name == rendition.name)
     try:
+        video_s3.source_fetch(video_id=video.pk)
         playlist = get_backend().transcode(
             source=source_path(video.pk), out_dir=output_dir(video.pk), rung=rung,
             width=rendition.width, height=rendition.height, duration=video.duration or 0, on_progress=on_progress,
@@ -221,10 +224,12 @@ def video_jobs_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Retry jobs a worker lost: ``running`` with a heartbeat older than the deadline goes back to
     ``pending`` (or ``failed`` with ``worker_lost`` after the last attempt); ``pending`` jobs not
     touched within the deadline are enqueued again; MediaConvert jobs whose events are late are
-    polled (``GetJob``). Returns how many of each."""
+    polled (``GetJob``); S3 uploads left open past ``VIDEO_S3_UPLOAD_EXPIRES`` are aborted.
+    Returns how many of each."""
     now = now or timezone.now()
     deadline = now - dt.timedelta(seconds=settings.VIDEO_JOB_DEADLINE_SECONDS)
-    counts = {"retried": 0, "failed": 0, "requeued": 0, "polled": 0}
+    counts = {"retried": 0, "failed": 0, "requeued": 0, "polled": 0, "aborted": 0}
+    counts["aborted"] = video_s3.uploads_s3_abandoned_abort(now=now)
     stuck = Rendition.objects.filter(status=Rendition.Status.RUNNING).filter(
         Q(heartbeat_at__lt=deadline) | Q(heartbeat_at__isnull=True)
     )

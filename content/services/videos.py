@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from content.models import Upload, UploadPart, Video
+from content.services import video_s3
 from content.transcoding import MediaError, get_backend
 from content.video_files import source_path, video_dir
 from core.errors import (
@@ -81,6 +82,8 @@ def video_create(
 ) -> tuple[Video, bool]:
     """Create a draft video and its upload of ``size`` bytes. Returns ``(video, created)``.
 
+    In S3 upload mode the upload is an S3 multipart upload the client fills (``video_s3``).
+
     With an ``idempotency_key`` already used by this owner, returns that video (``created`` false)
     and checks nothing else: a retried request gets the same answer.
     """
@@ -102,7 +105,9 @@ def video_create(
                 publish_at=publish_at,
                 idempotency_key=idempotency_key or "",
             )
-            Upload.objects.create(video=video, size=size)
+            upload = Upload.objects.create(video=video, size=size)
+            if video_s3.s3_upload_mode():
+                video_s3.upload_s3_start(upload=upload)
             Video.objects.filter(pk=video.pk).update(search_vector=_search_vector())
     except IntegrityError:
         # Two requests with the same key at once: the other one won.
@@ -138,6 +143,8 @@ def upload_append(*, upload_id: Any, user: User, offset: int, length: int, strea
         )
         if upload is None:
             raise NotFoundError("No such upload.")
+        if upload.mode == Upload.Mode.S3:
+            raise ConflictError("This upload takes S3 parts at its part URLs.", code="s3_upload")
         if upload.status == Upload.Status.COMPLETE:
             raise ConflictError("This upload is complete.", code="upload_complete")
         if offset != upload.offset:
@@ -184,9 +191,14 @@ def _write_chunk(*, video_id: Any, offset: int, length: int, stream: BinaryIO) -
 
 def video_upload_finish(*, video_id: Any) -> Video:
     """``uploading → uploaded`` when the file probes as a video, and start processing;
-    ``uploading → failed`` with 415 ``unsupported_media`` when it does not."""
+    ``uploading → failed`` with 415 ``unsupported_media`` when it does not.
+
+    The file is the local source, or in S3 mode the object (ffmpeg reads a presigned GET)."""
+    upload = Upload.objects.get(video_id=video_id)
+    in_s3 = upload.mode == Upload.Mode.S3
+    source = video_s3.source_url(upload=upload) if in_s3 else source_path(video_id)
     try:
-        probe = get_backend().probe(source=source_path(video_id))
+        probe = get_backend().probe(source=source)
     except MediaError as error:
         probe, failure = None, error
     with transaction.atomic():
@@ -203,14 +215,17 @@ def video_upload_finish(*, video_id: Any) -> Video:
             video.status = Video.Status.UPLOADED
             video.duration, video.width, video.height = probe.duration, probe.width, probe.height
             video.fps, video.video_codec, video.audio_codec = probe.fps, probe.video_codec, probe.audio_codec
-            video.source_size = source_path(video_id).stat().st_size
+            video.source_size = upload.size if in_s3 else source_path(video_id).stat().st_size
             video.source_name = "source"
             video.save()
             from content.video_tasks import video_process_task
 
             enqueue_task(video_process_task, str(video.pk))
     if probe is None:
-        source_path(video_id).unlink(missing_ok=True)
+        if in_s3:
+            video_s3.source_delete(upload=upload)
+        else:
+            source_path(video_id).unlink(missing_ok=True)
         raise UnsupportedMediaError("The file is not a video that can be read.", code="unsupported_media")
     return video
 
@@ -239,10 +254,15 @@ def video_update(*, video: Video, by: User, changes: Mapping[str, Any]) -> Video
 
 
 def video_delete(*, video: Video, by: User) -> None:
-    """Soft-delete a video (owner only). Its files stay until purged; playback stops at once."""
+    """Soft-delete a video (owner only). Its files stay until purged; playback stops at once.
+    An open S3 upload is aborted."""
     if video.owner_id != by.pk:
         raise PermissionDeniedError("Only the owner can delete this video.")
-    video.soft_delete()
+    with transaction.atomic():
+        video.soft_delete()
+        upload = Upload.objects.filter(video=video).first()
+        if upload is not None:
+            video_s3.upload_s3_abort(upload=upload)
 
 
 def video_moderate(*, video: Video, moderator: User, status: str, reason: str) -> Video:
@@ -263,10 +283,13 @@ def video_moderate(*, video: Video, moderator: User, status: str, reason: str) -
 
 
 def video_files_purge(*, video_id: Any) -> None:
-    """Remove a video's local files (operators, after a hard delete)."""
+    """Remove a video's local files, and its objects in the video bucket when S3 is in use
+    (S3 uploads or MediaConvert), aborting an open multipart upload (after a hard delete)."""
     import shutil
 
     shutil.rmtree(video_dir(video_id), ignore_errors=True)
+    if settings.VIDEO_S3_BUCKET and (video_s3.s3_upload_mode() or settings.VIDEO_BACKEND == "mediaconvert"):
+        video_s3.video_objects_purge(video_id=video_id)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ import functools
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from django.conf import settings
 
 from content.transcoding.local import LocalBackend
@@ -29,7 +30,13 @@ def mediaconvert_client():
 
 
 def s3_client():
-    return boto3.client("s3", endpoint_url=settings.VIDEO_S3_ENDPOINT_URL, region_name=settings.MEDIACONVERT_REGION)
+    """The video bucket's client. SigV4 for presigned URLs too (SigV2 is refused by newer regions)."""
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.VIDEO_S3_ENDPOINT_URL,
+        region_name=settings.MEDIACONVERT_REGION,
+        config=Config(signature_version="s3v4"),
+    )
 
 
 def video_prefix(video_id: Any) -> str:

@@ -8,11 +8,11 @@ import uuid
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 from django.utils import timezone
 from moto.server import ThreadedMotoServer
 
-from content.models import Rendition, Video, VideoJobEvent
+from content.models import Rendition, Upload, Video, VideoJobEvent
 from content.services import video_pipeline
 from content.transcoding.mediaconvert import mediaconvert_client
 from content.video_files import source_path
@@ -234,10 +234,13 @@ def test_a_completion_event_makes_the_video_ready_once(mediaconvert, api_client)
     video.refresh_from_db()
     assert (video.status, video.master_playlist, video.dash_manifest) == ("ready", "hls/source.m3u8", "dash/source.mpd")
     assert VideoJobEvent.objects.filter(job_id=JOB_ID).count() == 2
+    assert video.output_storage == "s3"
+    # Outputs in S3 without a CloudFront domain: HLS through the API's signing playlists, no DASH
+    # (tests/content/test_videos_s3_playback.py plays them).
     detail = api_client.get(f"/api/v1/videos/{video.pk}/").json()
     assert detail["manifests"] == {
         "hls": f"http://testserver/api/v1/videos/{video.pk}/media/hls/source.m3u8",
-        "dash": f"http://testserver/api/v1/videos/{video.pk}/media/dash/source.mpd",
+        "dash": None,
     }
 
 
@@ -281,5 +284,29 @@ def test_the_reconciler_polls_a_job_whose_events_are_late(mediaconvert):
     counts = video_pipeline.video_jobs_reconcile()
 
     mediaconvert.assert_no_pending_responses()
-    assert counts == {"retried": 0, "failed": 0, "requeued": 0, "polled": 1}
+    assert counts == {"retried": 0, "failed": 0, "requeued": 0, "polled": 1, "aborted": 0}
     assert Video.objects.get(pk=video.pk).status == "ready"
+
+
+def test_an_s3_upload_is_read_in_place_by_the_job_never_copied(mediaconvert, s3):
+    video = VideoFactory(status=Video.Status.UPLOADED, master_playlist="", poster="", sprite="", renditions=None)
+    key = f"videos/{video.pk}/source"
+    Upload.objects.create(video=video, size=3, offset=3, status="complete", mode="s3", s3_key=key)
+    s3.put_object(Bucket="fanfare-videos", Key=key, Body=b"abc")
+    mediaconvert.add_response(
+        "create_job",
+        {"Job": {"Id": JOB_ID, "Role": ROLE, "Settings": {}, "Status": "SUBMITTED"}},
+        {
+            "Role": ROLE,
+            "UserMetadata": {"video_id": str(video.pk)},
+            "StatusUpdateInterval": "SECONDS_10",
+            "Settings": ANY,
+        },
+    )
+
+    ids = video_pipeline.video_processing_start(video_id=video.pk)
+
+    mediaconvert.assert_no_pending_responses()
+    assert len(ids) == 1
+    assert not source_path(video.pk).exists()
+    assert s3.get_object(Bucket="fanfare-videos", Key=key)["Body"].read() == b"abc"

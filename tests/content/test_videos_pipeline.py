@@ -110,12 +110,13 @@ def test_the_reconciler_retries_a_job_whose_worker_died(uploaded, django_capture
         "failed": 0,
         "requeued": 0,
         "polled": 0,
+        "aborted": 0,
     }
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("video_jobs_reconcile", stdout=(out := __import__("io").StringIO()))
 
-    assert out.getvalue().strip() == "retried 1, failed 0, requeued 0, polled 0"
+    assert out.getvalue().strip() == "retried 1, failed 0, requeued 0, polled 0, aborted 0 S3 uploads"
     rendition = Rendition.objects.get(pk=rendition_id)
     assert (rendition.status, rendition.attempts, rendition.progress) == ("ready", 2, 100)
     assert rendition.started_at > fresh.heartbeat_at
@@ -134,7 +135,7 @@ def test_the_reconciler_gives_up_after_the_last_attempt(uploaded, settings, djan
     with django_capture_on_commit_callbacks(execute=True):
         counts = video_pipeline.video_jobs_reconcile()
 
-    assert counts == {"retried": 0, "failed": 1, "requeued": 0, "polled": 0}
+    assert counts == {"retried": 0, "failed": 1, "requeued": 0, "polled": 0, "aborted": 0}
     rendition = Rendition.objects.get(pk=rendition_id)
     assert (rendition.status, rendition.error_code) == ("failed", "worker_lost")
     video = Video.objects.get(pk=uploaded.pk)

@@ -13,5 +13,5 @@ class Command(BaseCommand):
         counts = video_jobs_reconcile()
         self.stdout.write(
             f"retried {counts['retried']}, failed {counts['failed']}, requeued {counts['requeued']}, "
-            f"polled {counts['polled']}"
+            f"polled {counts['polled']}, aborted {counts['aborted']} S3 uploads"
         )
