@@ -69,6 +69,14 @@ class UnsupportedMediaError(ApplicationError):
     default_message = "The media type of this request is not supported."
 
 
+class ServiceUnavailableError(ApplicationError):
+    """A service this platform depends on (storage, a provider) does not answer; try again later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_message = "A service this request needs is not answering. Try again shortly."
+
+
 class UnavailableForLegalReasonsError(ApplicationError):
     status_code = status.HTTP_451_UNAVAILABLE_FOR_LEGAL_REASONS
     default_code = "unavailable_for_legal_reasons"

@@ -14,6 +14,7 @@ A deleted video's or an abandoned upload's multipart upload is aborted (``upload
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
@@ -30,7 +31,13 @@ from accounts.models import User
 from content.models import Upload, Video
 from content.transcoding.mediaconvert import s3_client, video_prefix
 from content.video_files import source_path
-from core.errors import ApplicationError, ConflictError, NotFoundError, PayloadTooLargeError
+from core.errors import (
+    ApplicationError,
+    ConflictError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+)
 from core.side_effects import after_commit
 
 logger = logging.getLogger(__name__)
@@ -58,12 +65,28 @@ def part_count(*, upload: Upload) -> int:
     return math.ceil(upload.size / upload.part_size)
 
 
+def _storage_unavailable(error: Exception) -> ServiceUnavailableError:
+    logger.warning("video storage unavailable: %s", error)
+    return ServiceUnavailableError("Video storage is not answering. Try again shortly.", code="storage_unavailable")
+
+
+@contextlib.contextmanager
+def _storage_answers():
+    """An S3 that does not answer (or refuses us) is a 503 ``storage_unavailable``, never a 500."""
+    try:
+        yield
+    except (BotoCoreError, ClientError) as error:
+        raise _storage_unavailable(error) from None
+
+
 def upload_s3_start(*, upload: Upload) -> Upload:
-    """Open the S3 multipart upload of ``upload`` (inside ``video_create``'s transaction)."""
+    """Open the S3 multipart upload of ``upload`` (inside ``video_create``'s transaction, which a
+    storage outage rolls back: ``storage_unavailable``, 503)."""
     key = source_key(video_id=upload.video_id)
-    response = s3_client().create_multipart_upload(
-        Bucket=settings.VIDEO_S3_BUCKET, Key=key, ContentType="application/octet-stream"
-    )
+    with _storage_answers():
+        response = s3_client().create_multipart_upload(
+            Bucket=settings.VIDEO_S3_BUCKET, Key=key, ContentType="application/octet-stream"
+        )
     upload.mode = Upload.Mode.S3
     upload.s3_key = key
     upload.s3_upload_id = response["UploadId"]
@@ -151,7 +174,10 @@ def upload_s3_complete(*, upload_id: Any, user: User, parts: list[dict[str, Any]
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             raise ApplicationError(f"S3 refused the parts ({code}).", code="invalid_parts") from None
-        stored = client.head_object(Bucket=settings.VIDEO_S3_BUCKET, Key=upload.s3_key)["ContentLength"]
+        except BotoCoreError as error:
+            raise _storage_unavailable(error) from None
+        with _storage_answers():
+            stored = client.head_object(Bucket=settings.VIDEO_S3_BUCKET, Key=upload.s3_key)["ContentLength"]
         now = timezone.now()
         if stored != upload.size:
             Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.ABORTED, updated_at=now)

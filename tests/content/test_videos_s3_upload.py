@@ -248,3 +248,22 @@ def test_purging_the_owner_deletes_the_objects_and_aborts_open_uploads(
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]] == ["videos/someone-else/source"]
     assert multipart_uploads(s3) == []
     assert not Video.all_objects.exists()
+
+
+def test_storage_that_does_not_answer_is_a_503_and_leaves_nothing(client, settings, video_root, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    settings.VIDEO_UPLOAD_MODE = "s3"
+    settings.VIDEO_S3_BUCKET = BUCKET
+    settings.VIDEO_S3_ENDPOINT_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    client.raise_request_exception = False  # a 5xx is also reported to monitoring, as it should be
+
+    response = start(client, size=1000)
+
+    assert response.status_code == 503
+    assert error(response) == {
+        "code": "storage_unavailable",
+        "detail": "Video storage is not answering. Try again shortly.",
+        "attr": None,
+    }
+    assert not Video.all_objects.exists()
