@@ -1,5 +1,7 @@
-// The studio's upload page: starts the video through the API, sends the file in chunks at their
-// offsets (resuming where the server says), shows progress, then follows processing.
+// The studio's upload page: starts the video through the API, then either sends the file in
+// chunks at their offsets (local mode, resuming where the server says) or PUTs its parts straight
+// to S3 with the presigned URLs and completes the upload with their ETags (S3 mode; the bucket's
+// CORS must allow PUT from the studio and expose ETag). Shows progress, then follows processing.
 (function () {
   "use strict";
   const form = document.getElementById("video-upload");
@@ -59,6 +61,11 @@
     });
     if (started.response.status !== 201) { message.textContent = errorText(started.body); return; }
     const video = started.body;
+    const videoUrl = form.dataset.api + video.id + "/";
+    if (video.upload.mode === "s3") {
+      await uploadToS3(file, video.upload, videoUrl);
+      return;
+    }
     const uploadUrl = video.upload.url;
     let offset = video.upload.offset;
     show(Math.floor((100 * offset) / file.size));
@@ -78,6 +85,31 @@
       offset = sent.body.offset;
       show(Math.floor((100 * offset) / file.size));
     }
-    follow(uploadUrl.replace(/uploads\/[^/]+\/$/, video.id + "/"));
+    follow(videoUrl);
   });
+
+  async function uploadToS3(file, upload, videoUrl) {
+    const etags = [];
+    let sent = 0;
+    show(0);
+    message.textContent = "Uploading…";
+    for (const part of upload.parts) {
+      const start = (part.number - 1) * upload.part_size;
+      const answer = await fetch(part.url, { method: "PUT", body: file.slice(start, start + part.size) });
+      const etag = answer.headers.get("ETag");
+      if (!answer.ok || !etag) {
+        message.textContent = "The upload to storage failed (" + answer.status + ").";
+        return;
+      }
+      etags.push({ number: part.number, etag: etag });
+      sent += part.size;
+      show(Math.floor((100 * sent) / file.size));
+    }
+    const done = await api("POST", upload.complete_url, {
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ parts: etags }),
+    });
+    if (done.response.status !== 200) { message.textContent = errorText(done.body); return; }
+    follow(videoUrl);
+  }
 })();
