@@ -26,6 +26,14 @@ POST_MODERATION_PERMISSIONS = ["moderate_posts", "view_post", "view_postrevision
 # (app_label, codename) of each role's permissions. Kept here so the migrations and the tests
 # read one list: accounts' 0005_roles grants accounts' own; each later app's migration grants
 # the ones with its label through grant_role_permissions (content: 0001_videos, 0002_posts).
+# Comments to moderate; follows and blocks to look up in an investigation (mutes stay private).
+SOCIAL_MODERATION_PERMISSIONS = [
+    ("social", "view_comment"),
+    ("social", "moderate_comments"),
+    ("social", "view_follow"),
+    ("social", "view_block"),
+]
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Role.USER: [],
     Role.CREATOR: [],
@@ -43,6 +51,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("notifications", "view_deliveryattempt"),
         ("notifications", "view_pushtoken"),
         *[("content", codename) for codename in POST_MODERATION_PERMISSIONS],
+        *SOCIAL_MODERATION_PERMISSIONS,
     ],
     Role.FINANCE: [("accounts", "view_user")],
     Role.ADMIN: [
@@ -63,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("notifications", "view_announcement"),
         ("notifications", "add_announcement"),
         *[("content", codename) for codename in POST_MODERATION_PERMISSIONS],
+        *SOCIAL_MODERATION_PERMISSIONS,
     ],
 }
 

@@ -57,6 +57,10 @@ BROADCAST_GROUP = "notifications.broadcast"
 class Relationship:
     recipient_follows_actor: bool
     actor_follows_recipient: bool
+    # A block between the two, either way, or the recipient muting the actor: the recipient
+    # hears nothing from the actor, whatever the sender rule says.
+    blocked: bool = False
+    muted: bool = False
 
 
 _relationship_provider: Callable[..., Relationship] | None = None
@@ -71,11 +75,13 @@ def relationship_provider_set(*, provider: Callable[..., Relationship] | None) -
 
 
 def _sender_allowed(*, rule: str, recipient_id: Any, actor_id: Any) -> bool:
+    relation = _relationship_provider(recipient_id=recipient_id, actor_id=actor_id) if _relationship_provider else None
+    if relation is not None and (relation.blocked or relation.muted):
+        return False
     if rule == "everyone":
         return True
-    if rule == "nobody" or _relationship_provider is None:
+    if rule == "nobody" or relation is None:
         return False
-    relation = _relationship_provider(recipient_id=recipient_id, actor_id=actor_id)
     if rule == "following":
         return relation.recipient_follows_actor
     return relation.recipient_follows_actor and relation.actor_follows_recipient  # mutuals

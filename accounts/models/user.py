@@ -54,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin, SoftDeleteModel):
     timezone = models.CharField(max_length=64, default="UTC", help_text="IANA time zone name.")
 
     # Counters, each changed with F() by the app that owns the action (social, content).
+    is_private = models.BooleanField(
+        default=False, help_text="Private account: a follow is a request the user approves or rejects."
+    )
     followers_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
     posts_count = models.PositiveIntegerField(default=0)

@@ -67,6 +67,8 @@ class Post(SoftDeleteModel):
     comments_count = models.PositiveIntegerField(default=0)
     reposts_count = models.PositiveIntegerField(default=0)
     quotes_count = models.PositiveIntegerField(default=0)
+    saves_count = models.PositiveIntegerField(default=0)
+    comments_enabled = models.BooleanField(default=True, help_text="The author may turn comments off.")
 
     edited_at = models.DateTimeField(null=True, blank=True)
     # NULL, not "": posts created without a key must not collide in the unique constraint.

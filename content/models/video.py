@@ -103,6 +103,10 @@ class Video(SoftDeleteModel):
 
     view_count = models.PositiveBigIntegerField(default=0)
     watch_seconds = models.FloatField(default=0)
+    likes_count = models.PositiveIntegerField(default=0)
+    comments_count = models.PositiveIntegerField(default=0)
+    saves_count = models.PositiveIntegerField(default=0)
+    comments_enabled = models.BooleanField(default=True, help_text="The owner may turn comments off.")
 
     search_vector = SearchVectorField(null=True, editable=False)
 
