@@ -50,6 +50,11 @@ class VideoAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     readonly_fields = fields
 
+    class Media:
+        # hls.js plays the HLS ladder where the browser has Media Source Extensions; the small
+        # script picks it, or native HLS (iOS Safari). See content/static/content/admin_player.js.
+        js = ["content/vendor/hls-1.7.4.min.js", "content/admin_player.js"]
+
     def has_add_permission(self, request):
         return False
 
@@ -66,8 +71,8 @@ class VideoAdmin(admin.ModelAdmin):
         master = reverse("v1:video-media", args=[video.pk, video.master_playlist])
         poster = reverse("v1:video-media", args=[video.pk, video.poster]) if video.poster else ""
         return format_html(
-            '<video controls preload="none" width="480" poster="{}" src="{}"></video>'
-            '<p><a href="{}">HLS master playlist</a> (plays in Safari, VLC and hls.js players)</p>',
+            '<video controls preload="metadata" width="480" poster="{}" data-hls="{}"></video>'
+            '<p><a href="{}">HLS master playlist</a> (also plays in VLC and ffplay)</p>',
             poster,
             master,
             master,
