@@ -87,13 +87,13 @@ class StreamSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_playback_url(self, stream: LiveStream) -> str | None:
-        if stream.status != LiveStream.Status.LIVE or not stream.playback_url:
+        if stream.status != LiveStream.Status.LIVE:
             return None
         if stream.provider == LiveStream.Provider.LOCAL:
             path = reverse("v1:stream-media", args=[stream.pk, "index.m3u8"])
             request = self.context.get("request")
             return request.build_absolute_uri(path) if request else path
-        return stream.playback_url
+        return stream.playback_url or None
 
     @extend_schema_field(ChatSettingsSerializer)
     def get_chat(self, stream: LiveStream) -> dict:
