@@ -17,11 +17,11 @@ S = LiveStream.Status
 
 
 def test_transitions_table_is_the_documented_machine():
-    assert streams.TRANSITIONS == {
+    assert {
         S.SCHEDULED: frozenset({S.LIVE, S.ENDED}),
         S.LIVE: frozenset({S.ENDED}),
         S.ENDED: frozenset(),
-    }
+    } == streams.TRANSITIONS
 
 
 def test_scheduled_goes_live():
