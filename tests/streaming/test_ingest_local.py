@@ -120,3 +120,34 @@ def test_a_wrong_key_is_refused_and_changes_nothing(ingest, stream_root):
     assert stream.status == LiveStream.Status.SCHEDULED
     assert stream.started_at is None
     assert not (stream_root / str(stream.pk)).exists()
+
+
+def test_rotating_the_key_cuts_a_session_publishing_with_the_old_one(ingest, stream_root):
+    from streaming.services.streams import stream_key_rotate
+
+    stream = LiveStreamFactory()
+    publisher = subprocess.Popen(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-v", "error", "-re",
+         "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=20",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
+         "-f", "flv", f"rtmp://127.0.0.1:{ingest}/live/{stream.stream_key}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        wait_for_status(stream, LiveStream.Status.LIVE)
+        assert stream.status == LiveStream.Status.LIVE
+
+        stream_key_rotate(stream=stream, by=stream.owner)
+
+        returncode = publisher.wait(timeout=60)
+    finally:
+        publisher.kill()
+    # the old key's session was cut (a full 20 s publish would have exited 0)
+    assert returncode != 0
+    stream.refresh_from_db()
+    # the stream stays live for the new key; a publish with the new key resumes it
+    assert stream.status == LiveStream.Status.LIVE
+    result = push(ingest, stream.stream_key, seconds=2)
+    assert result.returncode == 0, result.stderr.decode()
+    wait_for_status(stream, LiveStream.Status.ENDED)
+    assert stream.status == LiveStream.Status.ENDED
