@@ -67,7 +67,9 @@ def _db(function):
         finally:
             close_old_connections()
 
-    return sync_to_async(call, thread_sensitive=True)
+    # Not thread-sensitive: a slow call (an eager recording task after an end) must not hold up
+    # the key checks of other publishers.
+    return sync_to_async(call, thread_sensitive=False)
 
 
 def hls_command(*, output_dir, record: bool) -> list[str]:

@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts.selectors import standing_error
 from content.selectors.videos import viewer_is_subscriber
 from core import side_effects
-from core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from notifications.services import notify
 from social.selectors.relations import follower_ids
 from streaming.models import LiveStream, StreamReminder
@@ -181,7 +181,7 @@ def _transition(*, stream_id: Any, to: str, **fields: Any) -> LiveStream:
     """Move the stream to ``to`` under a row lock, or 409 ``invalid_transition``."""
     stream = LiveStream.objects.select_for_update().select_related("owner").filter(pk=stream_id).first()
     if stream is None:
-        raise ApplicationError("No such stream.", code="not_found", status_code=404)
+        raise NotFoundError("No such stream.")
     if to not in TRANSITIONS[stream.status]:
         raise ConflictError(
             f"A {stream.status} stream cannot become {to}.",
