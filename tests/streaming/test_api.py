@@ -398,3 +398,17 @@ def test_live_hls_is_served_after_the_checks_with_ranges(api_client, stream_root
     assert segment["Content-Range"] == "bytes 0-99/1000"
     assert client.get(f"{url}../../etc/passwd").status_code == 404
     assert client.get(f"{url}missing.ts").status_code == 404
+
+
+@pytest.mark.parametrize("page_size", [2, 6])
+def test_upcoming_and_owner_lists_have_pinned_queries(api_client, creator, page_size, django_assert_max_num_queries):
+    for hours in range(1, 9):
+        LiveStreamFactory(owner=creator, scheduled_at=timezone.now() + dt.timedelta(hours=hours))
+
+    with django_assert_max_num_queries(1):
+        upcoming = api_client.get(STREAMS, {"status": "upcoming", "page_size": page_size})
+    with django_assert_max_num_queries(1):
+        owned = api_client.get(STREAMS, {"owner": str(creator.pk), "page_size": page_size})
+
+    assert len(upcoming.json()["results"]) == page_size
+    assert len(owned.json()["results"]) == page_size

@@ -102,6 +102,15 @@ def test_a_test_pattern_pushed_by_ffmpeg_goes_live_as_hls_and_ends(ingest, strea
     assert len(segments) >= 2
     assert all((playlist.parent / name).stat().st_size > 0 for name in segments)
     assert decode(playlist).returncode == 0
+    # Fanfare serves them, after the visibility checks
+    from rest_framework.test import APIClient
+
+    served = APIClient().get(f"/api/v1/streams/{stream.pk}/media/index.m3u8")
+    segment = APIClient().get(f"/api/v1/streams/{stream.pk}/media/{segments[0]}")
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content).decode() == text
+    assert segment.status_code == 200
+    assert b"".join(segment.streaming_content) == (playlist.parent / segments[0]).read_bytes()
     # the follower was told once
     assert Notification.objects.filter(recipient=follower, kind="stream_live").count() == 1
     # and the stream key is in no log line
