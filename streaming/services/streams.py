@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,7 +33,7 @@ from notifications.services import notify
 from social.selectors.relations import follower_ids
 from streaming.models import LiveStream, StreamReminder
 from streaming.providers import ivs
-from streaming.selectors.streams import stream_visible_to
+from streaming.selectors.streams import stream_dir, stream_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -305,13 +306,15 @@ def stream_delete(*, stream: LiveStream, by: Any) -> None:
 
 
 def stream_purge(*, stream: LiveStream, by: Any = None) -> None:
-    """End (when live or scheduled) and soft-delete the stream; delete its IVS channel after commit."""
+    """End (when live or scheduled) and soft-delete the stream; after commit, delete its IVS channel
+    and the local ingest's files."""
     stream = LiveStream.objects.select_for_update().get(pk=stream.pk)
     if stream.status != Status.ENDED:
         _end(stream_id=stream.pk, to_from={Status.LIVE, Status.SCHEDULED}, by=by, reason="deleted")
         stream.refresh_from_db()
     if stream.ivs_channel_arn:
         side_effects.after_commit(ivs.channel_delete, channel_arn=stream.ivs_channel_arn)
+    side_effects.after_commit(shutil.rmtree, stream_dir(stream.pk), ignore_errors=True)
     stream.soft_delete()
 
 

@@ -13,10 +13,11 @@ from notifications.models import Notification
 from streaming.models import LiveStream
 from tests.clients import verified_client
 from tests.factories import UserFactory, with_role
-from tests.streaming.factories import LiveStreamFactory, creator_factory
+from tests.streaming.factories import LiveStreamFactory, creator_factory, stream_root
 
 pytestmark = pytest.mark.django_db
 ADMIN = "/admin/streaming/livestream/"
+stream_root = stream_root
 S = LiveStream.Status
 
 
@@ -146,18 +147,23 @@ def test_seed_demo_adds_a_scheduled_and_an_ended_stream(settings):
     assert ended.ended_at > ended.started_at
 
 
-def test_purge_and_export():
+def test_purge_and_export(stream_root, django_capture_on_commit_callbacks):
     from accounts import deletion, export
 
     stream = LiveStreamFactory(status=S.LIVE, started_at=timezone.now())
     user = stream.owner
+    files = stream_root / str(stream.pk)
+    files.mkdir(parents=True)
+    (files / "index.m3u8").write_text("#EXTM3U\n")
 
     sections = {name: builder(user) for name, builder in export.sections().items()}
     assert sections["live_streams"][0]["id"] == stream.pk
     assert "stream_key" not in sections["live_streams"][0]
     steps = [step for name, step in deletion.purge_steps_for(user) if name == "streaming"]
     assert [step.description for step in steps] == ["end and delete 1 live streams (and their IVS channels)"]
-    steps[0].run()
+    with django_capture_on_commit_callbacks(execute=True):
+        steps[0].run()
     row = LiveStream.all_objects.get(pk=stream.pk)
     assert row.status == S.ENDED
     assert row.deleted_at is not None
+    assert not files.exists()
