@@ -6,13 +6,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The local RTMP ingest (STREAMING_PROVIDER=local): `make run` starts it next to the web server.
+RTMP_HOST ?= $(HOST)
+RTMP_PORT ?= 1935
 # The first Python 3.11+ on PATH, unless PYTHON is given.
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 # `make run` is a developer's server: tracebacks on unless DEBUG says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: help venv run test lint fmt migrate partitions seed worker db-stop browser bench clean
+.PHONY: help venv run ingest test lint fmt migrate partitions seed worker db-stop browser bench clean
 
 help:
 	@echo "make run       set up everything and serve http://$(HOST):$(PORT) (HTTP and WebSockets)"
@@ -20,6 +23,7 @@ help:
 	@echo "make lint      ruff check and format check     make fmt     ruff fix and format"
 	@echo "make migrate   migrate and create partitions    make worker  Celery worker + beat (needs CELERY_BROKER_URL)"
 	@echo "make bench     benchmarks under bench/           make db-stop stop the embedded PostgreSQL"
+	@echo "make ingest    the RTMP ingest alone (make run starts it too, with STREAMING_PROVIDER=local)"
 	@echo "make clean     stop the embedded database and remove .venv and .data"
 
 venv: $(BIN)/.installed
@@ -50,8 +54,17 @@ run: migrate seed
 	@echo "    Admin         http://$(HOST):$(PORT)/admin/   (password + backup code above)"
 	@echo "    Health        http://$(HOST):$(PORT)/healthz"
 	@echo "    WebSockets    ws://$(HOST):$(PORT)/ws/health/"
+	@if [ "$${STREAMING_PROVIDER:-local}" = local ]; then echo "    RTMP ingest   rtmp://$(RTMP_HOST):$(RTMP_PORT)/live/<stream key>   (OBS/ffmpeg; key from /studio/streams/)"; fi
 	@echo ""
-	$(RUN_ENV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off --ws websockets-sansio
+	@# One command serves everything: the RTMP ingest runs in the background and stops with the web server.
+	@if [ "$${STREAMING_PROVIDER:-local}" = local ]; then \
+		STREAMING_RTMP_HOST=$(RTMP_HOST) STREAMING_RTMP_PORT=$(RTMP_PORT) $(RUN_ENV) $(BIN)/python manage.py rtmp_ingest & \
+		ingest=$$!; trap 'kill $$ingest 2>/dev/null' EXIT INT TERM; \
+	fi; \
+	STREAMING_RTMP_HOST=$(RTMP_HOST) STREAMING_RTMP_PORT=$(RTMP_PORT) $(RUN_ENV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off --ws websockets-sansio
+
+ingest: migrate
+	STREAMING_RTMP_HOST=$(RTMP_HOST) STREAMING_RTMP_PORT=$(RTMP_PORT) $(RUN_ENV) $(BIN)/python manage.py rtmp_ingest
 
 test: venv
 	$(BIN)/ruff check .

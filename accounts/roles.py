@@ -34,9 +34,13 @@ SOCIAL_MODERATION_PERMISSIONS = [
     ("social", "view_block"),
 ]
 
+# Live streams in the admin, and ending them with a reason (streaming's 0002_core_streams).
+STREAM_MODERATION_PERMISSIONS = [("streaming", "view_livestream"), ("streaming", "moderate_streams")]
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Role.USER: [],
-    Role.CREATOR: [],
+    # Going live is for creators (streaming's 0002_core_streams grants it).
+    Role.CREATOR: [("streaming", "add_livestream")],
     Role.ADVERTISER: [],
     Role.MODERATOR: [
         ("accounts", "view_user"),
@@ -52,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("notifications", "view_pushtoken"),
         *[("content", codename) for codename in POST_MODERATION_PERMISSIONS],
         *SOCIAL_MODERATION_PERMISSIONS,
+        *STREAM_MODERATION_PERMISSIONS,
     ],
     Role.FINANCE: [("accounts", "view_user")],
     Role.ADMIN: [
@@ -73,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("notifications", "add_announcement"),
         *[("content", codename) for codename in POST_MODERATION_PERMISSIONS],
         *SOCIAL_MODERATION_PERMISSIONS,
+        *STREAM_MODERATION_PERMISSIONS,
     ],
 }
 

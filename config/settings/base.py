@@ -553,3 +553,43 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PostVisibilityEnum"] = "content.mod
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PostKindEnum"] = "content.models.post.Post.Kind"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PostModerationStatusEnum"] = "content.models.post.Post.ModerationStatus"
 # --- end content: posts --------------------------------------------------------------------------
+# --- streaming: live streams, ingest, recording (docs/streaming.md) -----------------------------
+# "local": the RTMP ingest of this machine (manage.py rtmp_ingest) turns RTMP into HLS;
+# "ivs": AWS IVS channels, with stream state from EventBridge and the reconciler.
+STREAMING_PROVIDER = env.str("STREAMING_PROVIDER", default="local")
+if STREAMING_PROVIDER not in {"local", "ivs"}:
+    raise ImproperlyConfigured("STREAMING_PROVIDER is local or ivs.")
+# Live HLS of the local ingest: outside MEDIA_ROOT on purpose (MEDIA_ROOT is served without access
+# checks in development); served only by the stream media view, after the visibility checks.
+STREAM_ROOT = Path(env.str("STREAM_ROOT", default=str(DATA_DIR / "streams")))
+# Where the local RTMP ingest listens, and the URL creators are told to publish to (its host is
+# what OBS must reach: set STREAMING_RTMP_PUBLIC_URL behind NAT or a proxy).
+STREAMING_RTMP_HOST = env.str("STREAMING_RTMP_HOST", default="127.0.0.1")
+STREAMING_RTMP_PORT = env.int("STREAMING_RTMP_PORT", default=1935)
+STREAMING_RTMP_PUBLIC_URL = env.str("STREAMING_RTMP_PUBLIC_URL", default="")
+# Seconds of each live HLS segment; a live stream whose playlist has not moved for
+# STREAMING_LOCAL_STALE_SECONDS is ended by the reconciler (the ingest died without saying so).
+STREAMING_HLS_SEGMENT_SECONDS = env.int("STREAMING_HLS_SEGMENT_SECONDS", default=2)
+STREAMING_LOCAL_STALE_SECONDS = env.int("STREAMING_LOCAL_STALE_SECONDS", default=120)
+# Minutes before scheduled_at that reminder holders are notified.
+STREAMING_REMINDER_LEAD_MINUTES = env.int("STREAMING_REMINDER_LEAD_MINUTES", default=10)
+# Followers notified per batch of the go-live fan-out (each batch one task).
+STREAMING_LIVE_FANOUT_BATCH = env.int("STREAMING_LIVE_FANOUT_BATCH", default=500)
+# AWS IVS (STREAMING_PROVIDER=ivs): region, optional endpoint (tests: moto), channel type and
+# latency, the recording configuration (S3 bucket) used when a stream records, and the API key
+# EventBridge's API destination sends in X-Fanfare-Events-Token.
+IVS_REGION = env.str("IVS_REGION", default="us-east-1")
+IVS_ENDPOINT_URL = env.str("IVS_ENDPOINT_URL", default="") or None
+IVS_CHANNEL_TYPE = env.str("IVS_CHANNEL_TYPE", default="STANDARD")
+IVS_LATENCY_MODE = env.str("IVS_LATENCY_MODE", default="LOW")
+IVS_RECORDING_CONFIGURATION_ARN = env.str("IVS_RECORDING_CONFIGURATION_ARN", default="")
+IVS_EVENTS_TOKEN = env.str("IVS_EVENTS_TOKEN", default="")
+# S3 endpoint for reading IVS recordings (tests: moto); empty for AWS.
+IVS_S3_ENDPOINT_URL = env.str("IVS_S3_ENDPOINT_URL", default="") or None
+CELERY_BEAT_SCHEDULE["streaming-reminders-send"] = {"task": "streaming.stream_reminders_send", "schedule": 60}
+CELERY_BEAT_SCHEDULE["streaming-streams-reconcile"] = {"task": "streaming.streams_reconcile", "schedule": 2 * 60}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["LiveStreamStatusEnum"] = "streaming.models.stream.LiveStream.Status"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["LiveStreamVisibilityEnum"] = (
+    "streaming.models.stream.LiveStream.Visibility"
+)
+# --- end streaming -------------------------------------------------------------------------------

@@ -17,5 +17,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # Video files of tests (seed_demo's included) stay out of .data; video tests use their own tmp_path.
 VIDEO_ROOT = Path(env.str("VIDEO_ROOT", default=str(Path(tempfile.gettempdir()) / "fanfare-test-videos")))
+# Live HLS of the local ingest in tests, likewise.
+STREAM_ROOT = Path(env.str("STREAM_ROOT", default=str(Path(tempfile.gettempdir()) / "fanfare-test-streams")))
 # A partitioned model that exists only in tests, proving the pgpartition wiring.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.partitioning_probe"]

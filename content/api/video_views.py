@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 import re
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -37,6 +36,7 @@ from content.video_files import output_file
 from core.errors import ApplicationError, NotFoundError
 from core.openapi import error_responses
 from core.pagination import CursorPagination
+from core.ranged_files import ranged_file_response
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 STREAM_BLOCK = 64 * 1024
@@ -382,38 +382,4 @@ CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", 
 
 
 def _ranged_file_response(request: Request, path) -> HttpResponse:
-    size = path.stat().st_size
-    content_type = CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    match = RANGE.match(request.headers.get("Range", "").strip())
-    if not match or match.groups() == ("", ""):
-        response = FileResponse(open(path, "rb"), content_type=content_type)  # noqa: SIM115 (FileResponse closes it)
-        response["Accept-Ranges"] = "bytes"
-        response["Cache-Control"] = "private, max-age=60"
-        return response
-    first, last = match.groups()
-    if first == "":
-        start, end = max(0, size - int(last)), size - 1
-    else:
-        start, end = int(first), min(int(last), size - 1) if last else size - 1
-    if start >= size or start > end:
-        response = HttpResponse(status=status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
-
-    def chunks():
-        with open(path, "rb") as file:
-            file.seek(start)
-            remaining = end - start + 1
-            while remaining > 0:
-                block = file.read(min(STREAM_BLOCK, remaining))
-                if not block:
-                    break
-                remaining -= len(block)
-                yield block
-
-    response = StreamingHttpResponse(chunks(), status=status.HTTP_206_PARTIAL_CONTENT, content_type=content_type)
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Length"] = str(end - start + 1)
-    response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "private, max-age=60"
-    return response
+    return ranged_file_response(request, path)

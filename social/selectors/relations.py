@@ -66,3 +66,8 @@ def relationship(*, recipient_id: uuid.UUID, actor_id: uuid.UUID):
         blocked=is_blocked_between(a=recipient_id, b=actor_id),
         muted=is_muted(muter=recipient_id, muted=actor_id),
     )
+
+
+def follower_ids(*, followee: Any) -> QuerySet:
+    """The ids of ``followee``'s followers (for fan-outs that page through them by id)."""
+    return Follow.objects.filter(followee_id=_pk(followee)).values_list("follower_id", flat=True)

@@ -1,0 +1,128 @@
+"""Shapes of the streams API. Output serializers are read-only; the stream key is only in the owner's."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from streaming.models import LiveStream
+from streaming.selectors.streams import stream_ingest_url
+
+
+class StreamCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=20, required=False, default=list
+    )
+    visibility = serializers.ChoiceField(choices=LiveStream.Visibility.choices, default=LiveStream.Visibility.PUBLIC)
+    scheduled_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="Empty: go live whenever you start publishing."
+    )
+    record = serializers.BooleanField(default=False, help_text="Make the stream a video when it ends.")
+    chat_enabled = serializers.BooleanField(default=True)
+    slow_mode_seconds = serializers.IntegerField(min_value=0, max_value=3600, default=0)
+    followers_only_minutes = serializers.IntegerField(min_value=0, max_value=525600, required=False, allow_null=True)
+    subscribers_only = serializers.BooleanField(default=False)
+    emoji_only = serializers.BooleanField(default=False)
+    blocked_words = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=200, required=False, default=list
+    )
+
+
+class StreamUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), max_length=20, required=False)
+    visibility = serializers.ChoiceField(choices=LiveStream.Visibility.choices, required=False)
+    scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
+    record = serializers.BooleanField(required=False)
+    chat_enabled = serializers.BooleanField(required=False)
+    slow_mode_seconds = serializers.IntegerField(min_value=0, max_value=3600, required=False)
+    followers_only_minutes = serializers.IntegerField(min_value=0, max_value=525600, required=False, allow_null=True)
+    subscribers_only = serializers.BooleanField(required=False)
+    emoji_only = serializers.BooleanField(required=False)
+    blocked_words = serializers.ListField(child=serializers.CharField(max_length=100), max_length=200, required=False)
+
+
+class StreamOwnerSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    handle = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+
+
+class StreamSummarySerializer(serializers.Serializer):
+    peak_viewers = serializers.IntegerField(read_only=True)
+    average_viewers = serializers.FloatField(read_only=True)
+    total_watch_seconds = serializers.FloatField(read_only=True)
+    unique_viewers = serializers.IntegerField(read_only=True)
+    chat_messages_count = serializers.IntegerField(read_only=True)
+
+
+class ChatSettingsSerializer(serializers.Serializer):
+    chat_enabled = serializers.BooleanField(read_only=True)
+    slow_mode_seconds = serializers.IntegerField(read_only=True)
+    followers_only_minutes = serializers.IntegerField(read_only=True, allow_null=True)
+    subscribers_only = serializers.BooleanField(read_only=True)
+    emoji_only = serializers.BooleanField(read_only=True)
+
+
+class StreamSerializer(serializers.ModelSerializer):
+    """What anyone who may see the stream gets."""
+
+    owner = StreamOwnerSerializer(read_only=True)
+    playback_url = serializers.SerializerMethodField(help_text="HLS playlist while the stream is live, else null.")
+    chat = serializers.SerializerMethodField()
+    summary = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LiveStream
+        fields = [
+            "id", "owner", "title", "description", "tags", "visibility", "status", "scheduled_at",
+            "started_at", "ended_at", "playback_url", "chat", "summary", "recording_video", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_playback_url(self, stream: LiveStream) -> str | None:
+        if stream.status != LiveStream.Status.LIVE:
+            return None
+        if stream.provider == LiveStream.Provider.LOCAL:
+            path = reverse("v1:stream-media", args=[stream.pk, "index.m3u8"])
+            request = self.context.get("request")
+            return request.build_absolute_uri(path) if request else path
+        return stream.playback_url or None
+
+    @extend_schema_field(ChatSettingsSerializer)
+    def get_chat(self, stream: LiveStream) -> dict:
+        return ChatSettingsSerializer(stream).data
+
+    @extend_schema_field(StreamSummarySerializer)
+    def get_summary(self, stream: LiveStream) -> dict:
+        return StreamSummarySerializer(stream).data
+
+
+class OwnStreamSerializer(StreamSerializer):
+    """The owner's view: the ingest settings (URL and the secret key) and the chat word list."""
+
+    ingest_url = serializers.SerializerMethodField(help_text="The server URL to give OBS (the key goes separately).")
+
+    class Meta(StreamSerializer.Meta):
+        fields = [
+            *StreamSerializer.Meta.fields, "provider", "stream_key", "ingest_url", "record", "blocked_words",
+            "ended_reason",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_ingest_url(self, stream: LiveStream) -> str:
+        return stream_ingest_url(stream=stream)
+
+
+class IvsEventResultSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["applied", "ignored", "duplicate"], read_only=True)
+
+
+class ReminderSerializer(serializers.Serializer):
+    reminder = serializers.BooleanField(read_only=True)

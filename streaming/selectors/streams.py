@@ -1,0 +1,121 @@
+"""Reads of live streams: who may see which stream, listings, and where its files are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from content.selectors.videos import viewer_is_subscriber
+from core.errors import NotFoundError, PermissionDeniedError
+from social.selectors.relations import is_following
+from streaming.models import LiveStream, StreamReminder
+
+# Listings show these to everyone; followers-only and subscribers-only streams are listed to
+# those who may watch them only on the streamer's own list (stream_list_of_owner).
+LISTED = [LiveStream.Visibility.PUBLIC]
+
+
+def _signed_in(user: Any) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def is_stream_moderator(*, user: Any) -> bool:
+    return _signed_in(user) and user.has_perm("streaming.moderate_streams")
+
+
+def stream_visible_to(*, stream: LiveStream, user: Any) -> bool:
+    """Whether ``user`` (None or anonymous too) may see and watch ``stream``."""
+    if _signed_in(user) and (stream.owner_id == user.pk or user.has_perm("streaming.view_livestream")):
+        return True
+    if stream.visibility in {LiveStream.Visibility.PUBLIC, LiveStream.Visibility.UNLISTED}:
+        return True
+    if stream.visibility == LiveStream.Visibility.FOLLOWERS:
+        return _signed_in(user) and is_following(follower=user, followee=stream.owner_id)
+    return viewer_is_subscriber(viewer=user, creator_id=stream.owner_id, minimum_tier=None)
+
+
+def stream_get_for_viewer(*, stream_id: Any, user: Any) -> LiveStream:
+    """The stream if ``user`` may see it. 404 ``not_found`` (deleted or unknown), 403
+    ``followers_only`` or ``subscribers_only``."""
+    stream = LiveStream.objects.select_related("owner").filter(pk=stream_id).first()
+    if stream is None:
+        raise NotFoundError("No such stream.")
+    if not stream_visible_to(stream=stream, user=user):
+        if stream.visibility == LiveStream.Visibility.FOLLOWERS:
+            raise PermissionDeniedError("This stream is for the streamer's followers.", code="followers_only")
+        raise PermissionDeniedError("This stream is for the streamer's subscribers.", code="subscribers_only")
+    return stream
+
+
+def stream_get_owned(*, stream_id: Any, owner: Any) -> LiveStream:
+    """The caller's own stream: 404 for anyone else's (it is not theirs to change)."""
+    stream = LiveStream.objects.select_related("owner").filter(pk=stream_id, owner_id=owner.pk).first()
+    if stream is None:
+        raise NotFoundError("No such stream.")
+    return stream
+
+
+def stream_list_live() -> QuerySet[LiveStream]:
+    """Public streams live now, newest first."""
+    return LiveStream.objects.filter(status=LiveStream.Status.LIVE, visibility__in=LISTED).select_related("owner")
+
+
+def stream_list_upcoming() -> QuerySet[LiveStream]:
+    """Public scheduled streams with a time, soonest first (the cursor pages by id: newest first)."""
+    return LiveStream.objects.filter(
+        status=LiveStream.Status.SCHEDULED, scheduled_at__isnull=False, visibility__in=LISTED
+    ).select_related("owner")
+
+
+def stream_list_of_owner(*, owner_id: Any, viewer: Any) -> QuerySet[LiveStream]:
+    """One streamer's streams that ``viewer`` may see in a listing (unlisted ones only to the owner)."""
+    streams = LiveStream.objects.filter(owner_id=owner_id).select_related("owner")
+    if _signed_in(viewer) and viewer.pk == owner_id:
+        return streams
+    allowed = Q(visibility=LiveStream.Visibility.PUBLIC)
+    if _signed_in(viewer) and is_following(follower=viewer, followee=owner_id):
+        allowed |= Q(visibility=LiveStream.Visibility.FOLLOWERS)
+    if viewer_is_subscriber(viewer=viewer, creator_id=owner_id, minimum_tier=None):
+        allowed |= Q(visibility=LiveStream.Visibility.SUBSCRIBERS)
+    return streams.filter(allowed)
+
+
+def stream_list_mine(*, owner: Any) -> QuerySet[LiveStream]:
+    return LiveStream.objects.filter(owner_id=owner.pk).select_related("owner")
+
+
+def stream_by_key(*, stream_key: str) -> LiveStream | None:
+    """The (not deleted) stream whose key is ``stream_key``; for the ingest only."""
+    if not stream_key:
+        return None
+    return LiveStream.objects.select_related("owner").filter(stream_key=stream_key).first()
+
+
+def stream_has_reminder(*, stream: LiveStream, user: Any) -> bool:
+    return _signed_in(user) and StreamReminder.objects.filter(stream=stream, user_id=user.pk).exists()
+
+
+def stream_dir(stream_id: Any) -> Path:
+    """Where the local ingest writes the stream's HLS (``STREAM_ROOT/<id>/``)."""
+    return Path(settings.STREAM_ROOT) / str(stream_id)
+
+
+def stream_file(stream_id: Any, name: str) -> Path | None:
+    """The HLS file ``name`` of the stream, or None if it escapes the directory or is missing."""
+    base = stream_dir(stream_id).resolve()
+    path = (base / name).resolve()
+    if base not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+def stream_ingest_url(*, stream: LiveStream) -> str:
+    """Where the owner points OBS: the server URL (the key goes in its own field)."""
+    if stream.provider == LiveStream.Provider.IVS:
+        return f"rtmps://{stream.ingest_endpoint}:443/app/" if stream.ingest_endpoint else ""
+    if settings.STREAMING_RTMP_PUBLIC_URL:
+        return settings.STREAMING_RTMP_PUBLIC_URL.rstrip("/") + "/"
+    return f"rtmp://{settings.STREAMING_RTMP_HOST}:{settings.STREAMING_RTMP_PORT}/live/"
