@@ -43,7 +43,7 @@ class CommentSerializer(serializers.Serializer):
     edited_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 
-    def _context(self) -> ViewerContext:
+    def _viewer_context(self) -> ViewerContext:
         return self.context.get("viewer") or ViewerContext()
 
     @extend_schema_field(OpenApiTypes.INT)
@@ -58,7 +58,7 @@ class CommentSerializer(serializers.Serializer):
 
     @extend_schema_field({"type": "string", "enum": ["visible", "deleted", "removed", "hidden"]})
     def get_state(self, comment) -> str:
-        return comment_state(comment=comment, context=self._context())
+        return comment_state(comment=comment, context=self._viewer_context())
 
     @extend_schema_field(UserSummarySerializer(allow_null=True))
     def get_author(self, comment):
@@ -78,7 +78,7 @@ class CommentSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_liked(self, comment) -> bool:
-        return comment.pk in self._context().liked_ids
+        return comment.pk in self._viewer_context().liked_ids
 
 
 class ThreadSerializer(CommentSerializer):
