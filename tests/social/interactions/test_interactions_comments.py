@@ -4,21 +4,12 @@ content's owner, a blocked user, a muted user and an anonymous client."""
 import pytest
 
 from content.models import Post, Video
+from core.errors import PermissionDeniedError
 from social.models import Comment, CommentRevision
 from social.services import comments as services
 from social.services.comments import COMMENT_MAX_LENGTH
 from tests.content.post_factories import VerifiedUserFactory, make_post
-from tests.social.interaction_helpers import (  # noqa: F401 - fixtures
-    actor,
-    block,
-    client_for,
-    error_code,
-    mute,
-    notifications_of,
-    owner,
-    post,
-    video,
-)
+from tests.social.interactions.helpers import block, client_for, error_code, mute, notifications_of
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +39,8 @@ def test_actor_comments_and_the_owner_is_notified_once(kind, actor, owner, post,
     assert (body["depth"], body["display_depth"], body["parent_id"], body["reply_to"]) == (0, 0, None, None)
     assert body["root_id"] == str(comment.pk)
     assert body["state"] == "visible"
-    assert comment.root_id == comment.pk and comment.path == comment.pk.hex
+    assert comment.root_id == comment.pk
+    assert comment.path == comment.pk.hex
     content.refresh_from_db()
     assert content.comments_count == 1
     notes = list(notifications_of(owner))
@@ -191,7 +183,8 @@ def test_owner_turns_comments_off_and_nobody_can_comment(kind, actor, owner, pos
     owner_attempt = client_for(owner).post(comments_url(content), {"text": "hi"}, format="json")
 
     assert (refused.status_code, error_code(refused)) == (403, "not_author" if kind == "post" else "not_owner")
-    assert turned_off.status_code == 200 and turned_off.json() == {"comments_enabled": False}
+    assert turned_off.status_code == 200
+    assert turned_off.json() == {"comments_enabled": False}
     assert type(content).all_objects.get(pk=content.pk).comments_enabled is False
     assert (attempt.status_code, error_code(attempt)) == (403, "comments_disabled")
     assert (owner_attempt.status_code, error_code(owner_attempt)) == (403, "comments_disabled")
@@ -270,7 +263,8 @@ def test_deleted_comment_with_replies_shows_as_tombstone(actor, owner, post):
 
     assert len(results) == 1
     assert results[0]["state"] == "deleted"
-    assert results[0]["text"] == "" and results[0]["author"] is None
+    assert results[0]["text"] == ""
+    assert results[0]["author"] is None
     assert [r["text"] for r in results[0]["replies"]] == ["answer"]
     post.refresh_from_db()
     assert post.comments_count == 1
@@ -294,7 +288,7 @@ def test_moderation_removes_and_restores_with_counts(actor, owner, post):
     moderator = with_role(UserFactory(), "moderator")
     comment = services.comment_create(author=actor, content=post, text="spam")
 
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(PermissionDeniedError) as refused:
         services.comment_moderate(comment=comment, status="removed", reason="spam", by=owner)
     assert refused.value.code == "not_moderator"
     services.comment_moderate(comment=comment, status="removed", reason="spam", by=moderator)

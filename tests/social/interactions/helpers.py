@@ -3,13 +3,10 @@ and reading notifications."""
 
 from __future__ import annotations
 
-import pytest
 from rest_framework.test import APIClient
 
 from notifications.models import Notification
 from social.models import Block, Mute
-from tests.content.post_factories import VerifiedUserFactory, make_post
-from tests.content.video_factories import VideoFactory
 
 
 def client_for(user) -> APIClient:
@@ -34,23 +31,3 @@ def block(blocker, blocked):
 
 def mute(muter, muted):
     Mute.objects.create(muter=muter, muted=muted)
-
-
-@pytest.fixture
-def owner():
-    return VerifiedUserFactory(handle="owner")
-
-
-@pytest.fixture
-def actor():
-    return VerifiedUserFactory(handle="actor")
-
-
-@pytest.fixture
-def post(owner):
-    return make_post(owner, text="A post to talk about")
-
-
-@pytest.fixture
-def video(owner):
-    return VideoFactory(owner=owner)

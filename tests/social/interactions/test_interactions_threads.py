@@ -9,7 +9,7 @@ from social.selectors.comments import DISPLAY_DEPTH, REPLIES_PER_THREAD
 from social.services import comments as services
 from social.services import likes as like_services
 from tests.content.post_factories import VerifiedUserFactory
-from tests.social.interaction_helpers import actor, client_for, owner, post  # noqa: F401 - fixtures
+from tests.social.interactions.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_deep_replies_are_shown_at_the_display_depth_with_reply_to(actor, owner,
 def test_replies_come_depth_first(actor, owner, post):
     root = services.comment_create(author=actor, content=post, text="root")
     a = services.comment_create(author=owner, content=post, text="a", parent=root)
-    b = services.comment_create(author=owner, content=post, text="b", parent=root)
+    services.comment_create(author=owner, content=post, text="b", parent=root)
     a1 = services.comment_create(author=actor, content=post, text="a1", parent=a)
 
     thread = client_for(None).get(f"/api/v1/posts/{post.pk}/comments/").json()["results"][0]
@@ -114,8 +114,10 @@ def test_thread_page_query_count_does_not_grow_with_the_page(owner):
     small_count, small = _queries_for_page(client, small_post)
     large_count, large = _queries_for_page(client, large_post)
 
-    assert len(small["results"]) == 1 and sum(len(t["replies"]) for t in small["results"]) == 1
-    assert len(large["results"]) == 12 and sum(len(t["replies"]) for t in large["results"]) == 12 * REPLIES_PER_THREAD
+    assert len(small["results"]) == 1
+    assert sum(len(t["replies"]) for t in small["results"]) == 1
+    assert len(large["results"]) == 12
+    assert sum(len(t["replies"]) for t in large["results"]) == 12 * REPLIES_PER_THREAD
     assert any(r["liked"] for t in large["results"] for r in t["replies"])
     assert small_count == large_count
     # 3 for the post (content's post_get: the post, its images, its mentions), then 5 for the
