@@ -86,5 +86,3 @@ def test_users_without_the_permission_cannot_moderate(post, actor):
 
     assert response.status_code == 403
     assert Comment.objects.get(pk=comment.pk).moderation_status == "visible"
-
-
