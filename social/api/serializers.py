@@ -116,18 +116,18 @@ class SubthreadSerializer(CommentSerializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=COMMENT_MAX_LENGTH * 4, trim_whitespace=False)
+    text = serializers.CharField(trim_whitespace=False, help_text=f"Up to {COMMENT_MAX_LENGTH} characters.")
     parent_id = serializers.UUIDField(
         required=False, allow_null=True, help_text="Reply to this comment (on the same post or video)."
     )
 
 
 class ReplyCreateSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=COMMENT_MAX_LENGTH * 4, trim_whitespace=False)
+    text = serializers.CharField(trim_whitespace=False, help_text=f"Up to {COMMENT_MAX_LENGTH} characters.")
 
 
 class CommentEditSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=COMMENT_MAX_LENGTH * 4, trim_whitespace=False)
+    text = serializers.CharField(trim_whitespace=False, help_text=f"Up to {COMMENT_MAX_LENGTH} characters.")
 
 
 class CommentRevisionSerializer(serializers.Serializer):
@@ -172,3 +172,8 @@ class SaveSerializer(serializers.Serializer):
     @extend_schema_field({"type": "string", "enum": ["post", "video"]})
     def get_kind(self, save) -> str:
         return "post" if save.post_id else "video"
+
+
+class LikerSerializer(serializers.Serializer):
+    user = UserSummarySerializer(read_only=True)
+    liked_at = serializers.DateTimeField(source="created_at", read_only=True)

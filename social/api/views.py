@@ -25,6 +25,7 @@ from social.api.serializers import (
     CommentRevisionSerializer,
     CommentSerializer,
     CommentSettingsSerializer,
+    LikerSerializer,
     LikeStateSerializer,
     ReplyCreateSerializer,
     SaveSerializer,
@@ -33,6 +34,7 @@ from social.api.serializers import (
     ThreadSerializer,
 )
 from social.selectors import comments as comment_selectors
+from social.selectors import likes as like_selectors
 from social.selectors import saves as save_selectors
 from social.selectors.targets import content_get, content_of_comment
 from social.services import comments as comment_services
@@ -422,6 +424,38 @@ def _like_view(kind: str, tag: str):
     )(type(f"{kind.title()}LikeView", (_LikeView,), {"kind": kind}))
 
 
+class _LikersView(APIView):
+    permission_classes = [IsAuthenticated]
+    kind = ""
+
+    def get(self, request: Request, pk: uuid.UUID) -> Response:
+        content = _content(request, self.kind, pk)
+        paginator = CursorPagination()
+        likes = like_selectors.likers_of(content=content, viewer=request.user)
+        page = paginator.paginate_queryset(likes, request, view=self)
+        return paginator.get_paginated_response(LikerSerializer(page, many=True).data)
+
+
+def _likers_view(kind: str, tag: str):
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=f"{kind}s_likers_list",
+            summary=f"Who liked your {kind}",
+            description="Newest like first, cursor-paginated. Only the owner (403 `not_owner`).",
+            parameters=_PAGE_PARAMETERS,
+            responses={200: LikerSerializer(many=True)},
+            examples=[
+                OpenApiExample(
+                    "One like", value=[{"user": _AUTHOR, "liked_at": "2026-11-24T21:00:00Z"}], response_only=True
+                )
+            ],
+            tags=[tag],
+        )
+    )(type(f"{kind.title()}LikersView", (_LikersView,), {"kind": kind}))
+
+
+PostLikersView = _likers_view("post", "posts")
+VideoLikersView = _likers_view("video", "videos")
 PostLikeView = _like_view("post", "posts")
 VideoLikeView = _like_view("video", "videos")
 CommentLikeView = _like_view("comment", "comments")

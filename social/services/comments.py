@@ -47,7 +47,7 @@ def _check_text(text: str) -> str:
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": ValidationError("Write something.", code="blank")})
-    if text_length(text) > COMMENT_MAX_LENGTH:
+    if len(text) > COMMENT_MAX_LENGTH * 8 or text_length(text) > COMMENT_MAX_LENGTH:  # cheap check first
         raise ValidationError(
             {"text": ValidationError(f"At most {COMMENT_MAX_LENGTH} characters.", code="text_too_long")}
         )

@@ -154,5 +154,7 @@ def test_the_schema_documents_every_interaction_endpoint():
         "posts_save",
         "videos_unsave",
         "saves_list",
+        "posts_likers_list",
+        "videos_likers_list",
     ]:
         assert f"operationId: {operation}\n" in schema

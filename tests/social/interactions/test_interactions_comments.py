@@ -104,10 +104,12 @@ def test_text_is_required_and_limited(actor, post):
 
     blank = client.post(comments_url(post), {"text": "   "}, format="json")
     too_long = client.post(comments_url(post), {"text": "x" * (COMMENT_MAX_LENGTH + 1)}, format="json")
+    far_too_long = client.post(comments_url(post), {"text": "x" * (COMMENT_MAX_LENGTH * 10)}, format="json")
     longest = client.post(comments_url(post), {"text": "x" * COMMENT_MAX_LENGTH}, format="json")
 
     assert (blank.status_code, error_code(blank)) == (400, "blank")
     assert (too_long.status_code, error_code(too_long)) == (400, "text_too_long")
+    assert (far_too_long.status_code, error_code(far_too_long)) == (400, "text_too_long")
     assert longest.status_code == 201
 
 
@@ -245,6 +247,7 @@ def test_author_and_owner_delete_others_cannot(actor, owner, post):
     assert client_for(actor).delete(comment_url(by_author)).status_code == 204
     assert client_for(owner).delete(comment_url(by_owner)).status_code == 204
     assert client_for(owner).delete(comment_url(by_owner)).status_code == 204  # again: nothing changes
+    assert client_for(None).delete(comment_url(by_owner)).status_code == 401
 
     post.refresh_from_db()
     assert post.comments_count == 0

@@ -142,6 +142,22 @@ def test_comment_likes_show_in_the_thread(actor, owner, post, comment):
     assert (theirs["likes_count"], theirs["liked"]) == (1, False)
 
 
+@pytest.mark.parametrize("kind", ["post", "video"])
+def test_only_the_owner_lists_who_liked(kind, actor, owner, post, video):
+    target = post if kind == "post" else video
+    fan = VerifiedUserFactory(handle="fan")
+    client_for(actor).put(like_url(kind, target))
+    client_for(fan).put(like_url(kind, target))
+    url = f"/api/v1/{kind}s/{target.pk}/likes/"
+
+    listing = client_for(owner).get(url)
+    refused = client_for(actor).get(url)
+
+    assert [row["user"]["handle"] for row in listing.json()["results"]] == ["fan", "actor"]
+    assert (refused.status_code, error_code(refused)) == (403, "not_owner")
+    assert client_for(None).get(url).status_code == 401
+
+
 # --- saves -----------------------------------------------------------------------------------------
 
 
@@ -184,6 +200,7 @@ def test_saves_list_is_newest_first_paginated_and_private(actor, owner, post, vi
     assert items[1]["post"] is None
     assert [i["post"]["id"] for i in client_for(owner).get("/api/v1/saves/").json()["results"]] == [str(post.pk)]
     assert client_for(None).get("/api/v1/saves/").status_code == 401
+    assert client_for(None).put(save_url("post", post)).status_code == 401
 
 
 def test_deleted_content_drops_out_of_saves(actor, owner, post):
