@@ -29,6 +29,7 @@ POST_MODERATION_PERMISSIONS = ["moderate_posts", "view_post", "view_postrevision
 # Comments to moderate; follows and blocks to look up in an investigation (mutes stay private).
 SOCIAL_MODERATION_PERMISSIONS = [
     ("social", "view_comment"),
+    ("social", "view_commentrevision"),
     ("social", "moderate_comments"),
     ("social", "view_follow"),
     ("social", "view_block"),

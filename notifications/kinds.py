@@ -42,6 +42,9 @@ KINDS: dict[str, Kind] = {
     for kind in [
         Kind("like", "Likes", frozenset({IN_APP, PUSH}), groupable=True, priority="low", verb="liked {title}"),
         Kind("comment", "Comments", frozenset({IN_APP, PUSH, EMAIL}), groupable=True, verb="commented on {title}"),
+        Kind("reply", "Replies", frozenset({IN_APP, PUSH, EMAIL}), groupable=True, verb="replied to {title}"),
+        Kind("repost", "Reposts", frozenset({IN_APP, PUSH}), groupable=True, priority="low", verb="reposted {title}"),
+        Kind("quote", "Quotes", frozenset({IN_APP, PUSH}), verb="quoted {title}"),
         Kind("follow", "New followers", frozenset({IN_APP, PUSH}), groupable=True, priority="low",
              verb="started following you"),
         Kind("mention", "Mentions", frozenset({IN_APP, PUSH, EMAIL}), verb="mentioned you in {title}"),

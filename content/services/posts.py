@@ -26,6 +26,7 @@ from content.services.post_images import ImageUpload, StoredImage, images_check,
 from content.services.post_text import hashtags_parse, mentions_parse, text_length
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.side_effects import after_commit
+from notifications.services import notify, unnotify
 
 POLL_OPTION_MAX_LENGTH = 100
 POLL_MIN_DURATION = dt.timedelta(minutes=5)
@@ -250,6 +251,15 @@ def post_repost(*, user: User, post: Post) -> Post:
             repost, _created = _create_idempotent(
                 author=user, kind=Post.Kind.REPOST, content=PostContent(), original=original, idempotency_key=None
             )
+            # Once per user and post: reposting again after an undo does not notify again.
+            notify(
+                recipient=original.author,
+                kind="repost",
+                actor=user,
+                target=original,
+                data={"post_id": str(original.pk)},
+                idempotency_key=f"repost:{user.pk}:{original.pk}",
+            )
     except IntegrityError:
         raise ConflictError("You have reposted this post already.", code="already_reposted") from None
     return repost
@@ -265,6 +275,8 @@ def post_unrepost(*, user: User, post: Post) -> None:
     if repost is None:
         raise NotFoundError("You have not reposted this post.", code="not_reposted")
     _soft_delete(post=repost)
+    original = Post.all_objects.select_related("author").get(pk=original_id)
+    unnotify(recipient=original.author, kind="repost", actor=user, target=original)
 
 
 def post_quote(
@@ -272,9 +284,30 @@ def post_quote(
 ) -> tuple[Post, bool]:
     """Quote ``post``: a new post with text (required) that embeds it. Only public posts can be quoted."""
     original = _shareable_original(post=post, user=user)
-    return _create_idempotent(
-        author=user, kind=Post.Kind.QUOTE, content=content, original=original, idempotency_key=idempotency_key
-    )
+    with transaction.atomic():
+        quote, created = _create_idempotent(
+            author=user, kind=Post.Kind.QUOTE, content=content, original=original, idempotency_key=idempotency_key
+        )
+        if created:
+            notify(
+                recipient=original.author,
+                kind="quote",
+                actor=user,
+                target=original,
+                data={"post_id": str(original.pk), "quote_id": str(quote.pk)},
+                idempotency_key=f"quote:{quote.pk}",
+            )
+    return quote, created
+
+
+@transaction.atomic
+def post_set_comments_enabled(*, post: Post, by: User, enabled: bool) -> Post:
+    """Turn comments on ``post`` on or off; only its author may (``not_author``, 403)."""
+    if post.author_id != by.pk:
+        raise PermissionDeniedError("Only the author can turn comments on or off.", code="not_author")
+    Post.all_objects.filter(pk=post.pk).update(comments_enabled=enabled, updated_at=timezone.now())
+    post.comments_enabled = enabled
+    return post
 
 
 def post_edit(

@@ -106,6 +106,7 @@ def video_create(
                 idempotency_key=idempotency_key or "",
             )
             upload = Upload.objects.create(video=video, size=size)
+            _videos_count(user_id=owner.pk, delta=1)
             if video_s3.s3_upload_mode():
                 video_s3.upload_s3_start(upload=upload)
             Video.objects.filter(pk=video.pk).update(search_vector=_search_vector())
@@ -116,6 +117,24 @@ def video_create(
             raise
         return existing, False
     return video, True
+
+
+def _videos_count(*, user_id: Any, delta: int) -> None:
+    """The profile's ``videos_count`` (videos not deleted, any state), changed with ``F()``."""
+    users = User.objects.filter(pk=user_id)
+    if delta < 0:
+        users = users.filter(videos_count__gte=-delta)
+    users.update(videos_count=F("videos_count") + delta)
+
+
+@transaction.atomic
+def video_set_comments_enabled(*, video: Video, by: User, enabled: bool) -> Video:
+    """Turn comments on ``video`` on or off; only its owner may (``not_owner``, 403)."""
+    if video.owner_id != by.pk:
+        raise PermissionDeniedError("Only the owner can turn comments on or off.", code="not_owner")
+    Video.all_objects.filter(pk=video.pk).update(comments_enabled=enabled, updated_at=timezone.now())
+    video.comments_enabled = enabled
+    return video
 
 
 def _clean_tags(tags: list[str]) -> list[str]:
@@ -259,6 +278,8 @@ def video_delete(*, video: Video, by: User) -> None:
     if video.owner_id != by.pk:
         raise PermissionDeniedError("Only the owner can delete this video.")
     with transaction.atomic():
+        if video.deleted_at is None:
+            _videos_count(user_id=video.owner_id, delta=-1)
         video.soft_delete()
         upload = Upload.objects.filter(video=video).first()
         if upload is not None:

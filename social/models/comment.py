@@ -72,6 +72,11 @@ class Comment(SoftDeleteModel):
     def __str__(self) -> str:
         return f"comment {self.pk} by {self.author_id}"
 
+    @property
+    def title(self) -> str:
+        """How notifications name the comment ("replied to {title}")."""
+        return f"a comment: {self.text[:60]}" if self.text else "a comment"
+
 
 class CommentRevision(BaseModel):
     """The text a comment had before an edit."""

@@ -156,6 +156,10 @@ def test_the_archive_holds_every_registered_section_exactly(ana, ready_export, a
             # Content's sections (content/export.py): Ana has written and uploaded nothing.
             "posts": [],
             "videos": [],
+            # Social's interaction sections (social/export.py): no comments, likes or saves.
+            "comments": [],
+            "likes": [],
+            "saves": [],
             # Streaming's sections (streaming/export.py): no streams, no reminders.
             "live_streams": [],
             "stream_reminders": [],
@@ -176,7 +180,8 @@ def test_another_app_adds_its_section(ana, ready_export, monkeypatch):
     ready_export.refresh_from_db()
     sections = json.loads(ready_export.file.open("rb").read())["sections"]
     assert list(sections) == [
-        "profile", "second_factor_devices", "posts", "videos", "live_streams", "stream_reminders", "playlists"
+        "profile", "second_factor_devices", "posts", "videos", "comments", "likes", "saves",
+        "live_streams", "stream_reminders", "playlists",
     ]  # fmt: skip
     assert sections["playlists"] == [{"title": "by ana"}]
 

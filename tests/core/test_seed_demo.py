@@ -84,5 +84,18 @@ def test_seed_demo_leaves_the_creator_grouped_unread_notifications(settings):
     seed()
 
     creator = User.objects.get(email="creator@fanfare.local")
-    groups = Notification.objects.filter(recipient=creator).order_by("kind")
-    assert [(n.kind, n.actor_count, n.read_at) for n in groups] == [("follow", 3, None), ("mention", 1, None)]
+    groups = Notification.objects.filter(recipient=creator).order_by("kind", "actor_count")
+    # Social's demo interactions add theirs (comments and likes on the sketch post grouped, on the
+    # video and a comment apart; a reply), and content's demo repost and quote now notify too.
+    assert [(n.kind, n.actor_count, n.read_at) for n in groups] == [
+        ("comment", 1, None),
+        ("comment", 2, None),
+        ("follow", 3, None),
+        ("like", 1, None),
+        ("like", 1, None),
+        ("like", 2, None),
+        ("mention", 1, None),
+        ("quote", 1, None),
+        ("reply", 1, None),
+        ("repost", 1, None),
+    ]

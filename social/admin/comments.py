@@ -1,0 +1,145 @@
+"""Moderators' screen for comments. Thin: actions ask for a reason, then call a service per comment.
+
+Find comments by moderation status and target kind (filters), by author (search ``@handle``) or
+by words of their text. A comment's page shows its earlier texts (revisions).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from core.admin_actions import ReasonForm, run_with_reason
+from core.admin_inlines import ReadOnlyInline
+from social.models import Comment, CommentRevision
+from social.services import comments as services
+
+
+class CommentRevisionInline(ReadOnlyInline):
+    model = CommentRevision
+    verbose_name_plural = "Earlier texts (oldest first)"
+    fields = ("created_at", "text")
+    readonly_fields = fields
+    ordering = ("id",)
+
+
+class TargetKindFilter(admin.SimpleListFilter):
+    title = "on"
+    parameter_name = "target"
+
+    def lookups(self, request, model_admin):
+        return [("post", "Posts"), ("video", "Videos")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "post":
+            return queryset.filter(post__isnull=False)
+        if self.value() == "video":
+            return queryset.filter(video__isnull=False)
+        return queryset
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted by author or owner"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Deleted"), ("no", "Not deleted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        return queryset
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "author",
+        "excerpt",
+        "target",
+        "depth",
+        "moderation_status",
+        "likes_count",
+        "deleted_at",
+    )
+    list_filter = ("moderation_status", TargetKindFilter, DeletedFilter)
+    list_select_related = ("author",)
+    search_fields = ("text",)
+    search_help_text = "Words of the text, or @handle of the author."
+    ordering = ("-id",)
+    fields = (
+        "id",
+        "author",
+        "post",
+        "video",
+        "parent",
+        "root",
+        "depth",
+        "text",
+        "likes_count",
+        "replies_count",
+        "moderation_status",
+        "moderation_reason",
+        "moderated_by",
+        "moderated_at",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+    )
+    readonly_fields = fields
+    inlines = [CommentRevisionInline]
+    actions = ["remove_comments", "restore_comments"]
+
+    def get_queryset(self, request):
+        return Comment.all_objects.select_related("author")  # deleted comments too: moderators may need them
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.startswith("@") and len(term) > 1:
+            return queryset.filter(author__handle__iexact=term[1:]), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="Text")
+    def excerpt(self, comment):
+        return comment.text[:80]
+
+    @admin.display(description="On")
+    def target(self, comment):
+        return f"post {comment.post_id}" if comment.post_id else f"video {comment.video_id}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("social.moderate_comments")
+
+    def _moderate(self, request, queryset, *, status: str, title: str, description: str):
+        return run_with_reason(
+            self, request, queryset, form_class=ReasonForm, title=title, description=description,
+            submit_label=title,
+            apply=lambda comment, data: services.comment_moderate(
+                comment=comment, status=status, reason=data["reason"], by=request.user
+            ),
+        )  # fmt: skip
+
+    @admin.action(description="Remove the selected comments…", permissions=["moderate"])
+    def remove_comments(self, request, queryset):
+        return self._moderate(
+            request, queryset, status="removed", title="Remove comments",
+            description="Removed comments show as removed to everyone and leave the comment counts.",
+        )  # fmt: skip
+
+    @admin.action(description="Restore the selected comments…", permissions=["moderate"])
+    def restore_comments(self, request, queryset):
+        return self._moderate(
+            request, queryset, status="visible", title="Restore comments",
+            description="The comments become visible again and count again.",
+        )  # fmt: skip
