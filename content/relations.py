@@ -64,6 +64,11 @@ def blocked_ids(*, user: Any) -> set:
     return cached
 
 
+def blocked_ids_prime(*, user: Any, ids: set) -> None:
+    """Keep ``ids`` as ``user``'s :func:`blocked_ids` (a caller that read them already)."""
+    setattr(user, _CACHE_ATTR, set(ids))
+
+
 def forget(*users: Any) -> None:
     """Drop what :func:`blocked_ids` kept on these user objects (after a block or an unblock)."""
     for user in users:

@@ -1,0 +1,102 @@
+"""Output shapes of the social API (read-only: the API takes no bodies besides path and query)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from content.api.post_serializers import PostSerializer
+from content.api.video_serializers import VideoSerializer
+
+
+class UserSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    handle = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+    is_private = serializers.BooleanField(read_only=True)
+    followers_count = serializers.IntegerField(read_only=True)
+    following_count = serializers.IntegerField(read_only=True)
+
+
+class FollowStateSerializer(serializers.Serializer):
+    """Where you stand towards ``user`` after the action."""
+
+    user = UserSummarySerializer(source="target", read_only=True)
+    state = serializers.ChoiceField(choices=["following", "requested", "none"], read_only=True)
+
+
+def _edge(source: str, label: str):
+    class Edge(serializers.Serializer):
+        user = UserSummarySerializer(source=source, read_only=True)
+        since = serializers.DateTimeField(source="created_at", read_only=True)
+
+    Edge.__name__ = label
+    Edge.__qualname__ = label
+    return Edge
+
+
+FollowerSerializer = _edge("follower", "FollowerSerializer")
+FolloweeSerializer = _edge("followee", "FolloweeSerializer")
+FollowRequestSerializer = _edge("requester", "FollowRequestSerializer")
+SentFollowRequestSerializer = _edge("target", "SentFollowRequestSerializer")
+BlockedUserSerializer = _edge("blocked", "BlockedUserSerializer")
+MutedUserSerializer = _edge("muted", "MutedUserSerializer")
+
+
+def page_of(item: type[serializers.Serializer], name: str) -> serializers.Serializer:
+    """A cursor page of ``item`` (``next``/``previous`` are URLs with the cursor)."""
+    page = type(
+        name,
+        (serializers.Serializer,),
+        {
+            "next": serializers.URLField(allow_null=True, read_only=True),
+            "previous": serializers.URLField(allow_null=True, read_only=True),
+            "results": item(many=True, read_only=True),
+        },
+    )
+    return page()
+
+
+class FeedItemSerializer(serializers.Serializer):
+    """One feed item: ``type`` says which of ``post`` (a post, repost or quote, as
+    ``GET /posts/{id}/`` shows it) and ``video`` (as ``GET /videos/{id}/``) is set; the other
+    is null. ``viewer_liked``/``viewer_saved``: whether you liked or saved it (for a repost:
+    its original)."""
+
+    type = serializers.ChoiceField(choices=["post", "video"], read_only=True)
+    id = serializers.UUIDField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    viewer_liked = serializers.BooleanField(read_only=True)
+    viewer_saved = serializers.BooleanField(read_only=True)
+    post = serializers.SerializerMethodField()
+    video = serializers.SerializerMethodField()
+
+    @extend_schema_field(PostSerializer(allow_null=True))
+    def get_post(self, item):
+        return None if item.post is None else PostSerializer(item.post, context=self.context).data
+
+    @extend_schema_field(VideoSerializer(allow_null=True))
+    def get_video(self, item):
+        return None if item.video is None else VideoSerializer(item.video, context=self.context).data
+
+
+class FeedPageSerializer(serializers.Serializer):
+    """A page of a feed, newest first. Pass ``next_cursor`` as ``cursor`` for the next page
+    (``next`` is that URL); null at the end. New items never shift later pages."""
+
+    next = serializers.URLField(allow_null=True, read_only=True)
+    next_cursor = serializers.CharField(allow_null=True, read_only=True)
+    results = FeedItemSerializer(many=True, read_only=True)
+
+
+class TrendingHashtagSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    uses_24h = serializers.IntegerField(read_only=True)
+    usual_per_day = serializers.FloatField(read_only=True)
+    score = serializers.FloatField(read_only=True)
+
+
+class SearchResultsSerializer(serializers.Serializer):
+    users = UserSummarySerializer(many=True, read_only=True)
+    posts = PostSerializer(many=True, read_only=True)
+    videos = VideoSerializer(many=True, read_only=True)
