@@ -106,10 +106,12 @@ else:
 
     # psqlextra's backend on top of one that starts the embedded server on first connection.
     POSTGRES_EXTRA_DB_BACKEND_BASE = "core.embedded_backend"
+    # Another database on the same embedded server (the feed benchmark uses fanfare_bench).
+    EMBEDDED_DB_NAME = env.str("EMBEDDED_DB_NAME", default=DATABASE_NAME)
     DATABASES = {
         "default": {
             "ENGINE": "psqlextra.backend",
-            "NAME": DATABASE_NAME,
+            "NAME": EMBEDDED_DB_NAME,
             "USER": "postgres",
             "HOST": str(socket_dir_for(EMBEDDED_PGDATA)),
             "PORT": "5432",
