@@ -73,11 +73,27 @@ class FeedItemSerializer(serializers.Serializer):
 
     @extend_schema_field(PostSerializer(allow_null=True))
     def get_post(self, item):
-        return None if item.post is None else PostSerializer(item.post, context=self.context).data
+        return self.context["rendered_posts"].get(item.id) if item.post is not None else None
 
     @extend_schema_field(VideoSerializer(allow_null=True))
     def get_video(self, item):
-        return None if item.video is None else VideoSerializer(item.video, context=self.context).data
+        return self.context["rendered_videos"].get(item.id) if item.video is not None else None
+
+
+def feed_context(*, request, items) -> dict:
+    """The serializer context of a feed page: every post and every video of the page rendered
+    by one ``many=True`` serializer each (DRF builds a serializer's fields once per instance,
+    which per item would cost more than the page's queries)."""
+    posts = [item.post for item in items if item.post is not None]
+    videos = [item.video for item in items if item.video is not None]
+    context = {"request": request}
+    rendered_posts = PostSerializer(posts, many=True, context=context).data
+    rendered_videos = VideoSerializer(videos, many=True, context=context).data
+    return {
+        **context,
+        "rendered_posts": {post.pk: data for post, data in zip(posts, rendered_posts, strict=True)},
+        "rendered_videos": {video.pk: data for video, data in zip(videos, rendered_videos, strict=True)},
+    }
 
 
 class FeedPageSerializer(serializers.Serializer):

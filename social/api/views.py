@@ -303,7 +303,7 @@ def _feed_response(request: Request, page: feeds.FeedPage) -> Response:
         query["cursor"] = page.next_cursor
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
     data = {"next": next_url, "next_cursor": page.next_cursor, "results": page.items}
-    return Response(out.FeedPageSerializer(data, context={"request": request}).data)
+    return Response(out.FeedPageSerializer(data, context=out.feed_context(request=request, items=page.items)).data)
 
 
 def _feed_args(request: Request) -> dict:

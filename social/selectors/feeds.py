@@ -32,7 +32,6 @@ from django.db.models import (
     F,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Value,
     When,
@@ -209,22 +208,128 @@ def _page(
     return FeedPage(items=items, next_cursor=str(items[-1].id) if more and items else None)
 
 
+# Home feeds of users following at least this many accounts scan the newest posts for ones by
+# their followees; below it, each followee's newest posts are read from the (author, -id) index
+# and merged. See docs/social.md ("The home feed query") for the measurements behind it.
+HOME_SCAN_MIN_FOLLOWING = 1000
+
+_POST_VISIBLE = """
+    p.id < %(cursor)s AND p.deleted_at IS NULL
+    AND (p.author_id = %(user)s OR (
+        p.moderation_status <> 'removed'
+        AND (p.visibility IN ('public', 'followers')
+             OR (p.visibility = 'mentioned' AND EXISTS (
+                 SELECT 1 FROM {mentions} m WHERE m.post_id = p.id AND m.user_id = %(user)s)))
+        AND NOT EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = p.author_id)))
+    AND (p.original_id IS NULL OR NOT EXISTS (
+        SELECT 1 FROM {post} o WHERE o.id = p.original_id AND (
+            EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = o.author_id)
+            OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocker_id = %(user)s AND b.blocked_id = o.author_id)
+            OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocked_id = %(user)s AND b.blocker_id = o.author_id))))
+"""
+_VIDEO_VISIBLE = """
+    v.id < %(cursor)s AND v.deleted_at IS NULL AND v.moderation_status = 'visible' AND v.master_playlist <> ''
+    AND v.status IN ('ready', 'processing')
+    AND (v.visibility = 'public' OR (v.visibility = 'scheduled' AND v.publish_at <= now()))
+    AND NOT EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = v.owner_id)
+"""
+_AUTHORS = """
+    WITH authors AS (
+        SELECT followee_id AS id FROM {follow} WHERE follower_id = %(user)s
+        UNION ALL SELECT %(user)s::uuid
+    )
+"""
+# Few followees: per followee, its newest rows from the (author, -id) index; merge; keep the newest.
+_HOME_MERGE = (  # table names from the models; every value is a parameter
+    _AUTHORS  # noqa: S608
+    + """
+    SELECT id, kind FROM (
+        SELECT x.id, 'post' AS kind FROM authors a CROSS JOIN LATERAL (
+            SELECT p.id FROM {post} p WHERE p.author_id = a.id AND """
+    + _POST_VISIBLE
+    + """ ORDER BY p.id DESC LIMIT %(limit)s) x
+        UNION ALL
+        SELECT x.id, 'video' FROM authors a CROSS JOIN LATERAL (
+            SELECT v.id FROM {video} v WHERE v.owner_id = a.id AND """
+    + _VIDEO_VISIBLE
+    + """ ORDER BY v.id DESC LIMIT %(limit)s) x
+    ) items ORDER BY id DESC LIMIT %(limit)s
+"""
+)
+# Many followees: walk the newest rows (primary key, backwards) keeping those by a followee.
+_HOME_SCAN = (
+    _AUTHORS  # noqa: S608
+    + """
+    SELECT id, kind FROM (
+        (SELECT p.id, 'post' AS kind FROM {post} p WHERE p.author_id IN (SELECT id FROM authors) AND """
+    + _POST_VISIBLE
+    + """ ORDER BY p.id DESC LIMIT %(limit)s)
+        UNION ALL
+        (SELECT v.id, 'video' FROM {video} v WHERE v.owner_id IN (SELECT id FROM authors) AND """
+    + _VIDEO_VISIBLE
+    + """ ORDER BY v.id DESC LIMIT %(limit)s)
+    ) items ORDER BY id DESC LIMIT %(limit)s
+"""
+)
+_MAX_ID = uuid.UUID("ffffffff-ffff-7fff-bfff-ffffffffffff")
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "post": Post._meta.db_table,
+        "video": Video._meta.db_table,
+        "mentions": Post.mentions.through._meta.db_table,
+        "follow": Follow._meta.db_table,
+        "mute": Mute._meta.db_table,
+        "block": Block._meta.db_table,
+    }
+
+
+def home_page_ids(*, user: User, cursor: uuid.UUID | None, limit: int) -> list[tuple[uuid.UUID, str]]:
+    """The ids (and kinds, ``post``/``video``) of one home page: one query."""
+    template = _HOME_SCAN if user.following_count >= HOME_SCAN_MIN_FOLLOWING else _HOME_MERGE
+    sql = template.format(**_tables())
+    with connection.cursor() as db:
+        db.execute(sql, {"user": user.pk, "cursor": cursor or _MAX_ID, "limit": limit})
+        return list(db.fetchall())
+
+
 def feed_home(*, user: User, cursor: str | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> FeedPage:
     """Posts, reposts, quotes and videos of the users ``user`` follows and their own, newest
-    first; blocked (either way) and muted users' items, and reposts of their posts, left out."""
+    first; muted users' items, and reposts and quotes of posts by users muted or with a block
+    either way, left out (blocks end follows, so no followee is blocked).
+
+    Queries: the page's ids (one statement, see :func:`home_page_ids`), the posts and the
+    videos with their authors and ``viewer_liked``/``viewer_saved``, then the images and
+    mentions of the posts and their originals (polls: two more when the page has any).
+    """
     after = cursor_parse(cursor)
-    graph = viewer_graph(user=user)
-    authors = (graph.following - graph.hidden) | {user.pk}
-    shown = Q(deleted_at__isnull=True) & ~Q(moderation_status=Post.ModerationStatus.REMOVED)
-    mentioned = Exists(Post.mentions.through.objects.filter(post_id=OuterRef("pk"), user_id=user.pk))
-    visible = (
-        Q(author_id=user.pk, deleted_at__isnull=True)
-        | (shown & Q(visibility__in=[Post.Visibility.PUBLIC, Post.Visibility.FOLLOWERS]))
-        | (shown & Q(visibility=Post.Visibility.MENTIONED) & Q(mentioned))
-    )
-    posts = Post.objects.filter(author_id__in=list(authors)).filter(visible)
-    videos = Video.objects.filter(owner_id__in=list(authors)).filter(videos_visible_q(user=None))
-    return _page(posts=posts, videos=videos, user=user, graph=graph, cursor=after, page_size=page_size)
+    rows = home_page_ids(user=user, cursor=after, limit=page_size + 1)
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    post_ids = [pk for pk, kind in rows if kind == "post"]
+    video_ids = [pk for pk, kind in rows if kind == "video"]
+    # The statement left out whatever a block hides; the serializers need not ask again.
+    content_relations.blocked_ids_prime(user=user, ids=set())
+    graph = ViewerGraph()
+    posts = {}
+    if post_ids:
+        posts = {p.pk: p for p in _posts_for_page(Post.objects.filter(pk__in=post_ids), user=user, graph=graph)}
+    videos = {}
+    if video_ids:
+        videos = {v.pk: v for v in _videos_for_page(Video.objects.filter(pk__in=video_ids), user=user, graph=graph)}
+    items = []
+    for pk, kind in rows:
+        if kind == "post" and pk in posts:
+            post = posts[pk]
+            items.append(FeedItem("post", pk, post.created_at, post=post, viewer_liked=post.viewer_liked,
+                                  viewer_saved=post.viewer_saved))  # fmt: skip
+        elif kind == "video" and pk in videos:
+            video = videos[pk]
+            items.append(FeedItem("video", pk, video.created_at, video=video, viewer_liked=video.viewer_liked,
+                                  viewer_saved=video.viewer_saved))  # fmt: skip
+    _hydrate([item.post for item in items if item.post is not None], user=user)
+    return FeedPage(items=items, next_cursor=str(rows[-1][0]) if more and rows else None)
 
 
 def _user_by_handle(*, handle: str, viewer: User | None) -> User:
