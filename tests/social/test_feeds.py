@@ -26,6 +26,15 @@ def code(response):
     return response.json()["errors"][0]["code"]
 
 
+@pytest.fixture(autouse=True, params=["merge", "scan"])
+def home_strategy(request, monkeypatch):
+    """Every test runs with both shapes of the home statement (per-followee merge, newest-first scan)."""
+    from social.selectors import feeds
+
+    monkeypatch.setattr(feeds, "HOME_SCAN_MIN_FOLLOWING", 10**9 if request.param == "merge" else 0)
+    return request.param
+
+
 @pytest.fixture
 def network(ana, bob, carol):
     """ana follows bob; carol is a stranger."""
