@@ -165,7 +165,17 @@ def _hydrate(posts: list[Post], *, user: User | None) -> None:
     if not every:
         return
     current_images = PostImage.objects.filter(detached_at__isnull=True).order_by("position")
-    prefetch_related_objects(every, Prefetch("images", queryset=current_images, to_attr="current_images"), "mentions")
+    prefetch_related_objects(every, Prefetch("images", queryset=current_images, to_attr="current_images"))
+    # Mentions are resolved from "@handle" in the text only, so a post without "@" has none:
+    # only the others are asked about (often none on a page, saving the query).
+    with_at = [post for post in every if "@" in post.text]
+    for post in every:
+        if "@" not in post.text:
+            post._prefetched_objects_cache = {
+                **getattr(post, "_prefetched_objects_cache", {}),
+                "mentions": User.objects.none(),
+            }
+    prefetch_related_objects(with_at, "mentions")
     polls = []
     for post in every:
         with contextlib.suppress(Post.poll.RelatedObjectDoesNotExist):
@@ -233,6 +243,8 @@ _VIDEO_VISIBLE = """
     AND (v.visibility = 'public' OR (v.visibility = 'scheduled' AND v.publish_at <= now()))
     AND NOT EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = v.owner_id)
 """
+# What a like or a save of the item is about: a repost's original, else the item itself.
+_POST_SUBJECT = "CASE WHEN p.kind = 'repost' THEN p.original_id ELSE p.id END AS subject"
 _AUTHORS = """
     WITH authors AS (
         SELECT followee_id AS id FROM {follow} WHERE follower_id = %(user)s
@@ -243,13 +255,15 @@ _AUTHORS = """
 _HOME_MERGE = (  # table names from the models; every value is a parameter
     _AUTHORS  # noqa: S608
     + """
-    SELECT id, kind FROM (
-        SELECT x.id, 'post' AS kind FROM authors a CROSS JOIN LATERAL (
-            SELECT p.id FROM {post} p WHERE p.author_id = a.id AND """
+    SELECT id, kind, subject FROM (
+        SELECT x.id, 'post' AS kind, x.subject FROM authors a CROSS JOIN LATERAL (
+            SELECT p.id, """
+    + _POST_SUBJECT
+    + """ FROM {post} p WHERE p.author_id = a.id AND """
     + _POST_VISIBLE
     + """ ORDER BY p.id DESC LIMIT %(limit)s) x
         UNION ALL
-        SELECT x.id, 'video' FROM authors a CROSS JOIN LATERAL (
+        SELECT x.id, 'video', x.id FROM authors a CROSS JOIN LATERAL (
             SELECT v.id FROM {video} v WHERE v.owner_id = a.id AND """
     + _VIDEO_VISIBLE
     + """ ORDER BY v.id DESC LIMIT %(limit)s) x
@@ -263,14 +277,16 @@ _FOLLOWED = "({col} = %(user)s OR {col} IN (SELECT id FROM followees))"
 _HOME_SCAN = (
     """
     WITH followees AS MATERIALIZED (SELECT followee_id AS id FROM {follow} WHERE follower_id = %(user)s)
-    SELECT id, kind FROM (
-        (SELECT p.id, 'post' AS kind FROM {post} p WHERE """  # noqa: S608
+    SELECT id, kind, subject FROM (
+        (SELECT p.id, 'post' AS kind, """  # noqa: S608
+    + _POST_SUBJECT
+    + """ FROM {post} p WHERE """
     + _FOLLOWED.replace("{col}", "p.author_id")
     + " AND "
     + _POST_VISIBLE
     + """ ORDER BY p.id DESC LIMIT %(limit)s)
         UNION ALL
-        (SELECT v.id, 'video' FROM {video} v WHERE """
+        (SELECT v.id, 'video', v.id FROM {video} v WHERE """
     + _FOLLOWED.replace("{col}", "v.owner_id")
     + " AND "
     + _VIDEO_VISIBLE
@@ -278,6 +294,17 @@ _HOME_SCAN = (
     ) items ORDER BY id DESC LIMIT %(limit)s
 """
 )
+# The viewer's like and save of each item of the page (only the page's rows: outside the LIMIT).
+_WITH_VIEWER_FLAGS = """
+    SELECT page.id, page.kind,
+        CASE WHEN page.kind = 'post'
+             THEN EXISTS (SELECT 1 FROM {like} l WHERE l.user_id = %(user)s AND l.post_id = page.subject)
+             ELSE EXISTS (SELECT 1 FROM {like} l WHERE l.user_id = %(user)s AND l.video_id = page.subject) END,
+        CASE WHEN page.kind = 'post'
+             THEN EXISTS (SELECT 1 FROM {save} s WHERE s.user_id = %(user)s AND s.post_id = page.subject)
+             ELSE EXISTS (SELECT 1 FROM {save} s WHERE s.user_id = %(user)s AND s.video_id = page.subject) END
+    FROM ({page}) page ORDER BY page.id DESC
+"""
 _MAX_ID = uuid.UUID("ffffffff-ffff-7fff-bfff-ffffffffffff")
 
 
@@ -289,13 +316,22 @@ def _tables() -> dict[str, str]:
         "follow": Follow._meta.db_table,
         "mute": Mute._meta.db_table,
         "block": Block._meta.db_table,
+        "like": Like._meta.db_table,
+        "save": Save._meta.db_table,
     }
 
 
-def home_page_ids(*, user: User, cursor: uuid.UUID | None, limit: int) -> list[tuple[uuid.UUID, str]]:
-    """The ids (and kinds, ``post``/``video``) of one home page: one query."""
+def home_page_sql(*, user: User) -> str:
+    """The statement :func:`home_page_ids` runs for ``user`` (the benchmark times it bare)."""
     template = _HOME_SCAN if user.following_count >= HOME_SCAN_MIN_FOLLOWING else _HOME_MERGE
-    sql = template.format(**_tables())
+    tables = _tables()
+    return _WITH_VIEWER_FLAGS.format(page=template.format(**tables), **tables)
+
+
+def home_page_ids(*, user: User, cursor: uuid.UUID | None, limit: int) -> list[tuple[uuid.UUID, str, bool, bool]]:
+    """One home page as ``(id, kind, viewer_liked, viewer_saved)`` rows, ``kind`` being
+    ``post`` or ``video``, newest first: one statement."""
+    sql = home_page_sql(user=user)
     with connection.cursor() as db:
         db.execute(sql, {"user": user.pk, "cursor": cursor or _MAX_ID, "limit": limit})
         return list(db.fetchall())
@@ -314,27 +350,25 @@ def feed_home(*, user: User, cursor: str | None = None, page_size: int = DEFAULT
     rows = home_page_ids(user=user, cursor=after, limit=page_size + 1)
     more = len(rows) > page_size
     rows = rows[:page_size]
-    post_ids = [pk for pk, kind in rows if kind == "post"]
-    video_ids = [pk for pk, kind in rows if kind == "video"]
+    post_ids = [row[0] for row in rows if row[1] == "post"]
+    video_ids = [row[0] for row in rows if row[1] == "video"]
     # The statement left out whatever a block hides; the serializers need not ask again.
     content_relations.blocked_ids_prime(user=user, ids=set())
-    graph = ViewerGraph()
     posts = {}
     if post_ids:
-        posts = {p.pk: p for p in _posts_for_page(Post.objects.filter(pk__in=post_ids), user=user, graph=graph)}
+        related = ("author", "poll", "original", "original__author", "original__poll")
+        posts = {post.pk: post for post in Post.objects.filter(pk__in=post_ids).select_related(*related)}
     videos = {}
     if video_ids:
-        videos = {v.pk: v for v in _videos_for_page(Video.objects.filter(pk__in=video_ids), user=user, graph=graph)}
+        videos = {video.pk: video for video in Video.objects.filter(pk__in=video_ids).select_related("owner")}
     items = []
-    for pk, kind in rows:
+    for pk, kind, liked, saved in rows:
         if kind == "post" and pk in posts:
-            post = posts[pk]
-            items.append(FeedItem("post", pk, post.created_at, post=post, viewer_liked=post.viewer_liked,
-                                  viewer_saved=post.viewer_saved))  # fmt: skip
+            items.append(FeedItem("post", pk, posts[pk].created_at, post=posts[pk], viewer_liked=liked,
+                                  viewer_saved=saved))  # fmt: skip
         elif kind == "video" and pk in videos:
-            video = videos[pk]
-            items.append(FeedItem("video", pk, video.created_at, video=video, viewer_liked=video.viewer_liked,
-                                  viewer_saved=video.viewer_saved))  # fmt: skip
+            items.append(FeedItem("video", pk, videos[pk].created_at, video=videos[pk], viewer_liked=liked,
+                                  viewer_saved=saved))  # fmt: skip
     _hydrate([item.post for item in items if item.post is not None], user=user)
     return FeedPage(items=items, next_cursor=str(rows[-1][0]) if more and rows else None)
 
