@@ -8,8 +8,8 @@ otherwise it is dropped and seeded again. Sizes: ``BENCH_FEED_USERS`` (100,000),
 (10,000); for a quick run, e.g. ``BENCH_FEED_USERS=10000 BENCH_FEED_POSTS=100000
 BENCH_FEED_FOLLOWS=500000``.
 
-The server is the project's ASGI application under uvicorn (a subprocess, DEBUG off,
-persistent connections). For each probe user (following 10, 200 and 5,000 accounts) one
+The server is the project's ASGI application under uvicorn (a subprocess, DEBUG off, with a
+psycopg connection pool: ``DATABASE_POOL=true``). For each probe user (following 10, 200 and 5,000 accounts) one
 client walks ``BENCH_FEED_PAGES`` pages (5) of 20 items by their cursors, ``BENCH_FEED_ROUNDS``
 times (40) after a warm-up; every page's latency counts. In the same process, the bare SQL of
 each of those pages is timed the same way: the one statement that picks the page
@@ -54,7 +54,7 @@ def _env() -> dict:
         "EMBEDDED_DB_NAME": DATABASE,
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": "60",
+        "DATABASE_POOL": "true",
     }
 
 
