@@ -156,6 +156,15 @@ def test_the_archive_holds_every_registered_section_exactly(ana, ready_export, a
             # Content's sections (content/export.py): Ana has written and uploaded nothing.
             "posts": [],
             "videos": [],
+            # Social's section (social/export.py): Ana follows, blocks and mutes nobody.
+            "social_graph": {
+                "following": [],
+                "followers": [],
+                "follow_requests_sent": [],
+                "follow_requests_received": [],
+                "blocks": [],
+                "mutes": [],
+            },
         },
     }
     raw = ready_export.file.open("rb").read().decode()
@@ -172,7 +181,7 @@ def test_another_app_adds_its_section(ana, ready_export, monkeypatch):
 
     ready_export.refresh_from_db()
     sections = json.loads(ready_export.file.open("rb").read())["sections"]
-    assert list(sections) == ["profile", "second_factor_devices", "posts", "videos", "playlists"]
+    assert list(sections) == ["profile", "second_factor_devices", "posts", "videos", "social_graph", "playlists"]
     assert sections["playlists"] == [{"title": "by ana"}]
 
 

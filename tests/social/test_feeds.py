@@ -223,3 +223,23 @@ def test_trending_ranks_by_recent_use_against_usual_rate(api_client, bob, settin
     assert rows[0] == {"name": "rising", "uses_24h": 2, "usual_per_day": 0.0, "score": 2.0}
     assert rows[1]["uses_24h"] == 3
     assert rows[1]["usual_per_day"] == pytest.approx(18 / 7, abs=0.01)
+
+
+@pytest.mark.parametrize("page_size", [5, 20])
+def test_profile_and_hashtag_feed_query_counts_are_fixed(as_user, network, page_size, django_assert_num_queries):
+    ana, bob, carol = network
+    for i in range(page_size):
+        make_post(bob, text=f"#ink {i} with @carol")
+        VideoFactory(owner=bob, tags=["ink"])
+        post_services.post_repost(user=bob, post=make_post(carol, text=f"original {i}"))
+    client = as_user(ana)
+
+    # the viewer's graph; the author; posts; videos; images; mentions
+    with django_assert_num_queries(6):
+        profile = client.get(f"{FEED}/users/bob/", {"page_size": page_size})
+    # the viewer's graph; posts; videos; images; mentions
+    with django_assert_num_queries(5):
+        hashtag = client.get(f"{FEED}/hashtags/ink/", {"page_size": page_size})
+
+    assert len(profile.json()["results"]) == page_size
+    assert len(hashtag.json()["results"]) == page_size
