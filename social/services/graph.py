@@ -6,7 +6,8 @@ row, only when a row was really inserted or deleted (a unique-constraint race in
 they stay exact under concurrent requests. Two users' counters are always updated in id order,
 so that A following B while B follows A cannot deadlock.
 
-Notifications: ``follow`` to the followee when a follow starts (``unnotify`` when it ends, so
+Notifications (their target is the followed user, so that new followers group into one):
+``follow`` to the followee when a follow starts (``unnotify`` when it ends, so
 unfollowing and following again notifies once), ``follow_request`` to a private account when a
 request is made (withdrawn when it is cancelled). ``notify`` itself drops self-actions and
 blocked or muted actors.
@@ -101,11 +102,11 @@ def follow_create(*, follower: User, followee: User) -> FollowState:
         return FollowState(target=followee, state=FOLLOWING)
     if followee.is_private:
         if _insert(FollowRequest, requester=follower, target=followee):
-            notify(recipient=followee, kind="follow_request", actor=follower)
+            notify(recipient=followee, kind="follow_request", actor=follower, target=followee)
         return FollowState(target=followee, state=REQUESTED)
     if _insert(Follow, follower=follower, followee=followee):
         _counts(follower_id=follower.pk, followee_id=followee.pk, delta=1)
-        notify(recipient=followee, kind="follow", actor=follower)
+        notify(recipient=followee, kind="follow", actor=follower, target=followee)
     return FollowState(target=followee, state=FOLLOWING)
 
 
@@ -114,7 +115,7 @@ def follow_delete(*, follower: User, followee: User) -> FollowState:
     """Stop following ``followee``, or withdraw the pending request. Idempotent."""
     _check_pair(user=follower, target=followee, action="follow")
     if _follow_rows_delete(follower_id=follower.pk, followee_id=followee.pk):
-        unnotify(recipient=followee, kind="follow", actor=follower)
+        unnotify(recipient=followee, kind="follow", actor=follower, target=followee)
     follow_request_cancel(requester=follower, target=followee)
     return FollowState(target=followee, state=NONE)
 
@@ -124,7 +125,7 @@ def follow_request_cancel(*, requester: User, target: User) -> FollowState:
     """Withdraw ``requester``'s pending request to follow ``target``. Idempotent."""
     deleted, _ = FollowRequest.objects.filter(requester=requester, target=target).delete()
     if deleted:
-        unnotify(recipient=target, kind="follow_request", actor=requester)
+        unnotify(recipient=target, kind="follow_request", actor=requester, target=target)
     return follow_state(user=requester, target=target)
 
 
@@ -135,7 +136,7 @@ def follow_request_approve(*, target: User, requester: User) -> FollowState:
     deleted, _ = FollowRequest.objects.filter(requester=requester, target=target).delete()
     if not deleted:
         raise NotFoundError("No such follow request.", code="follow_request_not_found")
-    unnotify(recipient=target, kind="follow_request", actor=requester)
+    unnotify(recipient=target, kind="follow_request", actor=requester, target=target)
     if _insert(Follow, follower=requester, followee=target):
         _counts(follower_id=requester.pk, followee_id=target.pk, delta=1)
     return FollowState(target=target, state=FOLLOWING)
@@ -147,14 +148,14 @@ def follow_request_reject(*, target: User, requester: User) -> None:
     deleted, _ = FollowRequest.objects.filter(requester=requester, target=target).delete()
     if not deleted:
         raise NotFoundError("No such follow request.", code="follow_request_not_found")
-    unnotify(recipient=target, kind="follow_request", actor=requester)
+    unnotify(recipient=target, kind="follow_request", actor=requester, target=target)
 
 
 @transaction.atomic
 def follower_remove(*, user: User, follower: User) -> None:
     """``user`` removes ``follower`` from their followers. Idempotent."""
     if _follow_rows_delete(follower_id=follower.pk, followee_id=user.pk):
-        unnotify(recipient=user, kind="follow", actor=follower)
+        unnotify(recipient=user, kind="follow", actor=follower, target=user)
 
 
 @transaction.atomic
@@ -166,9 +167,9 @@ def block_create(*, blocker: User, blocked: User) -> None:
     _insert(Block, blocker=blocker, blocked=blocked)
     for a, b in ((blocker, blocked), (blocked, blocker)):
         if _follow_rows_delete(follower_id=a.pk, followee_id=b.pk):
-            unnotify(recipient=b, kind="follow", actor=a)
+            unnotify(recipient=b, kind="follow", actor=a, target=b)
         if FollowRequest.objects.filter(requester=a, target=b).delete()[0]:
-            unnotify(recipient=b, kind="follow_request", actor=a)
+            unnotify(recipient=b, kind="follow_request", actor=a, target=b)
     content_relations.forget(blocker, blocked)
 
 
