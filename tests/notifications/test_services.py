@@ -158,11 +158,12 @@ def test_in_app_off_but_push_on_keeps_it_out_of_the_inbox(recipient):
 )
 def test_sender_rules(recipient, rule, provider, allowed):
     services.settings_update(user=recipient, kinds={"mention": {"sender_rule": rule}})
+    installed = services._relationship_provider  # the social app's, put back afterwards
     services.relationship_provider_set(provider=None if provider is None else lambda **_: provider)
     try:
         result = services.notify(recipient=recipient, kind="mention", actor=UserFactory())
     finally:
-        services.relationship_provider_set(provider=None)
+        services.relationship_provider_set(provider=installed)
 
     assert (result is not None) is allowed
 
