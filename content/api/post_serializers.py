@@ -114,6 +114,8 @@ class EmbeddedPostSerializer(serializers.Serializer):
 
     @extend_schema_field(PostAuthorSerializer(many=True))
     def get_mentions(self, post):
+        if "@" not in post.text:  # mentions are resolved from "@handle" in the text only
+            return []
         mentions = post.mentions.all()
         if not mentions:  # most posts: skip building a list serializer (feeds render many posts)
             return []
