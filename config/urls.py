@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("content.api.video_urls")),
     path("", include("content.api.post_urls")),
     path("", include("social.api.urls")),
+    path("", include("social.api.interaction_urls")),
     path("", include("streaming.api.urls")),
 ]
 

@@ -47,6 +47,7 @@ KINDS: dict[str, Kind] = {
         Kind("quote", "Quotes", frozenset({IN_APP, PUSH}), verb="quoted {title}"),
         Kind("follow", "New followers", frozenset({IN_APP, PUSH}), groupable=True, priority="low",
              verb="started following you"),
+        Kind("follow_request", "Follow requests", frozenset({IN_APP, PUSH}), verb="asked to follow you"),
         Kind("mention", "Mentions", frozenset({IN_APP, PUSH, EMAIL}), verb="mentioned you in {title}"),
         Kind("subscription", "New subscribers", frozenset({IN_APP, PUSH, EMAIL}), groupable=True,
              verb="subscribed to you"),

@@ -6,7 +6,9 @@ class SocialConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from content.relations import relations_provider_set
         from notifications.services import relationship_provider_set
-        from social.selectors.relations import relationship
+        from social.selectors.relations import ContentRelations, relationship
 
         relationship_provider_set(provider=relationship)
+        relations_provider_set(provider=ContentRelations())

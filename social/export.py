@@ -1,8 +1,27 @@
-"""Social's sections of a user's data export (accounts/export.py). Interactions: comments, likes
-and saves; the graph's sections are added alongside."""
+"""Social's sections of a user's data export (accounts/export.py): the graph (whom I follow, who
+follows me, my pending follow requests, whom I block and mute), then my comments, likes and
+saves."""
 
 from accounts.export import register
-from social.models import Comment, Like, Save
+from social.models import Block, Comment, Follow, FollowRequest, Like, Mute, Save
+
+
+def _people(queryset, side: str) -> list[dict]:
+    return [
+        {"handle": getattr(row, side).handle, "since": row.created_at}
+        for row in queryset.select_related(side).order_by("created_at")
+    ]
+
+
+def _graph(user) -> dict:
+    return {
+        "following": _people(Follow.objects.filter(follower=user), "followee"),
+        "followers": _people(Follow.objects.filter(followee=user), "follower"),
+        "follow_requests_sent": _people(FollowRequest.objects.filter(requester=user), "target"),
+        "follow_requests_received": _people(FollowRequest.objects.filter(target=user), "requester"),
+        "blocks": _people(Block.objects.filter(blocker=user), "blocked"),
+        "mutes": _people(Mute.objects.filter(muter=user), "muted"),
+    }
 
 
 def _comments(user) -> list[dict]:
@@ -40,5 +59,6 @@ def interaction_sections() -> list[tuple[str, object]]:
     return [("comments", _comments), ("likes", _likes), ("saves", _saves)]
 
 
+register("social_graph", _graph)
 for _name, _section in interaction_sections():
     register(_name, _section)

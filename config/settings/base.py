@@ -106,10 +106,12 @@ else:
 
     # psqlextra's backend on top of one that starts the embedded server on first connection.
     POSTGRES_EXTRA_DB_BACKEND_BASE = "core.embedded_backend"
+    # Another database on the same embedded server (the feed benchmark uses fanfare_bench).
+    EMBEDDED_DB_NAME = env.str("EMBEDDED_DB_NAME", default=DATABASE_NAME)
     DATABASES = {
         "default": {
             "ENGINE": "psqlextra.backend",
-            "NAME": DATABASE_NAME,
+            "NAME": EMBEDDED_DB_NAME,
             "USER": "postgres",
             "HOST": str(socket_dir_for(EMBEDDED_PGDATA)),
             "PORT": "5432",
@@ -119,6 +121,15 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+# A psycopg connection pool per process (DATABASE_POOL=true; needs CONN_MAX_AGE=0). Under ASGI each
+# request's synchronous code runs in a thread of its own, so without a pool (or PgBouncer) every
+# request opens a new connection.
+if env.bool("DATABASE_POOL", default=False):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Range partitions of append-only tables, created ahead by `manage.py pgpartition --yes`.
@@ -377,6 +388,10 @@ LOGIN_THROTTLE_PER_IP = env.int("LOGIN_THROTTLE_PER_IP", default=10)
 LOGIN_THROTTLE_PER_ACCOUNT = env.int("LOGIN_THROTTLE_PER_ACCOUNT", default=5)
 # AuthDevice.Kind names both a device's kind and the login's `client`: one enum in the schema.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AuthDeviceKindEnum"] = "accounts.models.device.AuthDevice.Kind"
+# Social: feed items and saves name their content kind alike; a comment's state as the viewer sees it.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ContentKindEnum"] = ["post", "video"]
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CommentStateEnum"] = ["visible", "deleted", "removed", "hidden"]
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["FollowStateEnum"] = ["following", "requested", "none"]
 # Seconds a two-step login challenge (password accepted, code awaited) stays valid.
 LOGIN_CHALLENGE_TTL = env.int("LOGIN_CHALLENGE_TTL", default=5 * 60)
 

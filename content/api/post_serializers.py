@@ -114,13 +114,20 @@ class EmbeddedPostSerializer(serializers.Serializer):
 
     @extend_schema_field(PostAuthorSerializer(many=True))
     def get_mentions(self, post):
-        return PostAuthorSerializer(post.mentions.all(), many=True).data
+        if "@" not in post.text:  # mentions are resolved from "@handle" in the text only
+            return []
+        mentions = post.mentions.all()
+        if not mentions:  # most posts: skip building a list serializer (feeds render many posts)
+            return []
+        return PostAuthorSerializer(mentions, many=True).data
 
     @extend_schema_field(PostImageSerializer(many=True))
     def get_images(self, post):
         images = getattr(post, "current_images", None)
         if images is None:
             images = list(post.images.filter(detached_at__isnull=True).order_by("position"))
+        if not images:
+            return []
         return PostImageSerializer(images, many=True, context=self.context).data
 
     @extend_schema_field(PollSerializer(allow_null=True))

@@ -293,14 +293,15 @@ class PostRepostView(APIView):
         operation_id="posts_repost",
         summary="Repost",
         description=(
-            "Only public posts; once per post (409 `already_reposted`). Reposting a repost reposts its original."
+            "Only public posts; once per post (409 `already_reposted`). Reposting a repost reposts its original. "
+            "403 `blocked` when you and the author have a block between you."
         ),
         request=None,
-        responses={201: PostSerializer, **error_responses(409)},
+        responses={201: PostSerializer, **error_responses(403, 409)},
         tags=TAGS,
     )
     def post(self, request: Request, post_id: uuid.UUID) -> Response:
-        post = selectors.post_get(post_id=post_id, user=request.user)
+        post = selectors.post_get_to_share(post_id=post_id, user=request.user)
         repost = services.post_repost(user=request.user, post=post)
         return _created(request, repost, True)
 
@@ -324,19 +325,22 @@ class PostQuoteView(APIView):
     @extend_schema(
         operation_id="posts_quote",
         summary="Quote a post",
-        description="A new public post with your text that embeds this one. Only public posts can be quoted.",
+        description=(
+            "A new public post with your text that embeds this one. Only public posts can be quoted; "
+            "403 `blocked` when you and the author have a block between you."
+        ),
         parameters=[_IDEMPOTENCY_HEADER],
         request={"application/json": QuoteCreateSerializer, "multipart/form-data": QuoteCreateSerializer},
         responses={
             201: PostSerializer,
             200: OpenApiResponse(PostSerializer, description="Replayed: the quote an earlier request created."),
-            **error_responses(413),
+            **error_responses(403, 413),
         },
         examples=[OpenApiExample("Quote", value={"text": "This is how it's done"}, request_only=True)],
         tags=TAGS,
     )
     def post(self, request: Request, post_id: uuid.UUID) -> Response:
-        post = selectors.post_get(post_id=post_id, user=request.user)
+        post = selectors.post_get_to_share(post_id=post_id, user=request.user)
         serializer = QuoteCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         quote, created = services.post_quote(

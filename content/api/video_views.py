@@ -84,7 +84,9 @@ class VideoListCreateView(APIView):
     def get(self, request: Request) -> Response:
         paginator = CursorPagination()
         queryset = selectors.video_list_public(
-            owner_id=request.query_params.get("owner") or None, tag=request.query_params.get("tag") or None
+            owner_id=request.query_params.get("owner") or None,
+            tag=request.query_params.get("tag") or None,
+            user=_user(request),
         )
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(VideoSerializer(page, many=True, context={"request": request}).data)
@@ -133,7 +135,7 @@ class VideoSearchView(APIView):
         query = request.query_params.get("q", "").strip()
         if not query:
             raise ApplicationError("Give a search query (q).", code="query_required")
-        results = selectors.video_search(query=query[:200])
+        results = selectors.video_search(query=query[:200], user=_user(request))
         return Response(VideoSerializer(results, many=True, context={"request": request}).data)
 
 

@@ -6,10 +6,10 @@ querysets):
 - the author always sees their own posts, removed ones included;
 - a removed post is seen by nobody else; a soft-deleted post by nobody;
 - ``public``: everyone, signed in or not;
-- ``followers``: the author's followers. The social graph does not exist yet, so
-  :func:`_is_follower` answers ``False`` and only the author sees these posts; the social app
-  will replace that one function;
-- ``mentioned``: the author and the users mentioned in the post.
+- ``followers``: the author's followers (asked of the social graph through
+  :mod:`content.relations`, which the social app provides);
+- ``mentioned``: the author and the users mentioned in the post;
+- whatever the visibility, nobody with a block either way with the author sees the post.
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounts.models import User
+from content import relations
 from content.models import Hashtag, PollVote, Post, PostImage
 from content.models.post import SEARCH_CONFIG
-from core.errors import NotFoundError
+from core.errors import NotFoundError, PermissionDeniedError
 
 
 def _is_follower(*, user: User, author_id: uuid.UUID) -> bool:
-    """Whether ``user`` follows the author. Until the social app lands nobody follows anybody."""
-    return False
+    """Whether ``user`` follows the author (the social graph's answer through content.relations)."""
+    return relations.is_following(follower=user, followee_id=author_id)
 
 
 def can_view(*, post: Post, user: User | None) -> bool:
@@ -38,6 +39,8 @@ def can_view(*, post: Post, user: User | None) -> bool:
     if signed_in and post.author_id == user.pk:
         return True
     if post.moderation_status == Post.ModerationStatus.REMOVED:
+        return False
+    if signed_in and relations.is_blocked_between(user=user, other_id=post.author_id):
         return False
     if post.visibility == Post.Visibility.PUBLIC:
         return True
@@ -57,8 +60,11 @@ def posts_visible_q(*, user: User | None, prefix: str = "") -> Q:
     shown = q(deleted_at__isnull=True) & ~q(moderation_status=Post.ModerationStatus.REMOVED)
     rule = shown & q(visibility=Post.Visibility.PUBLIC)
     if user is not None and user.is_authenticated:
-        # Followers-only posts: the author only, until the social graph exists (see _is_follower).
+        rule |= (
+            shown & q(visibility=Post.Visibility.FOLLOWERS) & relations.follows_q(user=user, ref=f"{prefix}author_id")
+        )
         rule |= shown & q(visibility=Post.Visibility.MENTIONED, mentions=user)
+        rule = rule & relations.not_blocked_q(user=user, ref=f"{prefix}author_id")
         rule |= q(deleted_at__isnull=True, author=user)
     return rule
 
@@ -88,6 +94,15 @@ def post_get(*, post_id: uuid.UUID, user: User | None) -> Post:
     if post is None or not can_view(post=post, user=user):
         raise NotFoundError("No such post.", code="post_not_found")
     return post
+
+
+def post_get_to_share(*, post_id: uuid.UUID, user: User) -> Post:
+    """As :func:`post_get`, for reposting or quoting: a live post whose author has a block either
+    way with ``user`` is refused with 403 ``blocked`` rather than hidden."""
+    author_id = Post.objects.filter(pk=post_id).values_list("author_id", flat=True).first()
+    if author_id is not None and relations.is_blocked_between(user=user, other_id=author_id):
+        raise PermissionDeniedError("You cannot repost or quote this user's posts.", code="blocked")
+    return post_get(post_id=post_id, user=user)
 
 
 def post_get_for_author(*, post_id: uuid.UUID, author: User) -> Post:

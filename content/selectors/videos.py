@@ -10,6 +10,7 @@ from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from content import relations
 from content.models import Rendition, Video, VideoCountryDailyStat, VideoDailyStat
 from core.errors import NotFoundError, PermissionDeniedError, UnavailableForLegalReasonsError
 
@@ -62,6 +63,8 @@ def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "")
         return video
     if video.moderation_status == Video.Moderation.REMOVED or not video_is_playable(video=video):
         raise NotFoundError("No such video.")
+    if relations.is_blocked_between(user=user, other_id=video.owner_id):
+        raise NotFoundError("No such video.")
     if video.visibility == Video.Visibility.PRIVATE:
         raise NotFoundError("No such video.")
     if video.visibility == Video.Visibility.SCHEDULED and not video_is_published(video=video):
@@ -95,9 +98,18 @@ def _listable(now: dt.datetime) -> Q:
     )
 
 
-def video_list_public(*, owner_id: Any | None = None, tag: str | None = None) -> QuerySet[Video]:
-    """Published, playable, visible videos, newest first; by creator or tag when given."""
-    videos = Video.objects.filter(_listable(timezone.now())).select_related("owner")
+def videos_visible_q(*, user: User | None) -> Q:
+    """Videos ``user`` may find in listings: published, playable, visible, and no block either way
+    between ``user`` and the owner (the social graph's answer through content.relations)."""
+    return _listable(timezone.now()) & relations.not_blocked_q(user=user, ref="owner_id")
+
+
+def video_list_public(
+    *, owner_id: Any | None = None, tag: str | None = None, user: User | None = None
+) -> QuerySet[Video]:
+    """Published, playable, visible videos, newest first; by creator or tag when given. Videos of
+    users with a block either way with ``user`` are left out."""
+    videos = Video.objects.filter(videos_visible_q(user=user)).select_related("owner")
     if owner_id is not None:
         videos = videos.filter(owner_id=owner_id)
     if tag:
@@ -117,11 +129,12 @@ def video_list_for_owner(*, owner: User) -> QuerySet[Video]:
     )
 
 
-def video_search(*, query: str, limit: int = 20) -> list[Video]:
-    """Full-text search over title, tags (weight A) and description (weight B), best match first."""
+def video_search(*, query: str, limit: int = 20, user: User | None = None) -> list[Video]:
+    """Full-text search over title, tags (weight A) and description (weight B), best match first.
+    Videos of users with a block either way with ``user`` are left out."""
     search = SearchQuery(query, search_type="websearch", config="english")
     return list(
-        Video.objects.filter(_listable(timezone.now()), search_vector=search)
+        Video.objects.filter(videos_visible_q(user=user), search_vector=search)
         .annotate(rank=SearchRank(F("search_vector"), search))
         .select_related("owner")
         .order_by("-rank", "-id")[:limit]

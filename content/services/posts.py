@@ -19,6 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
+from content import relations
 from content.models import Hashtag, Poll, PollOption, PollVote, Post, PostImage, PostRevision
 from content.models.poll import POLL_MAX_OPTIONS, POLL_MIN_OPTIONS
 from content.selectors.posts import can_view
@@ -84,13 +85,16 @@ def _check_poll(poll: PollSpec) -> list[str]:
     return labels
 
 
-def _resolve_mentions(text: str) -> list[User]:
+def _resolve_mentions(text: str, *, author: User) -> list[User]:
+    """The users ``text`` mentions. A user with a block either way with ``author`` stays plain
+    text: not resolved, so not linked and never notified."""
     handles = mentions_parse(text)
     if not handles:
         return []
     users = User.objects.filter(is_active=True).annotate(handle_lower=Lower("handle")).filter(handle_lower__in=handles)
     found = {user.handle_lower: user for user in users}
-    return [found[handle] for handle in handles if handle in found]
+    blocking = relations.blockers_among(user=author, candidates=[user.pk for user in found.values()])
+    return [found[handle] for handle in handles if handle in found and found[handle].pk not in blocking]
 
 
 def _hashtags_count(*, added: list[str], removed: list[str]) -> None:
@@ -156,7 +160,7 @@ def _create(
                 hashtags=hashtags_parse(text),
                 idempotency_key=idempotency_key,
             )
-            mentions = _resolve_mentions(text)
+            mentions = _resolve_mentions(text, author=author)
             if mentions:
                 post.mentions.set(mentions)
             images = _image_rows(post=post, stored=stored)
@@ -235,6 +239,8 @@ def _create_idempotent(
 def _shareable_original(*, post: Post, user: User) -> Post:
     """The post a repost or quote points at: a repost's own original, which must be live and public."""
     target = post.original if post.kind == Post.Kind.REPOST else post
+    if target is not None and relations.is_blocked_between(user=user, other_id=target.author_id):
+        raise PermissionDeniedError("You cannot repost or quote this user's posts.", code="blocked")
     if target is None or not can_view(post=target, user=user):
         raise NotFoundError("This post is gone.", code="post_not_found")
     if target.visibility != Post.Visibility.PUBLIC or target.moderation_status == Post.ModerationStatus.REMOVED:
@@ -353,7 +359,7 @@ def post_edit(
             locked.hashtags = hashtags_parse(locked.text)
             locked.edited_at = timezone.now()
             locked.save()
-            locked.mentions.set(_resolve_mentions(locked.text))
+            locked.mentions.set(_resolve_mentions(locked.text, author=locked.author))
             if images is not None:
                 locked.images.filter(detached_at__isnull=True).update(detached_at=timezone.now())
                 current_images = _image_rows(post=locked, stored=stored)

@@ -11,7 +11,11 @@ from django.conf import settings
 from django.db.backends.postgresql.base import Database
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgresDatabaseWrapper
 
-from core.embedded_db import ensure_running
+from core.embedded_db import DATABASE_NAME, ensure_running
+
+
+def _database() -> str:
+    return getattr(settings, "EMBEDDED_DB_NAME", DATABASE_NAME)
 
 
 class DatabaseWrapper(PostgresDatabaseWrapper):
@@ -19,11 +23,11 @@ class DatabaseWrapper(PostgresDatabaseWrapper):
 
     def get_new_connection(self, conn_params):
         if not DatabaseWrapper._embedded_server_ready:
-            ensure_running(settings.EMBEDDED_PGDATA)
+            ensure_running(settings.EMBEDDED_PGDATA, _database())
             DatabaseWrapper._embedded_server_ready = True
         try:
             return super().get_new_connection(conn_params)
         except Database.OperationalError:
             # The server this process found may have been stopped or killed since.
-            ensure_running(settings.EMBEDDED_PGDATA)
+            ensure_running(settings.EMBEDDED_PGDATA, _database())
             return super().get_new_connection(conn_params)

@@ -1,27 +1,38 @@
-"""Social's routes under /api/v1/: comments, likes and saves (included from config/urls.py)."""
+"""/api/v1/social/ (the graph), /api/v1/feed/ (feeds) and /api/v1/search/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from social.api import views
 
-app_name = "social"
+social_patterns = [
+    path("users/<str:handle>/follow/", views.FollowView.as_view(), name="follow"),
+    path("users/<str:handle>/followers/", views.FollowersView.as_view(), name="followers"),
+    path("users/<str:handle>/following/", views.FollowingView.as_view(), name="following"),
+    path("users/<str:handle>/block/", views.BlockView.as_view(), name="block"),
+    path("users/<str:handle>/mute/", views.MuteView.as_view(), name="mute"),
+    path("followers/<str:handle>/", views.FollowerRemoveView.as_view(), name="follower-remove"),
+    path("follow-requests/", views.FollowRequestsView.as_view(), name="follow-requests"),
+    path("follow-requests/sent/", views.SentFollowRequestsView.as_view(), name="follow-requests-sent"),
+    path("follow-requests/<str:handle>/approve/", views.FollowRequestApproveView.as_view(), name="approve"),
+    path("follow-requests/<str:handle>/reject/", views.FollowRequestRejectView.as_view(), name="reject"),
+    path("blocks/", views.BlocksView.as_view(), name="blocks"),
+    path("mutes/", views.MutesView.as_view(), name="mutes"),
+]
+
+feed_patterns = [
+    path("home/", views.HomeFeedView.as_view(), name="home"),
+    path("users/<str:handle>/", views.ProfileFeedView.as_view(), name="profile"),
+    path("hashtags/<str:tag>/", views.HashtagFeedView.as_view(), name="hashtag"),
+    path("trending-hashtags/", views.TrendingHashtagsView.as_view(), name="trending"),
+]
+
+search_patterns = [
+    path("", views.SearchView.as_view(), name="all"),
+    path("users/", views.UserSearchView.as_view(), name="users"),
+]
 
 urlpatterns = [
-    path("posts/<uuid:pk>/comments/", views.PostCommentsView.as_view(), name="post-comments"),
-    path("posts/<uuid:pk>/comments/settings/", views.PostCommentSettingsView.as_view(), name="post-comment-settings"),
-    path("posts/<uuid:pk>/like/", views.PostLikeView.as_view(), name="post-like"),
-    path("posts/<uuid:pk>/likes/", views.PostLikersView.as_view(), name="post-likers"),
-    path("posts/<uuid:pk>/save/", views.PostSaveView.as_view(), name="post-save"),
-    path("videos/<uuid:pk>/comments/", views.VideoCommentsView.as_view(), name="video-comments"),
-    path(
-        "videos/<uuid:pk>/comments/settings/", views.VideoCommentSettingsView.as_view(), name="video-comment-settings"
-    ),
-    path("videos/<uuid:pk>/like/", views.VideoLikeView.as_view(), name="video-like"),
-    path("videos/<uuid:pk>/likes/", views.VideoLikersView.as_view(), name="video-likers"),
-    path("videos/<uuid:pk>/save/", views.VideoSaveView.as_view(), name="video-save"),
-    path("comments/<uuid:comment_id>/", views.CommentDetailView.as_view(), name="comment-detail"),
-    path("comments/<uuid:comment_id>/replies/", views.CommentRepliesView.as_view(), name="comment-replies"),
-    path("comments/<uuid:comment_id>/revisions/", views.CommentRevisionsView.as_view(), name="comment-revisions"),
-    path("comments/<uuid:pk>/like/", views.CommentLikeView.as_view(), name="comment-like"),
-    path("saves/", views.SavesListView.as_view(), name="saves"),
+    path("social/", include((social_patterns, "social"))),
+    path("feed/", include((feed_patterns, "feed"))),
+    path("search/", include((search_patterns, "search"))),
 ]

@@ -71,3 +71,31 @@ def relationship(*, recipient_id: uuid.UUID, actor_id: uuid.UUID):
 def follower_ids(*, followee: Any) -> QuerySet:
     """The ids of ``followee``'s followers (for fan-outs that page through them by id)."""
     return Follow.objects.filter(followee_id=_pk(followee)).values_list("follower_id", flat=True)
+
+
+class ContentRelations:
+    """The social graph's answers to content (``content.relations``), installed in ``ready``."""
+
+    @staticmethod
+    def is_following(*, follower: Any, followee: Any) -> bool:
+        return is_following(follower=follower, followee=followee)
+
+    @staticmethod
+    def blocked_ids(*, user: Any) -> set:
+        return set(blocked_user_ids_q(user=user).values_list("blocked_id", flat=True))
+
+    @staticmethod
+    def follows_q(*, user: Any, ref: str) -> Q:
+        return Q(Exists(Follow.objects.filter(follower_id=_pk(user), followee_id=OuterRef(ref))))
+
+    @staticmethod
+    def not_blocked_q(*, user: Any, ref: str) -> Q:
+        return ~Q(block_exists(user=user, other_ref=ref))
+
+    @staticmethod
+    def blockers_among(*, user: Any, candidates: list) -> set:
+        user_id = _pk(user)
+        rows = Block.objects.filter(
+            Q(blocker_id=user_id, blocked_id__in=candidates) | Q(blocked_id=user_id, blocker_id__in=candidates)
+        ).values_list("blocker_id", "blocked_id")
+        return {blocked if blocker == user_id else blocker for blocker, blocked in rows}

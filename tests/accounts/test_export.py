@@ -156,7 +156,16 @@ def test_the_archive_holds_every_registered_section_exactly(ana, ready_export, a
             # Content's sections (content/export.py): Ana has written and uploaded nothing.
             "posts": [],
             "videos": [],
-            # Social's interaction sections (social/export.py): no comments, likes or saves.
+            # Social's sections (social/export.py): Ana follows, blocks and mutes nobody.
+            "social_graph": {
+                "following": [],
+                "followers": [],
+                "follow_requests_sent": [],
+                "follow_requests_received": [],
+                "blocks": [],
+                "mutes": [],
+            },
+            # No comments, likes or saves.
             "comments": [],
             "likes": [],
             "saves": [],
@@ -180,7 +189,7 @@ def test_another_app_adds_its_section(ana, ready_export, monkeypatch):
     ready_export.refresh_from_db()
     sections = json.loads(ready_export.file.open("rb").read())["sections"]
     assert list(sections) == [
-        "profile", "second_factor_devices", "posts", "videos", "comments", "likes", "saves",
+        "profile", "second_factor_devices", "posts", "videos", "social_graph", "comments", "likes", "saves",
         "live_streams", "stream_reminders", "playlists",
     ]  # fmt: skip
     assert sections["playlists"] == [{"title": "by ana"}]

@@ -1,0 +1,467 @@
+"""Feeds: home, a user's profile, a hashtag; trending hashtags.
+
+A feed is a union of posts (with reposts and quotes) and videos, newest first. Both tables
+have time-ordered UUIDv7 keys, so one ``id`` orders the union: a page is the newest
+``page_size`` items older than the cursor (the last id of the previous page). New items get
+greater ids, so paging on while people post never skips or repeats an item.
+
+One page is a fixed number of queries, whatever its size (see ``docs/social.md``):
+
+1. the viewer's graph in one ``UNION ALL``: whom they follow, block, are blocked by, mute;
+2. the posts (``page_size + 1``, authors as an explicit array, the (author, -id) index);
+3. the videos (same shape, the (owner, -id) index);
+4. and 5. the current images and the mentions of the page's posts and their originals;
+and, only when the page has polls, their options and the viewer's votes.
+``viewer_liked``/``viewer_saved`` are ``EXISTS`` columns of queries 2 and 3.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.utils import timezone
+
+from accounts.models import User
+from content import relations as content_relations
+from content.models import Hashtag, PollVote, Post, PostImage, Video
+from content.selectors.posts import posts_visible_q
+from content.selectors.videos import videos_visible_q
+from core.errors import ApplicationError, NotFoundError
+from social.models import Block, Follow, Like, Mute, Save
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+@dataclass
+class FeedItem:
+    """One item: a post (also a repost or a quote) or a video, and what the viewer did to it."""
+
+    type: str  # "post" | "video"
+    id: uuid.UUID
+    created_at: dt.datetime
+    post: Post | None = None
+    video: Video | None = None
+    viewer_liked: bool = False
+    viewer_saved: bool = False
+
+
+@dataclass
+class FeedPage:
+    items: list[FeedItem]
+    next_cursor: str | None
+
+
+@dataclass
+class ViewerGraph:
+    """The viewer's side of the graph, read once per page."""
+
+    following: set = field(default_factory=set)
+    blocked: set = field(default_factory=set)  # either way
+    muted: set = field(default_factory=set)
+
+    @property
+    def hidden(self) -> set:
+        return self.blocked | self.muted
+
+
+def _signed_in(user: Any) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def viewer_graph(*, user: User | None, with_following: bool = True) -> ViewerGraph:
+    """Whom ``user`` follows, has a block with (either way) and mutes: one query. Primes
+    ``content.relations``' block cache so the serializers ask nothing more."""
+    graph = ViewerGraph()
+    if not _signed_in(user):
+        return graph
+    tag = CharField()
+    parts = [
+        Block.objects.filter(blocker_id=user.pk).values_list("blocked_id", Value("b", output_field=tag)),
+        Block.objects.filter(blocked_id=user.pk).values_list("blocker_id", Value("b", output_field=tag)),
+        Mute.objects.filter(muter_id=user.pk).values_list("muted_id", Value("m", output_field=tag)),
+    ]
+    if with_following:
+        follows = Follow.objects.filter(follower_id=user.pk)
+        parts.append(follows.values_list("followee_id", Value("f", output_field=tag)))
+    rows = parts[0].union(*parts[1:], all=True).order_by()
+    sets = {"f": graph.following, "b": graph.blocked, "m": graph.muted}
+    for other_id, kind in rows:
+        sets[kind].add(other_id)
+    content_relations.blocked_ids_prime(user=user, ids=graph.blocked)
+    return graph
+
+
+def cursor_parse(cursor: str | None) -> uuid.UUID | None:
+    """The id a cursor names (``None``: the first page); 400 ``invalid_cursor`` otherwise."""
+    if not cursor:
+        return None
+    try:
+        return uuid.UUID(cursor)
+    except ValueError:
+        raise ApplicationError("This cursor is not one the API gave out.", code="invalid_cursor") from None
+
+
+def page_size_parse(value: Any) -> int:
+    if value in (None, ""):
+        return DEFAULT_PAGE_SIZE
+    try:
+        size = int(value)
+    except (TypeError, ValueError):
+        raise ApplicationError("page_size is a whole number.", code="invalid_page_size") from None
+    return max(1, min(size, MAX_PAGE_SIZE))
+
+
+def _viewer_flags(queryset: QuerySet, *, user: User | None, target: str, ref: str) -> QuerySet:
+    if not _signed_in(user):
+        return queryset.annotate(
+            viewer_liked=Value(False, output_field=BooleanField()),
+            viewer_saved=Value(False, output_field=BooleanField()),
+        )
+    return queryset.annotate(
+        viewer_liked=Exists(Like.objects.filter(user_id=user.pk, **{target: OuterRef(ref)})),
+        viewer_saved=Exists(Save.objects.filter(user_id=user.pk, **{target: OuterRef(ref)})),
+    )
+
+
+def _posts_for_page(queryset: QuerySet[Post], *, user: User | None, graph: ViewerGraph) -> QuerySet[Post]:
+    if graph.hidden:
+        # Reposts and quotes of a blocked or muted user's post are left out too.
+        queryset = queryset.exclude(author_id__in=graph.hidden).exclude(original__author_id__in=graph.hidden)
+    # What a repost's like or save is about: its original.
+    queryset = queryset.annotate(
+        subject_id=Case(When(kind=Post.Kind.REPOST, then=F("original_id")), default=F("id"))
+    ).select_related("author", "poll", "original", "original__author", "original__poll")
+    return _viewer_flags(queryset, user=user, target="post_id", ref="subject_id")
+
+
+def _videos_for_page(queryset: QuerySet[Video], *, user: User | None, graph: ViewerGraph) -> QuerySet[Video]:
+    if graph.hidden:
+        queryset = queryset.exclude(owner_id__in=graph.hidden)
+    return _viewer_flags(queryset.select_related("owner"), user=user, target="video_id", ref="pk")
+
+
+def _hydrate(posts: list[Post], *, user: User | None) -> None:
+    """Images, mentions and polls of ``posts`` and their originals, in at most four queries."""
+    every = posts + [post.original for post in posts if post.original is not None]
+    if not every:
+        return
+    current_images = PostImage.objects.filter(detached_at__isnull=True).order_by("position")
+    prefetch_related_objects(every, Prefetch("images", queryset=current_images, to_attr="current_images"))
+    # Mentions are resolved from "@handle" in the text only, so a post without "@" has none:
+    # only the others are asked about (often none on a page, saving the query).
+    with_at = [post for post in every if "@" in post.text]
+    for post in every:
+        if "@" not in post.text:
+            post._prefetched_objects_cache = {
+                **getattr(post, "_prefetched_objects_cache", {}),
+                "mentions": User.objects.none(),
+            }
+    prefetch_related_objects(with_at, "mentions")
+    polls = []
+    for post in every:
+        with contextlib.suppress(Post.poll.RelatedObjectDoesNotExist):
+            polls.append(post.poll)
+    if polls:
+        votes = PollVote.objects.filter(user=user) if _signed_in(user) else PollVote.objects.none()
+        prefetch_related_objects(polls, "options", Prefetch("votes", queryset=votes, to_attr="viewer_votes"))
+
+
+def _page(
+    *,
+    posts: QuerySet[Post] | None,
+    videos: QuerySet[Video] | None,
+    user: User | None,
+    graph: ViewerGraph,
+    cursor: uuid.UUID | None,
+    page_size: int,
+) -> FeedPage:
+    items: list[FeedItem] = []
+    if posts is not None:
+        if cursor is not None:
+            posts = posts.filter(id__lt=cursor)
+        for post in _posts_for_page(posts, user=user, graph=graph).order_by("-id")[: page_size + 1]:
+            items.append(
+                FeedItem("post", post.pk, post.created_at, post=post, viewer_liked=post.viewer_liked,
+                         viewer_saved=post.viewer_saved)
+            )  # fmt: skip
+    if videos is not None:
+        if cursor is not None:
+            videos = videos.filter(id__lt=cursor)
+        for video in _videos_for_page(videos, user=user, graph=graph).order_by("-id")[: page_size + 1]:
+            items.append(
+                FeedItem("video", video.pk, video.created_at, video=video, viewer_liked=video.viewer_liked,
+                         viewer_saved=video.viewer_saved)
+            )  # fmt: skip
+    items.sort(key=lambda item: item.id, reverse=True)
+    more = len(items) > page_size
+    items = items[:page_size]
+    _hydrate([item.post for item in items if item.post is not None], user=user)
+    return FeedPage(items=items, next_cursor=str(items[-1].id) if more and items else None)
+
+
+# Home feeds of users following at least this many accounts scan the newest posts for ones by
+# their followees; below it, each followee's newest posts are read from the (author, -id) index
+# and merged. See docs/social.md ("The home feed query") for the measurements behind it.
+HOME_SCAN_MIN_FOLLOWING = 500
+
+_POST_VISIBLE = """
+    p.id < %(cursor)s AND p.deleted_at IS NULL
+    AND (p.author_id = %(user)s OR (
+        p.moderation_status <> 'removed'
+        AND (p.visibility IN ('public', 'followers')
+             OR (p.visibility = 'mentioned' AND EXISTS (
+                 SELECT 1 FROM {mentions} m WHERE m.post_id = p.id AND m.user_id = %(user)s)))
+        AND NOT EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = p.author_id)))
+    AND (p.original_id IS NULL OR NOT EXISTS (
+        SELECT 1 FROM {post} o WHERE o.id = p.original_id AND (
+            EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = o.author_id)
+            OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocker_id = %(user)s AND b.blocked_id = o.author_id)
+            OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocked_id = %(user)s AND b.blocker_id = o.author_id))))
+"""
+_VIDEO_VISIBLE = """
+    v.id < %(cursor)s AND v.deleted_at IS NULL AND v.moderation_status = 'visible' AND v.master_playlist <> ''
+    AND v.status IN ('ready', 'processing')
+    AND (v.visibility = 'public' OR (v.visibility = 'scheduled' AND v.publish_at <= now()))
+    AND NOT EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = v.owner_id)
+"""
+# What a like or a save of the item is about: a repost's original, else the item itself.
+_POST_SUBJECT = "CASE WHEN p.kind = 'repost' THEN p.original_id ELSE p.id END AS subject"
+_AUTHORS = """
+    WITH authors AS (
+        SELECT followee_id AS id FROM {follow} WHERE follower_id = %(user)s
+        UNION ALL SELECT %(user)s::uuid
+    )
+"""
+# Few followees: per followee, its newest rows from the (author, -id) index; merge; keep the newest.
+_HOME_MERGE = (  # table names from the models; every value is a parameter
+    _AUTHORS  # noqa: S608
+    + """
+    SELECT id, kind, subject FROM (
+        SELECT x.id, 'post' AS kind, x.subject FROM authors a CROSS JOIN LATERAL (
+            SELECT p.id, """
+    + _POST_SUBJECT
+    + """ FROM {post} p WHERE p.author_id = a.id AND """
+    + _POST_VISIBLE
+    + """ ORDER BY p.id DESC LIMIT %(limit)s) x
+        UNION ALL
+        SELECT x.id, 'video', x.id FROM authors a CROSS JOIN LATERAL (
+            SELECT v.id FROM {video} v WHERE v.owner_id = a.id AND """
+    + _VIDEO_VISIBLE
+    + """ ORDER BY v.id DESC LIMIT %(limit)s) x
+    ) items ORDER BY id DESC LIMIT %(limit)s
+"""
+)
+# Many followees: walk the newest rows (primary key, backwards) keeping those by a followee. The
+# followee test sits inside an OR so that PostgreSQL makes it a hashed subplan (built once, one
+# hash probe per row) rather than a semi-join it would sort.
+_FOLLOWED = "({col} = %(user)s OR {col} IN (SELECT id FROM followees))"
+_HOME_SCAN = (
+    """
+    WITH followees AS MATERIALIZED (SELECT followee_id AS id FROM {follow} WHERE follower_id = %(user)s)
+    SELECT id, kind, subject FROM (
+        (SELECT p.id, 'post' AS kind, """  # noqa: S608
+    + _POST_SUBJECT
+    + """ FROM {post} p WHERE """
+    + _FOLLOWED.replace("{col}", "p.author_id")
+    + " AND "
+    + _POST_VISIBLE
+    + """ ORDER BY p.id DESC LIMIT %(limit)s)
+        UNION ALL
+        (SELECT v.id, 'video', v.id FROM {video} v WHERE """
+    + _FOLLOWED.replace("{col}", "v.owner_id")
+    + " AND "
+    + _VIDEO_VISIBLE
+    + """ ORDER BY v.id DESC LIMIT %(limit)s)
+    ) items ORDER BY id DESC LIMIT %(limit)s
+"""
+)
+# The viewer's like and save of each item of the page (only the page's rows: outside the LIMIT).
+_WITH_VIEWER_FLAGS = """
+    SELECT page.id, page.kind,
+        CASE WHEN page.kind = 'post'
+             THEN EXISTS (SELECT 1 FROM {like} l WHERE l.user_id = %(user)s AND l.post_id = page.subject)
+             ELSE EXISTS (SELECT 1 FROM {like} l WHERE l.user_id = %(user)s AND l.video_id = page.subject) END,
+        CASE WHEN page.kind = 'post'
+             THEN EXISTS (SELECT 1 FROM {save} s WHERE s.user_id = %(user)s AND s.post_id = page.subject)
+             ELSE EXISTS (SELECT 1 FROM {save} s WHERE s.user_id = %(user)s AND s.video_id = page.subject) END
+    FROM ({page}) page ORDER BY page.id DESC
+"""
+_MAX_ID = uuid.UUID("ffffffff-ffff-7fff-bfff-ffffffffffff")
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "post": Post._meta.db_table,
+        "video": Video._meta.db_table,
+        "mentions": Post.mentions.through._meta.db_table,
+        "follow": Follow._meta.db_table,
+        "mute": Mute._meta.db_table,
+        "block": Block._meta.db_table,
+        "like": Like._meta.db_table,
+        "save": Save._meta.db_table,
+    }
+
+
+def home_page_sql(*, user: User) -> str:
+    """The statement :func:`home_page_ids` runs for ``user`` (the benchmark times it bare)."""
+    template = _HOME_SCAN if user.following_count >= HOME_SCAN_MIN_FOLLOWING else _HOME_MERGE
+    tables = _tables()
+    return _WITH_VIEWER_FLAGS.format(page=template.format(**tables), **tables)
+
+
+def home_page_ids(*, user: User, cursor: uuid.UUID | None, limit: int) -> list[tuple[uuid.UUID, str, bool, bool]]:
+    """One home page as ``(id, kind, viewer_liked, viewer_saved)`` rows, ``kind`` being
+    ``post`` or ``video``, newest first: one statement."""
+    sql = home_page_sql(user=user)
+    with connection.cursor() as db:
+        db.execute(sql, {"user": user.pk, "cursor": cursor or _MAX_ID, "limit": limit})
+        return list(db.fetchall())
+
+
+def feed_home(*, user: User, cursor: str | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> FeedPage:
+    """Posts, reposts, quotes and videos of the users ``user`` follows and their own, newest
+    first; muted users' items, and reposts and quotes of posts by users muted or with a block
+    either way, left out (blocks end follows, so no followee is blocked).
+
+    Queries: the page's ids (one statement, see :func:`home_page_ids`), the posts and the
+    videos with their authors and ``viewer_liked``/``viewer_saved``, then the images and
+    mentions of the posts and their originals (polls: two more when the page has any).
+    """
+    after = cursor_parse(cursor)
+    rows = home_page_ids(user=user, cursor=after, limit=page_size + 1)
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    post_ids = [row[0] for row in rows if row[1] == "post"]
+    video_ids = [row[0] for row in rows if row[1] == "video"]
+    # The statement left out whatever a block hides; the serializers need not ask again.
+    content_relations.blocked_ids_prime(user=user, ids=set())
+    posts = {}
+    if post_ids:
+        related = ("author", "poll", "original", "original__author", "original__poll")
+        posts = {post.pk: post for post in Post.objects.filter(pk__in=post_ids).select_related(*related)}
+    videos = {}
+    if video_ids:
+        videos = {video.pk: video for video in Video.objects.filter(pk__in=video_ids).select_related("owner")}
+    items = []
+    for pk, kind, liked, saved in rows:
+        if kind == "post" and pk in posts:
+            items.append(FeedItem("post", pk, posts[pk].created_at, post=posts[pk], viewer_liked=liked,
+                                  viewer_saved=saved))  # fmt: skip
+        elif kind == "video" and pk in videos:
+            items.append(FeedItem("video", pk, videos[pk].created_at, video=videos[pk], viewer_liked=liked,
+                                  viewer_saved=saved))  # fmt: skip
+    _hydrate([item.post for item in items if item.post is not None], user=user)
+    return FeedPage(items=items, next_cursor=str(rows[-1][0]) if more and rows else None)
+
+
+def _user_by_handle(*, handle: str, viewer: User | None) -> User:
+    author = User.objects.filter(handle__iexact=handle.lstrip("@"), is_active=True).first()
+    if author is None or content_relations.is_blocked_between(user=viewer, other_id=author.pk):
+        raise NotFoundError("No such user.", code="user_not_found")
+    return author
+
+
+def feed_profile(
+    *, handle: str, viewer: User | None, cursor: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
+) -> FeedPage:
+    """``handle``'s posts and videos that ``viewer`` may see, newest first; 404
+    ``user_not_found`` when there is a block either way."""
+    after = cursor_parse(cursor)
+    graph = viewer_graph(user=viewer, with_following=False)
+    author = _user_by_handle(handle=handle, viewer=viewer)
+    posts = Post.objects.filter(author=author).filter(posts_visible_q(user=viewer)).distinct()
+    videos = Video.objects.filter(owner=author).filter(videos_visible_q(user=viewer))
+    return _page(posts=posts, videos=videos, user=viewer, graph=graph, cursor=after, page_size=page_size)
+
+
+def feed_hashtag(
+    *, tag: str, viewer: User | None, cursor: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
+) -> FeedPage:
+    """Posts and videos with hashtag ``tag`` that ``viewer`` may see, newest first; limited
+    posts and blocked or muted users left out."""
+    from content.services.post_text import hashtag_normalize
+
+    after = cursor_parse(cursor)
+    name = hashtag_normalize(tag.lstrip("#"))
+    if not name:
+        raise ApplicationError("Name a hashtag.", code="hashtag_required")
+    graph = viewer_graph(user=viewer, with_following=False)
+    posts = (
+        Post.objects.filter(hashtags__contains=[name])
+        .filter(posts_visible_q(user=viewer))
+        .exclude(moderation_status=Post.ModerationStatus.LIMITED)
+        .distinct()
+    )
+    videos = Video.objects.filter(tags__contains=[name]).filter(videos_visible_q(user=viewer))
+    return _page(posts=posts, videos=videos, user=viewer, graph=graph, cursor=after, page_size=page_size)
+
+
+@dataclass(frozen=True)
+class TrendingHashtag:
+    name: str
+    uses_24h: int
+    usual_per_day: float
+    score: float
+
+
+TRENDING_BASELINE_DAYS = 7
+
+
+def hashtags_trending(*, limit: int = 10, now: dt.datetime | None = None) -> list[TrendingHashtag]:
+    """Hashtags ranked by their uses in the last 24 hours against their usual daily rate over
+    the 7 days before (``score = uses_24h / (usual_per_day + 1)``, so a new tag needs real use
+    to rank). Counts live, visible, public posts; tags blocked from trending are left out."""
+    now = now or timezone.now()
+    day_ago = now - dt.timedelta(hours=24)
+    baseline_start = day_ago - dt.timedelta(days=TRENDING_BASELINE_DAYS)
+    sql = f"""
+        WITH uses AS (
+            SELECT tag, (p.created_at >= %(day_ago)s) AS recent
+            FROM {Post._meta.db_table} p, unnest(p.hashtags) AS tag
+            WHERE p.created_at >= %(baseline_start)s AND p.created_at < %(now)s
+              AND p.deleted_at IS NULL AND p.visibility = 'public' AND p.moderation_status = 'visible'
+        )
+        SELECT tag,
+               count(*) FILTER (WHERE recent) AS recent_uses,
+               count(*) FILTER (WHERE NOT recent)::float / %(days)s AS usual
+        FROM uses
+        WHERE tag NOT IN (SELECT name FROM {Hashtag._meta.db_table} WHERE blocked_from_trending)
+        GROUP BY tag
+        HAVING count(*) FILTER (WHERE recent) > 0
+        ORDER BY count(*) FILTER (WHERE recent) / (count(*) FILTER (WHERE NOT recent)::float / %(days)s + 1) DESC,
+                 recent_uses DESC, tag
+        LIMIT %(limit)s
+    """  # noqa: S608 (table names from the models, values as parameters)
+    params = {
+        "day_ago": day_ago,
+        "baseline_start": baseline_start,
+        "now": now,
+        "days": TRENDING_BASELINE_DAYS,
+        "limit": limit,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        TrendingHashtag(name=name, uses_24h=recent, usual_per_day=round(usual, 2), score=round(recent / (usual + 1), 2))
+        for name, recent, usual in rows
+    ]

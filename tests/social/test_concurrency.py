@@ -1,0 +1,64 @@
+"""Counters stay exact when many follow (and unfollow) at once: real threads, real transactions."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts.models import User
+from social.models import Follow
+from social.services import graph as services
+from tests.content.post_factories import VerifiedUserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_all(calls):
+    errors = []
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        try:
+            barrier.wait()
+            call()
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_concurrent_follows_keep_counts_exact():
+    star = VerifiedUserFactory(handle="star")
+    fans = [VerifiedUserFactory() for _ in range(8)]
+
+    # Every fan follows twice at once (the same pair races too), and the star follows two back.
+    calls = [lambda fan=fan: services.follow_create(follower=fan, followee=star) for fan in fans * 2]
+    calls += [lambda fan=fan: services.follow_create(follower=star, followee=fan) for fan in fans[:2]]
+    run_all(calls)
+
+    star = User.objects.get(pk=star.pk)
+    assert Follow.objects.filter(followee=star).count() == 8
+    assert star.followers_count == 8
+    assert star.following_count == 2
+    assert sorted(User.objects.filter(pk__in=[f.pk for f in fans]).values_list("following_count", flat=True)) == [1] * 8
+
+
+def test_concurrent_unfollows_keep_counts_exact():
+    star = VerifiedUserFactory(handle="star")
+    fans = [VerifiedUserFactory() for _ in range(6)]
+    for fan in fans:
+        services.follow_create(follower=fan, followee=star)
+
+    run_all([lambda fan=fan: services.follow_delete(follower=fan, followee=star) for fan in fans * 2])
+
+    star = User.objects.get(pk=star.pk)
+    assert star.followers_count == 0
+    assert not Follow.objects.exists()
+    assert list(User.objects.filter(pk__in=[f.pk for f in fans]).values_list("following_count", flat=True)) == [0] * 6

@@ -1,0 +1,245 @@
+"""/api/v1/feed/: home, profile, hashtag and trending; contents, order, cursor pagination while
+new posts arrive, block and mute filtering, viewer_liked/viewer_saved, query counts."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from content.models import Hashtag, Post
+from content.services import posts as post_services
+from social.models import Like, Save
+from social.services import graph as services
+from tests.content.post_factories import VerifiedUserFactory, make_post
+from tests.content.video_factories import VideoFactory
+
+pytestmark = pytest.mark.django_db
+
+FEED = "/api/v1/feed"
+
+
+def ids(response):
+    return [item["id"] for item in response.json()["results"]]
+
+
+def code(response):
+    return response.json()["errors"][0]["code"]
+
+
+@pytest.fixture(autouse=True, params=["merge", "scan"])
+def home_strategy(request, monkeypatch):
+    """Every test runs with both shapes of the home statement (per-followee merge, newest-first scan)."""
+    from social.selectors import feeds
+
+    monkeypatch.setattr(feeds, "HOME_SCAN_MIN_FOLLOWING", 10**9 if request.param == "merge" else 0)
+    return request.param
+
+
+@pytest.fixture
+def network(ana, bob, carol):
+    """ana follows bob; carol is a stranger."""
+    services.follow_create(follower=ana, followee=bob)
+    return ana, bob, carol
+
+
+def test_home_has_followed_users_and_own_items_newest_first(as_user, network):
+    ana, bob, carol = network
+    own = make_post(ana, text="mine")
+    bobs = make_post(bob, text="bob's")
+    make_post(carol, text="stranger's")
+    video = VideoFactory(owner=bob)
+    repost = post_services.post_repost(user=bob, post=make_post(carol, text="worth sharing"))
+    followers_only = make_post(bob, text="for followers", visibility=Post.Visibility.FOLLOWERS)
+
+    response = as_user(ana).get(f"{FEED}/home/")
+
+    assert response.status_code == 200
+    assert ids(response) == [str(followers_only.pk), str(repost.pk), str(video.pk), str(bobs.pk), str(own.pk)]
+    items = response.json()["results"]
+    assert [item["type"] for item in items] == ["post", "post", "video", "post", "post"]
+    assert items[2]["post"] is None
+    assert items[2]["video"]["id"] == str(video.pk)
+    assert items[1]["post"]["kind"] == "repost"
+    assert items[1]["post"]["original"]["text"] == "worth sharing"
+    assert items[0]["video"] is None
+    assert response.json()["next"] is None
+
+
+def test_home_says_what_the_viewer_liked_and_saved(as_user, network):
+    ana, bob, _carol = network
+    liked = make_post(bob, text="liked")
+    saved_video = VideoFactory(owner=bob)
+    plain = make_post(bob, text="plain")
+    Like.objects.create(user=ana, post=liked)
+    Save.objects.create(user=ana, video=saved_video)
+    Like.objects.create(user=bob, post=plain)  # someone else's like
+
+    items = {item["id"]: item for item in as_user(ana).get(f"{FEED}/home/").json()["results"]}
+
+    assert (items[str(liked.pk)]["viewer_liked"], items[str(liked.pk)]["viewer_saved"]) == (True, False)
+    assert (items[str(saved_video.pk)]["viewer_liked"], items[str(saved_video.pk)]["viewer_saved"]) == (False, True)
+    assert (items[str(plain.pk)]["viewer_liked"], items[str(plain.pk)]["viewer_saved"]) == (False, False)
+
+
+def test_home_pagination_has_no_gaps_or_repeats_while_new_posts_arrive(as_user, network):
+    ana, bob, _carol = network
+    older = [make_post(bob, text=f"post {i}") for i in range(7)]
+    client = as_user(ana)
+
+    seen = []
+    response = client.get(f"{FEED}/home/", {"page_size": 3})
+    while True:
+        seen += ids(response)
+        # New posts arrive between pages: they go on top, never into later pages.
+        make_post(bob, text="fresh")
+        next_url = response.json()["next"]
+        if next_url is None:
+            break
+        response = client.get(next_url)
+
+    assert seen == [str(post.pk) for post in reversed(older)]
+
+
+def test_home_cursor_must_be_one_the_api_gave(as_user, ana):
+    response = as_user(ana).get(f"{FEED}/home/", {"cursor": "not-a-cursor"})
+
+    assert response.status_code == 400
+    assert code(response) == "invalid_cursor"
+
+
+def test_home_needs_sign_in(api_client):
+    assert api_client.get(f"{FEED}/home/").status_code in (401, 403)
+
+
+def test_home_leaves_out_muted_users_and_reposts_of_their_posts(as_user, network):
+    ana, bob, _carol = network
+    dave = VerifiedUserFactory(handle="dave")
+    services.follow_create(follower=ana, followee=dave)
+    make_post(dave, text="muted one")
+    VideoFactory(owner=dave)
+    post_services.post_repost(user=bob, post=make_post(dave, text="muted original"))
+    kept = make_post(bob, text="kept")
+    services.mute_create(muter=ana, muted=dave)
+
+    assert ids(as_user(ana).get(f"{FEED}/home/")) == [str(kept.pk)]
+    # Dave is not told: his own home still has his items.
+    assert len(ids(as_user(dave).get(f"{FEED}/home/"))) == 3
+
+
+def test_home_leaves_out_reposts_of_a_blocker(as_user, network):
+    ana, bob, carol = network
+    repost = post_services.post_repost(user=bob, post=make_post(carol, text="carol's"))
+    kept = make_post(bob, text="kept")
+    services.block_create(blocker=carol, blocked=ana)
+
+    assert ids(as_user(ana).get(f"{FEED}/home/")) == [str(kept.pk)]
+    assert repost.pk  # bob's repost stays for everyone else
+    assert str(repost.pk) in ids(as_user(bob).get(f"{FEED}/home/"))
+
+
+def test_block_ends_the_follow_so_the_blocker_leaves_the_home_feed(as_user, network):
+    ana, bob, _carol = network
+    make_post(bob, text="bob's")
+    services.block_create(blocker=bob, blocked=ana)
+
+    assert ids(as_user(ana).get(f"{FEED}/home/")) == []
+
+
+@pytest.mark.parametrize("page_size", [5, 20])
+def test_home_query_count_is_fixed_whatever_the_page_size(as_user, network, page_size, django_assert_num_queries):
+    ana, bob, carol = network
+    dave = VerifiedUserFactory()
+    services.follow_create(follower=ana, followee=dave)
+    services.mute_create(muter=ana, muted=dave)
+    for i in range(page_size):
+        make_post(bob, text=f"#tag{i} with @carol")
+        VideoFactory(owner=bob)
+        post_services.post_repost(user=bob, post=make_post(carol, text=f"original {i} @ana"))
+    client = as_user(ana)
+
+    # graph; posts; videos; images; mentions (posts and originals together)
+    with django_assert_num_queries(5):
+        response = client.get(f"{FEED}/home/", {"page_size": page_size})
+
+    assert len(response.json()["results"]) == page_size
+    assert {item["type"] for item in response.json()["results"]} == {"post", "video"}
+
+
+# --- profile and hashtag -----------------------------------------------------------------------------
+
+
+def test_profile_feed_respects_visibility(as_user, api_client, network):
+    ana, bob, carol = network
+    public = make_post(bob, text="public")
+    followers_only = make_post(bob, text="followers", visibility=Post.Visibility.FOLLOWERS)
+    video = VideoFactory(owner=bob)
+
+    assert ids(as_user(ana).get(f"{FEED}/users/bob/")) == [str(video.pk), str(followers_only.pk), str(public.pk)]
+    assert ids(as_user(carol).get(f"{FEED}/users/bob/")) == [str(video.pk), str(public.pk)]
+    api_client.force_authenticate(None)
+    assert ids(api_client.get(f"{FEED}/users/bob/")) == [str(video.pk), str(public.pk)]
+
+
+def test_profile_feed_of_a_blocker_is_404_for_the_blocked(as_user, ana, bob):
+    make_post(bob, text="public")
+    services.block_create(blocker=bob, blocked=ana)
+
+    response = as_user(ana).get(f"{FEED}/users/bob/")
+
+    assert response.status_code == 404
+    assert code(response) == "user_not_found"
+
+
+def test_hashtag_feed(as_user, api_client, ana, bob, carol):
+    tagged = make_post(bob, text="ink #Inktober")
+    make_post(bob, text="nothing here")
+    video = VideoFactory(owner=carol, tags=["inktober"])
+    blockers = make_post(carol, text="#inktober from carol")
+    services.block_create(blocker=carol, blocked=ana)
+
+    assert ids(api_client.get(f"{FEED}/hashtags/inktober/")) == [str(blockers.pk), str(video.pk), str(tagged.pk)]
+    assert ids(as_user(ana).get(f"{FEED}/hashtags/%23inktober/")) == [str(tagged.pk)]
+
+
+def test_trending_ranks_by_recent_use_against_usual_rate(api_client, bob, settings):
+    now = timezone.now()
+    for _ in range(3):
+        make_post(bob, text="#steady")
+    for _ in range(2):
+        make_post(bob, text="#rising")
+    make_post(bob, text="#banned")
+    # #steady was as busy every day last week: its usual rate is 3 a day.
+    for days in range(2, 8):
+        for _ in range(3):
+            post = make_post(bob, text="#steady")
+            Post.objects.filter(pk=post.pk).update(created_at=now - dt.timedelta(days=days))
+    Hashtag.objects.filter(name="banned").update(blocked_from_trending=True)
+
+    response = api_client.get(f"{FEED}/trending-hashtags/")
+
+    assert response.status_code == 200
+    rows = response.json()
+    assert [row["name"] for row in rows] == ["rising", "steady"]
+    assert rows[0] == {"name": "rising", "uses_24h": 2, "usual_per_day": 0.0, "score": 2.0}
+    assert rows[1]["uses_24h"] == 3
+    assert rows[1]["usual_per_day"] == pytest.approx(18 / 7, abs=0.01)
+
+
+@pytest.mark.parametrize("page_size", [5, 20])
+def test_profile_and_hashtag_feed_query_counts_are_fixed(as_user, network, page_size, django_assert_num_queries):
+    ana, bob, carol = network
+    for i in range(page_size):
+        make_post(bob, text=f"#ink {i} with @carol")
+        VideoFactory(owner=bob, tags=["ink"])
+        post_services.post_repost(user=bob, post=make_post(carol, text=f"original {i}"))
+    client = as_user(ana)
+
+    # the viewer's graph; the author; posts; videos; images; mentions
+    with django_assert_num_queries(6):
+        profile = client.get(f"{FEED}/users/bob/", {"page_size": page_size})
+    # the viewer's graph; posts; videos; images; mentions
+    with django_assert_num_queries(5):
+        hashtag = client.get(f"{FEED}/hashtags/ink/", {"page_size": page_size})
+
+    assert len(profile.json()["results"]) == page_size
+    assert len(hashtag.json()["results"]) == page_size

@@ -1,0 +1,352 @@
+"""Follows, follow requests, blocks and mutes: services and /api/v1/social/, for the actor,
+the other user, a blocked user, a muted user and an anonymous client."""
+
+import pytest
+
+from accounts.models import User
+from notifications.models import Notification
+from social.models import Block, Follow, FollowRequest, Mute
+from social.services import graph as services
+
+pytestmark = pytest.mark.django_db
+
+SOCIAL = "/api/v1/social"
+
+
+def code(response):
+    return response.json()["errors"][0]["code"]
+
+
+def counts(user):
+    user = User.objects.get(pk=user.pk)
+    return user.followers_count, user.following_count
+
+
+def follow_notifications(recipient, kind="follow"):
+    return list(Notification.objects.filter(recipient=recipient, kind=kind))
+
+
+# --- follow ----------------------------------------------------------------------------------------
+
+
+def test_follow_is_idempotent_and_counts_once(as_user, ana, bob):
+    client = as_user(ana)
+
+    first = client.post(f"{SOCIAL}/users/bob/follow/")
+    second = client.post(f"{SOCIAL}/users/bob/follow/")
+
+    assert first.status_code == second.status_code == 200
+    assert first.json()["state"] == second.json()["state"] == "following"
+    assert second.json()["user"]["handle"] == "bob"
+    assert second.json()["user"]["followers_count"] == 1
+    assert Follow.objects.filter(follower=ana, followee=bob).count() == 1
+    assert counts(bob) == (1, 0)
+    assert counts(ana) == (0, 1)
+    assert len(follow_notifications(bob)) == 1
+
+
+def test_unfollow_is_idempotent(as_user, ana, bob):
+    services.follow_create(follower=ana, followee=bob)
+    client = as_user(ana)
+
+    first = client.delete(f"{SOCIAL}/users/bob/follow/")
+    second = client.delete(f"{SOCIAL}/users/bob/follow/")
+
+    assert first.status_code == second.status_code == 200
+    assert first.json()["state"] == second.json()["state"] == "none"
+    assert not Follow.objects.exists()
+    assert counts(bob) == (0, 0)
+    assert counts(ana) == (0, 0)
+
+
+def test_follow_notification_is_sent_once_even_after_unfollow_and_follow_again(ana, bob):
+    services.follow_create(follower=ana, followee=bob)
+    services.follow_delete(follower=ana, followee=bob)
+    services.follow_create(follower=ana, followee=bob)
+
+    notifications = follow_notifications(bob)
+    assert len(notifications) == 1
+    assert notifications[0].actor_count == 1
+    assert follow_notifications(ana) == []
+
+
+def test_self_follow_is_refused_with_a_stable_code(as_user, ana):
+    response = as_user(ana).post(f"{SOCIAL}/users/ana/follow/")
+
+    assert response.status_code == 400
+    assert code(response) == "cannot_follow_self"
+    assert not Follow.objects.exists()
+    assert counts(ana) == (0, 0)
+    assert follow_notifications(ana) == []
+
+
+def test_anonymous_cannot_follow(api_client, bob):
+    response = api_client.post(f"{SOCIAL}/users/bob/follow/")
+
+    assert response.status_code in (401, 403)
+    assert not Follow.objects.exists()
+
+
+def test_following_an_unknown_user_is_404(as_user, ana):
+    response = as_user(ana).post(f"{SOCIAL}/users/nobody/follow/")
+
+    assert response.status_code == 404
+    assert code(response) == "user_not_found"
+
+
+def test_blocked_user_cannot_follow_the_blocker(as_user, ana, bob):
+    services.block_create(blocker=bob, blocked=ana)
+
+    response = as_user(ana).post(f"{SOCIAL}/users/bob/follow/")
+
+    assert response.status_code == 403
+    assert code(response) == "blocked"
+    assert not Follow.objects.exists()
+
+
+def test_blocker_cannot_follow_whom_they_block(as_user, ana, bob):
+    services.block_create(blocker=ana, blocked=bob)
+
+    response = as_user(ana).post(f"{SOCIAL}/users/bob/follow/")
+
+    assert response.status_code == 403
+    assert code(response) == "blocked"
+
+
+def test_a_muted_user_can_still_follow_the_muter_and_is_not_told(as_user, ana, bob):
+    services.mute_create(muter=bob, muted=ana)
+
+    response = as_user(ana).post(f"{SOCIAL}/users/bob/follow/")
+
+    assert response.status_code == 200
+    assert response.json()["state"] == "following"
+    assert counts(bob) == (1, 0)
+    # Muted: bob is not notified.
+    assert follow_notifications(bob) == []
+
+
+# --- private accounts ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def private_bob(bob):
+    bob.is_private = True
+    bob.save(update_fields=["is_private"])
+    return bob
+
+
+def test_following_a_private_account_sends_one_request(as_user, ana, private_bob):
+    client = as_user(ana)
+
+    first = client.post(f"{SOCIAL}/users/bob/follow/")
+    second = client.post(f"{SOCIAL}/users/bob/follow/")
+
+    assert first.json()["state"] == second.json()["state"] == "requested"
+    assert FollowRequest.objects.filter(requester=ana, target=private_bob).count() == 1
+    assert not Follow.objects.exists()
+    assert counts(private_bob) == (0, 0)
+    assert len(follow_notifications(private_bob, "follow_request")) == 1
+
+
+def test_target_lists_and_approves_a_request(as_user, ana, carol, private_bob):
+    services.follow_create(follower=ana, followee=private_bob)
+    services.follow_create(follower=carol, followee=private_bob)
+    client = as_user(private_bob)
+
+    listed = client.get(f"{SOCIAL}/follow-requests/")
+    approved = client.post(f"{SOCIAL}/follow-requests/ana/approve/")
+    again = client.post(f"{SOCIAL}/follow-requests/ana/approve/")
+
+    assert [row["user"]["handle"] for row in listed.json()["results"]] == ["carol", "ana"]
+    assert approved.status_code == 204
+    assert again.status_code == 404
+    assert code(again) == "follow_request_not_found"
+    assert Follow.objects.filter(follower=ana, followee=private_bob).exists()
+    assert counts(private_bob) == (1, 0)
+    assert counts(ana) == (0, 1)
+    assert list(FollowRequest.objects.values_list("requester__handle", flat=True)) == ["carol"]
+
+
+def test_target_rejects_a_request(as_user, ana, private_bob):
+    services.follow_create(follower=ana, followee=private_bob)
+
+    response = as_user(private_bob).post(f"{SOCIAL}/follow-requests/ana/reject/")
+
+    assert response.status_code == 204
+    assert not FollowRequest.objects.exists()
+    assert not Follow.objects.exists()
+    assert follow_notifications(private_bob, "follow_request") == []
+
+
+def test_requester_cancels_their_own_request(as_user, ana, private_bob):
+    services.follow_create(follower=ana, followee=private_bob)
+    client = as_user(ana)
+
+    sent = client.get(f"{SOCIAL}/follow-requests/sent/")
+    cancelled = client.delete(f"{SOCIAL}/users/bob/follow/")
+
+    assert [row["user"]["handle"] for row in sent.json()["results"]] == ["bob"]
+    assert cancelled.json()["state"] == "none"
+    assert not FollowRequest.objects.exists()
+    assert follow_notifications(private_bob, "follow_request") == []
+
+
+def test_another_user_cannot_approve_someone_elses_request(as_user, ana, carol, private_bob):
+    services.follow_create(follower=ana, followee=private_bob)
+
+    response = as_user(carol).post(f"{SOCIAL}/follow-requests/ana/approve/")
+
+    assert response.status_code == 404
+    assert FollowRequest.objects.count() == 1
+
+
+def test_private_account_lists_are_for_itself_and_followers(as_user, api_client, ana, carol, private_bob):
+    services.follow_create(follower=carol, followee=private_bob)
+    services.follow_request_approve(target=private_bob, requester=carol)
+
+    assert api_client.get(f"{SOCIAL}/users/bob/followers/").status_code == 403
+    assert code(as_user(ana).get(f"{SOCIAL}/users/bob/followers/")) == "private_account"
+    assert as_user(carol).get(f"{SOCIAL}/users/bob/followers/").status_code == 200
+    response = as_user(private_bob).get(f"{SOCIAL}/users/bob/followers/")
+    assert [row["user"]["handle"] for row in response.json()["results"]] == ["carol"]
+
+
+# --- lists -----------------------------------------------------------------------------------------
+
+
+def test_follower_and_following_lists_are_paginated_newest_first(api_client, ana, bob, carol):
+    services.follow_create(follower=bob, followee=ana)
+    services.follow_create(follower=carol, followee=ana)
+    services.follow_create(follower=ana, followee=carol)
+
+    first = api_client.get(f"{SOCIAL}/users/ana/followers/", {"page_size": 1})
+    second = api_client.get(first.json()["next"])
+    following = api_client.get(f"{SOCIAL}/users/ana/following/")
+
+    assert [row["user"]["handle"] for row in first.json()["results"]] == ["carol"]
+    assert [row["user"]["handle"] for row in second.json()["results"]] == ["bob"]
+    assert second.json()["next"] is None
+    assert [row["user"]["handle"] for row in following.json()["results"]] == ["carol"]
+
+
+@pytest.mark.parametrize("page_size", [5, 20])
+def test_follower_list_query_count_is_fixed(api_client, ana, page_size, django_assert_max_num_queries):
+    from tests.content.post_factories import VerifiedUserFactory
+
+    for _ in range(page_size):
+        services.follow_create(follower=VerifiedUserFactory(), followee=ana)
+
+    # the user; the page (followers joined)
+    with django_assert_max_num_queries(2):
+        response = api_client.get(f"{SOCIAL}/users/ana/followers/", {"page_size": page_size})
+
+    assert len(response.json()["results"]) == page_size
+
+
+def test_lists_of_a_blocker_are_hidden_from_the_blocked_user(as_user, ana, bob):
+    services.block_create(blocker=bob, blocked=ana)
+
+    response = as_user(ana).get(f"{SOCIAL}/users/bob/followers/")
+
+    assert response.status_code == 404
+    assert code(response) == "user_not_found"
+
+
+def test_remove_a_follower(as_user, ana, bob):
+    services.follow_create(follower=bob, followee=ana)
+
+    response = as_user(ana).delete(f"{SOCIAL}/followers/bob/")
+
+    assert response.status_code == 204
+    assert not Follow.objects.exists()
+    assert counts(ana) == (0, 0)
+    assert counts(bob) == (0, 0)
+
+
+# --- blocks and mutes ------------------------------------------------------------------------------
+
+
+def test_block_removes_follows_both_ways_and_requests_with_counters_fixed(as_user, ana, bob, carol):
+    services.follow_create(follower=ana, followee=bob)
+    services.follow_create(follower=bob, followee=ana)
+    services.follow_create(follower=carol, followee=bob)
+    client = as_user(bob)
+
+    first = client.post(f"{SOCIAL}/users/ana/block/")
+    second = client.post(f"{SOCIAL}/users/ana/block/")
+
+    assert first.status_code == second.status_code == 204
+    assert Block.objects.filter(blocker=bob, blocked=ana).count() == 1
+    assert list(Follow.objects.values_list("follower__handle", "followee__handle")) == [("carol", "bob")]
+    assert counts(ana) == (0, 0)
+    assert counts(bob) == (1, 0)
+    assert follow_notifications(bob)[0].actor_count == 1  # carol's only: ana's follow was withdrawn
+
+
+def test_block_removes_pending_requests(ana, private_bob):
+    services.follow_create(follower=ana, followee=private_bob)
+
+    services.block_create(blocker=private_bob, blocked=ana)
+
+    assert not FollowRequest.objects.exists()
+
+
+def test_block_list_and_unblock(as_user, ana, bob, carol):
+    client = as_user(ana)
+    client.post(f"{SOCIAL}/users/bob/block/")
+    client.post(f"{SOCIAL}/users/carol/block/")
+
+    listed = client.get(f"{SOCIAL}/blocks/")
+    unblocked = client.delete(f"{SOCIAL}/users/bob/block/")
+    again = client.delete(f"{SOCIAL}/users/bob/block/")
+
+    assert [row["user"]["handle"] for row in listed.json()["results"]] == ["carol", "bob"]
+    assert unblocked.status_code == again.status_code == 204
+    assert list(Block.objects.values_list("blocked__handle", flat=True)) == ["carol"]
+    # The blocked user's own list shows nothing: blocks are private.
+    assert as_user(carol).get(f"{SOCIAL}/blocks/").json()["results"] == []
+
+
+def test_self_block_and_self_mute_are_refused(as_user, ana):
+    client = as_user(ana)
+
+    blocked = client.post(f"{SOCIAL}/users/ana/block/")
+    muted = client.post(f"{SOCIAL}/users/ana/mute/")
+
+    assert (blocked.status_code, code(blocked)) == (400, "cannot_block_self")
+    assert (muted.status_code, code(muted)) == (400, "cannot_mute_self")
+
+
+def test_mute_unmute_and_list(as_user, ana, bob):
+    client = as_user(ana)
+
+    assert client.post(f"{SOCIAL}/users/bob/mute/").status_code == 204
+    assert client.post(f"{SOCIAL}/users/bob/mute/").status_code == 204
+    listed = client.get(f"{SOCIAL}/mutes/")
+    assert [row["user"]["handle"] for row in listed.json()["results"]] == ["bob"]
+    assert Mute.objects.count() == 1
+    # Bob is not told: his lists show nothing, and he can still follow ana.
+    assert as_user(bob).get(f"{SOCIAL}/mutes/").json()["results"] == []
+
+    client = as_user(ana)
+    assert client.delete(f"{SOCIAL}/users/bob/mute/").status_code == 204
+    assert client.delete(f"{SOCIAL}/users/bob/mute/").status_code == 204
+    assert not Mute.objects.exists()
+
+
+def test_anonymous_cannot_block_mute_or_list(api_client, bob):
+    assert api_client.post(f"{SOCIAL}/users/bob/block/").status_code in (401, 403)
+    assert api_client.post(f"{SOCIAL}/users/bob/mute/").status_code in (401, 403)
+    assert api_client.get(f"{SOCIAL}/blocks/").status_code in (401, 403)
+    assert api_client.get(f"{SOCIAL}/follow-requests/").status_code in (401, 403)
+    assert not Block.objects.exists()
+    assert not Mute.objects.exists()
+
+
+def test_unverified_email_cannot_follow(as_user, bob):
+    from tests.factories import UserFactory
+
+    response = as_user(UserFactory(handle="newbie")).post(f"{SOCIAL}/users/bob/follow/")
+
+    assert response.status_code == 403
+    assert code(response) == "email_unverified"
