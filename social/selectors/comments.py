@@ -24,8 +24,9 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
 
+from content import relations
 from core.errors import NotFoundError
-from social.models import Block, Comment, Like
+from social.models import Comment, Like
 from social.selectors.targets import content_kind
 
 DISPLAY_DEPTH = 3
@@ -99,16 +100,16 @@ def descendants(*, comment: Comment) -> QuerySet[Comment]:
 
 def viewer_context(*, viewer: Any, comments: list[Comment]) -> ViewerContext:
     """The viewer's likes among ``comments`` and the users they have blocks with: two queries
-    (none for a visitor). Also loads every comment's mentions in one query."""
+    (none for a visitor; the blocks are shared with content's visibility check of the same
+    request through ``content.relations.blocked_ids``, which keeps them on the user object).
+    Also loads every comment's mentions in one query."""
     prefetch_related_objects(comments, "mentions")
     if viewer is None or not viewer.is_authenticated or not comments:
         return ViewerContext()
     liked = set(
         Like.objects.filter(user=viewer, comment_id__in=[c.pk for c in comments]).values_list("comment_id", flat=True)
     )
-    pairs = Block.objects.filter(Q(blocker=viewer) | Q(blocked=viewer)).values_list("blocker_id", "blocked_id")
-    blocked = {blocked if blocker == viewer.pk else blocker for blocker, blocked in pairs}
-    return ViewerContext(liked_ids=liked, blocked_user_ids=blocked)
+    return ViewerContext(liked_ids=liked, blocked_user_ids=set(relations.blocked_ids(user=viewer)))
 
 
 def comment_state(*, comment: Comment, context: ViewerContext) -> str:

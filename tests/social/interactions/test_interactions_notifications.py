@@ -5,6 +5,7 @@ self-actions."""
 import pytest
 
 from content.services import posts as post_services
+from core.errors import PermissionDeniedError
 from social.services import comments as comment_services
 from social.services import likes as like_services
 from tests.content.post_factories import VerifiedUserFactory
@@ -64,11 +65,14 @@ def test_nothing_from_a_muted_or_blocked_user(relation, actor, owner, post):
         post_services.post_repost(user=actor, post=post)
         post_services.post_quote(user=actor, post=post, content=post_services.PostContent(text="look"))
     else:
-        # A block stops the actions themselves (403 `blocked`, tested with each action); reposts
-        # and quotes are content's, and notify drops them across a block.
+        # The actor acted before the block; after it, reposts and quotes are refused.
+        like_services.like(user=actor, target=post)
+        notifications_of(owner).delete()
         block(owner, actor)
-        post_services.post_repost(user=actor, post=post)
-        post_services.post_quote(user=actor, post=post, content=post_services.PostContent(text="look"))
+        with pytest.raises(PermissionDeniedError):
+            post_services.post_repost(user=actor, post=post)
+        with pytest.raises(PermissionDeniedError):
+            post_services.post_quote(user=actor, post=post, content=post_services.PostContent(text="look"))
 
     assert notifications_of(owner).count() == 0
 
