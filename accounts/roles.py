@@ -34,6 +34,21 @@ SOCIAL_MODERATION_PERMISSIONS = [
     ("social", "view_block"),
 ]
 
+# Stream chat: platform moderators act on every stream's chat and read its logs.
+STREAMING_CHAT_MODERATION_PERMISSIONS = [
+    ("streaming", "moderate_streams"),
+    ("streaming", "view_livestream"),
+    ("streaming", "view_streamchat"),
+    ("streaming", "delete_streamchat"),
+    ("streaming", "view_chatban"),
+    ("streaming", "add_chatban"),
+    ("streaming", "delete_chatban"),
+    ("streaming", "view_chattimeout"),
+    ("streaming", "view_channelmoderator"),
+    ("streaming", "view_chatmoderationlog"),
+    ("streaming", "view_streamviewer"),
+]
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Role.USER: [],
     Role.CREATOR: [],
@@ -52,6 +67,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("notifications", "view_pushtoken"),
         *[("content", codename) for codename in POST_MODERATION_PERMISSIONS],
         *SOCIAL_MODERATION_PERMISSIONS,
+        *STREAMING_CHAT_MODERATION_PERMISSIONS,
     ],
     Role.FINANCE: [("accounts", "view_user")],
     Role.ADMIN: [
@@ -73,6 +89,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("notifications", "add_announcement"),
         *[("content", codename) for codename in POST_MODERATION_PERMISSIONS],
         *SOCIAL_MODERATION_PERMISSIONS,
+        *STREAMING_CHAT_MODERATION_PERMISSIONS,
     ],
 }
 

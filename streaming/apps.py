@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class StreamingConfig(AppConfig):
     name = "streaming"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.services.moderation import register_standing_hook
+        from streaming.services.chat import chat_close_user_sockets
+
+        # A platform suspension or ban closes the account's open chat sockets (close code 4409).
+        register_standing_hook(chat_close_user_sockets)
