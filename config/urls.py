@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("notifications.api.urls")),
     path("", include("content.api.video_urls")),
     path("", include("content.api.post_urls")),
+    path("", include("streaming.api.chat_urls")),
 ]
 
 urlpatterns = [
