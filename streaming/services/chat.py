@@ -531,6 +531,48 @@ def chat_user_kick_everywhere(*, user_id: Any, code: str) -> None:
     side_effects.group_send(user_group(user_id), {"type": "chat.kick", "streamer_id": None, "code": code})
 
 
+def _ensure_staff(by: Any) -> None:
+    if not is_platform_moderator(user=by):
+        raise ChatError("Only platform moderators can do this.", code="not_allowed")
+
+
+@transaction.atomic
+def chat_channel_ban_by_staff(*, streamer: User, user: User, by: Any, reason: str) -> ChatBan:
+    """A platform moderator (the admin) bans ``user`` from ``streamer``'s chats; sockets close (4406)."""
+    _ensure_staff(by)
+    if user.pk == streamer.pk:
+        raise ChatError("Nobody can ban the streamer from their own chat.", code="not_allowed")
+    ban, created = ChatBan.objects.get_or_create(
+        streamer=streamer, user=user, defaults={"reason": _reason(reason), "created_by": by}
+    )
+    if not created:
+        raise ChatError("This user is already banned here.", code="invalid")
+    ChatModerationLog.objects.create(
+        streamer=streamer, actor=by, action=ChatModerationLog.Action.BAN, target_user=user, reason=ban.reason
+    )
+    side_effects.group_send(
+        user_group(user.pk), {"type": "chat.kick", "streamer_id": str(streamer.pk), "code": "banned"}
+    )
+    return ban
+
+
+@transaction.atomic
+def chat_channel_unban_by_staff(*, ban: ChatBan, by: Any, reason: str) -> None:
+    _ensure_staff(by)
+    ChatModerationLog.objects.create(
+        streamer_id=ban.streamer_id, actor=by, action=ChatModerationLog.Action.UNBAN, target_user_id=ban.user_id,
+        reason=_reason(reason),
+    )  # fmt: skip
+    ban.delete()
+
+
+@transaction.atomic
+def chat_message_delete_by_staff(*, message: StreamChat, by: Any, reason: str) -> StreamChat:
+    """A platform moderator removes a line from the admin (the same as over the socket)."""
+    stream = LiveStream.all_objects.get(pk=message.stream_id)
+    return chat_message_delete(stream=stream, by=by, message_id=message.pk, reason=reason)
+
+
 def chat_close_user_sockets(*, user: Any, code: str) -> None:
     """accounts' standing hook: a suspended or banned account's chat sockets close (4409)."""
     chat_user_kick_everywhere(user_id=user.pk, code=code)
