@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -191,48 +192,86 @@ def _metrics_if_due(stream_id: str):
 
 
 # ---------------------------------------------------------------------------------------------
-# Live metrics: one small task per room per process. Each interval every process hosting the
-# room tries; the cache lets one of them compute and broadcast (see stream_metrics_if_due).
+# Rooms: one relay per stream per process. The relay alone listens to the stream's group on the
+# channel layer and writes each event (serialized once, by the sender) to every local socket,
+# one after another, as a broadcast server would. Delivering through the channel layer to each
+# consumer instead costs a queue, a task and a dispatch per socket per event, which is what
+# kept Fanfare far behind the baseline in bench/bench_chat_fanout.py.
+#
+# The relay also runs the room's live metrics: each interval every process hosting the room
+# tries, and the cache lets exactly one of them compute and broadcast (stream_metrics_if_due).
 # ---------------------------------------------------------------------------------------------
 
-_rooms: dict[str, int] = {}
-_tasks: dict[str, asyncio.Task] = {}
+
+class _Room:
+    def __init__(self, stream_id: str, layer) -> None:
+        self.stream_id = stream_id
+        self.layer = layer
+        self.members: dict[Any, None] = {}  # insertion-ordered set of consumers
+        self.channel: str | None = None
+        self.tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        self.channel = await self.layer.new_channel("streaming.room.")
+        await self.layer.group_add(room_group(self.stream_id), self.channel)
+        loop = asyncio.get_running_loop()
+        self.tasks = [loop.create_task(self._relay()), loop.create_task(self._metrics())]
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        if self.channel is not None:
+            await self.layer.group_discard(room_group(self.stream_id), self.channel)
+
+    async def _relay(self) -> None:
+        while True:
+            message = await self.layer.receive(self.channel)
+            text = message.get("text")
+            if message.get("type") != "chat.event" or not isinstance(text, str):
+                continue
+            for member in list(self.members):
+                try:
+                    await member.deliver(text)
+                except Exception:  # noqa: BLE001 - a socket that just went away; its disconnect removes it
+                    self.members.pop(member, None)
+
+    async def _metrics(self) -> None:
+        from streaming.services.metrics import metrics_interval
+
+        while True:
+            interval = metrics_interval()
+            await asyncio.sleep(interval - (time.time() % interval) + 0.05)
+            try:
+                payload = await _metrics_if_due(self.stream_id)
+                if payload is not None:
+                    event = {"type": "chat.event", "text": event_text("metrics", **payload)}
+                    await self.layer.group_send(room_group(self.stream_id), event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup must not end the room's metrics
+                logger.exception("metrics for stream %s failed", self.stream_id)
 
 
-async def _metrics_loop(stream_id: str, layer) -> None:
-    from streaming.services.metrics import metrics_interval
-
-    while True:
-        interval = metrics_interval()
-        await asyncio.sleep(interval - (time.time() % interval) + 0.05)
-        try:
-            payload = await _metrics_if_due(stream_id)
-            if payload is not None:
-                await layer.group_send(
-                    room_group(stream_id), {"type": "chat.event", "text": event_text("metrics", **payload)}
-                )
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a database hiccup must not end the room's metrics
-            logger.exception("metrics for stream %s failed", stream_id)
+_rooms: dict[tuple[Any, str], _Room] = {}
 
 
-def _room_join(stream_id: str, layer) -> None:
-    _rooms[stream_id] = _rooms.get(stream_id, 0) + 1
-    task = _tasks.get(stream_id)
-    if task is None or task.done():
-        _tasks[stream_id] = asyncio.get_running_loop().create_task(_metrics_loop(stream_id, layer))
+async def _room_join(stream_id: str, layer, member) -> _Room:
+    key = (asyncio.get_running_loop(), stream_id)
+    room = _rooms.get(key)
+    if room is None:
+        room = _rooms[key] = _Room(stream_id, layer)
+        room.members[member] = None
+        await room.start()
+    else:
+        room.members[member] = None
+    return room
 
 
-def _room_leave(stream_id: str) -> None:
-    left = _rooms.get(stream_id, 0) - 1
-    if left > 0:
-        _rooms[stream_id] = left
-        return
-    _rooms.pop(stream_id, None)
-    task = _tasks.pop(stream_id, None)
-    if task is not None:
-        task.cancel()
+async def _room_leave(room: _Room, member) -> None:
+    room.members.pop(member, None)
+    if not room.members and _rooms.get((asyncio.get_running_loop(), room.stream_id)) is room:
+        del _rooms[(asyncio.get_running_loop(), room.stream_id)]
+        await room.stop()
 
 
 ACTIONS = {"message", "delete", "timeout", "ban", "unban", "pin", "unpin", "clear", "settings"}
@@ -243,37 +282,61 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
 
     opened: _Opened | None = None
 
+    async def dispatch(self, message):
+        """Channels (4.2+) hops to the sync thread to close stale database connections before
+        every handler, so a broadcast to N sockets in a process made N thread hops, one after
+        another (bench/bench_chat_fanout.py). This consumer touches the database only through
+        ``database_sync_to_async``, which does that around each call, so the hop is skipped."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self):
         await self.accept()
         user = self.scope.get("user")
         self.user = user if user is not None and user.is_authenticated else None
         stream_id = str(self.scope["url_route"]["kwargs"]["stream_id"])
         self.groups_joined: list[str] = []
+        self.early: list[str] | None = []  # room events that arrive before the welcome
         # Join first, then read the history, so nothing sent in between is missed.
-        for group in [room_group(stream_id), *([user_group(self.user.pk)] if self.user else [])]:
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups_joined.append(group)
+        self.room = await _room_join(stream_id, self.channel_layer, self)
+        if self.user is not None:
+            await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
+            self.groups_joined.append(user_group(self.user.pk))
         try:
             self.opened = await _open(
                 stream_id=stream_id, user=self.user, client_id=_client_id(self.scope), headers=_headers(self.scope)
             )
         except ChatClose as exc:
-            await self._leave_groups()
+            await self._leave_rooms()
             await self._error(exc.code, exc.detail)
             await self.close(code=exc.close_code)
             return
         await self.send(text_data=self.opened.welcome)
-        _room_join(self.opened.stream_id, self.channel_layer)
+        early, self.early = self.early, None
+        for text in early:
+            await self.send(text_data=text)
+
+    async def deliver(self, text: str) -> None:
+        """A room event from the relay."""
+        if self.early is not None:
+            self.early.append(text)
+        else:
+            await self.send(text_data=text)
 
     async def disconnect(self, code):
-        await self._leave_groups()
+        await self._leave_rooms()
         if self.opened is not None:
-            _room_leave(self.opened.stream_id)
             await _leave(self.opened.stream_id, self.opened.viewer_key)
             self.opened = None
 
-    async def _leave_groups(self):
-        for group in self.groups_joined:
+    async def _leave_rooms(self):
+        room = getattr(self, "room", None)
+        if room is not None:
+            self.room = None
+            await _room_leave(room, self)
+        for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = []
 

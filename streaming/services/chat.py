@@ -111,12 +111,14 @@ def _check_rate_limit(*, stream: LiveStream, user: User) -> None:
         raise ChatError(
             "You are sending too fast.", code="rate_limited", retry_after=max(1, math.ceil(blocked_until - now))
         )
-    window_key = f"streaming:chat:rl:{stream.pk}:{user.pk}:{int(now // seconds)}"
-    cache.add(window_key, 0, timeout=seconds * 2)
+    # The window opens with the user's first message and closes ``seconds`` later (cache expiry;
+    # incr keeps it), so "3 per 2 s" holds exactly, with no boundary letting 6 through.
+    window_key = f"streaming:chat:rl:{stream.pk}:{user.pk}"
+    cache.add(window_key, 0, timeout=seconds)
     try:
         count = cache.incr(window_key)
     except ValueError:  # expired between add and incr
-        cache.add(window_key, 1, timeout=seconds * 2)
+        cache.add(window_key, 1, timeout=seconds)
         count = 1
     if count > messages:
         cache.set(blocked_key, now + timeout, timeout=timeout)
