@@ -22,6 +22,7 @@ urlpatterns = [
     path("studio/", include("accounts.dashboard.urls")),
     path("studio/", include("content.dashboard.video_urls")),
     path("studio/", include("content.dashboard.post_urls")),
+    path("studio/", include("streaming.dashboard.chat_urls")),
     path("studio/", include("core.dashboard.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

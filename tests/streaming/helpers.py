@@ -24,7 +24,8 @@ def verified_user(**kwargs):
 def make_stream(owner, **kwargs) -> LiveStream:
     kwargs.setdefault("status", "live")
     kwargs.setdefault("started_at", timezone.now())
-    return LiveStream.objects.create(owner=owner, title="Live now", stream_key=secrets.token_urlsafe(24), **kwargs)
+    kwargs.setdefault("title", "Live now")
+    return LiveStream.objects.create(owner=owner, stream_key=secrets.token_urlsafe(24), **kwargs)
 
 
 def session_cookie(user) -> bytes:
