@@ -229,9 +229,10 @@ class _Room:
             text = message.get("text")
             if message.get("type") != "chat.event" or not isinstance(text, str):
                 continue
+            frame = {"type": "websocket.send", "text": text}  # one ASGI message for every socket
             for member in list(self.members):
                 try:
-                    await member.deliver(text)
+                    await member.deliver(frame)
                 except Exception:  # noqa: BLE001 - a socket that just went away; its disconnect removes it
                     self.members.pop(member, None)
 
@@ -318,12 +319,24 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
         for text in early:
             await self.send(text_data=text)
 
-    async def deliver(self, text: str) -> None:
-        """A room event from the relay."""
+    async def deliver(self, frame: dict) -> None:
+        """A room event from the relay, as an ASGI ``websocket.send`` message shared by every socket."""
         if self.early is not None:
-            self.early.append(text)
+            self.early.append(frame["text"])
         else:
-            await self.send(text_data=text)
+            await self.raw_send(frame)
+
+    @property
+    def raw_send(self):
+        """The server's own ``send``, below Channels' session wrapper (which only acts on HTTP
+        responses but reads the lazy session on every frame): the hot path of a broadcast."""
+        send = self.__dict__.get("_raw_send")
+        if send is None:
+            send = self.base_send
+            while hasattr(getattr(send, "__self__", None), "real_send"):
+                send = send.__self__.real_send
+            self.__dict__["_raw_send"] = send
+        return send
 
     async def disconnect(self, code):
         await self._leave_rooms()
