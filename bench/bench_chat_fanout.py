@@ -69,6 +69,7 @@ def _start(args: list[str], port: int, env: dict | None = None) -> subprocess.Po
 
 async def _measure(url: str, cookie: str | None) -> dict:
     latencies: list[float] = []
+    first_arrival: dict[int, float] = {}  # per message: its fastest delivery (the send path's cost)
     received = [0]
     last_arrival = [0.0]
     ready = asyncio.Event()
@@ -88,8 +89,10 @@ async def _measure(url: str, cookie: str | None) -> dict:
                 if event.get("type") != "message":
                     continue
                 now = time.time()
-                sent = float(event["message"]["text"].split()[1])
-                latencies.append(now - sent)
+                seq, sent = event["message"]["text"].split()
+                latencies.append(now - float(sent))
+                if int(seq) not in first_arrival:
+                    first_arrival[int(seq)] = now - float(sent)
                 received[0] += 1
                 last_arrival[0] = now
         except websockets.ConnectionClosed:
@@ -120,6 +123,7 @@ async def _measure(url: str, cookie: str | None) -> dict:
     for task in listeners:
         task.cancel()
     latencies.sort()
+    firsts = sorted(first_arrival.values())
     return {
         "clients": len(sockets),
         "messages": total,
@@ -129,6 +133,7 @@ async def _measure(url: str, cookie: str | None) -> dict:
         "deliveries_per_second": round(received[0] / elapsed) if elapsed > 0 else 0,
         "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1) if latencies else None,
+        "first_delivery_p50_ms": round(statistics.median(firsts) * 1000, 1) if firsts else None,
     }
 
 
