@@ -225,7 +225,14 @@ class _Room:
 
     async def _relay(self) -> None:
         while True:
-            message = await self.layer.receive(self.channel)
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the layer's backend (Redis) went away: retry, keep the room alive
+                logger.exception("chat relay for stream %s could not receive", self.stream_id)
+                await asyncio.sleep(1)
+                continue
             text = message.get("text")
             if message.get("type") != "chat.event" or not isinstance(text, str):
                 continue
