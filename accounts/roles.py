@@ -35,8 +35,21 @@ SOCIAL_MODERATION_PERMISSIONS = [
     ("social", "view_block"),
 ]
 
-# Live streams in the admin, and ending them with a reason (streaming's 0002_core_streams).
-STREAM_MODERATION_PERMISSIONS = [("streaming", "view_livestream"), ("streaming", "moderate_streams")]
+# Live streams in the admin and ending them with a reason (streaming's 0002_core_streams);
+# stream chat: platform moderators act on every stream's chat and read its logs (0003).
+STREAM_MODERATION_PERMISSIONS = [
+    ("streaming", "view_livestream"),
+    ("streaming", "moderate_streams"),
+    ("streaming", "view_streamchat"),
+    ("streaming", "delete_streamchat"),
+    ("streaming", "view_chatban"),
+    ("streaming", "add_chatban"),
+    ("streaming", "delete_chatban"),
+    ("streaming", "view_chattimeout"),
+    ("streaming", "view_channelmoderator"),
+    ("streaming", "view_chatmoderationlog"),
+    ("streaming", "view_streamviewer"),
+]
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Role.USER: [],

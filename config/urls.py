@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("social.api.urls")),
     path("", include("social.api.interaction_urls")),
     path("", include("streaming.api.urls")),
+    path("", include("streaming.api.chat_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("studio/", include("content.dashboard.video_urls")),
     path("studio/", include("content.dashboard.post_urls")),
     path("studio/", include("streaming.dashboard.urls")),
+    path("studio/", include("streaming.dashboard.chat_urls")),
     path("studio/", include("core.dashboard.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

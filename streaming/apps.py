@@ -6,7 +6,12 @@ class StreamingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts.services.moderation import register_standing_hook
         from core.dashboard.navigation import register
         from streaming import tasks  # noqa: F401 (registers the Celery tasks)
+        from streaming.services.chat import chat_close_user_sockets
 
         register(label="Streams", url_name="streaming_studio:streams", order=40)
+
+        # A platform suspension or ban closes the account's open chat sockets (close code 4409).
+        register_standing_hook(chat_close_user_sockets)

@@ -27,6 +27,22 @@ APPEAL_TOKEN_MAX_AGE = 60 * 60 * 24 * 30
 MAX_APPEAL_LENGTH = 2000
 
 
+# Other apps' reactions to a suspension or ban (e.g. streaming closes the user's chat sockets),
+# registered in their AppConfig.ready(): called as hook(user=..., code="account_suspended" |
+# "account_banned") inside the service's transaction, so they should act after commit.
+standing_hooks: list = []
+
+
+def register_standing_hook(hook) -> None:
+    if hook not in standing_hooks:
+        standing_hooks.append(hook)
+
+
+def _run_standing_hooks(user: User, code: str) -> None:
+    for hook in standing_hooks:
+        hook(user=user, code=code)
+
+
 def _ensure_may_moderate(*, by: User, user: User) -> None:
     if not by.has_perm("accounts.moderate_users"):
         raise PermissionDeniedError("Only moderators can do this.", code="not_allowed")
@@ -121,6 +137,7 @@ def user_suspend(*, user: User, by: User, reason: str, until: dt.datetime, refer
     )
     _refresh_standing(user)
     _revoke_access(user)
+    _run_standing_hooks(user, "account_suspended")
     audit_record(
         actor=by,
         action=AuditLogEntry.Action.SUSPENDED,
@@ -144,6 +161,7 @@ def user_ban(*, user: User, by: User, reason: str, reference=None) -> Moderation
     )
     _refresh_standing(user)
     _revoke_access(user)
+    _run_standing_hooks(user, "account_banned")
     audit_record(
         actor=by,
         action=AuditLogEntry.Action.BANNED,

@@ -19,6 +19,15 @@ def is_following(*, follower: Any, followee: Any) -> bool:
     return Follow.objects.filter(follower_id=_pk(follower), followee_id=_pk(followee)).exists()
 
 
+def following_since(*, follower: Any, followee: Any):
+    """When ``follower`` started following ``followee``, or None if they do not."""
+    return (
+        Follow.objects.filter(follower_id=_pk(follower), followee_id=_pk(followee))
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
 def is_blocked_between(*, a: Any, b: Any) -> bool:
     """Whether either user blocks the other."""
     a_id, b_id = _pk(a), _pk(b)

@@ -1,7 +1,19 @@
-"""Streaming's models: live streams (this package), chat, viewers and their metrics."""
+"""Streaming's models: live streams, chat, viewers and their metrics."""
 
+from streaming.models.chat import ChannelModerator, ChatBan, ChatModerationLog, ChatTimeout, StreamChat
 from streaming.models.provider_event import StreamProviderEvent
 from streaming.models.reminder import StreamReminder
 from streaming.models.stream import LiveStream
+from streaming.models.viewer import StreamViewer
 
-__all__ = ["LiveStream", "StreamProviderEvent", "StreamReminder"]
+__all__ = [
+    "ChannelModerator",
+    "ChatBan",
+    "ChatModerationLog",
+    "ChatTimeout",
+    "LiveStream",
+    "StreamChat",
+    "StreamProviderEvent",
+    "StreamReminder",
+    "StreamViewer",
+]

@@ -78,6 +78,9 @@ class LiveStream(SoftDeleteModel):
     subscribers_only = models.BooleanField(default=False)
     emoji_only = models.BooleanField(default=False)
     blocked_words = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    pinned_message = models.ForeignKey(
+        "streaming.StreamChat", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     # Summary kept when the stream ends.
     peak_viewers = models.PositiveIntegerField(default=0)

@@ -1,4 +1,5 @@
-"""Reads of live streams: who may see which stream, listings, and where its files are."""
+"""Reads of live streams: who may see which stream, listings, where its files are, and who
+moderates its chat."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from content.selectors.videos import viewer_is_subscriber
 from core.errors import NotFoundError, PermissionDeniedError
 from social.selectors.relations import is_following
-from streaming.models import LiveStream, StreamReminder
+from streaming.models import ChannelModerator, LiveStream, StreamReminder
+
+MODERATE_PERMISSION = "streaming.moderate_streams"
 
 # Listings show these to everyone; followers-only and subscribers-only streams are listed to
 # those who may watch them only on the streamer's own list (stream_list_of_owner).
@@ -119,3 +123,48 @@ def stream_ingest_url(*, stream: LiveStream) -> str:
     if settings.STREAMING_RTMP_PUBLIC_URL:
         return settings.STREAMING_RTMP_PUBLIC_URL.rstrip("/") + "/"
     return f"rtmp://{settings.STREAMING_RTMP_HOST}:{settings.STREAMING_RTMP_PORT}/live/"
+
+
+def stream_get(*, stream_id: Any) -> LiveStream:
+    """The stream (not deleted), or 404 ``not_found``."""
+    try:
+        return LiveStream.objects.select_related("owner").get(pk=stream_id)
+    except (LiveStream.DoesNotExist, ValidationError, ValueError) as exc:
+        raise NotFoundError("No such stream.") from exc
+
+
+def can_view_stream(*, stream: LiveStream, user: Any) -> bool:
+    """Whether ``user`` may watch ``stream`` and read its chat: the one rule, :func:`stream_visible_to`."""
+    return stream_visible_to(stream=stream, user=user)
+
+
+def is_channel_moderator(*, streamer_id: Any, user: Any) -> bool:
+    """Whether ``user`` was appointed by ``streamer_id`` to moderate their chats."""
+    if not _signed_in(user):
+        return False
+    return ChannelModerator.objects.filter(streamer_id=streamer_id, moderator_id=user.pk).exists()
+
+
+def is_platform_moderator(*, user: Any) -> bool:
+    return _signed_in(user) and user.has_perm(MODERATE_PERMISSION)
+
+
+def chat_role(*, stream: LiveStream, user: Any) -> str:
+    """``owner``, ``platform_moderator``, ``moderator`` (the streamer's), ``viewer`` or ``anonymous``."""
+    if not _signed_in(user):
+        return "anonymous"
+    if user.pk == stream.owner_id:
+        return "owner"
+    if is_platform_moderator(user=user):
+        return "platform_moderator"
+    if is_channel_moderator(streamer_id=stream.owner_id, user=user):
+        return "moderator"
+    return "viewer"
+
+
+MODERATING_ROLES = frozenset({"owner", "platform_moderator", "moderator"})
+
+
+def channel_moderators(*, streamer: Any):
+    """The streamer's chat moderators, newest first."""
+    return ChannelModerator.objects.filter(streamer=streamer).select_related("moderator").order_by("-id")

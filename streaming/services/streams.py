@@ -229,8 +229,12 @@ def _end(*, stream_id: Any, to_from: set[str], by: Any = None, reason: str = "",
 
 
 def _on_stream_ended(stream: LiveStream) -> None:
-    """After an end commits: the recording (when on), and the hook the viewer metrics join at merge
-    (``streaming.services.metrics.stream_summary_finalize(stream=...)``, part D)."""
+    """After an end commits: the summary of the stream's viewers and chat (peak, average, total
+    watch time, unique viewers, messages: ``metrics.stream_summary_finalize``), then the
+    recording (when on)."""
+    from streaming.services import metrics
+
+    metrics.stream_summary_finalize(stream=stream)
     if stream.record and stream.started_at is not None:
         from streaming import tasks
 

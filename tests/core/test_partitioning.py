@@ -27,9 +27,15 @@ def partitions_of(table: str) -> set[str]:
 def test_each_apps_configs_are_gathered():
     from accounts.models import LoginEvent
     from content.models import ViewEvent
+    from streaming.models import StreamViewer
 
-    # INSTALLED_APPS order: accounts, content, then the test-only probe app.
-    assert [config.model for config in gather_partitioning_configs()] == [LoginEvent, ViewEvent, ProbeEvent]
+    # INSTALLED_APPS order: accounts, content, streaming, then the test-only probe app.
+    assert [config.model for config in gather_partitioning_configs()] == [
+        LoginEvent,
+        ViewEvent,
+        StreamViewer,
+        ProbeEvent,
+    ]
 
 
 def test_the_table_is_range_partitioned_by_created_at():

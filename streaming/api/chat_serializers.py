@@ -1,0 +1,43 @@
+from rest_framework import serializers
+
+
+class ModeratorUserSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    handle = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+
+
+class ChannelModeratorSerializer(serializers.Serializer):
+    moderator = ModeratorUserSerializer(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class ChannelModeratorAddSerializer(serializers.Serializer):
+    user_id = serializers.UUIDField(required=False)
+    handle = serializers.CharField(max_length=31, required=False)
+
+    def validate(self, attrs):
+        if not attrs.get("user_id") and not attrs.get("handle"):
+            raise serializers.ValidationError("Send user_id or handle.")
+        return attrs
+
+
+class HeartbeatSerializer(serializers.Serializer):
+    client_id = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{8,64}$",
+        required=False,
+        help_text="Anonymous viewers: a stable id for this player (8-64 of letters, digits, - and _).",
+    )
+
+
+class StreamMetricsSerializer(serializers.Serializer):
+    stream_id = serializers.UUIDField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    viewers = serializers.IntegerField(read_only=True, help_text="Concurrent viewers now.")
+    peak_viewers = serializers.IntegerField(read_only=True)
+    chat_messages_per_minute = serializers.IntegerField(read_only=True)
+    at = serializers.DateTimeField(read_only=True)
+    average_viewers = serializers.FloatField(read_only=True)
+    total_watch_seconds = serializers.FloatField(read_only=True)
+    unique_viewers = serializers.IntegerField(read_only=True)
+    chat_messages_count = serializers.IntegerField(read_only=True)

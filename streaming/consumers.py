@@ -1,0 +1,418 @@
+"""``/ws/streams/<id>/chat/``: a stream's chat, its moderation, presence and live metrics.
+
+The protocol (every message in both directions, error codes, close codes) is in
+``docs/streaming.md`` (its chat part). The consumer only parses and renders: every rule is in
+``streaming.services.chat``, reached through ``database_sync_to_async``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from core.errors import ApplicationError
+from streaming.selectors.chat import event_text
+from streaming.services.chat import ChatError, room_group, user_group
+
+logger = logging.getLogger(__name__)
+
+# Close codes (4000-4999 are the application's); each is preceded by an ``error`` message.
+CLOSE_NOT_ALLOWED = 4403  # the stream is not visible to this user (followers/subscribers only)
+CLOSE_NOT_FOUND = 4404  # no such stream
+CLOSE_BANNED = 4406  # banned from this streamer's chat (now, or on connect)
+CLOSE_ACCOUNT = 4409  # the account is banned or suspended platform-wide
+
+MAX_FRAME = 4096
+
+
+class ChatClose(Exception):
+    def __init__(self, close_code: int, code: str, detail: str) -> None:
+        self.close_code, self.code, self.detail = close_code, code, detail
+        super().__init__(detail)
+
+
+@dataclass(frozen=True)
+class _Opened:
+    stream_id: str
+    owner_id: str
+    role: str
+    viewer_key: str
+    welcome: str
+
+
+def _client_id(scope: dict) -> str | None:
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    values = query.get("client_id")
+    return values[0] if values else None
+
+
+def _headers(scope: dict) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+@database_sync_to_async
+def _open(*, stream_id: str, user: Any, client_id: str | None, headers: dict[str, str]) -> _Opened:
+    from accounts.selectors import standing_error
+    from core.errors import NotFoundError
+    from streaming.selectors import chat as chat_selectors
+    from streaming.selectors.streams import MODERATING_ROLES, can_view_stream, chat_role, stream_get
+    from streaming.services.viewers import viewer_heartbeat, viewer_key_for
+
+    try:
+        stream = stream_get(stream_id=stream_id)
+    except NotFoundError as exc:
+        raise ChatClose(CLOSE_NOT_FOUND, "not_found", "No such stream.") from exc
+    if user is not None:
+        error = standing_error(user)
+        if error is not None:
+            raise ChatClose(CLOSE_ACCOUNT, error.code, error.message)
+    if not can_view_stream(stream=stream, user=user):
+        raise ChatClose(CLOSE_NOT_ALLOWED, "not_allowed", "This stream is not visible to you.")
+    if user is not None and chat_selectors.chat_ban_get(streamer_id=stream.owner_id, user_id=user.pk):
+        raise ChatClose(CLOSE_BANNED, "banned", "You are banned from this chat.")
+    role = chat_role(stream=stream, user=user)
+    try:
+        viewer_key = viewer_key_for(user=user, client_id=client_id)
+    except ApplicationError:
+        viewer_key = f"anon:ws-{uuid.uuid4().hex}"
+    if stream.status == stream.Status.LIVE:
+        from streaming.services.viewers import country_from_headers
+
+        meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+        viewer_heartbeat(
+            stream=stream,
+            viewer_key=viewer_key,
+            user=user,
+            country=country_from_headers(meta),
+            user_agent=headers.get("user-agent", ""),
+        )
+    pinned = chat_selectors.chat_pinned(stream=stream)
+    can_send = user is not None and user.email_verified_at is not None
+    welcome = event_text(
+        "welcome",
+        stream={
+            "id": str(stream.pk),
+            "title": stream.title,
+            "status": stream.status,
+            "owner_id": str(stream.owner_id),
+        },
+        settings=chat_selectors.chat_settings_payload(stream),
+        pinned=None if pinned is None else chat_selectors.message_payload(pinned),
+        messages=[chat_selectors.message_payload(m) for m in chat_selectors.chat_recent(stream=stream)],
+        you={
+            "user_id": None if user is None else str(user.pk),
+            "role": role,
+            "can_send": can_send,
+            "is_moderator": role in MODERATING_ROLES,
+        },
+    )
+    return _Opened(str(stream.pk), str(stream.owner_id), role, viewer_key, welcome)
+
+
+def _fresh(stream_id: str, user_id: Any):
+    from accounts.models import User
+    from streaming.models import LiveStream
+
+    stream = LiveStream.objects.filter(pk=stream_id).first()
+    if stream is None:
+        raise ChatError("The stream is gone.", code="not_found")
+    user = User.objects.filter(pk=user_id).first() if user_id is not None else None
+    return stream, user
+
+
+@database_sync_to_async
+def _act(stream_id: str, user_id: Any, kind: str, content: dict[str, Any]) -> None:
+    from streaming.services import chat
+
+    stream, user = _fresh(stream_id, user_id)
+    if kind == "message":
+        chat.chat_message_send(stream=stream, user=user, text=content.get("text"))
+        return
+    if user is None:
+        raise ChatError("Sign in to moderate.", code="not_allowed")
+    reason = content.get("reason", "")
+    if kind == "delete":
+        chat.chat_message_delete(stream=stream, by=user, message_id=content.get("message_id"), reason=reason)
+    elif kind == "timeout":
+        chat.chat_user_timeout(
+            stream=stream, by=user, user_id=content.get("user_id"), minutes=content.get("minutes"), reason=reason
+        )
+    elif kind == "ban":
+        chat.chat_user_ban(stream=stream, by=user, user_id=content.get("user_id"), reason=reason)
+    elif kind == "unban":
+        chat.chat_user_unban(stream=stream, by=user, user_id=content.get("user_id"), reason=reason)
+    elif kind == "pin":
+        chat.chat_message_pin(stream=stream, by=user, message_id=content.get("message_id"), reason=reason)
+    elif kind == "unpin":
+        chat.chat_message_unpin(stream=stream, by=user, reason=reason)
+    elif kind == "clear":
+        chat.chat_clear(stream=stream, by=user, reason=reason)
+    elif kind == "settings":
+        changes = content.get("settings")
+        if not isinstance(changes, dict):
+            raise ChatError('"settings" is an object of the settings to change.', code="invalid")
+        chat.chat_settings_update(stream=stream, by=user, changes=changes, reason=reason)
+
+
+@database_sync_to_async
+def _heartbeat(stream_id: str, user: Any, viewer_key: str) -> None:
+    from streaming.models import LiveStream
+    from streaming.services.viewers import viewer_heartbeat
+
+    stream = LiveStream.objects.filter(pk=stream_id, status=LiveStream.Status.LIVE).first()
+    if stream is not None:
+        viewer_heartbeat(stream=stream, viewer_key=viewer_key, user=user)
+
+
+@database_sync_to_async
+def _leave(stream_id: str, viewer_key: str) -> None:
+    from streaming.models import LiveStream
+    from streaming.services.viewers import viewer_leave
+
+    stream = LiveStream.objects.filter(pk=stream_id).first()
+    if stream is not None:
+        viewer_leave(stream=stream, viewer_key=viewer_key)
+
+
+@database_sync_to_async
+def _metrics_if_due(stream_id: str):
+    from streaming.services.metrics import stream_metrics_if_due
+
+    return stream_metrics_if_due(stream_id=stream_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rooms: one relay per stream per process. The relay alone listens to the stream's group on the
+# channel layer and writes each event (serialized once, by the sender) to every local socket,
+# one after another, as a broadcast server would. Delivering through the channel layer to each
+# consumer instead costs a queue, a task and a dispatch per socket per event, which is what
+# kept Fanfare far behind the baseline in bench/bench_chat_fanout.py.
+#
+# The relay also runs the room's live metrics: each interval every process hosting the room
+# tries, and the cache lets exactly one of them compute and broadcast (stream_metrics_if_due).
+# ---------------------------------------------------------------------------------------------
+
+
+class _Room:
+    def __init__(self, stream_id: str, layer) -> None:
+        self.stream_id = stream_id
+        self.layer = layer
+        self.members: dict[Any, None] = {}  # insertion-ordered set of consumers
+        self.channel: str | None = None
+        self.tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        self.channel = await self.layer.new_channel("streaming.room.")
+        await self.layer.group_add(room_group(self.stream_id), self.channel)
+        loop = asyncio.get_running_loop()
+        self.tasks = [loop.create_task(self._relay()), loop.create_task(self._metrics())]
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        if self.channel is not None:
+            await self.layer.group_discard(room_group(self.stream_id), self.channel)
+
+    async def _relay(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the layer's backend (Redis) went away: retry, keep the room alive
+                logger.exception("chat relay for stream %s could not receive", self.stream_id)
+                await asyncio.sleep(1)
+                continue
+            text = message.get("text")
+            if message.get("type") != "chat.event" or not isinstance(text, str):
+                continue
+            frame = {"type": "websocket.send", "text": text}  # one ASGI message for every socket
+            for member in list(self.members):
+                try:
+                    await member.deliver(frame)
+                except Exception:  # noqa: BLE001 - a socket that just went away; its disconnect removes it
+                    self.members.pop(member, None)
+
+    async def _metrics(self) -> None:
+        from streaming.services.metrics import metrics_interval
+
+        while True:
+            interval = metrics_interval()
+            await asyncio.sleep(interval - (time.time() % interval) + 0.05)
+            try:
+                payload = await _metrics_if_due(self.stream_id)
+                if payload is not None:
+                    event = {"type": "chat.event", "text": event_text("metrics", **payload)}
+                    await self.layer.group_send(room_group(self.stream_id), event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup must not end the room's metrics
+                logger.exception("metrics for stream %s failed", self.stream_id)
+
+
+_rooms: dict[tuple[Any, str], _Room] = {}
+
+
+async def _room_join(stream_id: str, layer, member) -> _Room:
+    key = (asyncio.get_running_loop(), stream_id)
+    room = _rooms.get(key)
+    if room is None:
+        room = _rooms[key] = _Room(stream_id, layer)
+        room.members[member] = None
+        await room.start()
+    else:
+        room.members[member] = None
+    return room
+
+
+async def _room_leave(room: _Room, member) -> None:
+    room.members.pop(member, None)
+    if not room.members and _rooms.get((asyncio.get_running_loop(), room.stream_id)) is room:
+        del _rooms[(asyncio.get_running_loop(), room.stream_id)]
+        await room.stop()
+
+
+ACTIONS = {"message", "delete", "timeout", "ban", "unban", "pin", "unpin", "clear", "settings"}
+
+
+class StreamChatConsumer(AsyncWebsocketConsumer):
+    """One viewer's chat socket. See docs/streaming.md (chat part) for the protocol."""
+
+    opened: _Opened | None = None
+
+    async def dispatch(self, message):
+        """Channels (4.2+) hops to the sync thread to close stale database connections before
+        every handler, so a broadcast to N sockets in a process made N thread hops, one after
+        another (bench/bench_chat_fanout.py). This consumer touches the database only through
+        ``database_sync_to_async``, which does that around each call, so the hop is skipped."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def connect(self):
+        await self.accept()
+        user = self.scope.get("user")
+        self.user = user if user is not None and user.is_authenticated else None
+        stream_id = str(self.scope["url_route"]["kwargs"]["stream_id"])
+        self.groups_joined: list[str] = []
+        self.early: list[str] | None = []  # room events that arrive before the welcome
+        # Join first, then read the history, so nothing sent in between is missed.
+        self.room = await _room_join(stream_id, self.channel_layer, self)
+        if self.user is not None:
+            await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
+            self.groups_joined.append(user_group(self.user.pk))
+        try:
+            self.opened = await _open(
+                stream_id=stream_id, user=self.user, client_id=_client_id(self.scope), headers=_headers(self.scope)
+            )
+        except ChatClose as exc:
+            await self._leave_rooms()
+            await self._error(exc.code, exc.detail)
+            await self.close(code=exc.close_code)
+            return
+        await self.send(text_data=self.opened.welcome)
+        early, self.early = self.early, None
+        for text in early:
+            await self.send(text_data=text)
+
+    async def deliver(self, frame: dict) -> None:
+        """A room event from the relay, as an ASGI ``websocket.send`` message shared by every socket."""
+        if self.early is not None:
+            self.early.append(frame["text"])
+        else:
+            await self.raw_send(frame)
+
+    @property
+    def raw_send(self):
+        """The server's own ``send``, below Channels' session wrapper (which only acts on HTTP
+        responses but reads the lazy session on every frame): the hot path of a broadcast."""
+        send = self.__dict__.get("_raw_send")
+        if send is None:
+            send = self.base_send
+            while hasattr(getattr(send, "__self__", None), "real_send"):
+                send = send.__self__.real_send
+            self.__dict__["_raw_send"] = send
+        return send
+
+    async def disconnect(self, code):
+        await self._leave_rooms()
+        if self.opened is not None:
+            await _leave(self.opened.stream_id, self.opened.viewer_key)
+            self.opened = None
+
+    async def _leave_rooms(self):
+        room = getattr(self, "room", None)
+        if room is not None:
+            self.room = None
+            await _room_leave(room, self)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.opened is None:
+            return
+        raw = text_data if text_data is not None else bytes_data
+        if raw is None or len(raw) > MAX_FRAME:
+            await self._error("invalid", f"Messages are JSON objects of at most {MAX_FRAME} bytes.")
+            return
+        try:
+            content = json.loads(raw)
+        except ValueError:
+            await self._error("invalid", "Messages are JSON objects.")
+            return
+        if not isinstance(content, dict):
+            await self._error("invalid", "Messages are JSON objects.")
+            return
+        kind = content.get("type")
+        ref = content.get("ref") if isinstance(content.get("ref"), str | int) else None
+        if kind == "ping":
+            await self.send(text_data=event_text("pong", ref=ref))
+        elif kind == "heartbeat":
+            await _heartbeat(self.opened.stream_id, self.user, self.opened.viewer_key)
+        elif kind in ACTIONS:
+            try:
+                await _act(self.opened.stream_id, self.user.pk if self.user else None, kind, content)
+            except ChatError as exc:
+                await self._error(exc.code, exc.message, retry_after=exc.retry_after, ref=ref)
+            except ApplicationError as exc:
+                await self._error(exc.code, exc.message, ref=ref)
+        else:
+            await self._error("invalid", f"Unknown message type {kind!r}.", ref=ref)
+
+    async def _error(self, code: str, detail: str, *, retry_after: int | None = None, ref: Any = None) -> None:
+        fields: dict[str, Any] = {"code": code, "detail": detail}
+        if retry_after is not None:
+            fields["retry_after"] = retry_after
+        if ref is not None:
+            fields["ref"] = ref
+        await self.send(text_data=event_text("error", **fields))
+
+    # Channel-layer handlers ------------------------------------------------------------------
+
+    async def chat_event(self, event):
+        """A room event, serialized once by whoever sent it: passed through as is."""
+        await self.send(text_data=event["text"])
+
+    async def chat_kick(self, event):
+        """Close this socket: a channel ban (for this streamer's chats) or a platform ban."""
+        if self.opened is None:
+            return
+        streamer_id = event.get("streamer_id")
+        if streamer_id is None:
+            await self._error(event.get("code", "account_banned"), "This account can no longer use chat.")
+            await self.close(code=CLOSE_ACCOUNT)
+        elif streamer_id == self.opened.owner_id:
+            await self._error("banned", "You are banned from this chat.")
+            await self.close(code=CLOSE_BANNED)

@@ -1,0 +1,27 @@
+"""The live control room: status, live metrics and the chat with moderation tools (owner only).
+Thin: the page is rendered once; the chat socket does the rest (streaming/static/streaming/control_room.js)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from core.errors import NotFoundError
+from streaming.selectors.streams import stream_get
+from streaming.services.metrics import stream_metrics
+
+
+@login_required
+def control_room(request, stream_id):
+    try:
+        stream = stream_get(stream_id=stream_id)
+    except NotFoundError:
+        raise Http404("No such stream.") from None
+    if stream.owner_id != request.user.pk:
+        raise Http404("No such stream.")
+    return render(
+        request,
+        "streaming/studio/control_room.html",
+        {"stream": stream, "metrics": stream_metrics(stream=stream), "socket_path": f"/ws/streams/{stream.pk}/chat/"},
+    )

@@ -1,0 +1,78 @@
+"""Reads of stream chat: recent lines, the shapes sent over the socket, bans, timeouts, logs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.utils import timezone
+
+from streaming.models import ChatBan, ChatModerationLog, ChatTimeout, LiveStream, StreamChat
+
+HISTORY_SIZE = 50
+
+
+def message_payload(message: StreamChat) -> dict[str, Any]:
+    """One chat line as clients see it (``sender`` is None for system lines)."""
+    sender = message.sender
+    return {
+        "id": str(message.pk),
+        "kind": message.kind,
+        "text": message.text,
+        "mentions": list(message.mentions),
+        "payload": message.payload,
+        "created_at": message.created_at.isoformat(),
+        "sender": None
+        if sender is None
+        else {"id": str(sender.pk), "handle": sender.handle, "display_name": sender.display_name},
+    }
+
+
+def chat_settings_payload(stream: LiveStream) -> dict[str, Any]:
+    return {
+        "chat_enabled": stream.chat_enabled,
+        "slow_mode_seconds": stream.slow_mode_seconds,
+        "followers_only_minutes": stream.followers_only_minutes,
+        "subscribers_only": stream.subscribers_only,
+        "emoji_only": stream.emoji_only,
+        "blocked_words": list(stream.blocked_words),
+    }
+
+
+def event_text(event_type: str, **fields: Any) -> str:
+    """A server-to-client event, serialized once for every socket it goes to."""
+    return json.dumps({"type": event_type, **fields}, separators=(",", ":"), default=str)
+
+
+def chat_recent(*, stream: LiveStream, limit: int = HISTORY_SIZE) -> list[StreamChat]:
+    """The last ``limit`` visible lines of ``stream``'s chat, oldest first."""
+    rows = list(StreamChat.objects.filter(stream=stream).select_related("sender").order_by("-id")[:limit])
+    rows.reverse()
+    return rows
+
+
+def chat_pinned(*, stream: LiveStream) -> StreamChat | None:
+    if stream.pinned_message_id is None:
+        return None
+    return StreamChat.objects.filter(pk=stream.pinned_message_id).select_related("sender").first()
+
+
+def chat_ban_get(*, streamer_id: Any, user_id: Any) -> ChatBan | None:
+    return ChatBan.objects.filter(streamer_id=streamer_id, user_id=user_id).first()
+
+
+def chat_timeout_until(*, streamer_id: Any, user_id: Any):
+    """When the moderator's timeout of ``user_id`` in ``streamer_id``'s chats ends, or None."""
+    return (
+        ChatTimeout.objects.filter(streamer_id=streamer_id, user_id=user_id, until__gt=timezone.now())
+        .values_list("until", flat=True)
+        .first()
+    )
+
+
+def chat_bans_of(*, streamer: Any):
+    return ChatBan.objects.filter(streamer=streamer).select_related("user", "created_by").order_by("-id")
+
+
+def moderation_log_of(*, stream: LiveStream):
+    return ChatModerationLog.objects.filter(stream=stream).select_related("actor", "target_user").order_by("-id")

@@ -1,0 +1,139 @@
+"""Who is watching: viewing sessions (``StreamViewer`` rows) opened, kept alive and closed.
+
+A viewer is a signed-in user (``user:<id>``) or an anonymous client id the player chooses
+(``anon:<id>``). Viewers heartbeat every ``HEARTBEAT_SECONDS`` (REST or the chat socket); a
+heartbeat extends the open session and adds the time since the previous one (at most
+``GONE_AFTER``) to ``watch_seconds``. A viewer unseen for ``GONE_AFTER`` seconds has left at
+their last heartbeat; their next heartbeat opens a new session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.errors import ApplicationError
+from streaming.models import LiveStream, StreamViewer
+
+HEARTBEAT_SECONDS = 15
+
+
+def gone_after() -> int:
+    """Seconds without a heartbeat after which a viewer has left (45 by default)."""
+    return getattr(settings, "STREAMING_VIEWER_GONE_AFTER", 45)
+
+
+_TV = re.compile(
+    r"smart-?tv|appletv|apple tv|googletv|android tv|hbbtv|tizen|web0?os|roku|crkey|bravia"
+    r"|aftb|aftt|aftm|playstation|xbox",
+    re.I,
+)
+_MOBILE = re.compile(r"mobile|android|iphone|ipad|ipod|windows phone|blackberry", re.I)
+_DESKTOP = re.compile(r"windows nt|macintosh|mac os x|x11|linux|cros", re.I)
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def device_from_user_agent(user_agent: str) -> str:
+    """``tv``, ``mobile``, ``desktop`` or ``other``, from a User-Agent header (coarse on purpose)."""
+    ua = user_agent or ""
+    if _TV.search(ua):
+        return StreamViewer.Device.TV
+    if _MOBILE.search(ua):
+        return StreamViewer.Device.MOBILE
+    if _DESKTOP.search(ua):
+        return StreamViewer.Device.DESKTOP
+    return StreamViewer.Device.OTHER
+
+
+def viewer_key_for(*, user: Any = None, client_id: str | None = None) -> str:
+    """``user:<id>`` for a signed-in user, else ``anon:<client id>`` (8-64 of [A-Za-z0-9_-])."""
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    if not client_id or not _CLIENT_ID.match(client_id):
+        raise ApplicationError(
+            "Anonymous viewers send a client_id of 8 to 64 letters, digits, - or _.", code="invalid_client_id"
+        )
+    return f"anon:{client_id}"
+
+
+def _open_rows(stream: LiveStream):
+    # created_at bounds let PostgreSQL prune the day partitions before the stream existed.
+    return StreamViewer.objects.filter(stream=stream, created_at__gte=stream.created_at, left_at__isnull=True)
+
+
+@transaction.atomic
+def viewer_heartbeat(
+    *,
+    stream: LiveStream,
+    viewer_key: str,
+    user: Any = None,
+    country: str = "",
+    user_agent: str = "",
+    now: dt.datetime | None = None,
+) -> StreamViewer:
+    """Note that ``viewer_key`` is watching ``stream`` now: extend their session or open one."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=gone_after())
+    rows = list(_open_rows(stream).select_for_update().filter(viewer_key=viewer_key).order_by("-created_at")[:5])
+    current = None
+    for row in rows:
+        if current is None and row.last_seen >= cutoff:
+            current = row
+        else:
+            # Gone too long (or a stray duplicate): the session ended at its last heartbeat.
+            StreamViewer.objects.filter(pk=row.pk).update(left_at=row.last_seen)
+    if current is not None:
+        delta = max(0.0, (now - current.last_seen).total_seconds())
+        StreamViewer.objects.filter(pk=current.pk).update(watch_seconds=F("watch_seconds") + delta, last_seen=now)
+        current.watch_seconds += delta
+        current.last_seen = now
+        return current
+    return StreamViewer.objects.create(
+        stream=stream,
+        user=user if user is not None and user.is_authenticated else None,
+        viewer_key=viewer_key,
+        created_at=now,
+        last_seen=now,
+        country=(country or "")[:2].upper(),
+        device=device_from_user_agent(user_agent),
+    )
+
+
+@transaction.atomic
+def viewer_leave(*, stream: LiveStream, viewer_key: str, now: dt.datetime | None = None) -> int:
+    """Close ``viewer_key``'s open session (their chat socket closed). Returns rows closed."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=gone_after())
+    closed = 0
+    for row in _open_rows(stream).select_for_update().filter(viewer_key=viewer_key):
+        if row.last_seen >= cutoff:
+            delta = max(0.0, (now - row.last_seen).total_seconds())
+            StreamViewer.objects.filter(pk=row.pk).update(
+                left_at=now, last_seen=now, watch_seconds=F("watch_seconds") + delta
+            )
+        else:
+            StreamViewer.objects.filter(pk=row.pk).update(left_at=row.last_seen)
+        closed += 1
+    return closed
+
+
+def viewers_sweep(*, stream: LiveStream, now: dt.datetime | None = None, everyone: bool = False) -> int:
+    """Close the sessions unseen for ``GONE_AFTER`` seconds (every open one with ``everyone``)."""
+    now = now or timezone.now()
+    rows = _open_rows(stream)
+    if not everyone:
+        rows = rows.filter(last_seen__lt=now - dt.timedelta(seconds=gone_after()))
+    return rows.update(left_at=F("last_seen"))
+
+
+def country_from_headers(meta: dict[str, Any]) -> str:
+    """The viewer's country from the header named by ``VIEWER_COUNTRY_HEADER`` (WSGI ``META`` form)."""
+    header = "HTTP_" + settings.VIEWER_COUNTRY_HEADER.upper().replace("-", "_")
+    value = str(meta.get(header, "") or "").strip().upper()
+    return value if re.fullmatch(r"[A-Z]{2}", value) else ""

@@ -1,0 +1,65 @@
+"""The live control room in Chromium: a viewer's chat message, sent over a real WebSocket to the
+running server, appears in the streamer's page; the streamer deletes it from there."""
+
+import asyncio
+import json
+import threading
+
+import pytest
+import websockets
+
+from streaming.models import StreamChat
+from tests.streaming.helpers import make_stream, session_cookie, verified_user
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery staple"
+
+
+def _chat_from_another_user(base_url: str, stream, cookie: bytes, text: str) -> dict:
+    """Send ``text`` as another user from a thread of its own (Playwright owns this one's loop)."""
+    result: dict = {}
+
+    async def talk():
+        url = base_url.replace("http://", "ws://") + f"/ws/streams/{stream.pk}/chat/"
+        async with websockets.connect(
+            url, origin="http://127.0.0.1", additional_headers={"Cookie": cookie.decode()}
+        ) as ws:
+            assert json.loads(await ws.recv())["type"] == "welcome"
+            await ws.send(json.dumps({"type": "message", "text": text}))
+            while True:
+                event = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if event["type"] == "message":
+                    result.update(event["message"])
+                    return
+
+    thread = threading.Thread(target=lambda: asyncio.run(talk()))
+    thread.start()
+    thread.join(30)
+    return result
+
+
+def test_the_control_room_shows_a_viewers_chat_message_and_deletes_it(page, asgi_server):
+    owner = verified_user(email="streamer@example.com", handle="streamer")
+    viewer = verified_user(handle="chatty_viewer")
+    stream = make_stream(owner, title="Friday night stream")
+    page.goto(f"/studio/login/?next=/studio/streams/{stream.pk}/control/")
+    page.fill("#id_username", "streamer@example.com")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/studio/streams/{stream.pk}/control/")
+    page.get_by_test_id("chat-connection").filter(has_text="connected").wait_for()
+
+    sent = _chat_from_another_user(asgi_server, stream, session_cookie(viewer), "hello from the audience 👋")
+
+    assert sent["text"] == "hello from the audience 👋"
+    line = page.locator(f'#cr-messages li[data-id="{sent["id"]}"]')
+    line.wait_for()
+    assert line.locator(".who").inner_text() == "@chatty_viewer"
+    assert line.locator(".text").inner_text() == "hello from the audience 👋"
+    assert page.get_by_test_id("stream-status").inner_text() == "Live"
+
+    line.get_by_role("button", name="Delete").click()
+    line.wait_for(state="detached")
+    message = StreamChat.all_objects.get(pk=sent["id"])
+    assert (message.deleted_by_id, message.deleted_reason) == (owner.pk, "deleted in the control room")
