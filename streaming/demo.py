@@ -28,8 +28,19 @@ def seed(*, report) -> None:
         report("streams: STREAMING_PROVIDER is not local, skipped (demo streams would create IVS channels)")
         return
     seed_scheduled(owner=owner, report=report)
-    seed_ended(owner=owner, report=report)
+    ended = seed_ended(owner=owner, report=report)
     demo_chat.seed_chat(report=report)
+
+    # The viewer summary a real audience would have left (demo figures: the demo has no viewer
+    # rows). Written now, after the chat's summary, and again after the end's own summary has
+    # run at commit (which counts the viewer rows, none here); the chat count stays real.
+    def demo_figures() -> None:
+        LiveStream.objects.filter(pk=ended.pk).update(
+            peak_viewers=148, average_viewers=96.5, total_watch_seconds=96.5 * 72 * 60, unique_viewers=311
+        )
+
+    demo_figures()
+    side_effects.after_commit(demo_figures)
 
 
 def seed_scheduled(*, owner, report) -> LiveStream:
@@ -54,12 +65,6 @@ def seed_ended(*, owner, report) -> LiveStream:
     stream = streams.stream_create(owner=owner, title=ENDED_TITLE, description="Q&A and a code review.", tags=["demo"])
     streams.stream_go_live(stream_id=stream.pk, at=yesterday)
     streams.stream_mark_ended(stream_id=stream.pk, at=yesterday + dt.timedelta(hours=1, minutes=12), reason="demo")
-    # The viewer summary a real audience would have left (demo figures: the demo has no viewer
-    # rows). Written after the end's own summary runs at commit; the chat count stays real.
-    side_effects.after_commit(
-        lambda: LiveStream.objects.filter(pk=stream.pk).update(
-            peak_viewers=148, average_viewers=96.5, total_watch_seconds=96.5 * 72 * 60, unique_viewers=311
-        )
-    )
+
     report(f"stream    {ENDED_TITLE:<40} ended, peak 148 viewers")
     return stream

@@ -1,3 +1,4 @@
-"""Streaming's admin screens (the chat logs and platform bans are added by the chat part)."""
+"""Streaming's admin screens: streams (end with a reason), and the chat's logs, bans, timeouts,
+channel moderators and moderation log."""
 
-from streaming.admin import streams  # noqa: F401 - registers the stream admin
+from streaming.admin import chat, streams  # noqa: F401 - registers the admin screens
