@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -46,6 +47,9 @@ def seed(*, report) -> dict[str, User]:
                 is_superuser=superuser,
                 check_password=False,
             )
+        # Demo addresses (.local) receive no mail: they count as verified, so the demo accounts
+        # can like, comment, follow and chat straight away.
+        User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(email_verified_at=timezone.now())
         for role in ["user", *role_names]:
             roles.role_grant(user=user, role=role, by=None, reason="Demo data")
         user.refresh_from_db()

@@ -1,5 +1,6 @@
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from core.errors import SERVER_ERROR_DETAIL, error_body
@@ -14,6 +15,7 @@ def healthz(request):
     return JsonResponse(body, status=200 if database_up else 503)
 
 
+@csrf_exempt  # an unknown path answers 404 whatever the method, never a CSRF page
 def api_not_found(request, *args, **kwargs):
     return JsonResponse(error_body(status_code=404, code="not_found", detail="Not found."), status=404)
 

@@ -92,6 +92,16 @@ def test_404_for_unknown_api_paths_is_json(api_client, path):
     assert only_error(response) == ("client_error", {"code": "not_found", "detail": "Not found.", "attr": None})
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_404_for_unknown_api_paths_whatever_the_method_even_with_csrf_checks(method):
+    from django.test import Client
+
+    response = getattr(Client(enforce_csrf_checks=True), method)("/api/v1/posts/not-a-uuid/like/")
+
+    assert response.status_code == 404
+    assert only_error(response) == ("client_error", {"code": "not_found", "detail": "Not found.", "attr": None})
+
+
 def test_404_outside_the_api_stays_html(client):
     response = client.get("/no-such-page/")
 

@@ -1,0 +1,54 @@
+"""Token sign-in for WebSockets: apps and other non-browser clients send the same
+``Authorization: Token <token>`` header on the WebSocket handshake as on REST calls.
+
+Browsers keep using the session cookie (Channels' ``AuthMiddlewareStack``, outside this
+middleware). A handshake with a token that is wrong, expired, of a deleted account or of a
+signed-out device is accepted and closed at once with code 4401 (a refused handshake would hide
+the reason from the client); without the header nothing changes.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from rest_framework import exceptions
+
+CLOSE_INVALID_TOKEN = 4401
+
+
+def _user_for_token(token: str):
+    """The user the token signs in, or None. Same rules as REST's DeviceTokenAuthentication."""
+    from accounts import selectors
+    from accounts.api.auth_authentication import DeviceTokenAuthentication
+
+    try:
+        user, auth_token = DeviceTokenAuthentication().authenticate_credentials(token.encode())
+    except exceptions.AuthenticationFailed:
+        return None
+    if user.deleted_at is not None:
+        return None
+    device = selectors.device_for_token(auth_token=auth_token)
+    if device is not None and device.revoked_at is not None:
+        return None
+    return user
+
+
+class TokenAuthMiddleware(BaseMiddleware):
+    async def __call__(self, scope, receive, send):
+        if scope.get("type") == "websocket":
+            header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1").strip()
+            keyword, _, token = header.partition(" ")
+            if keyword.lower() == "token":
+                user = await database_sync_to_async(_user_for_token)(token.strip()) if token.strip() else None
+                if user is None:
+                    return await _refuse(receive, send)
+                scope = dict(scope, user=user)
+        return await super().__call__(scope, receive, send)
+
+
+async def _refuse(receive, send) -> None:
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": CLOSE_INVALID_TOKEN})
