@@ -7,7 +7,6 @@ Job status → renditions: ``PROGRESSING``/``STATUS_UPDATE`` move progress and t
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Any
 
@@ -20,7 +19,8 @@ from content.models import Rendition, Upload, Video, VideoJobEvent
 from content.services.video_pipeline import video_processing_settle
 from content.transcoding import get_backend
 from content.transcoding.mediaconvert import DASH_MANIFEST, HLS_MASTER
-from core.errors import ApplicationError, PermissionDeniedError
+from core.errors import ApplicationError
+from core.eventbridge import events_token_check
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +92,7 @@ def mediaconvert_event_handle(*, event: dict[str, Any], token: str) -> str:
     Refuses a missing or wrong token (403 ``invalid_token``) and anything that is not a
     MediaConvert job state change (400 ``unsupported_event``). An event id seen before does nothing.
     """
-    expected = settings.MEDIACONVERT_EVENTS_TOKEN
-    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise PermissionDeniedError("The events token is missing or wrong.", code="invalid_token")
+    events_token_check(token=token, expected=settings.MEDIACONVERT_EVENTS_TOKEN)
     detail = event.get("detail")
     if (
         event.get("source") != EVENT_SOURCE

@@ -13,14 +13,14 @@ End" older than the start we know of). What events miss, the reconciler fixes.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 
-from core.errors import ApplicationError, PermissionDeniedError
+from core.errors import ApplicationError
+from core.eventbridge import events_token_check
 from streaming.models import LiveStream, StreamProviderEvent
 from streaming.services.streams import stream_go_live, stream_mark_ended
 
@@ -49,9 +49,7 @@ def ivs_event_handle(*, event: dict[str, Any], token: str) -> str:
     403 ``invalid_token`` for a missing or wrong token; 400 ``unsupported_event`` for anything else
     than an IVS stream or recording state change.
     """
-    expected = settings.IVS_EVENTS_TOKEN
-    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise PermissionDeniedError("The events token is missing or wrong.", code="invalid_token")
+    events_token_check(token=token, expected=settings.IVS_EVENTS_TOKEN)
     event_id, detail_type, channel_arn, name, when, detail = _parse(event)
     with transaction.atomic():
         stream = LiveStream.all_objects.select_for_update().filter(ivs_channel_arn=channel_arn).first()
