@@ -18,6 +18,15 @@ from accounts.services.profiles import (
 )
 
 
+class UserReferenceSerializer(serializers.Serializer):
+    """How another resource names a user (a post's author, a video's or stream's owner, a
+    commenter): the id, the handle and the display name."""
+
+    id = serializers.UUIDField(read_only=True)
+    handle = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+
+
 class LinkSerializer(serializers.Serializer):
     label = serializers.CharField(max_length=MAX_LINK_LABEL_LENGTH)
     url = serializers.CharField(max_length=MAX_LINK_URL_LENGTH, validators=[validate_link_url])

@@ -8,6 +8,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.profile_serializers import UserReferenceSerializer
 from content.models import Hashtag, Post, PostRevision
 from content.selectors.posts import can_view
 
@@ -19,12 +20,6 @@ def _absolute_url(context: dict, name: str) -> str:
 
 
 # --- output --------------------------------------------------------------------------------------
-
-
-class PostAuthorSerializer(serializers.Serializer):
-    id = serializers.UUIDField(read_only=True)
-    handle = serializers.CharField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
 
 
 class PostImageSerializer(serializers.Serializer):
@@ -98,7 +93,7 @@ class EmbeddedPostSerializer(serializers.Serializer):
 
     id = serializers.UUIDField(read_only=True)
     kind = serializers.ChoiceField(choices=Post.Kind.choices, read_only=True)
-    author = PostAuthorSerializer(read_only=True)
+    author = UserReferenceSerializer(read_only=True)
     text = serializers.CharField(read_only=True)
     visibility = serializers.ChoiceField(choices=Post.Visibility.choices, read_only=True)
     content_warning = serializers.CharField(read_only=True)
@@ -112,14 +107,14 @@ class EmbeddedPostSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     edited_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
-    @extend_schema_field(PostAuthorSerializer(many=True))
+    @extend_schema_field(UserReferenceSerializer(many=True))
     def get_mentions(self, post):
         if "@" not in post.text:  # mentions are resolved from "@handle" in the text only
             return []
         mentions = post.mentions.all()
         if not mentions:  # most posts: skip building a list serializer (feeds render many posts)
             return []
-        return PostAuthorSerializer(mentions, many=True).data
+        return UserReferenceSerializer(mentions, many=True).data
 
     @extend_schema_field(PostImageSerializer(many=True))
     def get_images(self, post):

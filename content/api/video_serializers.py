@@ -6,6 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.profile_serializers import UserReferenceSerializer
 from content.models import Rendition, Upload, Video, VideoDailyStat
 from content.selectors.video_playback import cdn_url, video_plays_from_plain_cdn
 from content.selectors.videos import video_is_playable
@@ -87,12 +88,6 @@ class UploadCompleteSerializer(serializers.Serializer):
     parts = UploadCompletePartSerializer(many=True, allow_empty=False, max_length=10_000)
 
 
-class OwnerSerializer(serializers.Serializer):
-    id = serializers.UUIDField(read_only=True)
-    handle = serializers.CharField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
-
-
 class SpriteSerializer(serializers.Serializer):
     url = serializers.URLField(read_only=True)
     columns = serializers.IntegerField(read_only=True)
@@ -117,7 +112,7 @@ def _media_url(request, video: Video, name: str) -> str:
 class VideoSerializer(serializers.ModelSerializer):
     """What any viewer allowed to see the video reads."""
 
-    owner = OwnerSerializer(read_only=True)
+    owner = UserReferenceSerializer(read_only=True)
     manifests = serializers.SerializerMethodField()
     poster_url = serializers.SerializerMethodField()
     sprite = serializers.SerializerMethodField()

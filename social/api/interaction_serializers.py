@@ -6,14 +6,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.profile_serializers import UserReferenceSerializer
 from social.selectors.comments import DISPLAY_DEPTH, ViewerContext, comment_state
 from social.services.comments import COMMENT_MAX_LENGTH
-
-
-class InteractionUserSerializer(serializers.Serializer):
-    id = serializers.UUIDField(read_only=True)
-    handle = serializers.CharField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
 
 
 class CommentSerializer(serializers.Serializer):
@@ -60,21 +55,21 @@ class CommentSerializer(serializers.Serializer):
     def get_state(self, comment) -> str:
         return comment_state(comment=comment, context=self._viewer_context())
 
-    @extend_schema_field(InteractionUserSerializer(allow_null=True))
+    @extend_schema_field(UserReferenceSerializer(allow_null=True))
     def get_author(self, comment):
         if self.get_state(comment) != "visible":
             return None
-        return InteractionUserSerializer(comment.author).data
+        return UserReferenceSerializer(comment.author).data
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_text(self, comment) -> str:
         return comment.text if self.get_state(comment) == "visible" else ""
 
-    @extend_schema_field(InteractionUserSerializer(many=True))
+    @extend_schema_field(UserReferenceSerializer(many=True))
     def get_mentions(self, comment) -> list:
         if self.get_state(comment) != "visible":
             return []
-        return InteractionUserSerializer(comment.mentions.all(), many=True).data
+        return UserReferenceSerializer(comment.mentions.all(), many=True).data
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_liked(self, comment) -> bool:
@@ -150,14 +145,14 @@ class SaveStateSerializer(serializers.Serializer):
 
 class SavedPostSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
-    author = InteractionUserSerializer(read_only=True)
+    author = UserReferenceSerializer(read_only=True)
     text = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
 
 class SavedVideoSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
-    owner = InteractionUserSerializer(read_only=True)
+    owner = UserReferenceSerializer(read_only=True)
     title = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
@@ -175,5 +170,5 @@ class SaveSerializer(serializers.Serializer):
 
 
 class LikerSerializer(serializers.Serializer):
-    user = InteractionUserSerializer(read_only=True)
+    user = UserReferenceSerializer(read_only=True)
     liked_at = serializers.DateTimeField(source="created_at", read_only=True)

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.profile_serializers import UserReferenceSerializer
 from streaming.models import LiveStream
 from streaming.selectors.streams import stream_ingest_url
 
@@ -47,12 +48,6 @@ class StreamUpdateSerializer(serializers.Serializer):
     blocked_words = serializers.ListField(child=serializers.CharField(max_length=100), max_length=200, required=False)
 
 
-class StreamOwnerSerializer(serializers.Serializer):
-    id = serializers.UUIDField(read_only=True)
-    handle = serializers.CharField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
-
-
 class StreamSummarySerializer(serializers.Serializer):
     peak_viewers = serializers.IntegerField(read_only=True)
     average_viewers = serializers.FloatField(read_only=True)
@@ -72,7 +67,7 @@ class ChatSettingsSerializer(serializers.Serializer):
 class StreamSerializer(serializers.ModelSerializer):
     """What anyone who may see the stream gets."""
 
-    owner = StreamOwnerSerializer(read_only=True)
+    owner = UserReferenceSerializer(read_only=True)
     playback_url = serializers.SerializerMethodField(help_text="HLS playlist while the stream is live, else null.")
     chat = serializers.SerializerMethodField()
     summary = serializers.SerializerMethodField()
