@@ -57,6 +57,9 @@ def page_of(item: type[serializers.Serializer], name: str) -> serializers.Serial
     return page()
 
 
+_DATETIME = serializers.DateTimeField()  # stateless once built: formats with the settings' format
+
+
 class FeedItemSerializer(serializers.Serializer):
     """One feed item: ``type`` says which of ``post`` (a post, repost or quote, as
     ``GET /posts/{id}/`` shows it) and ``video`` (as ``GET /videos/{id}/``) is set; the other
@@ -70,6 +73,20 @@ class FeedItemSerializer(serializers.Serializer):
     viewer_saved = serializers.BooleanField(read_only=True)
     post = serializers.SerializerMethodField()
     video = serializers.SerializerMethodField()
+
+    def to_representation(self, item):
+        if type(self) is not FeedItemSerializer:  # a subclass with fields of its own: DRF's generic walk
+            return super().to_representation(item)
+        # The fields above written out (a page has up to 100 items): DRF's answer, value for value.
+        return {
+            "type": item.type,
+            "id": str(item.id),
+            "created_at": _DATETIME.to_representation(item.created_at),
+            "viewer_liked": bool(item.viewer_liked),
+            "viewer_saved": bool(item.viewer_saved),
+            "post": self.get_post(item),
+            "video": self.get_video(item),
+        }
 
     @extend_schema_field(PostSerializer(allow_null=True))
     def get_post(self, item):

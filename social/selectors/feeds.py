@@ -164,16 +164,23 @@ def _hydrate(posts: list[Post], *, user: User | None) -> None:
     every = posts + [post.original for post in posts if post.original is not None]
     if not every:
         return
-    current_images = PostImage.objects.filter(detached_at__isnull=True).order_by("position")
-    prefetch_related_objects(every, Prefetch("images", queryset=current_images, to_attr="current_images"))
+    # The current images in one plain query, grouped here: the same rows ``Prefetch`` would give,
+    # without its per-instance machinery (measurable at 20 to 100 posts a page).
+    images: dict = {}
+    current = PostImage.objects.filter(post_id__in={post.pk for post in every}, detached_at__isnull=True)
+    for image in current.order_by("position"):
+        images.setdefault(image.post_id, []).append(image)
+    for post in every:
+        post.current_images = images.get(post.pk, [])
     # Mentions are resolved from "@handle" in the text only, so a post without "@" has none:
     # only the others are asked about (often none on a page, saving the query).
     with_at = [post for post in every if "@" in post.text]
+    no_mentions = User.objects.none()  # one empty queryset for them all (one each cost more than the query)
     for post in every:
         if "@" not in post.text:
             post._prefetched_objects_cache = {
                 **getattr(post, "_prefetched_objects_cache", {}),
-                "mentions": User.objects.none(),
+                "mentions": no_mentions,
             }
     prefetch_related_objects(with_at, "mentions")
     polls = []
