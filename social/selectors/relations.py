@@ -55,11 +55,6 @@ def block_exists(*, user: Any, other_ref: str = "author_id") -> Exists:
     return Exists(Block.objects.filter(either_way))
 
 
-def mute_exists(*, user: Any, other_ref: str = "author_id") -> Exists:
-    """``Exists(...)`` for ``user`` muting the row's ``other_ref`` column."""
-    return Exists(Mute.objects.filter(muter_id=_pk(user), muted_id=OuterRef(other_ref)))
-
-
 def relationship(*, recipient_id: uuid.UUID, actor_id: uuid.UUID):
     """The notifications app's relationship provider (installed in ``SocialConfig.ready``)."""
     from notifications.services import Relationship
