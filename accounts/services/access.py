@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -425,7 +426,8 @@ def _devices_revoke(*, user: User, devices: list[AuthDevice]) -> int:
         get_token_model().objects.filter(user=user, token_key__in=token_keys).delete()
     if hashes and settings.SESSION_ENGINE in _DB_SESSION_ENGINES:
         # Only the hash is stored; PostgreSQL hashes the keys to find the rows.
-        Session.objects.annotate(key_hash=_Sha256Hex("session_key")).filter(key_hash__in=hashes).delete()
+        keys = Session.objects.annotate(key_hash=_Sha256Hex("session_key")).filter(key_hash__in=hashes)
+        sessions_delete(session_keys=list(keys.values_list("session_key", flat=True)))
     # Other session engines: the session stays in its store, and authentication refuses it.
     # Push tokens registered from these devices die with them.
     from notifications.services import push_tokens_disable_for_devices
@@ -434,6 +436,14 @@ def _devices_revoke(*, user: User, devices: list[AuthDevice]) -> int:
     return AuthDevice.objects.filter(pk__in=[device.pk for device in devices], revoked_at__isnull=True).update(
         revoked_at=timezone.now(), updated_at=timezone.now()
     )
+
+
+def sessions_delete(*, session_keys: list[str]) -> None:
+    """End these sessions in the configured session store: with ``cached_db`` (the default)
+    both the cached copy and the database row go, so no process reads the session again."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in session_keys:
+        store(session_key=key).delete()
 
 
 @transaction.atomic

@@ -26,7 +26,7 @@ from accounts import selectors
 from accounts.deletion import PurgeStep, purge_steps_for
 from accounts.handles import TOMBSTONE_PREFIX
 from accounts.models import DataExport, User
-from accounts.services.access import user_access_revoke_all
+from accounts.services.access import sessions_delete, user_access_revoke_all
 from accounts.services.profiles import datetime_for_user
 from core.errors import ApplicationError
 from core.side_effects import after_commit, send_email
@@ -129,7 +129,7 @@ def user_purge_steps(*, user: User) -> list[PurgeStep]:
         steps.append(
             PurgeStep(
                 f"delete {_plural(len(session_keys), 'session')}",
-                lambda: Session.objects.filter(session_key__in=session_keys).delete(),
+                lambda: sessions_delete(session_keys=session_keys),
             )
         )
 

@@ -211,6 +211,13 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Sessions are read from the cache and written through to the database (``cached_db``): a signed-in
+# request reads its session without a query. The cache is Redis when ``REDIS_URL`` is set (shared by
+# every process); without it each process has its own copy, which is safe because every session
+# request also checks its device row (revoked devices are refused at once) and sign-outs delete
+# both copies (``accounts.services.access.sessions_delete``).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # ---------------------------------------------------------------------------------------------
 # Background work: Celery, eager in-process unless a broker is named
 # ---------------------------------------------------------------------------------------------

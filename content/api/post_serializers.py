@@ -133,7 +133,7 @@ class EmbeddedPostSerializer(serializers.Serializer):
     content_warning = serializers.CharField(read_only=True)
     sensitive = serializers.BooleanField(read_only=True)
     hashtags = serializers.ListField(child=serializers.CharField(), read_only=True)
-    mentions = serializers.SerializerMethodField()
+    mentions = serializers.SerializerMethodField(help_text="The users mentioned in the text, ordered by handle.")
     images = serializers.SerializerMethodField()
     poll = serializers.SerializerMethodField()
     counts = PostCountsSerializer(source="*", read_only=True)
@@ -182,7 +182,8 @@ class EmbeddedPostSerializer(serializers.Serializer):
         mentions = post.mentions.all()
         if not mentions:  # most posts: skip building a list serializer (feeds render many posts)
             return []
-        return [_author(user) for user in mentions]
+        # By handle: one order whichever way the mentions were read (prefetch, feed columns).
+        return [_author(user) for user in sorted(mentions, key=lambda user: user.handle.lower())]
 
     @cached_property
     def _image_serializer(self) -> PostImageSerializer:

@@ -17,12 +17,12 @@ and, only when the page has polls, their options and the viewer's votes.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -31,17 +31,17 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Prefetch,
     QuerySet,
+    Subquery,
     Value,
     When,
-    prefetch_related_objects,
 )
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from accounts.models import User
 from content import relations as content_relations
-from content.models import Hashtag, PollVote, Post, PostImage, Video
+from content.models import Hashtag, PollOption, PollVote, Post, PostImage, Video
 from content.selectors.posts import posts_visible_q
 from content.selectors.videos import videos_visible_q
 from core.errors import ApplicationError, NotFoundError
@@ -150,7 +150,7 @@ def _posts_for_page(queryset: QuerySet[Post], *, user: User | None, graph: Viewe
     queryset = queryset.annotate(
         subject_id=Case(When(kind=Post.Kind.REPOST, then=F("original_id")), default=F("id"))
     ).select_related("author", "poll", "original", "original__author", "original__poll")
-    return _viewer_flags(queryset, user=user, target="post_id", ref="subject_id")
+    return _viewer_flags(with_render_extras(queryset, user=user), user=user, target="post_id", ref="subject_id")
 
 
 def _videos_for_page(queryset: QuerySet[Video], *, user: User | None, graph: ViewerGraph) -> QuerySet[Video]:
@@ -159,37 +159,91 @@ def _videos_for_page(queryset: QuerySet[Video], *, user: User | None, graph: Vie
     return _viewer_flags(queryset.select_related("owner"), user=user, target="video_id", ref="pk")
 
 
-def _hydrate(posts: list[Post], *, user: User | None) -> None:
-    """Images, mentions and polls of ``posts`` and their originals, in at most four queries."""
-    every = posts + [post.original for post in posts if post.original is not None]
-    if not every:
+# What rendering a post needs besides its own row (its current images, its mentions, its poll's
+# options and the viewer's vote), for the post and for its original, as columns of the posts
+# query itself: JSON arrays built by correlated subqueries over the page's rows only, read back
+# into model instances as ``.only()`` would make them. A page is then the same number of queries
+# whatever mix of images, mentions, polls, reposts and quotes it holds.
+_IMAGE_FIELDS = ("id", "post_id", "position", "full", "feed", "width", "height", "alt_text")
+_OPTION_FIELDS = ("id", "poll_id", "position", "label", "votes_count")
+_MENTION_FIELDS = ("id", "handle", "display_name")
+
+
+def _json_rows(queryset: QuerySet, fields: tuple[str, ...], *, sources: dict[str, str] | None = None) -> ArraySubquery:
+    sources = sources or {}
+    return ArraySubquery(queryset.values(row=JSONObject(**{name: sources.get(name, name) for name in fields})))
+
+
+def _extras_annotations(*, prefix: str, post_ref: str, user: User | None) -> dict[str, Any]:
+    images = PostImage.objects.filter(post_id=OuterRef(post_ref), detached_at__isnull=True).order_by("position")
+    mentioned = Post.mentions.through.objects.filter(post_id=OuterRef(post_ref)).order_by("id")
+    options = PollOption.objects.filter(poll__post_id=OuterRef(post_ref)).order_by("position")
+    mention_sources = {"id": "user_id", "handle": "user__handle", "display_name": "user__display_name"}
+    annotations = {
+        f"{prefix}images": _json_rows(images, _IMAGE_FIELDS),
+        f"{prefix}mentions": _json_rows(mentioned, _MENTION_FIELDS, sources=mention_sources),
+        f"{prefix}poll_options": _json_rows(options, _OPTION_FIELDS),
+    }
+    if _signed_in(user):
+        vote = PollVote.objects.filter(poll__post_id=OuterRef(post_ref), user_id=user.pk).values("option_ids")[:1]
+        annotations[f"{prefix}poll_vote"] = Subquery(vote)
+    return annotations
+
+
+def with_render_extras(queryset: QuerySet[Post], *, user: User | None) -> QuerySet[Post]:
+    """``queryset`` with what :func:`render_extras_attach` needs, for each post and its original."""
+    return queryset.annotate(
+        **_extras_annotations(prefix="x_", post_ref="id", user=user),
+        **_extras_annotations(prefix="xo_", post_ref="original_id", user=user),
+    )
+
+
+def _instances(model, fields: tuple[str, ...], rows: list[dict] | None, uuids: tuple[str, ...]) -> list:
+    db = connection.alias
+    made = []
+    for row in rows or ():
+        values = [uuid.UUID(row[name]) if name in uuids and row[name] is not None else row[name] for name in fields]
+        made.append(model.from_db(db, fields, values))
+    return made
+
+
+def _prefetched(manager, objects: list) -> QuerySet:
+    # What ``prefetch_related_objects`` leaves in an instance's cache: the relation's queryset
+    # with its results already in place.
+    queryset = manager.get_queryset()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    return queryset
+
+
+_NO_MENTIONS = User.objects.none()
+
+
+def _attach(post: Post, prefix: str, source: Post, *, signed_in: bool) -> None:
+    post.current_images = _instances(PostImage, _IMAGE_FIELDS, getattr(source, f"{prefix}images"), ("id", "post_id"))
+    mentioned = getattr(source, f"{prefix}mentions")
+    cache = post.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache["mentions"] = (
+        _prefetched(post.mentions, _instances(User, _MENTION_FIELDS, mentioned, ("id",))) if mentioned else _NO_MENTIONS
+    )
+    try:
+        poll = post.poll
+    except Post.poll.RelatedObjectDoesNotExist:
         return
-    # The current images in one plain query, grouped here: the same rows ``Prefetch`` would give,
-    # without its per-instance machinery (measurable at 20 to 100 posts a page).
-    images: dict = {}
-    current = PostImage.objects.filter(post_id__in={post.pk for post in every}, detached_at__isnull=True)
-    for image in current.order_by("position"):
-        images.setdefault(image.post_id, []).append(image)
-    for post in every:
-        post.current_images = images.get(post.pk, [])
-    # Mentions are resolved from "@handle" in the text only, so a post without "@" has none:
-    # only the others are asked about (often none on a page, saving the query).
-    with_at = [post for post in every if "@" in post.text]
-    no_mentions = User.objects.none()  # one empty queryset for them all (one each cost more than the query)
-    for post in every:
-        if "@" not in post.text:
-            post._prefetched_objects_cache = {
-                **getattr(post, "_prefetched_objects_cache", {}),
-                "mentions": no_mentions,
-            }
-    prefetch_related_objects(with_at, "mentions")
-    polls = []
-    for post in every:
-        with contextlib.suppress(Post.poll.RelatedObjectDoesNotExist):
-            polls.append(post.poll)
-    if polls:
-        votes = PollVote.objects.filter(user=user) if _signed_in(user) else PollVote.objects.none()
-        prefetch_related_objects(polls, "options", Prefetch("votes", queryset=votes, to_attr="viewer_votes"))
+    options = _instances(PollOption, _OPTION_FIELDS, getattr(source, f"{prefix}poll_options"), ("id", "poll_id"))
+    poll.__dict__.setdefault("_prefetched_objects_cache", {})["options"] = _prefetched(poll.options, options)
+    option_ids = getattr(source, f"{prefix}poll_vote", None) if signed_in else None
+    poll.viewer_votes = [] if option_ids is None else [PollVote(poll_id=poll.pk, option_ids=list(option_ids))]
+
+
+def render_extras_attach(posts: list[Post], *, user: User | None) -> None:
+    """Put the columns :func:`with_render_extras` added where the post serializers read them:
+    ``current_images``, the ``mentions`` and poll ``options`` caches, the poll's ``viewer_votes``."""
+    signed_in = _signed_in(user)
+    for post in posts:
+        _attach(post, "x_", post, signed_in=signed_in)
+        if post.original is not None:
+            _attach(post.original, "xo_", post, signed_in=signed_in)
 
 
 def _page(
@@ -221,7 +275,7 @@ def _page(
     items.sort(key=lambda item: item.id, reverse=True)
     more = len(items) > page_size
     items = items[:page_size]
-    _hydrate([item.post for item in items if item.post is not None], user=user)
+    render_extras_attach([item.post for item in items if item.post is not None], user=user)
     return FeedPage(items=items, next_cursor=str(items[-1].id) if more and items else None)
 
 
@@ -364,7 +418,8 @@ def feed_home(*, user: User, cursor: str | None = None, page_size: int = DEFAULT
     posts = {}
     if post_ids:
         related = ("author", "poll", "original", "original__author", "original__poll")
-        posts = {post.pk: post for post in Post.objects.filter(pk__in=post_ids).select_related(*related)}
+        page_posts = with_render_extras(Post.objects.filter(pk__in=post_ids).select_related(*related), user=user)
+        posts = {post.pk: post for post in page_posts}
     videos = {}
     if video_ids:
         videos = {video.pk: video for video in Video.objects.filter(pk__in=video_ids).select_related("owner")}
@@ -376,7 +431,7 @@ def feed_home(*, user: User, cursor: str | None = None, page_size: int = DEFAULT
         elif kind == "video" and pk in videos:
             items.append(FeedItem("video", pk, videos[pk].created_at, video=videos[pk], viewer_liked=liked,
                                   viewer_saved=saved))  # fmt: skip
-    _hydrate([item.post for item in items if item.post is not None], user=user)
+    render_extras_attach([item.post for item in items if item.post is not None], user=user)
     return FeedPage(items=items, next_cursor=str(rows[-1][0]) if more and rows else None)
 
 
