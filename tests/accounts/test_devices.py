@@ -4,6 +4,7 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection
@@ -119,6 +120,8 @@ def test_revoking_a_session_device_deletes_the_session(user):
 
     assert response.status_code == 204
     assert not Session.objects.filter(session_key=session_key).exists()
+    # Sessions are read from the cache first (cached_db): the cached copy went with the row.
+    assert cache.get(f"{cached_db.KEY_PREFIX}{session_key}") is None
     assert browser.get(DEVICES).status_code == 401
 
 
