@@ -36,3 +36,11 @@ def stream_recording_build_task(stream_id: str) -> str | None:
 
     video = stream_recording_build(stream_id=stream_id)
     return str(video.pk) if video else None
+
+
+@shared_task(name="streaming.stream_files_cleanup")
+def stream_files_cleanup_task() -> int:
+    """Remove the local ingest's files of streams that are over; returns how many directories went."""
+    from streaming.services.local_files import stream_files_cleanup
+
+    return len(stream_files_cleanup().removed)

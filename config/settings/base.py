@@ -593,6 +593,11 @@ STREAMING_RTMP_PUBLIC_URL = env.str("STREAMING_RTMP_PUBLIC_URL", default="")
 # STREAMING_LOCAL_STALE_SECONDS is ended by the reconciler (the ingest died without saying so).
 STREAMING_HLS_SEGMENT_SECONDS = env.int("STREAMING_HLS_SEGMENT_SECONDS", default=2)
 STREAMING_LOCAL_STALE_SECONDS = env.int("STREAMING_LOCAL_STALE_SECONDS", default=120)
+# Hours an ended local stream's HLS stays on disk (live-to-VOD players finish), and hours after
+# the end a recorded stream whose recording was never built keeps its files anyway (then the
+# recording counts as failed for good): streaming.stream_files_cleanup.
+STREAMING_LOCAL_FILES_RETENTION_HOURS = env.int("STREAMING_LOCAL_FILES_RETENTION_HOURS", default=24)
+STREAMING_RECORDING_GIVE_UP_HOURS = env.int("STREAMING_RECORDING_GIVE_UP_HOURS", default=72)
 # Minutes before scheduled_at that reminder holders are notified.
 STREAMING_REMINDER_LEAD_MINUTES = env.int("STREAMING_REMINDER_LEAD_MINUTES", default=10)
 # Followers notified per batch of the go-live fan-out (each batch one task).
@@ -610,6 +615,7 @@ IVS_EVENTS_TOKEN = env.str("IVS_EVENTS_TOKEN", default="")
 IVS_S3_ENDPOINT_URL = env.str("IVS_S3_ENDPOINT_URL", default="") or None
 CELERY_BEAT_SCHEDULE["streaming-reminders-send"] = {"task": "streaming.stream_reminders_send", "schedule": 60}
 CELERY_BEAT_SCHEDULE["streaming-streams-reconcile"] = {"task": "streaming.streams_reconcile", "schedule": 2 * 60}
+CELERY_BEAT_SCHEDULE["streaming-stream-files-cleanup"] = {"task": "streaming.stream_files_cleanup", "schedule": 60 * 60}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["LiveStreamStatusEnum"] = "streaming.models.stream.LiveStream.Status"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["LiveStreamVisibilityEnum"] = (
     "streaming.models.stream.LiveStream.Visibility"

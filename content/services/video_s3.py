@@ -8,6 +8,9 @@
    the multipart upload, checks the object's size against the declared size, then probes it
    (ffmpeg reads a presigned GET) and hands the video to the pipeline like a local upload.
 
+Files the server makes itself (a stream's recording) take steps 2 and 3 in
+``upload_s3_from_file``: the same parts PUT with the server's S3 client, then the same completion.
+
 A deleted video's or an abandoned upload's multipart upload is aborted (``upload_s3_abort``,
 ``uploads_s3_abandoned_abort`` from the reconciler).
 """
@@ -19,6 +22,7 @@ import datetime as dt
 import logging
 import math
 import shutil
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -26,6 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from s3transfer.utils import ReadFileChunk
 
 from accounts.models import User
 from content.models import Upload, Video
@@ -198,6 +203,47 @@ def upload_s3_complete(*, upload_id: Any, user: User, parts: list[dict[str, Any]
     video_upload_finish(video_id=upload.video_id)
     upload.refresh_from_db()
     return upload
+
+
+def upload_s3_from_file(*, upload_id: Any, user: User, path: Path) -> Upload:
+    """Server side, what a client does: PUT the local file ``path`` into the open S3 upload as its
+    parts (same bucket, key, part size and client settings), then complete it through
+    :func:`upload_s3_complete`, so the size check, the probe and the pipeline run as for a client.
+
+    For files the platform makes itself (a live stream's recording). Each part is read from the
+    file as it is sent, never held whole in memory; a retry after a failure re-sends every part
+    (S3 keeps the last copy of a part number). 404 for someone else's upload; 409
+    ``not_s3_upload``, ``upload_complete`` or ``upload_aborted``; 400 ``size_mismatch`` when the
+    file is not the declared size (nothing is sent); 503 ``storage_unavailable``; then whatever
+    the completion answers.
+    """
+    upload = Upload.objects.filter(pk=upload_id, video__owner=user, video__deleted_at__isnull=True).first()
+    if upload is None:
+        raise NotFoundError("No such upload.")
+    if upload.mode != Upload.Mode.S3:
+        raise ConflictError("This upload takes chunks (PATCH), not S3 parts.", code="not_s3_upload")
+    if upload.status == Upload.Status.COMPLETE:
+        raise ConflictError("This upload is complete.", code="upload_complete")
+    if upload.status == Upload.Status.ABORTED:
+        raise ConflictError("This upload was abandoned; start again.", code="upload_aborted")
+    size = path.stat().st_size
+    if size != upload.size:
+        raise ApplicationError(f"The file is {size} bytes, not the {upload.size} declared.", code="size_mismatch")
+    client = s3_client()
+    parts = []
+    with _storage_answers():
+        for number in range(1, part_count(upload=upload) + 1):
+            start = (number - 1) * upload.part_size
+            with ReadFileChunk.from_filename(str(path), start, min(upload.part_size, size - start)) as body:
+                response = client.upload_part(
+                    Bucket=settings.VIDEO_S3_BUCKET,
+                    Key=upload.s3_key,
+                    UploadId=upload.s3_upload_id,
+                    PartNumber=number,
+                    Body=body,
+                )
+            parts.append({"number": number, "etag": response["ETag"]})
+    return upload_s3_complete(upload_id=upload.pk, user=user, parts=parts)
 
 
 def upload_s3_abort(*, upload: Upload) -> bool:

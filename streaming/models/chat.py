@@ -17,7 +17,9 @@ class StreamChat(SoftDeleteModel):
     ``tip`` (billing's StreamDonation, published by billing's service through
     ``streaming.services.chat.chat_tip_publish``; ``payload`` holds its amount and donation id).
     A deleted line keeps its row (``deleted_at``, ``deleted_by``, ``deleted_reason``) for the
-    moderators' logs; ``objects`` hides it from everyone else.
+    moderators' logs; ``objects`` hides it from everyone else. A purged account's lines stay as
+    deleted rows without text or sender (``chat_lines_of_sender_redact``): a ``message`` has a
+    sender unless it is deleted.
     """
 
     class Kind(models.TextChoices):
@@ -49,7 +51,8 @@ class StreamChat(SoftDeleteModel):
                 condition=Q(kind__in=["message", "system", "tip"]), name="streaming_chat_kind_values"
             ),
             models.CheckConstraint(
-                condition=~Q(kind="message") | Q(sender__isnull=False), name="streaming_chat_message_sender"
+                condition=~Q(kind="message") | Q(sender__isnull=False) | Q(deleted_at__isnull=False),
+                name="streaming_chat_message_sender",
             ),
         ]
 

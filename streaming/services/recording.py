@@ -4,7 +4,9 @@ Both providers end in the same path, the one ``content/demo.py`` uses for its cl
 recording is remuxed (no re-encode) to one MP4 with ffmpeg and uploaded through
 ``content.services.videos`` (``video_create`` + ``upload_append``), so the real video pipeline
 probes and transcodes it. The video's idempotency key is ``stream-recording-<stream id>``: a
-second run finds the same video and uploads nothing.
+second run finds the same video and uploads nothing. With ``VIDEO_UPLOAD_MODE=s3`` the upload
+``video_create`` opens is an S3 multipart upload: ``content.services.video_s3.upload_s3_from_file``
+puts the MP4's parts into it from the server and completes it through content's own completion.
 
 - local: the ingest kept every HLS segment of a recorded stream (``STREAM_ROOT/<id>/``); the
   playlist is the input.
@@ -24,8 +26,8 @@ from typing import Any
 import imageio_ffmpeg
 from django.db import transaction
 
-from content.models import Video
-from content.services import videos
+from content.models import Upload, Video
+from content.services import video_s3, videos
 from core.errors import ApplicationError
 from streaming.models import LiveStream
 from streaming.providers import ivs
@@ -111,16 +113,25 @@ def _upload(*, stream: LiveStream, mp4: Path, size: int) -> Video:
             visibility=VISIBILITY[stream.visibility],
             idempotency_key=f"stream-recording-{stream.pk}",
         )
-        if video.upload.offset < size:
-            offset = video.upload.offset
+        upload = video.upload
+        if upload.mode == Upload.Mode.LOCAL and upload.offset < size:
+            offset = upload.offset
             with open(mp4, "rb") as source:
                 source.seek(offset)
                 try:
                     videos.upload_append(
-                        upload_id=video.upload.pk, user=stream.owner, offset=offset, length=size - offset, stream=source
+                        upload_id=upload.pk, user=stream.owner, offset=offset, length=size - offset, stream=source
                     )
                 except ApplicationError as error:
                     logger.warning("recording of stream %s: upload refused (%s)", stream.pk, error.code)
                     raise
+    # S3 upload mode: the video and its multipart upload are committed first; the parts go to the
+    # bucket outside any transaction, and content completes the upload (and probes) itself.
+    if upload.mode == Upload.Mode.S3 and upload.status == Upload.Status.OPEN:
+        try:
+            video_s3.upload_s3_from_file(upload_id=upload.pk, user=stream.owner, path=mp4)
+        except ApplicationError as error:
+            logger.warning("recording of stream %s: S3 upload refused (%s)", stream.pk, error.code)
+            raise
     video.refresh_from_db()
     return video

@@ -13,7 +13,10 @@ from moto.server import ThreadedMotoServer
 
 from content.models import Rendition, Upload, Video
 from content.services import video_pipeline
+from content.services.video_s3 import upload_s3_from_file
+from content.services.videos import video_create
 from content.video_files import output_dir
+from core.errors import ApplicationError, ConflictError, NotFoundError
 from tests.content import video_factories
 from tests.content.video_factories import VerifiedUserFactory, ffmpeg_reads, make_clip
 from tests.servers import free_port
@@ -267,3 +270,48 @@ def test_storage_that_does_not_answer_is_a_503_and_leaves_nothing(client, settin
         "attr": None,
     }
     assert not Video.all_objects.exists()
+
+
+def test_the_server_puts_its_own_file_as_parts_and_completes_like_a_client(
+    s3, creator, tiny_clip, django_capture_on_commit_callbacks
+):
+    data = tiny_clip.read_bytes()
+    video, _ = video_create(owner=creator, title="Made here", size=len(data))
+    assert video.upload.mode == "s3"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = upload_s3_from_file(upload_id=video.upload.pk, user=creator, path=tiny_clip)
+
+    assert (upload.status, upload.offset) == ("complete", len(data))
+    assert s3.get_object(Bucket=BUCKET, Key=f"videos/{video.pk}/source")["Body"].read() == data
+    assert multipart_uploads(s3) == []
+    video.refresh_from_db()
+    assert (video.status, video.width, video.height, video.source_size) == ("ready", 160, 90, len(data))
+    with pytest.raises(ConflictError) as again:
+        upload_s3_from_file(upload_id=upload.pk, user=creator, path=tiny_clip)
+    assert again.value.code == "upload_complete"
+
+
+def test_the_server_side_upload_refuses_a_wrong_size_another_owner_and_chunked_uploads(
+    s3, creator, tiny_clip, settings, tmp_path
+):
+    size = tiny_clip.stat().st_size
+    video, _ = video_create(owner=creator, title="Declared wrong", size=size + 1)
+    with pytest.raises(ApplicationError) as wrong_size:
+        upload_s3_from_file(upload_id=video.upload.pk, user=creator, path=tiny_clip)
+    with pytest.raises(NotFoundError):
+        upload_s3_from_file(upload_id=video.upload.pk, user=VerifiedUserFactory(), path=tiny_clip)
+    settings.VIDEO_UPLOAD_MODE = "local"
+    chunked, _ = video_create(owner=creator, title="Chunked", size=size)
+    with pytest.raises(ConflictError) as not_s3:
+        upload_s3_from_file(upload_id=chunked.upload.pk, user=creator, path=tiny_clip)
+
+    assert wrong_size.value.code == "size_mismatch"
+    assert not_s3.value.code == "not_s3_upload"
+    assert Upload.objects.get(pk=video.upload.pk).status == "open"
+    assert [
+        p["PartNumber"]
+        for p in s3.list_parts(Bucket=BUCKET, Key=f"videos/{video.pk}/source", UploadId=video.upload.s3_upload_id).get(
+            "Parts", []
+        )
+    ] == []

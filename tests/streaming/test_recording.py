@@ -19,11 +19,14 @@ from streaming.models import LiveStream
 from streaming.providers import ivs
 from streaming.services import streams
 from streaming.services.recording import stream_recording_build
+from tests.content.test_videos_s3_upload import BUCKET as VIDEO_BUCKET
+from tests.content.test_videos_s3_upload import PART, multipart_uploads, s3
 from tests.content.video_factories import video_root
 from tests.streaming.factories import LiveStreamFactory, stream_root
 
 pytestmark = pytest.mark.django_db
 video_root = video_root
+s3 = s3  # moto's S3 server with VIDEO_UPLOAD_MODE=s3
 stream_root = stream_root
 S = LiveStream.Status
 BUCKET = "fanfare-ivs-recordings"
@@ -65,6 +68,29 @@ def test_a_local_recording_becomes_a_video_once(stream_root, video_root):
     stream.refresh_from_db()
     assert stream.recording_video == video
     # a second run finds the same video
+    assert stream_recording_build(stream_id=stream.pk) == video
+    assert Video.all_objects.filter(owner=stream.owner).count() == 1
+
+
+def test_with_s3_uploads_the_server_puts_the_recording_in_the_bucket_and_completes_it(stream_root, s3):
+    stream = ended_stream(title="Late show")
+    make_hls(stream_root / str(stream.pk))
+
+    video = stream_recording_build(stream_id=stream.pk)
+
+    assert video.idempotency_key == f"stream-recording-{stream.pk}"
+    assert video.status == Video.Status.UPLOADED  # probed from the bucket; the pipeline starts after commit
+    assert video.duration == pytest.approx(4, abs=0.5)
+    assert (video.width, video.height) == (320, 240)
+    upload = video.upload
+    assert (upload.mode, upload.status, upload.s3_key) == ("s3", "complete", f"videos/{video.pk}/source")
+    assert upload.size > 2 * PART  # several parts went up
+    stored = s3.head_object(Bucket=VIDEO_BUCKET, Key=upload.s3_key)["ContentLength"]
+    assert stored == upload.size == upload.offset == video.source_size
+    assert multipart_uploads(s3) == []
+    stream.refresh_from_db()
+    assert stream.recording_video == video
+    # a second run finds the same video and sends nothing
     assert stream_recording_build(stream_id=stream.pk) == video
     assert Video.all_objects.filter(owner=stream.owner).count() == 1
 
