@@ -109,17 +109,19 @@ def _withdraw_notifications(*, comment: Comment) -> None:
     notifications (one per comment and user) go. See docs/social.md, Notifications."""
     others = Comment.objects.filter(author_id=comment.author_id).exclude(pk=comment.pk)
     on_content = others.filter(post_id=comment.post_id) if comment.post_id else others.filter(video_id=comment.video_id)
-    unnotify_events(
-        actor=comment.author,
-        keys=[f"comment:{comment.pk}"],
-        still_there=_live_keys(prefix="comment", comments=on_content),
-    )
+    # reply, then comment: the order comment_create notifies in, so the two take the groups'
+    # advisory locks in the same order and cannot deadlock.
     if comment.parent_id:
         unnotify_events(
             actor=comment.author,
             keys=[f"reply:{comment.pk}"],
             still_there=_live_keys(prefix="reply", comments=others.filter(parent_id=comment.parent_id)),
         )
+    unnotify_events(
+        actor=comment.author,
+        keys=[f"comment:{comment.pk}"],
+        still_there=_live_keys(prefix="comment", comments=on_content),
+    )
     unnotify_events(actor=comment.author, key_prefix=f"mention:{comment.pk}:")
 
 
