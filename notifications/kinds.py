@@ -48,6 +48,8 @@ KINDS: dict[str, Kind] = {
         Kind("follow", "New followers", frozenset({IN_APP, PUSH}), groupable=True, priority="low",
              verb="started following you"),
         Kind("follow_request", "Follow requests", frozenset({IN_APP, PUSH}), verb="asked to follow you"),
+        Kind("follow_request_approved", "Accepted follow requests", frozenset({IN_APP, PUSH}),
+             verb="accepted your follow request"),
         Kind("mention", "Mentions", frozenset({IN_APP, PUSH, EMAIL}), verb="mentioned you in {title}"),
         Kind("subscription", "New subscribers", frozenset({IN_APP, PUSH, EMAIL}), groupable=True,
              verb="subscribed to you"),

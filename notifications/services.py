@@ -7,7 +7,7 @@ side effects wait for the commit either way). Notifications itself calls no othe
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -341,24 +341,77 @@ def unnotify(*, recipient: Any, kind: str, actor: Any, target: Any | None = None
         notification__target_object_id=object_id,
         notification__deleted_at__isnull=True,
     )
-    notification_ids = list(links.values_list("notification_id", flat=True))
-    if not notification_ids:
+    return _actor_leave(links=links)
+
+
+def _actor_leave(*, links) -> int:
+    """Delete the ``NotificationActor`` rows ``links``: each notification loses one actor, one
+    left without actors is deleted (soft), the recipients' sockets hear of it."""
+    changed = dict(links.values_list("notification_id", "notification__recipient_id"))
+    if not changed:
         return 0
     links.delete()
     now = timezone.now()
-    Notification.objects.filter(pk__in=notification_ids).update(actor_count=F("actor_count") - 1, updated_at=now)
-    emptied = list(Notification.objects.filter(pk__in=notification_ids, actor_count=0).values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=changed).update(actor_count=F("actor_count") - 1, updated_at=now)
+    emptied = set(Notification.objects.filter(pk__in=changed, actor_count=0).values_list("pk", flat=True))
     Notification.objects.filter(pk__in=emptied).update(deleted_at=now)
-    for notification_id in notification_ids:
+    for notification_id, recipient_id in changed.items():
         side_effects.group_send(
-            user_group(recipient.pk),
+            user_group(recipient_id),
             {
                 "type": "notification.changed",
                 "event": "removed" if notification_id in emptied else "updated",
                 "notification_id": str(notification_id),
             },
         )
-    return len(notification_ids)
+    return len(changed)
+
+
+@transaction.atomic
+def unnotify_events(
+    *, actor: Any, keys: Iterable[str] = (), key_prefix: str = "", still_there: Iterable[str] = ()
+) -> int:
+    """Undo the events that were notified with the idempotency ``keys`` (exact) or any key
+    starting with ``key_prefix``, for whichever recipients: ``actor`` leaves the very
+    notification each key led to (not other groups of the same kind and target), unless the
+    notification also came from one of ``still_there``: the keys of ``actor``'s other events that
+    still stand, which keep the actor named. A notification left without actors is deleted (soft).
+    The keys stay used, so notifying with them again changes nothing. Returns how many
+    notifications changed.
+
+    ``unnotify`` undoes an actor's one possible event on a target (an unlike); this is for events
+    an actor can repeat on one target (two comments on one post), where the group cannot tell
+    which of them put the actor there, but the keys can. ``still_there`` may be a queryset of
+    keys: it is then read as a subquery after the groups are locked, so an event of the actor
+    that joined the group concurrently is seen.
+    """
+    keys = list(keys)
+    if not keys and not key_prefix:
+        return 0
+    matches = Q(key__in=keys)
+    if key_prefix:
+        matches |= Q(key__startswith=key_prefix)
+    notification_ids = set(
+        NotificationKey.objects.filter(matches, notification__deleted_at__isnull=True).values_list(
+            "notification_id", flat=True
+        )
+    )
+    if not notification_ids:
+        return 0
+    # Serialize with notify joining the same groups (``_record`` takes the same locks), in one
+    # order; ``still_there`` is read after them, so an event that joined meanwhile counts.
+    groups = Notification.objects.filter(pk__in=notification_ids).exclude(group_key="")
+    for lock_key in sorted({f"notifications:{r}:{g}" for r, g in groups.values_list("recipient_id", "group_key")}):
+        _lock(lock_key)
+    kept = set(
+        NotificationKey.objects.filter(key__in=still_there, notification_id__in=notification_ids).values_list(
+            "notification_id", flat=True
+        )
+    )
+    links = NotificationActor.objects.filter(
+        actor=actor, notification_id__in=notification_ids - kept, notification__deleted_at__isnull=True
+    )
+    return _actor_leave(links=links)
 
 
 # ---------------------------------------------------------------------------------------------

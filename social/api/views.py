@@ -179,7 +179,10 @@ class FollowRequestApproveView(FollowRequestDecisionView):
     @extend_schema(
         operation_id="social_follow_request_approve",
         summary="Approve a follow request",
-        description="`handle` now follows you. 404 `follow_request_not_found` when there is no pending request.",
+        description=(
+            "`handle` now follows you and is notified (`follow_request_approved`). "
+            "404 `follow_request_not_found` when there is no pending request."
+        ),
         request=None,
         responses={204: None, **error_responses(404)},
         tags=GRAPH,

@@ -7,6 +7,8 @@ same transaction as the comment. Notifications go through ``notifications.servic
 once per action and recipient (a reply notifies the parent's author with ``reply`` and the
 content's owner with ``comment``; users mentioned get ``mention``), never to the actor and
 never across a block or from a muted user (notify's relationship provider drops those).
+A comment that stops being live (deleted, removed by a moderator) withdraws its own
+contribution to those notifications (``_withdraw_notifications``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower
+from django.db.models import CharField, QuerySet, Value
+from django.db.models.functions import Cast, Concat, Lower
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,7 +26,7 @@ from accounts.selectors import standing_error
 from content.services.post_text import mentions_parse, text_length
 from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from core.ids import uuid7
-from notifications.services import notify
+from notifications.services import notify, unnotify_events
 from social.models import Comment, CommentRevision
 from social.selectors.relations import block_exists, is_blocked_between
 from social.selectors.targets import content_kind, content_owner, content_owner_id
@@ -90,6 +93,36 @@ def _notify_mentions(*, comment: Comment, users: list[User], skip: set) -> None:
             data=_notify_data(comment),
             idempotency_key=f"mention:{comment.pk}:{user.pk}",
         )
+
+
+def _live_keys(*, prefix: str, comments: QuerySet[Comment]) -> QuerySet:
+    """``<prefix>:<id>`` of each live comment in ``comments``: the idempotency keys they were
+    notified with, as a subquery (read when used, so after notify's group locks)."""
+    live = comments.filter(moderation_status=Comment.ModerationStatus.VISIBLE)  # objects: not deleted
+    return live.annotate(key=Concat(Value(f"{prefix}:"), Cast("id", CharField()))).values_list("key", flat=True)
+
+
+def _withdraw_notifications(*, comment: Comment) -> None:
+    """``comment`` stopped being live (deleted or removed): withdraw what it notified. Its author
+    leaves the very ``comment``/``reply`` notification its key led to, unless another live
+    comment of theirs led to the same one (then that comment keeps them named); its ``mention``
+    notifications (one per comment and user) go. See docs/social.md, Notifications."""
+    others = Comment.objects.filter(author_id=comment.author_id).exclude(pk=comment.pk)
+    on_content = others.filter(post_id=comment.post_id) if comment.post_id else others.filter(video_id=comment.video_id)
+    # reply, then comment: the order comment_create notifies in, so the two take the groups'
+    # advisory locks in the same order and cannot deadlock.
+    if comment.parent_id:
+        unnotify_events(
+            actor=comment.author,
+            keys=[f"reply:{comment.pk}"],
+            still_there=_live_keys(prefix="reply", comments=others.filter(parent_id=comment.parent_id)),
+        )
+    unnotify_events(
+        actor=comment.author,
+        keys=[f"comment:{comment.pk}"],
+        still_there=_live_keys(prefix="comment", comments=on_content),
+    )
+    unnotify_events(actor=comment.author, key_prefix=f"mention:{comment.pk}:")
 
 
 def _live_changed(*, comment: Comment, delta: int) -> None:
@@ -199,7 +232,7 @@ def comment_edit(*, comment: Comment, by: User, text: str) -> Comment:
 def comment_delete(*, comment: Comment, by: User, content: Any) -> None:
     """Soft-delete ``comment``: by its author, or by the owner of the ``content`` it is on
     (``not_allowed``, 403, for anyone else). Replies keep their place under a deleted comment.
-    Deleting twice changes nothing."""
+    A live comment's notifications are withdrawn. Deleting twice changes nothing."""
     if by.pk not in (comment.author_id, content_owner_id(content)):
         raise PermissionDeniedError(
             "Only the author or the content's owner can delete this comment.", code="not_allowed"
@@ -211,11 +244,13 @@ def comment_delete(*, comment: Comment, by: User, content: Any) -> None:
         locked.soft_delete()
         if locked.moderation_status == Comment.ModerationStatus.VISIBLE:
             _live_changed(comment=locked, delta=-1)
+            _withdraw_notifications(comment=locked)
 
 
 def comment_moderate(*, comment: Comment, status: str, reason: str, by: User) -> Comment:
     """Set the moderation status (``visible`` or ``removed``) with a reason, by a moderator
-    (``social.moderate_comments``). Removing takes the comment out of the counts; restoring puts it back."""
+    (``social.moderate_comments``). Removing takes the comment out of the counts and withdraws its
+    notifications; restoring puts it back in the counts (it does not notify again)."""
     if not by.has_perm("social.moderate_comments"):
         raise PermissionDeniedError("Only moderators can moderate comments.", code="not_moderator")
     if status not in Comment.ModerationStatus.values:
@@ -235,6 +270,8 @@ def comment_moderate(*, comment: Comment, status: str, reason: str, by: User) ->
         )
         if before != status and locked.deleted_at is None:
             _live_changed(comment=locked, delta=1 if status == Comment.ModerationStatus.VISIBLE else -1)
+            if status == Comment.ModerationStatus.REMOVED:
+                _withdraw_notifications(comment=locked)
     return locked
 
 

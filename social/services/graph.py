@@ -9,8 +9,10 @@ so that A following B while B follows A cannot deadlock.
 Notifications (their target is the followed user, so that new followers group into one):
 ``follow`` to the followee when a follow starts (``unnotify`` when it ends, so
 unfollowing and following again notifies once), ``follow_request`` to a private account when a
-request is made (withdrawn when it is cancelled). ``notify`` itself drops self-actions and
-blocked or muted actors.
+request is made (withdrawn when it is cancelled, approved or rejected),
+``follow_request_approved`` to the requester when the request is approved (once per request:
+the key is the request's id; withdrawn when a block ends the follow). ``notify`` itself drops
+self-actions and blocked or muted actors.
 """
 
 from __future__ import annotations
@@ -133,12 +135,21 @@ def follow_request_cancel(*, requester: User, target: User) -> FollowState:
 def follow_request_approve(*, target: User, requester: User) -> FollowState:
     """``target`` lets ``requester`` follow them: the request becomes a follow.
     404 ``follow_request_not_found`` when there is no such request (approved already, or withdrawn)."""
-    deleted, _ = FollowRequest.objects.filter(requester=requester, target=target).delete()
-    if not deleted:
+    request = FollowRequest.objects.select_for_update().filter(requester=requester, target=target).first()
+    if request is None:
         raise NotFoundError("No such follow request.", code="follow_request_not_found")
+    request_id = request.pk
+    request.delete()
     unnotify(recipient=target, kind="follow_request", actor=requester, target=target)
     if _insert(Follow, follower=requester, followee=target):
         _counts(follower_id=requester.pk, followee_id=target.pk, delta=1)
+    notify(
+        recipient=requester,
+        kind="follow_request_approved",
+        actor=target,
+        target=target,
+        idempotency_key=f"follow_request_approved:{request_id}",
+    )
     return FollowState(target=target, state=FOLLOWING)
 
 
@@ -168,6 +179,7 @@ def block_create(*, blocker: User, blocked: User) -> None:
     for a, b in ((blocker, blocked), (blocked, blocker)):
         if _follow_rows_delete(follower_id=a.pk, followee_id=b.pk):
             unnotify(recipient=b, kind="follow", actor=a, target=b)
+            unnotify(recipient=a, kind="follow_request_approved", actor=b, target=b)
         if FollowRequest.objects.filter(requester=a, target=b).delete()[0]:
             unnotify(recipient=b, kind="follow_request", actor=a, target=b)
     content_relations.forget(blocker, blocked)

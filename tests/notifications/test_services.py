@@ -96,6 +96,54 @@ def test_unnotify_of_someone_not_there_changes_nothing(recipient, post):
     assert Notification.objects.get().actor_count == 1
 
 
+def test_unnotify_events_withdraws_only_what_the_keys_led_to(recipient, post):
+    ana, bob = UserFactory(), UserFactory()
+    group = services.notify(recipient=recipient, kind="comment", actor=ana, target=post, idempotency_key="c:1")
+    services.notify(recipient=recipient, kind="comment", actor=ana, target=post, idempotency_key="c:2")
+    services.notify(recipient=recipient, kind="comment", actor=bob, target=post, idempotency_key="c:3")
+
+    # c:2 still stands and led to the same group: ana stays.
+    assert services.unnotify_events(actor=ana, keys=["c:1"], still_there=["c:2", "c:9"]) == 0
+    group.refresh_from_db()
+    assert group.actor_count == 2
+
+    assert services.unnotify_events(actor=ana, keys=["c:2"], still_there=["c:9"]) == 1
+    group.refresh_from_db()
+    assert (group.actor_count, list(group.actor_links.values_list("actor_id", flat=True))) == (1, [bob.pk])
+
+    assert services.unnotify_events(actor=bob, keys=["c:3"]) == 1
+    assert Notification.objects.count() == 0
+    assert Notification.all_objects.get(pk=group.pk).is_deleted
+    assert services.unnotify_events(actor=bob, keys=["c:3"]) == 0  # withdrawn already
+    # The keys stay used: the same event is not notified again.
+    again = services.notify(recipient=recipient, kind="comment", actor=bob, target=post, idempotency_key="c:3")
+    assert (again.pk, again.is_deleted) == (group.pk, True)
+    assert Notification.objects.count() == 0
+
+
+def test_unnotify_events_leaves_other_groups_of_the_actor_alone(recipient, post):
+    ana = UserFactory()
+    old = services.notify(recipient=recipient, kind="comment", actor=ana, target=post, idempotency_key="c:1")
+    Notification.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=13))
+    new = services.notify(recipient=recipient, kind="comment", actor=ana, target=post, idempotency_key="c:2")
+
+    assert services.unnotify_events(actor=ana, keys=["c:1"]) == 1
+
+    assert list(Notification.objects.values_list("pk", "actor_count")) == [(new.pk, 1)]
+
+
+def test_unnotify_events_by_key_prefix_for_every_recipient(recipient, post):
+    ana, other = UserFactory(), UserFactory()
+    for user in (recipient, other):
+        services.notify(recipient=user, kind="mention", actor=ana, target=post, idempotency_key=f"m:1:{user.pk}")
+    kept = services.notify(recipient=recipient, kind="mention", actor=ana, target=post, idempotency_key="m:10:x")
+
+    assert services.unnotify_events(actor=ana, key_prefix="m:1:") == 2
+
+    assert list(Notification.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert services.unnotify_events(actor=ana) == 0
+
+
 def test_the_same_idempotency_key_makes_one_notification(recipient, post):
     actor = UserFactory()
     first = services.notify(recipient=recipient, kind="mention", actor=actor, target=post, idempotency_key="m-1")

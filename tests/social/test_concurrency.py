@@ -62,3 +62,28 @@ def test_concurrent_unfollows_keep_counts_exact():
     assert star.followers_count == 0
     assert not Follow.objects.exists()
     assert list(User.objects.filter(pk__in=[f.pk for f in fans]).values_list("following_count", flat=True)) == [0] * 6
+
+
+def test_one_request_approved_many_times_at_once_follows_and_notifies_once():
+    from core.errors import NotFoundError
+    from notifications.models import Notification
+
+    star = VerifiedUserFactory(handle="star", is_private=True)
+    fan = VerifiedUserFactory(handle="fan")
+    services.follow_create(follower=fan, followee=star)
+    outcomes = []
+
+    def approve():
+        try:
+            services.follow_request_approve(target=star, requester=fan)
+            outcomes.append("approved")
+        except NotFoundError as error:
+            outcomes.append(error.code)
+
+    run_all([approve] * 6)
+
+    assert sorted(outcomes) == ["approved"] + ["follow_request_not_found"] * 5
+    assert Follow.objects.filter(follower=fan, followee=star).count() == 1
+    assert User.objects.get(pk=star.pk).followers_count == 1
+    [note] = Notification.objects.filter(recipient=fan, kind="follow_request_approved")
+    assert list(note.actor_links.values_list("actor_id", flat=True)) == [star.pk]

@@ -4,7 +4,8 @@ the other user, a blocked user, a muted user and an anonymous client."""
 import pytest
 
 from accounts.models import User
-from notifications.models import Notification
+from core.errors import NotFoundError
+from notifications.models import Notification, NotificationSettings
 from social.models import Block, Follow, FollowRequest, Mute
 from social.services import graph as services
 
@@ -209,6 +210,115 @@ def test_private_account_lists_are_for_itself_and_followers(as_user, api_client,
     assert as_user(carol).get(f"{SOCIAL}/users/bob/followers/").status_code == 200
     response = as_user(private_bob).get(f"{SOCIAL}/users/bob/followers/")
     assert [row["user"]["handle"] for row in response.json()["results"]] == ["carol"]
+
+
+def approved_notifications(recipient):
+    return follow_notifications(recipient, "follow_request_approved")
+
+
+def test_approving_a_request_notifies_the_requester_once(as_user, ana, carol, private_bob):
+    services.follow_create(follower=ana, followee=private_bob)
+    services.follow_create(follower=carol, followee=private_bob)
+
+    approved = as_user(private_bob).post(f"{SOCIAL}/follow-requests/ana/approve/")
+    again = as_user(private_bob).post(f"{SOCIAL}/follow-requests/ana/approve/")
+
+    assert (approved.status_code, again.status_code) == (204, 404)
+    [note] = approved_notifications(ana)
+    assert [link.actor_id for link in note.actor_links.all()] == [private_bob.pk]
+    assert (note.actor_count, note.target_object_id) == (1, str(private_bob.pk))
+    assert note.keys.get().key.startswith("follow_request_approved:")
+    assert approved_notifications(carol) == []  # still pending: nobody told carol anything
+    assert approved_notifications(private_bob) == []
+    listed = as_user(ana).get("/api/v1/notifications/").json()["results"]
+    assert [(row["kind"], row["text"]) for row in listed] == [
+        ("follow_request_approved", "Bob Stone accepted your follow request")
+    ]
+
+
+def test_a_rejected_or_cancelled_request_cannot_be_approved_and_notifies_nobody(ana, carol, private_bob):
+    services.follow_create(follower=ana, followee=private_bob)
+    services.follow_create(follower=carol, followee=private_bob)
+    services.follow_request_cancel(requester=ana, target=private_bob)
+    services.follow_request_reject(target=private_bob, requester=carol)
+
+    for requester in (ana, carol):
+        with pytest.raises(NotFoundError) as error:
+            services.follow_request_approve(target=private_bob, requester=requester)
+        assert error.value.code == "follow_request_not_found"
+
+    assert Notification.objects.filter(kind="follow_request_approved").count() == 0
+    assert not Follow.objects.exists()
+
+
+def test_each_approved_request_notifies_once(ana, private_bob):
+    services.follow_create(follower=ana, followee=private_bob)
+    services.follow_request_approve(target=private_bob, requester=ana)
+    services.follow_delete(follower=ana, followee=private_bob)
+    services.follow_create(follower=ana, followee=private_bob)  # a new request
+    services.follow_request_approve(target=private_bob, requester=ana)
+
+    assert len(approved_notifications(ana)) == 2
+    assert Follow.objects.filter(follower=ana, followee=private_bob).count() == 1
+
+
+def test_no_approval_notification_from_someone_the_requester_mutes(ana, private_bob):
+    services.follow_create(follower=ana, followee=private_bob)
+    services.mute_create(muter=ana, muted=private_bob)
+
+    services.follow_request_approve(target=private_bob, requester=ana)
+
+    assert Follow.objects.filter(follower=ana, followee=private_bob).exists()
+    assert approved_notifications(ana) == []
+
+
+def test_no_approval_notification_when_the_requester_turned_the_kind_off(ana, private_bob):
+    services.follow_create(follower=ana, followee=private_bob)
+    NotificationSettings.objects.create(
+        user=ana, channels={"follow_request_approved": {"in_app": False, "push": False}}
+    )
+
+    services.follow_request_approve(target=private_bob, requester=ana)
+
+    assert Follow.objects.filter(follower=ana, followee=private_bob).exists()
+    assert Notification.all_objects.filter(recipient=ana).count() == 0
+
+
+@pytest.mark.parametrize("blocker", ["requester", "target"])
+def test_a_block_before_approval_leaves_nothing_to_approve(blocker, ana, private_bob):
+    services.follow_create(follower=ana, followee=private_bob)
+    if blocker == "requester":
+        services.block_create(blocker=ana, blocked=private_bob)
+    else:
+        services.block_create(blocker=private_bob, blocked=ana)
+
+    with pytest.raises(NotFoundError):
+        services.follow_request_approve(target=private_bob, requester=ana)
+
+    assert approved_notifications(ana) == []
+
+
+@pytest.mark.parametrize("blocker", ["requester", "target"])
+def test_a_block_after_approval_withdraws_the_notification(blocker, ana, carol, private_bob):
+    for requester in (ana, carol):
+        services.follow_create(follower=requester, followee=private_bob)
+        services.follow_request_approve(target=private_bob, requester=requester)
+    if blocker == "requester":
+        services.block_create(blocker=ana, blocked=private_bob)
+    else:
+        services.block_create(blocker=private_bob, blocked=ana)
+
+    assert approved_notifications(ana) == []
+    assert Notification.all_objects.filter(recipient=ana, kind="follow_request_approved").count() == 1  # soft
+    assert len(approved_notifications(carol)) == 1
+
+
+def test_the_new_kind_is_in_the_preferences(as_user, ana):
+    kinds = as_user(ana).get("/api/v1/notifications/settings/").json()["kinds"]
+
+    [approved] = [row for row in kinds if row["kind"] == "follow_request_approved"]
+    assert approved["label"] == "Accepted follow requests"
+    assert approved["channels"] == {"in_app": True, "email": False, "push": True}
 
 
 # --- lists -----------------------------------------------------------------------------------------

@@ -83,3 +83,34 @@ def test_concurrent_unlikes_and_saves_stay_exact():
     refreshed = Post.objects.get(pk=post.pk)
     assert (refreshed.likes_count, Like.objects.count()) == (0, 0)
     assert (refreshed.saves_count, Save.objects.count()) == (THREADS, THREADS)
+
+
+def test_comments_made_and_deleted_at_once_leave_exactly_the_live_authors_named():
+    """Deletions withdrawing notifications while replies join the same groups: no error (the
+    reply and comment group locks are taken in one order) and exactly the live authors named.
+    The timing is not forced, so this does not prove every interleaving."""
+    from social.services import comments as comment_services
+
+    owner = VerifiedUserFactory()
+    post = make_post(owner, text="busy thread")
+    root_author = VerifiedUserFactory()
+    root = comment_services.comment_create(author=root_author, content=post, text="root")
+    ana, bob, cid = (VerifiedUserFactory() for _ in range(3))
+    ana_old = [comment_services.comment_create(author=ana, content=post, text=f"a{i}", parent=root) for i in range(3)]
+    bob_old = [comment_services.comment_create(author=bob, content=post, text=f"b{i}", parent=root) for i in range(2)]
+
+    def delete(comment):
+        return lambda: comment_services.comment_delete(comment=comment, by=comment.author, content=post)
+
+    def reply(author):
+        return lambda: comment_services.comment_create(author=author, content=post, text="new", parent=root)
+
+    # ana deletes all three old replies while adding one; bob deletes both and adds none; cid adds one.
+    run_together([*(delete(c) for c in ana_old), *(delete(c) for c in bob_old), reply(ana), reply(cid)])
+
+    [replies] = Notification.objects.filter(recipient=root_author, kind="reply")
+    assert set(replies.actor_links.values_list("actor_id", flat=True)) == {ana.pk, cid.pk}
+    assert replies.actor_count == 2
+    [comments] = Notification.objects.filter(recipient=owner, kind="comment")
+    assert set(comments.actor_links.values_list("actor_id", flat=True)) == {root_author.pk, ana.pk, cid.pk}
+    assert comments.actor_count == 3
