@@ -11,6 +11,8 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.deletion import purge_steps_for
@@ -104,7 +106,7 @@ def test_the_purge_anonymises_viewing_sessions_and_deletes_what_names_the_accoun
     watch(past, gone, 100, 130, 150, country="fr", user_agent="iPhone")
     watch(past, stays, 30, 70, 110, country="de", user_agent="Windows NT 10.0")
     watch(past, None, 200, 240, key="anon:client-one", country="it", user_agent="Roku/DVP-9.10")
-    # Two days earlier (another day partition), on someone else's stream.
+    # Two days earlier, on someone else's stream.
     older = ended_stream(elsewhere, created=at(-2 * 86400 - 3600), started=at(-2 * 86400), ended=at(-2 * 86400 + 600))
     watch(older, gone, -2 * 86400 + 10, -2 * 86400 + 20, country="fr")
     watch(older, stays, -2 * 86400 + 10, -2 * 86400 + 30, country="de")
@@ -224,3 +226,30 @@ def test_an_account_with_no_streaming_data_gets_no_streaming_steps(settings):
     assert not any(line.startswith("  - streaming:") for line in purge())
     assert StreamViewer.objects.get().user_id == stays.pk
     assert ChannelModerator.objects.get().moderator_id == stays.pk
+
+
+def test_viewing_sessions_are_anonymised_in_one_update_across_partitions():
+    gone, stays = verified_user(), verified_user()
+    stream = ended_stream(verified_user(), created=at(-3 * 86400), started=at(-3 * 86400), ended=at(600))
+    today = (timezone.now() - T0).total_seconds()
+    watch(stream, gone, -2 * 86400, country="fr")  # before the partitions made: the default one
+    watch(stream, gone, today, today + 10, country="fr")  # today's partition
+    watch(stream, stays, today, country="de")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT tableoid::regclass::text FROM streaming_streamviewer WHERE user_id = %s", [gone.pk]
+        )
+        partitions = {name for (name,) in cursor.fetchall()}
+    today_partition = "streaming_streamviewer_" + timezone.now().strftime("%Y_%b_%d").lower()
+    assert partitions == {"streaming_streamviewer_default", today_partition}
+
+    with CaptureQueriesContext(connection) as queries:
+        assert viewers.viewer_sessions_of_user_anonymise(user=gone) == 2
+
+    statements = [q["sql"] for q in queries.captured_queries if "streaming_streamviewer" in q["sql"]]
+    assert len(statements) == 1
+    assert statements[0].startswith('UPDATE "streaming_streamviewer"')
+    assert sorted(StreamViewer.objects.values_list("user_id", "country"), key=str) == sorted(
+        [(None, ""), (None, ""), (stays.pk, "DE")], key=str
+    )
+    assert len(set(StreamViewer.objects.filter(user=None).values_list("viewer_key", flat=True))) == 1
