@@ -15,6 +15,7 @@ class StreamViewer(PartitionedModel):
     move ``last_seen`` and add to ``watch_seconds``; a viewer unseen for
     ``streaming.services.viewers.GONE_AFTER`` seconds, or whose chat socket closed, has left
     (``left_at``), and comes back as a new row. Written by ``streaming.services.viewers`` only.
+    A purged account's rows stay, anonymised (``viewer_sessions_of_user_anonymise``).
     """
 
     class Device(models.TextChoices):

@@ -21,7 +21,7 @@ import regex
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -603,3 +603,18 @@ def chat_lines_of_sender_redact(*, user: Any) -> int:
     LiveStream.all_objects.filter(pinned_message__sender=user).update(pinned_message=None, updated_at=now)
     lines.filter(deleted_at__isnull=True).update(deleted_at=now, deleted_reason=PURGED_REASON)
     return lines.update(sender=None, text="", mentions=[], updated_at=now)
+
+
+@transaction.atomic
+def chat_sanctions_of_user_delete(*, user: Any) -> tuple[int, int]:
+    """Account purge: delete every ``ChatBan`` and ``ChatTimeout`` naming ``user``, as the user
+    banned or timed out, or as the streamer whose chats they concern. A purged account can never
+    chat again (nor stream: its streams are deleted), so the rows protect nobody and only name
+    it. The ``ChatModerationLog`` entries of those bans and timeouts stay: no foreign key points
+    from the log (or anything else) at a ban or a timeout, so nothing cascades; the log's
+    ``target_user``/``streamer`` keep pointing at the account's tombstone. Returns (bans,
+    timeouts) deleted; running it again deletes nothing."""
+    naming = Q(user=user) | Q(streamer=user)
+    bans, _ = ChatBan.objects.filter(naming).delete()
+    timeouts, _ = ChatTimeout.objects.filter(naming).delete()
+    return bans, timeouts

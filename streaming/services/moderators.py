@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import User
 from core.errors import ApplicationError, ConflictError, NotFoundError
@@ -50,3 +51,13 @@ def channel_moderator_remove(*, streamer: User, user_id: Any) -> None:
     ChatModerationLog.objects.create(
         streamer=streamer, actor=streamer, action=ChatModerationLog.Action.MODERATOR_REMOVE, target_user_id=user_id
     )
+
+
+@transaction.atomic
+def channel_moderators_of_user_delete(*, user: Any) -> int:
+    """Account purge: delete every ``ChannelModerator`` row naming ``user``, as the appointed
+    moderator or as the streamer. The moderation log's ``moderator_add``/``moderator_remove``
+    entries stay (they point at the account's tombstone). Returns the rows deleted; running it
+    again deletes nothing."""
+    deleted, _ = ChannelModerator.objects.filter(Q(moderator=user) | Q(streamer=user)).delete()
+    return deleted

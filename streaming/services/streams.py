@@ -347,6 +347,12 @@ def stream_reminder_unset(*, stream: LiveStream, user: Any) -> int:
     return StreamReminder.objects.filter(stream=stream, user=user).delete()[0]
 
 
+def stream_reminders_of_user_delete(*, user: Any) -> int:
+    """Account purge: delete ``user``'s stream reminders (sent or not), on anyone's streams.
+    Returns the rows deleted; running it again deletes nothing."""
+    return StreamReminder.objects.filter(user=user).delete()[0]
+
+
 def stream_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Notify reminder holders of streams starting within STREAMING_REMINDER_LEAD_MINUTES (each once)."""
     now = now or timezone.now()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -137,3 +138,19 @@ def country_from_headers(meta: dict[str, Any]) -> str:
     header = "HTTP_" + settings.VIEWER_COUNTRY_HEADER.upper().replace("-", "_")
     value = str(meta.get(header, "") or "").strip().upper()
     return value if re.fullmatch(r"[A-Z]{2}", value) else ""
+
+
+PURGED_KEY_PREFIX = "anon:purged-"
+
+
+@transaction.atomic
+def viewer_sessions_of_user_anonymise(*, user: Any) -> int:
+    """Account purge: every viewing session of ``user`` (any stream, any day partition) keeps its
+    row, so the streams' figures (unique viewers, watch time, peaks) come out the same when
+    computed again, but no longer says whose it was: ``user`` is set to null, ``viewer_key`` to
+    one new opaque key for all of that user's rows (``anon:purged-<32 hex>``; one key, so each
+    stream still counts them once) and ``country`` is blanked. ``device``, times and watch
+    seconds stay. One UPDATE over the partitioned table. Returns the number of rows; running it
+    again finds none (the rows no longer point at the user) and changes nothing."""
+    key = f"{PURGED_KEY_PREFIX}{secrets.token_hex(16)}"
+    return StreamViewer.objects.filter(user=user).update(user=None, viewer_key=key, country="")
