@@ -6,7 +6,7 @@ account purge does"). Each step is one service, idempotent, announced by the dry
 - ``StreamChat``: the lines it sent anywhere lose their text and sender and are hidden; the rows
   stay so counts and moderation logs still add up (``chat_lines_of_sender_redact``).
 - ``StreamViewer``: its viewing sessions stay, so the streams' figures come out the same when
-  computed again, but anonymous: no user, one opaque ``anon:purged-…`` key for all of them, no
+  computed again, but anonymous: no user, an opaque ``anon:purged-…`` key per stream, no
   country (``viewer_sessions_of_user_anonymise``, one UPDATE).
 - ``ChannelModerator``: rows where it is the moderator or the streamer are deleted
   (``channel_moderators_of_user_delete``).
@@ -62,8 +62,8 @@ def purge_streams(user) -> list[PurgeStep]:
     if sessions:
         steps.append(
             PurgeStep(
-                f"anonymise {_plural(sessions, 'viewing session')} (no user, one opaque viewer key, no country),"
-                " kept for the streams' figures",
+                f"anonymise {_plural(sessions, 'viewing session')} (no user, an opaque key per stream,"
+                " no country), kept for the streams' figures",
                 lambda: viewer_sessions_of_user_anonymise(user=user),
             )
         )

@@ -16,7 +16,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, TextField, Value
+from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone
 
 from core.errors import ApplicationError
@@ -148,9 +149,13 @@ def viewer_sessions_of_user_anonymise(*, user: Any) -> int:
     """Account purge: every viewing session of ``user`` (any stream, any day partition) keeps its
     row, so the streams' figures (unique viewers, watch time, peaks) come out the same when
     computed again, but no longer says whose it was: ``user`` is set to null, ``viewer_key`` to
-    one new opaque key for all of that user's rows (``anon:purged-<32 hex>``; one key, so each
-    stream still counts them once) and ``country`` is blanked. ``device``, times and watch
-    seconds stay. One UPDATE over the partitioned table. Returns the number of rows; running it
-    again finds none (the rows no longer point at the user) and changes nothing."""
-    key = f"{PURGED_KEY_PREFIX}{secrets.token_hex(16)}"
+    an opaque key (``anon:purged-<32 hex>``: the MD5 of a random salt and the stream's id, so
+    the same for all of that user's rows of one stream, which each stream still counts once,
+    and unrelated from one stream to another, so the rows cannot be linked back together) and
+    ``country`` is blanked. ``device``, times and watch seconds stay. One UPDATE over the
+    partitioned table. Returns the number of rows; running it again finds none (the rows no
+    longer point at the user) and changes nothing."""
+    salt = secrets.token_hex(16)
+    salted = Concat(Value(salt), Cast("stream_id", output_field=TextField()), output_field=TextField())
+    key = Concat(Value(PURGED_KEY_PREFIX), MD5(salted), output_field=TextField())
     return StreamViewer.objects.filter(user=user).update(user=None, viewer_key=key, country="")

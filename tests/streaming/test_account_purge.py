@@ -149,7 +149,7 @@ def test_the_purge_anonymises_viewing_sessions_and_deletes_what_names_the_accoun
 
     expected = [
         "  - streaming: end and delete 1 live streams (and their IVS channels)",
-        "  - streaming: anonymise 3 viewing sessions (no user, one opaque viewer key, no country),"
+        "  - streaming: anonymise 3 viewing sessions (no user, an opaque key per stream, no country),"
         " kept for the streams' figures",
         "  - streaming: delete 2 chat moderator appointments (as moderator or streamer)",
         "  - streaming: delete 2 chat bans and 2 chat timeouts (as target or streamer; the moderation log stays)",
@@ -165,14 +165,19 @@ def test_the_purge_anonymises_viewing_sessions_and_deletes_what_names_the_accoun
         lines = purge()
     assert [line for line in lines if line.startswith("  - streaming:")] == expected
 
-    # Viewing sessions: every row stays; gone's lose user, key and country, and share one key.
+    # Viewing sessions: every row stays; gone's lose user, key and country. Their rows of one
+    # stream share one key (the stream still counts them once); no key is shared across streams.
     after = viewer_rows()
     assert after.keys() == viewers_before.keys()
-    keys = {after[pk]["viewer_key"] for pk in gone_rows}
-    assert len(keys) == 1
-    (key,) = keys
-    assert re.fullmatch(r"anon:purged-[0-9a-f]{32}", key)
+    key_of_stream = {}
     for pk in gone_rows:
+        key_of_stream.setdefault(after[pk]["stream_id"], set()).add(after[pk]["viewer_key"])
+    assert all(len(keys) == 1 for keys in key_of_stream.values())
+    keys = [next(iter(keys)) for keys in key_of_stream.values()]
+    assert len(keys) == len(set(keys)) >= 2
+    for pk in gone_rows:
+        (key,) = key_of_stream[after[pk]["stream_id"]]
+        assert re.fullmatch(r"anon:purged-[0-9a-f]{32}", key)
         assert after[pk] == {**viewers_before[pk], "user_id": None, "viewer_key": key, "country": ""}
     for pk in viewers_before.keys() - gone_rows:  # other viewers' rows are untouched
         assert after[pk] == viewers_before[pk]
