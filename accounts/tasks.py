@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from accounts.services.access import auth_tokens_expired_delete
 from accounts.services.export import data_export_build, data_exports_expire
 
 
@@ -16,3 +17,9 @@ def data_export_build_task(export_id: str) -> str | None:
 def data_exports_expire_task() -> int:
     """Delete expired export archives (scheduled daily by beat)."""
     return data_exports_expire()
+
+
+@shared_task(name="accounts.auth_tokens_expired_delete")
+def auth_tokens_expired_delete_task() -> int:
+    """Delete expired API tokens (scheduled hourly by beat)."""
+    return auth_tokens_expired_delete()

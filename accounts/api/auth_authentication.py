@@ -8,7 +8,9 @@ class so that no endpoint's own permission list can leave it out.
 
 from __future__ import annotations
 
+from django.utils import timezone
 from knox.auth import TokenAuthentication
+from knox.signals import token_expired
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS
@@ -34,6 +36,17 @@ def _refuse_writes_in_bad_standing(request, user) -> None:
 
 
 class DeviceTokenAuthentication(TokenAuthentication):
+    def _cleanup_token(self, auth_token) -> bool:
+        """Whether ``auth_token`` has expired (then it is deleted). knox also lists every other
+        token of the user on each request to delete the expired ones, one query per request;
+        here that sweep is the hourly ``accounts.auth_tokens_expired_delete`` task instead."""
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            username = auth_token.user.get_username()
+            auth_token.delete()
+            token_expired.send(sender=self.__class__, username=username, source="auth_token")
+            return True
+        return False
+
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is None:

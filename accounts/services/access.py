@@ -446,6 +446,13 @@ def sessions_delete(*, session_keys: list[str]) -> None:
         store(session_key=key).delete()
 
 
+def auth_tokens_expired_delete() -> int:
+    """Delete every API token past its expiry (authentication refuses them already); returns how
+    many. Run hourly by beat, so token authentication needn't sweep on each request."""
+    deleted, _ = get_token_model().objects.filter(expiry__lt=timezone.now()).delete()
+    return deleted
+
+
 @transaction.atomic
 def device_revoke(*, user: User, device_id: uuid.UUID) -> AuthDevice:
     """Sign one of ``user``'s devices out. Another user's, unknown or revoked: ``not_found``."""

@@ -233,6 +233,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "accounts-data-exports-expire": {"task": "accounts.data_exports_expire", "schedule": 60 * 60 * 24},
+    "accounts-auth-tokens-expired-delete": {"task": "accounts.auth_tokens_expired_delete", "schedule": 60 * 60},
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -4,16 +4,19 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.cache import cache
 from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
+from knox.settings import CONSTANTS
 from rest_framework.test import APIClient
 
 from accounts.models import AuthDevice, LoginEvent, User
@@ -25,6 +28,7 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/api/v1/auth/login/"
 VERIFY = "/api/v1/auth/login/verify/"
 SEND_CODE = "/api/v1/auth/login/send-code/"
+TOKEN_KEY_LENGTH = CONSTANTS.TOKEN_KEY_LENGTH
 ME_PROBE = "/api/v1/auth/devices/"  # any endpoint that needs a signed-in caller
 PASSWORD = "correct horse battery staple"
 FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -111,6 +115,36 @@ def test_an_expired_token_no_longer_works(api_client, user):
 
     assert response.status_code == 401
     assert code_of(response) == "authentication_failed"
+    assert not AuthToken.objects.filter(user=user).exists()  # deleted on its first refused use
+
+
+def test_the_hourly_sweep_deletes_expired_tokens_only(api_client, user):
+    from accounts.tasks import auth_tokens_expired_delete_task
+
+    expired, alive = (login(api_client, user.email).json()["token"] for _ in range(2))
+    AuthToken.objects.filter(token_key=expired[:TOKEN_KEY_LENGTH]).update(expiry=timezone.now() - timedelta(seconds=1))
+
+    assert auth_tokens_expired_delete_task.delay().get() == 1
+    assert list(AuthToken.objects.filter(user=user).values_list("token_key", flat=True)) == [alive[:TOKEN_KEY_LENGTH]]
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {alive}").get(ME_PROBE).status_code == 200
+    assert settings.CELERY_BEAT_SCHEDULE["accounts-auth-tokens-expired-delete"] == {
+        "task": "accounts.auth_tokens_expired_delete",
+        "schedule": 60 * 60,
+    }
+
+
+def test_a_token_request_does_not_sweep_the_users_other_tokens(api_client, user):
+    token = login(api_client, user.email).json()["token"]
+    for _ in range(3):
+        login(api_client, user.email)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+    client.get(ME_PROBE)  # the device's first use is noted (one write a minute)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(ME_PROBE).status_code == 200
+
+    token_queries = [q["sql"] for q in queries.captured_queries if "knox_authtoken" in q["sql"]]
+    assert len(token_queries) == 1  # this token with its user; not the user's other tokens
 
 
 def test_session_login_opens_a_session_and_records_its_hash(api_client, user):

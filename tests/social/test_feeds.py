@@ -196,26 +196,32 @@ def _mixed_network(ana, bob, carol, *, items: int):
         VideoFactory(owner=bob)
 
 
+@pytest.mark.parametrize("client_kind", ["session", "token"])
 @pytest.mark.parametrize("page_size", [20, 100])
-def test_a_mixed_home_page_is_five_queries_in_all_with_a_session(network, page_size, django_assert_num_queries):
+def test_a_mixed_home_page_is_five_queries_in_all(network, page_size, client_kind, django_assert_num_queries):
     """Images, mentions, polls (voted and not), reposts, quotes and videos on one page, read by a
-    client that logged in through the API with a session: the whole request is 5 queries (the
-    session comes from the cache; the user; the device; the page statement; the posts; the
-    videos) whatever the mix and the page size."""
+    client that logged in through the API: the whole request is 5 queries (with a session: the
+    session from the cache, the user, the device; with a token: the token with its user, the
+    device; then the page statement, the posts, the videos) whatever the mix and the page size."""
     from rest_framework.test import APIClient
 
     ana, bob, carol = network
     _mixed_network(ana, bob, carol, items=page_size)
     client = APIClient()
-    login = client.post("/api/v1/auth/login/", {"email": ana.email, "password": "correct horse battery staple",
-                                                 "client": "session"})  # fmt: skip
+    login = client.post(
+        "/api/v1/auth/login/",
+        {"email": ana.email, "password": "correct horse battery staple", "client": client_kind},
+    )
     assert login.status_code == 200
+    if client_kind == "token":
+        client.credentials(HTTP_AUTHORIZATION=f"Token {login.json()['token']}")
     client.get(f"{FEED}/home/", {"page_size": page_size})  # the device's first use is noted (one write a minute)
 
     with django_assert_num_queries(5) as captured:
         response = client.get(f"{FEED}/home/", {"page_size": page_size})
 
     assert response.status_code == 200
+    assert response.wsgi_request.user == ana
     assert "django_session" not in " ".join(query["sql"] for query in captured.captured_queries)
     items = response.json()["results"]
     assert len(items) == page_size
