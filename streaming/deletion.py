@@ -18,6 +18,8 @@ Counts are taken when the steps are listed, before any runs; no step changes the
 counts (soft-deleting a stream keeps its viewer rows, chat lines and reminders).
 """
 
+import functools
+
 from django.db.models import Q
 
 from accounts.deletion import PurgeStep, register
@@ -41,59 +43,36 @@ def _plural(count: int, noun: str) -> str:
 
 
 def purge_streams(user) -> list[PurgeStep]:
-    steps = []
-    count = LiveStream.objects.filter(owner=user).count()
-    if count:
-        steps.append(
-            PurgeStep(
-                f"end and delete {count} live streams (and their IVS channels)",
-                lambda: streams_purge_of_owner(user=user),
-            )
-        )
+    streams = LiveStream.objects.filter(owner=user).count()
     lines = StreamChat.all_objects.filter(sender=user).count()
-    if lines:
-        steps.append(
-            PurgeStep(
-                f"blank and hide {lines} chat lines, without their sender",
-                lambda: chat_lines_of_sender_redact(user=user),
-            )
-        )
     sessions = StreamViewer.objects.filter(user=user).count()
-    if sessions:
-        steps.append(
-            PurgeStep(
-                f"anonymise {_plural(sessions, 'viewing session')} (no user, an opaque key per stream,"
-                " no country), kept for the streams' figures",
-                lambda: viewer_sessions_of_user_anonymise(user=user),
-            )
-        )
     moderators = ChannelModerator.objects.filter(Q(moderator=user) | Q(streamer=user)).count()
-    if moderators:
-        steps.append(
-            PurgeStep(
-                f"delete {_plural(moderators, 'chat moderator appointment')} (as moderator or streamer)",
-                lambda: channel_moderators_of_user_delete(user=user),
-            )
-        )
     naming = Q(user=user) | Q(streamer=user)
     bans, timeouts = ChatBan.objects.filter(naming).count(), ChatTimeout.objects.filter(naming).count()
-    if bans or timeouts:
-        steps.append(
-            PurgeStep(
-                f"delete {_plural(bans, 'chat ban')} and {_plural(timeouts, 'chat timeout')}"
-                " (as target or streamer; the moderation log stays)",
-                lambda: chat_sanctions_of_user_delete(user=user),
-            )
-        )
     reminders = StreamReminder.objects.filter(user=user).count()
-    if reminders:
-        steps.append(
-            PurgeStep(
-                f"delete {_plural(reminders, 'stream reminder')}",
-                lambda: stream_reminders_of_user_delete(user=user),
-            )
-        )
-    return steps
+    candidates = [
+        (streams, f"end and delete {streams} live streams (and their IVS channels)", streams_purge_of_owner),
+        (lines, f"blank and hide {lines} chat lines, without their sender", chat_lines_of_sender_redact),
+        (
+            sessions,
+            f"anonymise {_plural(sessions, 'viewing session')} (no user, an opaque key per stream,"
+            " no country), kept for the streams' figures",
+            viewer_sessions_of_user_anonymise,
+        ),
+        (
+            moderators,
+            f"delete {_plural(moderators, 'chat moderator appointment')} (as moderator or streamer)",
+            channel_moderators_of_user_delete,
+        ),
+        (
+            bans + timeouts,
+            f"delete {_plural(bans, 'chat ban')} and {_plural(timeouts, 'chat timeout')}"
+            " (as target or streamer; the moderation log stays)",
+            chat_sanctions_of_user_delete,
+        ),
+        (reminders, f"delete {_plural(reminders, 'stream reminder')}", stream_reminders_of_user_delete),
+    ]
+    return [PurgeStep(text, functools.partial(service, user=user)) for count, text, service in candidates if count]
 
 
 register("streaming", purge_streams)

@@ -137,6 +137,18 @@ def source_delete(*, upload: Upload) -> None:
     s3_client().delete_object(Bucket=settings.VIDEO_S3_BUCKET, Key=upload.s3_key)
 
 
+def _ensure_open_s3_upload(upload: Upload | None) -> None:
+    """404 for no upload (or someone else's); 409 ``not_s3_upload``, ``upload_complete``, ``upload_aborted``."""
+    if upload is None:
+        raise NotFoundError("No such upload.")
+    if upload.mode != Upload.Mode.S3:
+        raise ConflictError("This upload takes chunks (PATCH), not S3 parts.", code="not_s3_upload")
+    if upload.status == Upload.Status.COMPLETE:
+        raise ConflictError("This upload is complete.", code="upload_complete")
+    if upload.status == Upload.Status.ABORTED:
+        raise ConflictError("This upload was abandoned; start again.", code="upload_aborted")
+
+
 def upload_s3_complete(*, upload_id: Any, user: User, parts: list[dict[str, Any]]) -> Upload:
     """Complete the multipart upload with the client's ``[{"number", "etag"}]``, check the size,
     then probe and start processing (``video_upload_finish``).
@@ -155,14 +167,7 @@ def upload_s3_complete(*, upload_id: Any, user: User, parts: list[dict[str, Any]
             .filter(pk=upload_id, video__owner=user, video__deleted_at__isnull=True)
             .first()
         )
-        if upload is None:
-            raise NotFoundError("No such upload.")
-        if upload.mode != Upload.Mode.S3:
-            raise ConflictError("This upload takes chunks (PATCH), not S3 parts.", code="not_s3_upload")
-        if upload.status == Upload.Status.COMPLETE:
-            raise ConflictError("This upload is complete.", code="upload_complete")
-        if upload.status == Upload.Status.ABORTED:
-            raise ConflictError("This upload was abandoned; start again.", code="upload_aborted")
+        _ensure_open_s3_upload(upload)
         numbers = [part["number"] for part in parts]
         if numbers != list(range(1, part_count(upload=upload) + 1)):
             raise ApplicationError(
@@ -218,14 +223,7 @@ def upload_s3_from_file(*, upload_id: Any, user: User, path: Path) -> Upload:
     the completion answers.
     """
     upload = Upload.objects.filter(pk=upload_id, video__owner=user, video__deleted_at__isnull=True).first()
-    if upload is None:
-        raise NotFoundError("No such upload.")
-    if upload.mode != Upload.Mode.S3:
-        raise ConflictError("This upload takes chunks (PATCH), not S3 parts.", code="not_s3_upload")
-    if upload.status == Upload.Status.COMPLETE:
-        raise ConflictError("This upload is complete.", code="upload_complete")
-    if upload.status == Upload.Status.ABORTED:
-        raise ConflictError("This upload was abandoned; start again.", code="upload_aborted")
+    _ensure_open_s3_upload(upload)
     size = path.stat().st_size
     if size != upload.size:
         raise ApplicationError(f"The file is {size} bytes, not the {upload.size} declared.", code="size_mismatch")
