@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
 from core.errors import ApplicationError
@@ -43,3 +43,37 @@ def run_with_reason(
         "opts": modeladmin.model._meta,
     }
     return TemplateResponse(request, "admin/core/reason_form.html", context)
+
+
+class ModerationAdmin(admin.ModelAdmin):
+    """A read-only admin whose rows moderators act on in bulk, each action asking for a reason.
+
+    Nothing is added, changed or deleted through the admin's own forms; the actions (declared
+    with ``permissions=["moderate"]``) call :meth:`moderate_one`, the app's service, per object.
+    Subclasses set ``moderate_permission`` and implement :meth:`moderate_one`.
+    """
+
+    moderate_permission: str = ""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_moderate_permission(self, request):
+        return bool(self.moderate_permission) and request.user.has_perm(self.moderate_permission)
+
+    def moderate_one(self, obj, *, status: str, reason: str, by) -> None:
+        raise NotImplementedError
+
+    def moderate(self, request, queryset, *, status: str, title: str, description: str, submit_label: str = ""):
+        """The reason page for ``queryset``; on submit, :meth:`moderate_one` for each object."""
+        return run_with_reason(
+            self, request, queryset, form_class=ReasonForm, title=title, description=description,
+            submit_label=submit_label or title,
+            apply=lambda obj, data: self.moderate_one(obj, status=status, reason=data["reason"], by=request.user),
+        )  # fmt: skip

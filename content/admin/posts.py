@@ -12,7 +12,7 @@ from django.utils.html import format_html_join
 from content.models import Hashtag, Post, PostImage, PostRevision
 from content.services import posts as services
 from content.services.post_text import hashtag_normalize
-from core.admin_actions import ReasonForm, run_with_reason
+from core.admin_actions import ModerationAdmin
 from core.admin_inlines import ReadOnlyInline
 from core.errors import ApplicationError
 
@@ -49,7 +49,8 @@ class HashtagFilter(admin.SimpleListFilter):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ModerationAdmin):
+    moderate_permission = "content.moderate_posts"
     list_display = (
         "created_at",
         "author",
@@ -108,51 +109,34 @@ class PostAdmin(admin.ModelAdmin):
     def excerpt(self, post):
         return post.text[:80]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_moderate_permission(self, request):
-        return request.user.has_perm("content.moderate_posts")
-
-    def _moderate(self, request, queryset, *, status: str, title: str, description: str):
-        return run_with_reason(
-            self, request, queryset, form_class=ReasonForm, title=title, description=description,
-            submit_label=title,
-            apply=lambda post, data: services.post_moderate(
-                post=post, status=status, reason=data["reason"], by=request.user
-            ),
-        )  # fmt: skip
+    def moderate_one(self, post, *, status: str, reason: str, by) -> None:
+        services.post_moderate(post=post, status=status, reason=reason, by=by)
 
     @admin.action(description="Limit the selected posts (out of search)…", permissions=["moderate"])
     def limit_posts(self, request, queryset):
-        return self._moderate(
+        return self.moderate(
             request, queryset, status="limited", title="Limit posts",
             description="Limited posts stay readable but are left out of search and hashtag lookups.",
         )  # fmt: skip
 
     @admin.action(description="Remove the selected posts…", permissions=["moderate"])
     def remove_posts(self, request, queryset):
-        return self._moderate(
+        return self.moderate(
             request, queryset, status="removed", title="Remove posts",
             description="Removed posts are hidden from all but their authors; reposts and quotes show them as gone.",
         )  # fmt: skip
 
     @admin.action(description="Restore the selected posts…", permissions=["moderate"])
     def restore_posts(self, request, queryset):
-        return self._moderate(
+        return self.moderate(
             request, queryset, status="visible", title="Restore posts",
             description="The posts become visible again to whoever their visibility allows.",
         )  # fmt: skip
 
 
 @admin.register(Hashtag)
-class HashtagAdmin(admin.ModelAdmin):
+class HashtagAdmin(ModerationAdmin):
+    moderate_permission = "content.moderate_posts"
     list_display = ("name", "usage_count", "blocked_from_trending", "created_at")
     list_filter = ("blocked_from_trending",)
     search_fields = ("name",)
@@ -160,18 +144,6 @@ class HashtagAdmin(admin.ModelAdmin):
     fields = ("name", "usage_count", "blocked_from_trending", "created_at")
     readonly_fields = fields
     actions = ["block_from_trending", "unblock_from_trending"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_moderate_permission(self, request):
-        return request.user.has_perm("content.moderate_posts")
 
     def _set_blocked(self, request, queryset, *, blocked: bool):
         done = 0

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from content.models import Rendition, Video
 from content.services import video_pipeline, videos
-from core.admin_actions import ReasonForm, run_with_reason
+from core.admin_actions import ModerationAdmin
 from core.errors import ApplicationError
 
 
@@ -34,7 +34,8 @@ class RenditionInline(admin.TabularInline):
 
 
 @admin.register(Video)
-class VideoAdmin(admin.ModelAdmin):
+class VideoAdmin(ModerationAdmin):
+    moderate_permission = "content.moderate_videos"
     list_display = ["title", "owner", "status", "moderation_status", "visibility", "view_count", "created_at"]
     list_filter = ["moderation_status", "status", "visibility"]
     search_fields = ["title", "owner__email", "owner__handle", "=id"]
@@ -55,15 +56,6 @@ class VideoAdmin(admin.ModelAdmin):
         # script picks it, or native HLS (iOS Safari). See content/static/content/admin_player.js.
         js = ["content/vendor/hls-1.7.4.min.js", "content/admin_player.js"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="Watch")
     def watch(self, video: Video):
         if not video.master_playlist:
@@ -78,32 +70,26 @@ class VideoAdmin(admin.ModelAdmin):
             master,
         )
 
-    def _moderate(self, request, queryset, *, status: str, title: str, description: str, submit_label: str):
-        return run_with_reason(
-            self, request, queryset, form_class=ReasonForm, title=title, description=description,
-            submit_label=submit_label,
-            apply=lambda video, data: videos.video_moderate(
-                video=video, moderator=request.user, status=status, reason=data["reason"]
-            ),
-        )  # fmt: skip
+    def moderate_one(self, video, *, status: str, reason: str, by) -> None:
+        videos.video_moderate(video=video, moderator=by, status=status, reason=reason)
 
     @admin.action(description="Limit the selected videos (out of listings and search)…", permissions=["moderate"])
     def hide_videos(self, request, queryset):
-        return self._moderate(
+        return self.moderate(
             request, queryset, status=Video.Moderation.LIMITED, title="Limit videos", submit_label="Limit",
             description="They stay playable by link but leave every listing and search.",
         )  # fmt: skip
 
     @admin.action(description="Remove the selected videos…", permissions=["moderate"])
     def remove_videos(self, request, queryset):
-        return self._moderate(
+        return self.moderate(
             request, queryset, status=Video.Moderation.REMOVED, title="Remove videos", submit_label="Remove",
             description="They leave every listing and their playback URLs stop working. The owner sees the reason.",
         )  # fmt: skip
 
     @admin.action(description="Make the selected videos visible again…", permissions=["moderate"])
     def restore_videos(self, request, queryset):
-        return self._moderate(
+        return self.moderate(
             request, queryset, status=Video.Moderation.VISIBLE, title="Restore videos", submit_label="Restore",
             description="They are listed and playable again.",
         )  # fmt: skip
@@ -117,6 +103,3 @@ class VideoAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{video}: {error.message}", messages.ERROR)
                 continue
             self.message_user(request, f"{video}: {', '.join(names) or 'nothing to retry'}", messages.SUCCESS)
-
-    def has_moderate_permission(self, request):
-        return request.user.has_perm("content.moderate_videos")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from core.admin_actions import ReasonForm, run_with_reason
+from core.admin_actions import ModerationAdmin
 from core.admin_inlines import ReadOnlyInline
 from social.models import Comment, CommentRevision
 from social.services import comments as services
@@ -53,7 +53,8 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ModerationAdmin):
+    moderate_permission = "social.moderate_comments"
     list_display = (
         "created_at",
         "author",
@@ -109,37 +110,19 @@ class CommentAdmin(admin.ModelAdmin):
     def target(self, comment):
         return f"post {comment.post_id}" if comment.post_id else f"video {comment.video_id}"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_moderate_permission(self, request):
-        return request.user.has_perm("social.moderate_comments")
-
-    def _moderate(self, request, queryset, *, status: str, title: str, description: str):
-        return run_with_reason(
-            self, request, queryset, form_class=ReasonForm, title=title, description=description,
-            submit_label=title,
-            apply=lambda comment, data: services.comment_moderate(
-                comment=comment, status=status, reason=data["reason"], by=request.user
-            ),
-        )  # fmt: skip
+    def moderate_one(self, comment, *, status: str, reason: str, by) -> None:
+        services.comment_moderate(comment=comment, status=status, reason=reason, by=by)
 
     @admin.action(description="Remove the selected comments…", permissions=["moderate"])
     def remove_comments(self, request, queryset):
-        return self._moderate(
+        return self.moderate(
             request, queryset, status="removed", title="Remove comments",
             description="Removed comments show as removed to everyone and leave the comment counts.",
         )  # fmt: skip
 
     @admin.action(description="Restore the selected comments…", permissions=["moderate"])
     def restore_comments(self, request, queryset):
-        return self._moderate(
+        return self.moderate(
             request, queryset, status="visible", title="Restore comments",
             description="The comments become visible again and count again.",
         )  # fmt: skip
