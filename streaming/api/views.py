@@ -42,7 +42,8 @@ def _render(request: Request, stream) -> dict:
 def _page(request: Request, view, queryset, serializer=StreamSerializer) -> Response:
     paginator = CursorPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True, context={"request": request}).data)
+    context = {"request": request, "in_list": True}
+    return paginator.get_paginated_response(serializer(page, many=True, context=context).data)
 
 
 class StreamListCreateView(APIView):
