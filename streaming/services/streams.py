@@ -36,6 +36,7 @@ from streaming.providers import ivs
 from streaming.selectors.playback import (
     playback_auth_unconfigured_error,
     playback_signing_key_error,
+    stream_needs_playback_token,
     visibility_needs_playback_token,
 )
 from streaming.selectors.streams import stream_dir, stream_visible_to
@@ -451,7 +452,12 @@ def stream_live_fanout_batch(*, stream_id: Any, after: str | None = None, batch_
             page = page.filter(user_id__gt=last)
         ids = list(page[:size])
         cursor = f"reminders:{ids[-1]}" if len(ids) == size else None
-    data = {"stream_id": str(stream.pk), "playback_url": stream.playback_url}
+    # A private IVS channel plays only with a token made for one viewer when the stream is fetched:
+    # its bare URL would not play, so the notification has none (clients fetch the stream).
+    data = {
+        "stream_id": str(stream.pk),
+        "playback_url": None if stream_needs_playback_token(stream=stream) else stream.playback_url,
+    }
     for user in get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"):
         if stream.visibility == LiveStream.Visibility.SUBSCRIBERS and not viewer_is_subscriber(
             viewer=user, creator_id=stream.owner_id, minimum_tier=None

@@ -18,6 +18,7 @@ from django.utils import timezone
 from moto import mock_aws
 
 from core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from notifications.models import Notification
 from social.models import Follow
 from streaming.checks import ivs_playback_key_check
 from streaming.models import LiveStream
@@ -291,6 +292,24 @@ def test_a_scheduled_private_stream_has_no_url_yet(aws, signing_key, creator):
     body = verified_client(follower_of(creator), api=True).get(f"{STREAMS}{stream.pk}/").json()
 
     assert (body["playback_url"], body["playback_expires_at"]) == (None, None)
+
+
+def test_the_go_live_notification_has_no_bare_url_of_a_private_channel(aws, signing_key, creator):
+    private = go_live(streams.stream_create(owner=creator, title="p", visibility=V.FOLLOWERS))
+    other = creator_factory()
+    public = go_live(streams.stream_create(owner=other, title="o", visibility=V.PUBLIC))
+    fan = follower_of(creator)
+    Follow.objects.create(follower=fan, followee=other)
+
+    streams.stream_live_fanout_batch(stream_id=private.pk)
+    streams.stream_live_fanout_batch(stream_id=public.pk)
+
+    notes = Notification.objects.filter(recipient=fan, kind="stream_live")
+    assert {note.data["stream_id"]: note.data["playback_url"] for note in notes} == {
+        str(private.pk): None,
+        str(public.pk): public.playback_url,
+    }
+    assert public.playback_url.startswith("https://")
 
 
 # --- without a signing key -----------------------------------------------------------------------
