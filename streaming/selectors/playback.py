@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
@@ -71,7 +72,7 @@ def playback_signing_key_error() -> str | None:
         return "IVS_PLAYBACK_PRIVATE_KEY is not set"
     try:
         _load_key(settings.IVS_PLAYBACK_PRIVATE_KEY)
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as error:
         return f"IVS_PLAYBACK_PRIVATE_KEY is not a usable PEM EC P-384 private key ({error})"
     return None
 
