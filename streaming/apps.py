@@ -8,7 +8,7 @@ class StreamingConfig(AppConfig):
     def ready(self) -> None:
         from accounts.services.moderation import register_standing_hook
         from core.dashboard.navigation import register
-        from streaming import tasks  # noqa: F401 (registers the Celery tasks)
+        from streaming import checks, tasks  # noqa: F401 (registers the system checks and Celery tasks)
         from streaming.services.chat import chat_close_user_sockets
 
         register(label="Streams", url_name="streaming_studio:streams", order=40)

@@ -614,6 +614,17 @@ IVS_RECORDING_CONFIGURATION_ARN = env.str("IVS_RECORDING_CONFIGURATION_ARN", def
 IVS_EVENTS_TOKEN = env.str("IVS_EVENTS_TOKEN", default="")
 # S3 endpoint for reading IVS recordings (tests: moto); empty for AWS.
 IVS_S3_ENDPOINT_URL = env.str("IVS_S3_ENDPOINT_URL", default="") or None
+# Private playback of followers-only and subscribers-only IVS streams (docs/streaming.md, "Private
+# playback on IVS"): their channels require playback tokens, which Fanfare signs per viewer (JWT,
+# ES384) with the private key (PEM, P-384; \n for newlines in one line) of a playback key pair
+# imported into IVS. Without it such streams get no playback URL (503 playback_auth_unconfigured)
+# and cannot be created. The key pair's ARN is for operators only (not sent anywhere). Tokens last
+# IVS_PLAYBACK_TOKEN_SECONDS (IVS checks them when playback starts; clients ask the API again for
+# a new one) and allow playback from IVS_PLAYBACK_ALLOWED_ORIGIN (comma-separated origins, or *).
+IVS_PLAYBACK_PRIVATE_KEY = env.str("IVS_PLAYBACK_PRIVATE_KEY", default="").replace("\\n", "\n")
+IVS_PLAYBACK_KEY_PAIR_ARN = env.str("IVS_PLAYBACK_KEY_PAIR_ARN", default="")
+IVS_PLAYBACK_TOKEN_SECONDS = env.int("IVS_PLAYBACK_TOKEN_SECONDS", default=300)
+IVS_PLAYBACK_ALLOWED_ORIGIN = env.str("IVS_PLAYBACK_ALLOWED_ORIGIN", default="*")
 CELERY_BEAT_SCHEDULE["streaming-reminders-send"] = {"task": "streaming.stream_reminders_send", "schedule": 60}
 CELERY_BEAT_SCHEDULE["streaming-streams-reconcile"] = {"task": "streaming.streams_reconcile", "schedule": 2 * 60}
 CELERY_BEAT_SCHEDULE["streaming-stream-files-cleanup"] = {"task": "streaming.stream_files_cleanup", "schedule": 60 * 60}

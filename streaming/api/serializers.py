@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.profile_serializers import UserReferenceSerializer
+from core.errors import ApplicationError
 from streaming.models import LiveStream
+from streaming.selectors.playback import Playback, stream_playback
 from streaming.selectors.streams import stream_ingest_url
 
 
@@ -65,10 +66,25 @@ class ChatSettingsSerializer(serializers.Serializer):
 
 
 class StreamSerializer(serializers.ModelSerializer):
-    """What anyone who may see the stream gets."""
+    """What anyone who may see the stream gets.
+
+    The playback URL is the caller's own (``streaming.selectors.playback``): for a private IVS
+    stream it carries a playback token for the caller. Its errors (503
+    ``playback_auth_unconfigured``) fail a single stream's answer; in lists (context
+    ``"in_list": True``) that stream's URL is null instead.
+    """
 
     owner = UserReferenceSerializer(read_only=True)
-    playback_url = serializers.SerializerMethodField(help_text="HLS playlist while the stream is live, else null.")
+    playback_url = serializers.SerializerMethodField(
+        help_text=(
+            "HLS playlist while the stream is live, else null. For followers-only and "
+            "subscribers-only streams on IVS it carries a playback token for the caller "
+            "(`?token=`), valid until `playback_expires_at`: ask again for a new one."
+        )
+    )
+    playback_expires_at = serializers.SerializerMethodField(
+        help_text="When the token in `playback_url` expires (null for URLs without a token)."
+    )
     chat = serializers.SerializerMethodField()
     summary = serializers.SerializerMethodField()
 
@@ -76,19 +92,36 @@ class StreamSerializer(serializers.ModelSerializer):
         model = LiveStream
         fields = [
             "id", "owner", "title", "description", "tags", "visibility", "status", "scheduled_at",
-            "started_at", "ended_at", "playback_url", "chat", "summary", "recording_video", "created_at",
+            "started_at", "ended_at", "playback_url", "playback_expires_at", "chat", "summary", "recording_video",
+            "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
+    def _playback(self, stream: LiveStream) -> Playback:
+        cache = self.context.setdefault("_playback", {})
+        if stream.pk not in cache:
+            request = self.context.get("request")
+            user = request.user if request is not None else None
+            try:
+                cache[stream.pk] = stream_playback(stream=stream, user=user)
+            except ApplicationError:
+                if not self.context.get("in_list"):
+                    raise
+                cache[stream.pk] = Playback(None)
+        return cache[stream.pk]
+
     @extend_schema_field(OpenApiTypes.URI)
     def get_playback_url(self, stream: LiveStream) -> str | None:
-        if stream.status != LiveStream.Status.LIVE:
-            return None
-        if stream.provider == LiveStream.Provider.LOCAL:
-            path = reverse("v1:stream-media", args=[stream.pk, "index.m3u8"])
-            request = self.context.get("request")
-            return request.build_absolute_uri(path) if request else path
-        return stream.playback_url or None
+        url = self._playback(stream).url
+        request = self.context.get("request")
+        if url and url.startswith("/") and request is not None:
+            return request.build_absolute_uri(url)
+        return url
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_playback_expires_at(self, stream: LiveStream) -> str | None:
+        expires_at = self._playback(stream).expires_at
+        return serializers.DateTimeField().to_representation(expires_at) if expires_at else None
 
     @extend_schema_field(ChatSettingsSerializer)
     def get_chat(self, stream: LiveStream) -> dict:

@@ -42,7 +42,8 @@ def _render(request: Request, stream) -> dict:
 def _page(request: Request, view, queryset, serializer=StreamSerializer) -> Response:
     paginator = CursorPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True, context={"request": request}).data)
+    context = {"request": request, "in_list": True}
+    return paginator.get_paginated_response(serializer(page, many=True, context=context).data)
 
 
 class StreamListCreateView(APIView):
@@ -80,7 +81,9 @@ class StreamListCreateView(APIView):
         description=(
             "Create a stream now (no `scheduled_at`: it goes live when you start publishing) or for "
             "later. Creators only (403 `creators_only`); a past time is 400 `scheduled_in_past`. The "
-            "answer has the ingest URL and the stream key (shown to the owner only)."
+            "answer has the ingest URL and the stream key (shown to the owner only). IVS: a "
+            "followers-only or subscribers-only stream without the server's playback signing key is "
+            "503 `playback_auth_unconfigured`."
         ),
     )
     def post(self, request: Request) -> Response:
@@ -112,10 +115,13 @@ class StreamDetailView(APIView):
 
     @extend_schema(
         operation_id="streams_retrieve",
-        responses={200: OwnStreamSerializer},
+        responses={200: OwnStreamSerializer, **error_responses(503)},
         description=(
             "Anyone who may see the stream (403 `followers_only` / `subscribers_only`). Only the owner "
-            "gets `stream_key`, `ingest_url` and the other ingest settings."
+            "gets `stream_key`, `ingest_url` and the other ingest settings. A followers-only or "
+            "subscribers-only stream on IVS has a `playback_url` with a token for the caller (until "
+            "`playback_expires_at`: fetch again for a new one); without the server's signing key it is "
+            "503 `playback_auth_unconfigured`."
         ),
     )
     def get(self, request: Request, pk) -> Response:
@@ -124,10 +130,13 @@ class StreamDetailView(APIView):
     @extend_schema(
         operation_id="streams_update",
         request=StreamUpdateSerializer,
-        responses={200: OwnStreamSerializer, **error_responses(409)},
+        responses={200: OwnStreamSerializer, **error_responses(409, 503)},
         description=(
             "The owner's settings. Ended: 409 `stream_ended`; the time or recording after the start: "
-            "409 `stream_started`."
+            "409 `stream_started`. IVS: a visibility change between open (public, unlisted) and "
+            "private (followers, subscribers) while live is 409 `visibility_locked_while_live`; "
+            "making a stream private without the server's playback signing key is 503 "
+            "`playback_auth_unconfigured`."
         ),
     )
     def patch(self, request: Request, pk) -> Response:

@@ -1,4 +1,5 @@
-"""AWS IVS through boto3: one channel per stream, its stream key, playback URL and live state.
+"""AWS IVS through boto3: one channel per stream, its stream key, playback URL, playback
+authorization and live state.
 
 Only ``streaming.services`` call these. Every function takes and returns plain values; errors
 from AWS become ``ServiceUnavailableError`` (503 ``ivs_unavailable``) so a request never 500s.
@@ -17,7 +18,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
-from core.errors import ServiceUnavailableError
+from core.errors import ConflictError, ServiceUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +55,14 @@ def _unavailable(operation: str, error: Exception) -> ServiceUnavailableError:
     return ServiceUnavailableError("The streaming service is unavailable; try again shortly.", code="ivs_unavailable")
 
 
-def channel_create(*, name: str, record: bool, tags: dict[str, str]) -> Channel:
-    """A channel (recording to the configured bucket when ``record``), with its first stream key."""
+def channel_create(*, name: str, record: bool, authorized: bool, tags: dict[str, str]) -> Channel:
+    """A channel (recording to the configured bucket when ``record``; requiring playback tokens
+    when ``authorized``), with its first stream key."""
     params: dict[str, Any] = {
         "name": name[:128],
         "latencyMode": settings.IVS_LATENCY_MODE,
         "type": settings.IVS_CHANNEL_TYPE,
-        "authorized": False,
+        "authorized": authorized,
         "tags": tags,
     }
     if record and settings.IVS_RECORDING_CONFIGURATION_ARN:
@@ -77,6 +79,41 @@ def channel_create(*, name: str, record: bool, tags: dict[str, str]) -> Channel:
         stream_key_arn=key["arn"],
         stream_key=key["value"],
     )
+
+
+def channel_set_authorized(*, channel_arn: str, authorized: bool) -> None:
+    """Turn the channel's playback authorization on or off (``update_channel``).
+
+    IVS does not update a live channel (``ConflictException``): 409 ``visibility_locked_while_live``.
+    """
+    try:
+        ivs_client().update_channel(arn=channel_arn, authorized=authorized)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConflictException":
+            raise ConflictError(
+                "IVS does not change a live channel's playback protection; change this after the stream.",
+                code="visibility_locked_while_live",
+            ) from None
+        raise _unavailable("update_channel", error) from None
+    except BotoCoreError as error:
+        raise _unavailable("update_channel", error) from None
+
+
+def channel_authorizations() -> dict[str, bool]:
+    """Every channel's ``authorized`` flag (``list_channels``, all pages), by channel ARN."""
+    client = ivs_client()
+    flags: dict[str, bool] = {}
+    token = None
+    try:
+        while True:
+            page = client.list_channels(**({"nextToken": token} if token else {}))
+            for item in page.get("channels", []):
+                flags[item["arn"]] = bool(item.get("authorized", False))
+            token = page.get("nextToken")
+            if not token:
+                return flags
+    except (BotoCoreError, ClientError) as error:
+        raise _unavailable("list_channels", error) from None
 
 
 def channel_delete(*, channel_arn: str) -> None:

@@ -48,10 +48,15 @@ def stream_get_for_viewer(*, stream_id: Any, user: Any) -> LiveStream:
     if stream is None:
         raise NotFoundError("No such stream.")
     if not stream_visible_to(stream=stream, user=user):
-        if stream.visibility == LiveStream.Visibility.FOLLOWERS:
-            raise PermissionDeniedError("This stream is for the streamer's followers.", code="followers_only")
-        raise PermissionDeniedError("This stream is for the streamer's subscribers.", code="subscribers_only")
+        raise stream_hidden_error(stream=stream)
     return stream
+
+
+def stream_hidden_error(*, stream: LiveStream) -> PermissionDeniedError:
+    """Why a viewer may not see ``stream``: 403 ``followers_only`` or ``subscribers_only``."""
+    if stream.visibility == LiveStream.Visibility.FOLLOWERS:
+        return PermissionDeniedError("This stream is for the streamer's followers.", code="followers_only")
+    return PermissionDeniedError("This stream is for the streamer's subscribers.", code="subscribers_only")
 
 
 def stream_get_owned(*, stream_id: Any, owner: Any) -> LiveStream:

@@ -33,6 +33,12 @@ from notifications.services import notify
 from social.selectors.relations import follower_ids
 from streaming.models import LiveStream, StreamReminder
 from streaming.providers import ivs
+from streaming.selectors.playback import (
+    playback_auth_unconfigured_error,
+    playback_signing_key_error,
+    stream_needs_playback_token,
+    visibility_needs_playback_token,
+)
 from streaming.selectors.streams import stream_dir, stream_visible_to
 
 logger = logging.getLogger(__name__)
@@ -103,7 +109,9 @@ def stream_create(
     """Create a stream now (``scheduled_at`` empty) or for later, on the configured provider.
 
     Creators only (403 ``creators_only``); a time in the past is 400 ``scheduled_in_past``. With
-    IVS the channel (and its key) is made first; if saving fails the channel is deleted again.
+    IVS the channel (and its key) is made first; if saving fails the channel is deleted again. A
+    followers-only or subscribers-only stream's channel requires playback tokens; without a key to
+    sign them such a stream is not created (503 ``playback_auth_unconfigured``).
     """
     _check_may_stream(owner)
     _check_scheduled_at(scheduled_at)
@@ -126,8 +134,14 @@ def stream_create(
         provider=settings.STREAMING_PROVIDER,
     )
     if stream.provider == LiveStream.Provider.IVS:
+        authorized = visibility_needs_playback_token(visibility)
+        if authorized and playback_signing_key_error() is not None:
+            raise playback_auth_unconfigured_error(stream_id=stream.pk)
         channel = ivs.channel_create(
-            name=f"fanfare-{stream.pk}", record=record, tags={"fanfare:stream": str(stream.pk)}
+            name=f"fanfare-{stream.pk}",
+            record=record,
+            authorized=authorized,
+            tags={"fanfare:stream": str(stream.pk)},
         )
         stream.ivs_channel_arn, stream.ivs_stream_key_arn = channel.arn, channel.stream_key_arn
         stream.ingest_endpoint, stream.playback_url, stream.stream_key = (
@@ -149,7 +163,14 @@ def stream_create(
 @transaction.atomic
 def stream_update(*, stream: LiveStream, by: Any, changes: Mapping[str, Any]) -> LiveStream:
     """Change the owner's settings. An ended stream is 409 ``stream_ended``; the time and the
-    recording flag only before it starts (409 ``stream_started``)."""
+    recording flag only before it starts (409 ``stream_started``).
+
+    IVS: a visibility change between open (public, unlisted) and private (followers, subscribers)
+    turns the channel's playback authorization on or off (``update_channel``, the last step before
+    commit, so an AWS failure changes nothing: 503 ``ivs_unavailable``). IVS does not update a live
+    channel, so that change is 409 ``visibility_locked_while_live`` while live; making a stream
+    private without a signing key is 503 ``playback_auth_unconfigured``.
+    """
     stream = LiveStream.objects.select_for_update().get(pk=stream.pk)
     if stream.owner_id != by.pk:
         raise PermissionDeniedError("Only the streamer changes the stream.", code="not_owner")
@@ -169,13 +190,34 @@ def stream_update(*, stream: LiveStream, by: Any, changes: Mapping[str, Any]) ->
         values["blocked_words"] = _clean_words(values["blocked_words"])
     if "title" in values and not str(values["title"]).strip():
         raise ApplicationError("A stream needs a title.", code="title_required")
+    authorized = _channel_authorization_change(stream=stream, visibility=values.get("visibility"))
     for field, value in values.items():
         setattr(stream, field, value)
     if "scheduled_at" in values:
         # A new time: reminders go out again before it.
         StreamReminder.objects.filter(stream=stream).update(reminded_at=None)
     stream.save()
+    if authorized is not None:
+        ivs.channel_set_authorized(channel_arn=stream.ivs_channel_arn, authorized=authorized)
+        logger.info("stream %s: IVS playback authorization %s", stream.pk, "on" if authorized else "off")
     return stream
+
+
+def _channel_authorization_change(*, stream: LiveStream, visibility: str | None) -> bool | None:
+    """The IVS channel's new ``authorized`` flag when ``visibility`` changes it, else None."""
+    if stream.provider != LiveStream.Provider.IVS or not stream.ivs_channel_arn or visibility is None:
+        return None
+    authorized = visibility_needs_playback_token(visibility)
+    if authorized == visibility_needs_playback_token(stream.visibility):
+        return None
+    if stream.status == Status.LIVE:
+        raise ConflictError(
+            "IVS does not change a live channel's playback protection; change this after the stream.",
+            code="visibility_locked_while_live",
+        )
+    if authorized and playback_signing_key_error() is not None:
+        raise playback_auth_unconfigured_error(stream_id=stream.pk)
+    return authorized
 
 
 def _transition(*, stream_id: Any, to: str, **fields: Any) -> LiveStream:
@@ -416,7 +458,12 @@ def stream_live_fanout_batch(*, stream_id: Any, after: str | None = None, batch_
             page = page.filter(user_id__gt=last)
         ids = list(page[:size])
         cursor = f"reminders:{ids[-1]}" if len(ids) == size else None
-    data = {"stream_id": str(stream.pk), "playback_url": stream.playback_url}
+    # A private IVS channel plays only with a token made for one viewer when the stream is fetched:
+    # its bare URL would not play, so the notification has none (clients fetch the stream).
+    data = {
+        "stream_id": str(stream.pk),
+        "playback_url": None if stream_needs_playback_token(stream=stream) else stream.playback_url,
+    }
     for user in get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"):
         if stream.visibility == LiveStream.Visibility.SUBSCRIBERS and not viewer_is_subscriber(
             viewer=user, creator_id=stream.owner_id, minimum_tier=None
