@@ -17,7 +17,7 @@ def admin_client(user):
 
 @pytest.fixture
 def moderator():
-    return with_role(UserFactory(handle="mod_one"), "moderator")
+    return with_role(UserFactory(handle="mod_one", display_name="Mod One"), "moderator")
 
 
 def test_the_admin_needs_a_second_factor(moderator):
@@ -29,8 +29,9 @@ def test_the_admin_needs_a_second_factor(moderator):
 
 
 def test_moderators_find_users_by_email_or_handle(moderator):
-    UserFactory(email="needle@example.com", handle="needle")
-    UserFactory(email="hay@example.com", handle="hay")
+    # Display names are searched too: fixed ones, so a random name (say "Hayes") cannot match.
+    UserFactory(email="needle@example.com", handle="needle", display_name="Needle")
+    UserFactory(email="hay@example.com", handle="hay", display_name="Straw")
     client = admin_client(moderator)
 
     by_email = client.get("/admin/accounts/user/?q=needle@")
