@@ -8,6 +8,8 @@ The protocol (every message in both directions, error codes, close codes) is in
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import json
 import logging
 import time
@@ -19,6 +21,7 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from core.errors import ApplicationError
 from streaming.selectors.chat import event_text
@@ -31,6 +34,7 @@ CLOSE_NOT_ALLOWED = 4403  # the stream is not visible to this user (followers/su
 CLOSE_NOT_FOUND = 4404  # no such stream
 CLOSE_BANNED = 4406  # banned from this streamer's chat (now, or on connect)
 CLOSE_ACCOUNT = 4409  # the account is banned or suspended platform-wide
+CLOSE_TOO_SLOW = 4408  # the client fell too far behind the room (it stopped reading)
 
 MAX_FRAME = 4096
 
@@ -48,6 +52,18 @@ class _Opened:
     role: str
     viewer_key: str
     welcome: str
+
+
+def _backlog_limit() -> int:
+    return settings.STREAMING_CHAT_SOCKET_BACKLOG
+
+
+def _send_would_wait(send) -> bool:
+    """Whether the server would make a send wait: uvicorn's WebSocket protocols (websockets and
+    wsproto) clear ``writable`` while the transport's buffer is over its high-water mark. Other
+    servers: never known, so sends are awaited as they come."""
+    writable = getattr(getattr(send, "__self__", None), "writable", None)
+    return writable is not None and not writable.is_set()
 
 
 def _client_id(scope: dict) -> str | None:
@@ -289,6 +305,8 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
     """One viewer's chat socket. See docs/streaming.md (chat part) for the protocol."""
 
     opened: _Opened | None = None
+    backlog: collections.deque | None = None  # room frames waiting for a slow socket to drain
+    _drain_task: asyncio.Task | None = None
 
     async def dispatch(self, message):
         """Channels (4.2+) hops to the sync thread to close stale database connections before
@@ -327,11 +345,52 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=text)
 
     async def deliver(self, frame: dict) -> None:
-        """A room event from the relay, as an ASGI ``websocket.send`` message shared by every socket."""
+        """A room event from the relay, as an ASGI ``websocket.send`` message shared by every socket.
+
+        Never waits for a slow client: the relay writes to every socket of the room in turn, so
+        one whose buffers are full (it stopped reading, or its network is slow) would hold up
+        everyone else. Such a socket gets a backlog, written by a task of its own as it drains;
+        past ``STREAMING_CHAT_SOCKET_BACKLOG`` frames it leaves the room and is closed (4408)."""
         if self.early is not None:
             self.early.append(frame["text"])
+        elif self.backlog is not None:
+            if len(self.backlog) >= _backlog_limit():
+                await self._too_slow()
+            else:
+                self.backlog.append(frame)
+        elif _send_would_wait(self.raw_send):
+            self.backlog = collections.deque([frame])
+            self._drain_task = asyncio.get_running_loop().create_task(self._drain())
         else:
             await self.raw_send(frame)
+
+    async def _drain(self) -> None:
+        """Write the backlog in order as the socket takes it, then go back to direct delivery."""
+        try:
+            # An exception here: the socket went away, and its disconnect cleans up.
+            with contextlib.suppress(Exception):
+                while self.backlog:
+                    await self.raw_send(self.backlog.popleft())
+        finally:
+            self.backlog = None
+
+    async def _too_slow(self) -> None:
+        """Leave the room (so it stops waiting on or queueing for this socket), drop the backlog,
+        and close with 4408 once the socket takes the close (or uvicorn's keep-alive ends it)."""
+        logger.info("chat socket on stream %s too slow: closed", self.room.stream_id if self.room else "?")
+        self.backlog = collections.deque()  # what was queued is dropped; nothing more is queued
+        if self.room is not None:
+            room, self.room = self.room, None
+            await _room_leave(room, self)
+
+        async def close():
+            if self._drain_task is not None:
+                self._drain_task.cancel()
+            with contextlib.suppress(Exception):  # already gone
+                await self._error("too_slow", "You fell too far behind the chat; reconnect to catch up.")
+                await self.close(code=CLOSE_TOO_SLOW)
+
+        asyncio.get_running_loop().create_task(close())
 
     @property
     def raw_send(self):
@@ -346,6 +405,8 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
         return send
 
     async def disconnect(self, code):
+        if self._drain_task is not None:
+            self._drain_task.cancel()
         await self._leave_rooms()
         if self.opened is not None:
             await _leave(self.opened.stream_id, self.opened.viewer_key)

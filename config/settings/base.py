@@ -603,6 +603,8 @@ STREAMING_RECORDING_GIVE_UP_HOURS = env.int("STREAMING_RECORDING_GIVE_UP_HOURS",
 STREAMING_REMINDER_LEAD_MINUTES = env.int("STREAMING_REMINDER_LEAD_MINUTES", default=10)
 # Followers notified per batch of the go-live fan-out (each batch one task).
 STREAMING_LIVE_FANOUT_BATCH = env.int("STREAMING_LIVE_FANOUT_BATCH", default=500)
+# Chat events a slow socket (it stopped reading) may have waiting before it is closed (4408).
+STREAMING_CHAT_SOCKET_BACKLOG = env.int("STREAMING_CHAT_SOCKET_BACKLOG", default=500)
 # AWS IVS (STREAMING_PROVIDER=ivs): region, optional endpoint (tests: moto), channel type and
 # latency, the recording configuration (S3 bucket) used when a stream records, and the API key
 # EventBridge's API destination sends in X-Fanfare-Events-Token.
