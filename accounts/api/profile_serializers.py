@@ -59,6 +59,7 @@ class PublicProfileSerializer(serializers.ModelSerializer):
             "following_count",
             "posts_count",
             "videos_count",
+            "is_private",
         ]
         read_only_fields = fields
 

@@ -79,6 +79,7 @@ def profile_section(*, user: User) -> dict[str, Any]:
         "following_count": user.following_count,
         "posts_count": user.posts_count,
         "videos_count": user.videos_count,
+        "is_private": user.is_private,
     }
 
 

@@ -25,6 +25,24 @@ class FollowStateSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=["following", "requested", "none"], read_only=True)
 
 
+class PrivacySerializer(serializers.Serializer):
+    """Whether your account is private, and how many people are waiting for your answer."""
+
+    is_private = serializers.BooleanField(read_only=True)
+    pending_requests = serializers.IntegerField(read_only=True)
+
+
+class PrivacyChangedSerializer(serializers.Serializer):
+    is_private = serializers.BooleanField(read_only=True)
+    approved = serializers.IntegerField(
+        read_only=True, help_text="Pending requests approved by this change (making the account public approves them)."
+    )
+
+
+class PrivacyWriteSerializer(serializers.Serializer):
+    is_private = serializers.BooleanField()
+
+
 def _edge(source: str, label: str):
     class Edge(serializers.Serializer):
         user = UserSummarySerializer(source=source, read_only=True)

@@ -11,6 +11,7 @@ social_patterns = [
     path("users/<str:handle>/block/", views.BlockView.as_view(), name="block"),
     path("users/<str:handle>/mute/", views.MuteView.as_view(), name="mute"),
     path("followers/<str:handle>/", views.FollowerRemoveView.as_view(), name="follower-remove"),
+    path("privacy/", views.PrivacyView.as_view(), name="privacy"),
     path("follow-requests/", views.FollowRequestsView.as_view(), name="follow-requests"),
     path("follow-requests/sent/", views.SentFollowRequestsView.as_view(), name="follow-requests-sent"),
     path("follow-requests/<str:handle>/approve/", views.FollowRequestApproveView.as_view(), name="approve"),

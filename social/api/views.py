@@ -128,6 +128,42 @@ class FollowerRemoveView(APIView):
         return Response(status=204)
 
 
+class PrivacyView(APIView):
+    permission_classes = _WRITE
+
+    @extend_schema(
+        operation_id="social_privacy",
+        summary="Your account's privacy",
+        description="Whether your account is private (a follow is then a request you approve or reject).",
+        responses={200: out.PrivacySerializer},
+        tags=GRAPH,
+    )
+    def get(self, request: Request) -> Response:
+        data = {"is_private": request.user.is_private, "pending_requests": graph.follow_requests_pending_count(
+            user=request.user
+        )}  # fmt: skip
+        return Response(out.PrivacySerializer(data).data)
+
+    @extend_schema(
+        operation_id="social_privacy_set",
+        summary="Make your account private or public",
+        description=(
+            "Private: from now on a follow is a request you approve or reject; your followers stay. "
+            "Public: anyone may follow you, and every pending request is approved (each requester is "
+            "notified, `follow_request_approved`). Idempotent. 400 `validation_error` without a boolean "
+            "`is_private`."
+        ),
+        request=out.PrivacyWriteSerializer,
+        responses={200: out.PrivacyChangedSerializer, **error_responses(400)},
+        tags=GRAPH,
+    )
+    def put(self, request: Request) -> Response:
+        body = out.PrivacyWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        state = services.account_privacy_set(user=request.user, is_private=body.validated_data["is_private"])
+        return Response(out.PrivacyChangedSerializer(state).data)
+
+
 class FollowRequestsView(APIView):
     permission_classes = _WRITE
 

@@ -56,6 +56,10 @@ def follow_requests_incoming(*, user: User) -> QuerySet[FollowRequest]:
     return FollowRequest.objects.filter(target=user).select_related("requester").order_by("-id")
 
 
+def follow_requests_pending_count(*, user: User) -> int:
+    return FollowRequest.objects.filter(target=user).count()
+
+
 def follow_requests_outgoing(*, user: User) -> QuerySet[FollowRequest]:
     return FollowRequest.objects.filter(requester=user).select_related("target").order_by("-id")
 

@@ -55,6 +55,14 @@ def _counts(*, follower_id, followee_id, delta: int) -> None:
         rows.update(**updates[user_id])
 
 
+def _lock_users(*user_ids) -> dict:
+    """Lock these user rows in id order (the order :func:`_counts` updates them in) and answer
+    ``{id: is_private}``. Every graph change that may touch both a pair's user rows and their
+    follow request takes the user rows first, so no two of them wait on each other in a cycle."""
+    rows = User.objects.select_for_update(no_key=True).filter(pk__in=set(user_ids)).order_by("pk")
+    return dict(rows.values_list("pk", "is_private"))
+
+
 def _check_pair(*, user: User, target: User, action: str) -> None:
     if user.pk == target.pk:
         raise ApplicationError(f"You cannot {action} yourself.", code=f"cannot_{action}_self")
@@ -102,6 +110,9 @@ def follow_create(*, follower: User, followee: User) -> FollowState:
         raise PermissionDeniedError("You cannot follow this user.", code="blocked")
     if Follow.objects.filter(follower=follower, followee=followee).exists():
         return FollowState(target=followee, state=FOLLOWING)
+    # Privacy is read under the followee's row lock, so a concurrent account_privacy_set cannot
+    # leave a request on a public account behind it.
+    followee.is_private = _lock_users(follower.pk, followee.pk)[followee.pk]
     if followee.is_private:
         if _insert(FollowRequest, requester=follower, target=followee):
             notify(recipient=followee, kind="follow_request", actor=follower, target=followee)
@@ -135,6 +146,7 @@ def follow_request_cancel(*, requester: User, target: User) -> FollowState:
 def follow_request_approve(*, target: User, requester: User) -> FollowState:
     """``target`` lets ``requester`` follow them: the request becomes a follow.
     404 ``follow_request_not_found`` when there is no such request (approved already, or withdrawn)."""
+    _lock_users(requester.pk, target.pk)
     request = FollowRequest.objects.select_for_update().filter(requester=requester, target=target).first()
     if request is None:
         raise NotFoundError("No such follow request.", code="follow_request_not_found")
@@ -151,6 +163,37 @@ def follow_request_approve(*, target: User, requester: User) -> FollowState:
         idempotency_key=f"follow_request_approved:{request_id}",
     )
     return FollowState(target=target, state=FOLLOWING)
+
+
+@dataclass(frozen=True)
+class PrivacyState:
+    is_private: bool
+    approved: int  # pending requests approved by this change (going public)
+
+
+@transaction.atomic
+def account_privacy_set(*, user: User, is_private: bool) -> PrivacyState:
+    """Make ``user``'s account private or public. Idempotent.
+
+    Private: from now on a follow is a request ``user`` approves or rejects; current followers
+    stay. Public: anyone may follow, and every pending request is approved, oldest first, as
+    :func:`follow_request_approve` does it (the follow, the counters, ``follow_request_approved``
+    to each requester). Serialized with follows of ``user`` by their row lock.
+    """
+    requesters = FollowRequest.objects.filter(target=user).values_list("requester_id", flat=True)
+    _lock_users(user.pk, *requesters)
+    User.objects.filter(pk=user.pk).update(is_private=is_private)
+    user.is_private = is_private
+    approved = 0
+    if not is_private:
+        pending = FollowRequest.objects.filter(target=user).select_related("requester").order_by("id")
+        for request in pending:
+            try:
+                follow_request_approve(target=user, requester=request.requester)
+            except NotFoundError:  # withdrawn meanwhile (a cancel takes no user row lock)
+                continue
+            approved += 1
+    return PrivacyState(is_private=is_private, approved=approved)
 
 
 @transaction.atomic
@@ -175,6 +218,7 @@ def block_create(*, blocker: User, blocked: User) -> None:
     (counters fixed), and the blocked user can no longer follow, mention, quote or see the
     blocker's content. Idempotent. Yourself: 400 ``cannot_block_self``."""
     _check_pair(user=blocker, target=blocked, action="block")
+    _lock_users(blocker.pk, blocked.pk)
     _insert(Block, blocker=blocker, blocked=blocked)
     for a, b in ((blocker, blocked), (blocked, blocker)):
         if _follow_rows_delete(follower_id=a.pk, followee_id=b.pk):

@@ -136,6 +136,7 @@ def test_the_archive_holds_every_registered_section_exactly(ana, ready_export, a
                 "following_count": 0,
                 "posts_count": 0,
                 "videos_count": 0,
+                "is_private": False,
             },
             "second_factor_devices": [
                 {

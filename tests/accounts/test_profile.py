@@ -54,6 +54,7 @@ def test_owner_reads_their_own_profile(api_client, ana):
         "following_count": 35,
         "posts_count": 12,
         "videos_count": 4,
+        "is_private": False,
         "locale": "en",
         "timezone": "UTC",
     }
@@ -235,6 +236,7 @@ def test_anyone_reads_a_public_profile_without_the_email(api_client, ana, viewer
         "following_count": 35,
         "posts_count": 12,
         "videos_count": 4,
+        "is_private": False,
     }
     assert "ana@example.com" not in response.content.decode()
 

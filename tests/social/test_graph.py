@@ -460,3 +460,67 @@ def test_unverified_email_cannot_follow(as_user, bob):
 
     assert response.status_code == 403
     assert code(response) == "email_unverified"
+
+
+# --- account privacy ---------------------------------------------------------------------------------
+
+
+def test_privacy_reads_and_changes_through_the_api(as_user, ana, bob, carol):
+    services.follow_create(follower=carol, followee=ana)
+    client = as_user(ana)
+
+    assert client.get(f"{SOCIAL}/privacy/").json() == {"is_private": False, "pending_requests": 0}
+    made_private = client.put(f"{SOCIAL}/privacy/", {"is_private": True}, format="json")
+    again = client.put(f"{SOCIAL}/privacy/", {"is_private": True}, format="json")
+    asked = as_user(bob).post(f"{SOCIAL}/users/ana/follow/")
+
+    assert made_private.status_code == again.status_code == 200
+    assert made_private.json() == again.json() == {"is_private": True, "approved": 0}
+    assert asked.json()["state"] == "requested"
+    assert as_user(ana).get(f"{SOCIAL}/privacy/").json() == {"is_private": True, "pending_requests": 1}
+    assert as_user(bob).get("/api/v1/accounts/ana/").json()["is_private"] is True
+    # Carol followed before: she still does.
+    assert Follow.objects.filter(follower=carol, followee=ana).exists()
+    assert counts(ana) == (1, 0)
+
+
+def test_going_public_approves_every_pending_request_and_notifies_each_requester(as_user, ana, bob, carol):
+    services.account_privacy_set(user=ana, is_private=True)
+    services.follow_create(follower=bob, followee=ana)
+    services.follow_create(follower=carol, followee=ana)
+    assert len(follow_notifications(ana, "follow_request")) == 2
+
+    response = as_user(ana).put(f"{SOCIAL}/privacy/", {"is_private": False}, format="json")
+
+    assert response.status_code == 200
+    assert response.json() == {"is_private": False, "approved": 2}
+    assert not FollowRequest.objects.exists()
+    assert sorted(Follow.objects.filter(followee=ana).values_list("follower__handle", flat=True)) == ["bob", "carol"]
+    assert counts(ana) == (2, 0)
+    assert counts(bob) == (0, 1)
+    assert counts(carol) == (0, 1)
+    for requester in (bob, carol):
+        (approved,) = follow_notifications(requester, "follow_request_approved")
+        assert list(approved.actor_links.values_list("actor_id", flat=True)) == [ana.pk]
+    assert follow_notifications(ana, "follow_request") == []  # the requests' notifications are withdrawn
+    # A follow now is a follow, not a request.
+    dave = User.objects.create_user(email="dave@example.com", password="x" * 12, handle="dave")
+    assert services.follow_create(follower=dave, followee=ana).state == "following"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"), [({}, "required"), ({"is_private": "perhaps"}, "invalid"), ({"is_private": None}, "null")]
+)
+def test_privacy_needs_a_boolean(as_user, ana, body, expected):
+    response = as_user(ana).put(f"{SOCIAL}/privacy/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"code": expected, "detail": response.json()["errors"][0]["detail"], "attr": "is_private"}
+    ]
+    assert User.objects.get(pk=ana.pk).is_private is False
+
+
+def test_privacy_is_for_signed_in_users(api_client):
+    assert api_client.get(f"{SOCIAL}/privacy/").status_code == 401
+    assert api_client.put(f"{SOCIAL}/privacy/", {"is_private": True}, format="json").status_code == 401
