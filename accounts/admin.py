@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from accounts import selectors
 from accounts.models import Appeal, AuditLogEntry, AuthDevice, DataExport, LoginEvent, ModerationAction, User
 from accounts.services import moderation
-from core.admin_actions import ReasonForm, run_with_reason
+from core.admin_actions import ReadOnlyAdmin, ReasonForm, run_with_reason
 from core.admin_inlines import ReadOnlyInline
 
 
@@ -261,7 +261,7 @@ class AuthDeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataExport)
-class DataExportAdmin(admin.ModelAdmin):
+class DataExportAdmin(ReadOnlyAdmin):
     """Read-only: exports are requested by their owner and built by a task, never edited by staff."""
 
     list_display = ("id", "user", "status", "created_at", "expires_at")
@@ -270,12 +270,3 @@ class DataExportAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     fields = ("id", "user", "status", "created_at", "updated_at", "expires_at", "error")
     readonly_fields = fields  # the file itself is personal data: staff see only the metadata
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

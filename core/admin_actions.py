@@ -45,15 +45,9 @@ def run_with_reason(
     return TemplateResponse(request, "admin/core/reason_form.html", context)
 
 
-class ModerationAdmin(admin.ModelAdmin):
-    """A read-only admin whose rows moderators act on in bulk, each action asking for a reason.
-
-    Nothing is added, changed or deleted through the admin's own forms; the actions (declared
-    with ``permissions=["moderate"]``) call :meth:`moderate_one`, the app's service, per object.
-    Subclasses set ``moderate_permission`` and implement :meth:`moderate_one`.
-    """
-
-    moderate_permission: str = ""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Staff look, never add, change or delete through the admin's own forms (actions that call
+    a service are the only way to act)."""
 
     def has_add_permission(self, request):
         return False
@@ -63,6 +57,33 @@ class ModerationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    """Rows by ``deleted_at``: deleted or not. Subclasses may rename it and its two choices."""
+
+    title = "deleted"
+    parameter_name = "deleted"
+    labels = ("Deleted", "Not deleted")
+
+    def lookups(self, request, model_admin):
+        return [("yes", self.labels[0]), ("no", self.labels[1])]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(deleted_at__isnull=self.value() == "no")
+        return queryset
+
+
+class ModerationAdmin(ReadOnlyAdmin):
+    """A read-only admin whose rows moderators act on in bulk, each action asking for a reason.
+
+    The actions (declared with ``permissions=["moderate"]``) call :meth:`moderate_one`, the
+    app's service, per object. Subclasses set ``moderate_permission`` and implement
+    :meth:`moderate_one`.
+    """
+
+    moderate_permission: str = ""
 
     def has_moderate_permission(self, request):
         return bool(self.moderate_permission) and request.user.has_perm(self.moderate_permission)

@@ -4,19 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 
 from accounts.roles import Role
+from core.admin_actions import ReadOnlyAdmin
 from notifications import services
 from notifications.models import Announcement, DeliveryAttempt, Notification, PushToken
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class DeliveryAttemptInline(admin.TabularInline):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from core.admin_actions import DeletedFilter as BaseDeletedFilter
 from core.admin_actions import ModerationAdmin
 from core.admin_inlines import ReadOnlyInline
 from social.models import Comment, CommentRevision
@@ -37,19 +38,8 @@ class TargetKindFilter(admin.SimpleListFilter):
         return queryset
 
 
-class DeletedFilter(admin.SimpleListFilter):
+class DeletedFilter(BaseDeletedFilter):
     title = "deleted by author or owner"
-    parameter_name = "deleted"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Deleted"), ("no", "Not deleted")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(deleted_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(deleted_at__isnull=True)
-        return queryset
 
 
 @admin.register(Comment)

@@ -8,10 +8,11 @@ through the users' own actions (social.services).
 from django.contrib import admin
 from django.db.models import Q
 
+from core.admin_actions import ReadOnlyAdmin
 from social.models import Block, Follow
 
 
-class _ReadOnlyGraphAdmin(admin.ModelAdmin):
+class _ReadOnlyGraphAdmin(ReadOnlyAdmin):
     sides: tuple[str, str] = ("", "")
     list_per_page = 50
     show_full_result_count = False
@@ -25,15 +26,6 @@ class _ReadOnlyGraphAdmin(admin.ModelAdmin):
             handle = term[1:]
             return queryset.filter(Q(**{f"{a}__handle__iexact": handle}) | Q(**{f"{b}__handle__iexact": handle})), False
         return queryset.filter(Q(**{f"{a}__handle__icontains": term}) | Q(**{f"{b}__handle__icontains": term})), False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Follow)

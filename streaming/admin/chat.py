@@ -11,40 +11,19 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
 from accounts.models import User
-from core.admin_actions import ReasonForm, run_with_reason
+from core.admin_actions import DeletedFilter as BaseDeletedFilter
+from core.admin_actions import ReadOnlyAdmin, ReasonForm, run_with_reason
 from core.errors import ApplicationError
 from streaming.models import ChannelModerator, ChatBan, ChatModerationLog, ChatTimeout, StreamChat
 from streaming.services import chat as services
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class DeletedFilter(admin.SimpleListFilter):
-    title = "deleted"
-    parameter_name = "deleted"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Deleted"), ("no", "Visible")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(deleted_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(deleted_at__isnull=True)
-        return queryset
+class DeletedFilter(BaseDeletedFilter):
+    labels = ("Deleted", "Visible")
 
 
 @admin.register(StreamChat)
-class StreamChatAdmin(_ReadOnly):
+class StreamChatAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "stream", "sender", "kind", "text", "deleted_at", "deleted_by")
     list_filter = ("kind", DeletedFilter, "stream__status")
     list_select_related = ("stream", "sender", "deleted_by")
@@ -158,7 +137,7 @@ class ChatBanAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChatModerationLog)
-class ChatModerationLogAdmin(_ReadOnly):
+class ChatModerationLogAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "streamer", "stream", "actor", "action", "target_user", "reason")
     list_filter = ("action",)
     list_select_related = ("streamer", "stream", "actor", "target_user")
@@ -169,7 +148,7 @@ class ChatModerationLogAdmin(_ReadOnly):
 
 
 @admin.register(ChatTimeout)
-class ChatTimeoutAdmin(_ReadOnly):
+class ChatTimeoutAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "streamer", "user", "until", "reason", "created_by")
     list_select_related = ("streamer", "user", "created_by")
     search_fields = ("user__handle", "streamer__handle")
@@ -177,7 +156,7 @@ class ChatTimeoutAdmin(_ReadOnly):
 
 
 @admin.register(ChannelModerator)
-class ChannelModeratorAdmin(_ReadOnly):
+class ChannelModeratorAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "streamer", "moderator")
     list_select_related = ("streamer", "moderator")
     search_fields = ("streamer__handle", "moderator__handle")
