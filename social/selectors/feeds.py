@@ -5,14 +5,13 @@ have time-ordered UUIDv7 keys, so one ``id`` orders the union: a page is the new
 ``page_size`` items older than the cursor (the last id of the previous page). New items get
 greater ids, so paging on while people post never skips or repeats an item.
 
-One page is a fixed number of queries, whatever its size (see ``docs/social.md``):
-
-1. the viewer's graph in one ``UNION ALL``: whom they follow, block, are blocked by, mute;
-2. the posts (``page_size + 1``, authors as an explicit array, the (author, -id) index);
-3. the videos (same shape, the (owner, -id) index);
-4. and 5. the current images and the mentions of the page's posts and their originals;
-and, only when the page has polls, their options and the viewer's votes.
-``viewer_liked``/``viewer_saved`` are ``EXISTS`` columns of queries 2 and 3.
+One page is a fixed number of queries, whatever its size and whatever it mixes (see
+``docs/social.md``). The home feed: its page statement (ids, kinds, the viewer's likes and
+saves: :func:`home_page_ids`); the posts, with authors, originals and polls joined and, as two
+JSON columns (:func:`with_render_extras`), the images, mentions, poll options and own vote of
+each post and its original; the videos, when the page has any. Profile and hashtag feeds: the
+viewer's graph in one ``UNION ALL`` (whom they follow, block, are blocked by, mute), then the
+posts and the videos the same way, with ``viewer_liked``/``viewer_saved`` as ``EXISTS`` columns.
 """
 
 from __future__ import annotations
@@ -170,12 +169,11 @@ _OPTION_FIELDS = ("id", "poll_id", "position", "label", "votes_count")
 _MENTION_FIELDS = ("id", "handle", "display_name")
 
 
-def _json_object(alias: str, model, fields: tuple[str, ...], *, sources: dict[str, str] | None = None) -> str:
+def _json_object(alias: str, model, fields: tuple[str, ...]) -> str:
     """``jsonb_build_object('name', alias."column", ...)`` for ``fields`` of ``model``."""
-    sources = sources or {}
     parts = []
     for name in fields:
-        column = sources.get(name) or model._meta.get_field(name.removesuffix("_id")).column
+        column = model._meta.get_field(name.removesuffix("_id")).column
         parts.append(f"'{name}', {alias}.\"{column}\"")
     return f"jsonb_build_object({', '.join(parts)})"
 
@@ -430,9 +428,8 @@ def feed_home(*, user: User, cursor: str | None = None, page_size: int = DEFAULT
     first; muted users' items, and reposts and quotes of posts by users muted or with a block
     either way, left out (blocks end follows, so no followee is blocked).
 
-    Queries: the page's ids (one statement, see :func:`home_page_ids`), the posts and the
-    videos with their authors and ``viewer_liked``/``viewer_saved``, then the images and
-    mentions of the posts and their originals (polls: two more when the page has any).
+    Queries: the page's ids (one statement, see :func:`home_page_ids`), the posts with all
+    they render (:func:`with_render_extras`), the videos with their owners when there are any.
     """
     after = cursor_parse(cursor)
     rows = home_page_ids(user=user, cursor=after, limit=page_size + 1)
