@@ -34,6 +34,7 @@ from content.selectors import videos as selectors
 from content.services import video_mediaconvert, video_pipeline, video_s3, video_views, videos
 from content.video_files import output_file
 from core.errors import ApplicationError, NotFoundError
+from core.eventbridge import event_and_token, events_token_parameter
 from core.openapi import error_responses
 from core.pagination import CursorPagination
 from core.ranged_files import ranged_file_response
@@ -321,24 +322,13 @@ class MediaConvertEventsView(APIView):
     @extend_schema(
         operation_id="videos_mediaconvert_events",
         request=OpenApiTypes.OBJECT,
-        parameters=[
-            OpenApiParameter(
-                "X-Fanfare-Events-Token",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="The API key of the EventBridge connection (MEDIACONVERT_EVENTS_TOKEN).",
-            )
-        ],
+        parameters=[events_token_parameter("MEDIACONVERT_EVENTS_TOKEN")],
         responses={200: MediaConvertEventResultSerializer},
         description="A repeated event (same `id`) answers `duplicate` and changes nothing.",
     )
     def post(self, request: Request) -> Response:
-        if not isinstance(request.data, dict):
-            raise ApplicationError("Send the EventBridge event as a JSON object.", code="unsupported_event")
-        result = video_mediaconvert.mediaconvert_event_handle(
-            event=request.data, token=request.headers.get("X-Fanfare-Events-Token", "")
-        )
+        event, token = event_and_token(request)
+        result = video_mediaconvert.mediaconvert_event_handle(event=event, token=token)
         return Response({"status": result})
 
 

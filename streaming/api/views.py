@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsEmailVerified
 from core.errors import ApplicationError, NotFoundError
+from core.eventbridge import event_and_token, events_token_parameter
 from core.openapi import error_responses
 from core.pagination import CursorPagination
 from core.ranged_files import ranged_file_response
@@ -255,15 +256,7 @@ class IvsEventsView(APIView):
     @extend_schema(
         operation_id="streams_ivs_events",
         request=OpenApiTypes.OBJECT,
-        parameters=[
-            OpenApiParameter(
-                "X-Fanfare-Events-Token",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="The API key of the EventBridge connection (IVS_EVENTS_TOKEN).",
-            )
-        ],
+        parameters=[events_token_parameter("IVS_EVENTS_TOKEN")],
         responses={200: IvsEventResultSerializer},
         description=(
             "A repeated event (same `id`) answers `duplicate`; one that would move the stream backwards "
@@ -271,9 +264,6 @@ class IvsEventsView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        if not isinstance(request.data, dict):
-            raise ApplicationError("Send the EventBridge event as a JSON object.", code="unsupported_event")
-        result = ivs_events.ivs_event_handle(
-            event=request.data, token=request.headers.get("X-Fanfare-Events-Token", "")
-        )
+        event, token = event_and_token(request)
+        result = ivs_events.ivs_event_handle(event=event, token=token)
         return Response({"status": result})
