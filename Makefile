@@ -18,10 +18,10 @@ RUN_ENV := DEBUG=$${DEBUG:-true}
 .PHONY: help venv run ingest test lint fmt migrate partitions seed worker db-stop browser bench clean
 
 help:
-	@echo "make run       set up everything and serve http://$(HOST):$(PORT) (HTTP and WebSockets)"
+	@echo "make run       set up everything; serve http://$(HOST):$(PORT) with a worker and scheduler beside it"
 	@echo "make test      lint, checks, OpenAPI validation and the whole test suite"
 	@echo "make lint      ruff check and format check     make fmt     ruff fix and format"
-	@echo "make migrate   migrate and create partitions    make worker  Celery worker + beat (needs CELERY_BROKER_URL)"
+	@echo "make migrate   migrate and create partitions    make worker  a Celery worker with beat (make run starts both)"
 	@echo "make bench     benchmarks under bench/           make db-stop stop the embedded PostgreSQL"
 	@echo "make ingest    the RTMP ingest alone (make run starts it too, with STREAMING_PROVIDER=local)"
 	@echo "make clean     stop the embedded database and remove .venv and .data"
@@ -45,23 +45,20 @@ partitions: venv
 seed: venv
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 
-run: migrate seed
-	@echo ""
-	@echo "  Fanfare is starting on http://$(HOST):$(PORT)"
-	@echo "    API docs      http://$(HOST):$(PORT)/api/docs/"
-	@echo "    OpenAPI       http://$(HOST):$(PORT)/api/schema/"
-	@echo "    Studio        http://$(HOST):$(PORT)/studio/"
-	@echo "    Admin         http://$(HOST):$(PORT)/admin/   (password + backup code above)"
-	@echo "    Health        http://$(HOST):$(PORT)/healthz"
-	@echo "    WebSockets    ws://$(HOST):$(PORT)/ws/health/"
-	@if [ "$${STREAMING_PROVIDER:-local}" = local ]; then echo "    RTMP ingest   rtmp://$(RTMP_HOST):$(RTMP_PORT)/live/<stream key>   (OBS/ffmpeg; key from /studio/streams/)"; fi
-	@echo ""
-	@# One command serves everything: the RTMP ingest runs in the background and stops with the web server.
-	@if [ "$${STREAMING_PROVIDER:-local}" = local ]; then \
-		STREAMING_RTMP_HOST=$(RTMP_HOST) STREAMING_RTMP_PORT=$(RTMP_PORT) $(RUN_ENV) $(BIN)/python manage.py rtmp_ingest & \
-		ingest=$$!; trap 'kill $$ingest 2>/dev/null' EXIT INT TERM; \
-	fi; \
-	STREAMING_RTMP_HOST=$(RTMP_HOST) STREAMING_RTMP_PORT=$(RTMP_PORT) $(RUN_ENV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off --ws websockets-sansio
+# The processes are the Procfile's (honcho): web, worker, beat, the RTMP ingest (STREAMING_PROVIDER=local)
+# and `ready`, which prints the logins and URLs once the web server answers. Emails go to .data/mail/.
+RUN_PROCESSES = web worker beat $(if $(filter-out local,$(or $(STREAMING_PROVIDER),local)),,ingest) ready
+
+run: venv
+	@mkdir -p .data/run .data/mail
+	@echo "Setting up (migrations, partitions, demo data)..."
+	@$(RUN_ENV) $(BIN)/python manage.py migrate --noinput -v 0
+	@$(RUN_ENV) $(BIN)/python manage.py pgpartition --yes >/dev/null
+	@$(RUN_ENV) $(BIN)/python manage.py seed_demo > .data/run/logins.txt 2>&1 || { cat .data/run/logins.txt; exit 1; }
+	@echo "Starting $(RUN_PROCESSES) (Procfile); Ctrl-C stops them all."
+	@WEB_HOST=$(HOST) WEB_PORT=$(PORT) STREAMING_RTMP_HOST=$(RTMP_HOST) STREAMING_RTMP_PORT=$(RTMP_PORT) \
+		RUN_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend $(RUN_ENV) \
+		$(BIN)/honcho start --env /dev/null --no-colour $(RUN_PROCESSES)
 
 ingest: migrate
 	STREAMING_RTMP_HOST=$(RTMP_HOST) STREAMING_RTMP_PORT=$(RTMP_PORT) $(RUN_ENV) $(BIN)/python manage.py rtmp_ingest
@@ -82,10 +79,9 @@ fmt: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-worker: venv
-	@if [ -z "$$CELERY_BROKER_URL" ]; then echo "error: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/1); without it tasks run eagerly in the web process"; exit 1; fi
-	@mkdir -p .data
-	$(BIN)/celery -A config worker --beat --schedule .data/celerybeat-schedule --loglevel INFO
+# A worker with beat in one process, on CELERY_BROKER_URL or the embedded broker (make run starts both).
+worker: migrate
+	$(BIN)/celery -A config worker --beat --loglevel INFO
 
 db-stop: venv
 	$(BIN)/python -c "import sys; from core.embedded_db import stop; print('stopped' if stop(sys.argv[1]) else 'not running')" "$${EMBEDDED_PGDATA:-.data/postgres}"

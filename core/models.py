@@ -131,3 +131,82 @@ class PartitionedModel(PostgresPartitionedModel, metaclass=_PartitionedModelMeta
     class Meta:
         abstract = True
         get_latest_by = "created_at"
+
+
+# --- Background work: the task outbox, process heartbeats, periodic jobs (core.outbox) -----------
+
+
+class OutboxTask(BaseModel):
+    """A task enqueued by a service, written in the same transaction as the data it is about.
+
+    Its id is the Celery task id. Transitions (made only by ``core.outbox``)::
+
+        queued -> running -> (row deleted: the task finished)
+                          -> failed             (the task raised, or it was sent TASKS_MAX_ATTEMPTS times)
+        running -> queued                       (its worker died, or the task asked to retry)
+
+    ``published_at`` is null until the broker took the message; ``worker`` is the boot id of the
+    worker process running it (``WorkerHeartbeat.boot``).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FAILED = "failed", "Failed"
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    worker = models.UUIDField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta(BaseModel.Meta):
+        indexes = [models.Index(fields=["status", "created_at"], name="core_outbox_status_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "failed"]), name="core_outboxtask_status_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.id} ({self.status})"
+
+
+class WorkerHeartbeat(BaseModel):
+    """The last sign of life of one worker or beat process (one row per process start: ``boot``)."""
+
+    class Kind(models.TextChoices):
+        WORKER = "worker", "Worker"
+        BEAT = "beat", "Scheduler"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    boot = models.UUIDField(unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    seen_at = models.DateTimeField()
+
+    class Meta(BaseModel.Meta):
+        indexes = [models.Index(fields=["kind", "-seen_at"], name="core_heartbeat_kind_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.hostname} pid {self.pid}"
+
+
+class PeriodicJob(BaseModel):
+    """One entry of ``CELERY_BEAT_SCHEDULE`` and its last run: sent by beat (``last_sent_at`` is the
+    schedule's own last-run time, read back when beat starts), then started and finished by a worker."""
+
+    name = models.CharField(max_length=200, unique=True)
+    task = models.CharField(max_length=200)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_task_id = models.UUIDField(null=True, blank=True, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=16, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

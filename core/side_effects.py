@@ -31,8 +31,18 @@ def after_commit(callback: Callable[..., Any], *args: Any, using: str | None = N
 
 
 def enqueue_task(task: Any, *args: Any, **kwargs: Any) -> None:
-    """Send a Celery task after commit. Tasks take primary keys, never model instances."""
-    after_commit(task.apply_async, args=args, kwargs=kwargs)
+    """Send a Celery task after commit. Tasks take primary keys, never model instances.
+
+    With a broker the task is first written to the outbox in the current transaction
+    (``core.outbox``), so a broker that is down at commit or a worker killed mid-task loses
+    nothing. Eager tasks (the test suite) run at commit, as before.
+    """
+    if task.app.conf.task_always_eager:
+        after_commit(task.apply_async, args=args, kwargs=kwargs)
+        return
+    from core import outbox
+
+    outbox.enqueue(task=task, args=args, kwargs=kwargs)
 
 
 def group_send(group: str, message: dict[str, Any]) -> None:

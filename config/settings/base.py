@@ -8,6 +8,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.schedule import BEAT_SCHEDULE
+from core.embedded_broker import broker_url_for
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
 
@@ -219,11 +222,13 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # ---------------------------------------------------------------------------------------------
-# Background work: Celery, eager in-process unless a broker is named
+# Background work: Celery on CELERY_BROKER_URL, or on the embedded broker (docs/architecture.md)
 # ---------------------------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Unset: the embedded broker, kombu's SQLAlchemy transport on the database above (core.embedded_broker).
+EMBEDDED_BROKER_URL = broker_url_for(DATABASES["default"])
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or EMBEDDED_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = False  # eager only in the test suite (config/settings/test.py)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -231,16 +236,36 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {
-    "accounts-data-exports-expire": {"task": "accounts.data_exports_expire", "schedule": 60 * 60 * 24},
-    "accounts-auth-tokens-expired-delete": {"task": "accounts.auth_tokens_expired_delete", "schedule": 60 * 60},
-}
+# Redis: a message a worker took but never acknowledged (it was killed) goes back to the queue after
+# this many seconds. The outbox (core.outbox) does not wait for it: it resends such tasks itself.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)}
+if CELERY_BROKER_URL.startswith("fanfaredb+"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"pool_pre_ping": True}  # SQLAlchemy engine options
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat keeps each job's last run in the database (restarts never run one slot twice) and wakes at
+# least every 5 s, so its heartbeat stays fresh.
+CELERY_BEAT_SCHEDULER = "core.scheduler:DatabaseScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+# The task outbox (core.outbox): seconds between worker heartbeats; a worker silent for
+# TASKS_WORKER_LOST_SECONDS is dead and its running tasks are sent again; a task published but not
+# started after TASKS_REDELIVER_AFTER_SECONDS is sent again (its message was lost); a task sent
+# TASKS_MAX_ATTEMPTS times without finishing is left failed (manage.py tasks_status lists it).
+TASKS_HEARTBEAT_SECONDS = env.int("TASKS_HEARTBEAT_SECONDS", default=5)
+TASKS_WORKER_LOST_SECONDS = env.int("TASKS_WORKER_LOST_SECONDS", default=30)
+TASKS_REDELIVER_AFTER_SECONDS = env.int("TASKS_REDELIVER_AFTER_SECONDS", default=15 * 60)
+TASKS_MAX_ATTEMPTS = env.int("TASKS_MAX_ATTEMPTS", default=5)
+# Every periodic job, declared once in config/schedule.py (and tabled in docs/architecture.md).
+CELERY_BEAT_SCHEDULE: dict = dict(BEAT_SCHEDULE)
 
 # ---------------------------------------------------------------------------------------------
 # Email
 # ---------------------------------------------------------------------------------------------
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# `make run` writes emails to files (RUN_EMAIL_BACKEND, EMAIL_FILE_PATH); an EMAIL_BACKEND set wins.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND", default=env.str("RUN_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+)
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -468,8 +493,6 @@ if OAUTH_GITHUB_CLIENT_ID and OAUTH_GITHUB_SECRET:
 # ---------------------------------------------------------------------------------------------
 # Notifications (notifications.services): grouping, push, SMS, digests
 # ---------------------------------------------------------------------------------------------
-from celery.schedules import crontab  # noqa: E402
-
 # Events of a groupable kind on one target within this many hours merge into one notification.
 NOTIFICATIONS_GROUP_WINDOW_HOURS = env.int("NOTIFICATIONS_GROUP_WINDOW_HOURS", default=12)
 # A push token that fails this many times in a row is disabled.
@@ -482,22 +505,6 @@ WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:ops@loc
 # SMS for critical kinds goes through the same Twilio account as sign-in codes (OTP_TWILIO_*).
 # Users in the announcement fan-out per batch (each batch one transaction).
 NOTIFICATIONS_ANNOUNCEMENT_BATCH = env.int("NOTIFICATIONS_ANNOUNCEMENT_BATCH", default=1000)
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "notifications-digests-daily": {
-            "task": "notifications.digests_send",
-            "schedule": crontab(hour=8, minute=0),
-            "args": ("daily",),
-        },
-        "notifications-digests-weekly": {
-            "task": "notifications.digests_send",
-            "schedule": crontab(hour=8, minute=0, day_of_week=1),
-            "args": ("weekly",),
-        },
-        # Push and SMS held back by quiet hours go out when their time comes.
-        "notifications-deferred-release": {"task": "notifications.deferred_release", "schedule": 60},
-    }
-)
 # --- end of notifications ----------------------------------------------------------------------
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["NotificationKindEnum"] = "notifications.kinds.KIND_CHOICES"
 # Content: videos (content.services.videos, content.transcoding)
@@ -515,6 +522,9 @@ VIDEO_TOTAL_QUOTA_BYTES = env.int("VIDEO_TOTAL_QUOTA_BYTES", default=500 * 1024 
 VIDEO_MAX_CHUNK_BYTES = env.int("VIDEO_MAX_CHUNK_BYTES", default=64 * 1024 * 1024)
 # A running rendition job whose heartbeat is older than this many seconds is retried by the reconciler.
 VIDEO_JOB_DEADLINE_SECONDS = env.int("VIDEO_JOB_DEADLINE_SECONDS", default=15 * 60)
+# A running local transcode writes a heartbeat every second; one silent this many seconds is claimed
+# again by the next run of its task (the outbox sends it again when its worker dies).
+VIDEO_JOB_STALE_SECONDS = env.int("VIDEO_JOB_STALE_SECONDS", default=60)
 # Attempts per rendition before the reconciler leaves it failed.
 VIDEO_JOB_MAX_ATTEMPTS = env.int("VIDEO_JOB_MAX_ATTEMPTS", default=3)
 # Chunk size of the studio's upload page.
@@ -523,8 +533,6 @@ VIDEO_STUDIO_CHUNK_BYTES = env.int("VIDEO_STUDIO_CHUNK_BYTES", default=8 * 1024 
 VIDEO_FFMPEG_THREADS = env.int("VIDEO_FFMPEG_THREADS", default=0)
 # x264 preset of the local backend (ultrafast ... veryslow).
 VIDEO_X264_PRESET = env.str("VIDEO_X264_PRESET", default="veryfast")
-CELERY_BEAT_SCHEDULE["content-video-jobs-reconcile"] = {"task": "content.video_jobs_reconcile", "schedule": 5 * 60}
-CELERY_BEAT_SCHEDULE["content-video-stats-rollup"] = {"task": "content.video_stats_rollup", "schedule": 60 * 60}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoStatusEnum"] = "content.models.video.Video.Status"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoVisibilityEnum"] = "content.models.video.Video.Visibility"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoModerationEnum"] = "content.models.video.Video.Moderation"
@@ -627,9 +635,6 @@ IVS_PLAYBACK_PRIVATE_KEY = env.str("IVS_PLAYBACK_PRIVATE_KEY", default="").repla
 IVS_PLAYBACK_KEY_PAIR_ARN = env.str("IVS_PLAYBACK_KEY_PAIR_ARN", default="")
 IVS_PLAYBACK_TOKEN_SECONDS = env.int("IVS_PLAYBACK_TOKEN_SECONDS", default=300)
 IVS_PLAYBACK_ALLOWED_ORIGIN = env.str("IVS_PLAYBACK_ALLOWED_ORIGIN", default="*")
-CELERY_BEAT_SCHEDULE["streaming-reminders-send"] = {"task": "streaming.stream_reminders_send", "schedule": 60}
-CELERY_BEAT_SCHEDULE["streaming-streams-reconcile"] = {"task": "streaming.streams_reconcile", "schedule": 2 * 60}
-CELERY_BEAT_SCHEDULE["streaming-stream-files-cleanup"] = {"task": "streaming.stream_files_cleanup", "schedule": 60 * 60}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["LiveStreamStatusEnum"] = "streaming.models.stream.LiveStream.Status"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["LiveStreamVisibilityEnum"] = (
     "streaming.models.stream.LiveStream.Visibility"

@@ -14,6 +14,10 @@ DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-test-only")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run eagerly in the test process unless the environment names a broker. Tests that need a
+# real worker (tests/core/test_task_durability.py) start one on the embedded broker themselves.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 # Video files of tests (seed_demo's included) stay out of .data; video tests use their own tmp_path.
 VIDEO_ROOT = Path(env.str("VIDEO_ROOT", default=str(Path(tempfile.gettempdir()) / "fanfare-test-videos")))

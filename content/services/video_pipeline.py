@@ -38,31 +38,22 @@ def _enqueue_rendition(rendition_id: Any) -> None:
 
 def video_processing_start(*, video_id: Any) -> list[Any]:
     """``uploaded → processing`` (or a failed video again): one pending job per rung, then the
-    poster and sprite, then each pending job enqueued. Returns the rendition ids enqueued."""
+    poster and sprite, then each pending job enqueued. Returns the rendition ids enqueued.
+
+    A video already processing (this task sent again: its worker died after the transition) gets
+    its images made again and its pending jobs enqueued; with MediaConvert it is left to the reconciler.
+    """
     with transaction.atomic():
         video = Video.objects.select_for_update().filter(pk=video_id).first()
-        if video is None or video.status not in {Video.Status.UPLOADED, Video.Status.FAILED} or not video.height:
+        if video is None or not video.height:
             return []
-        video.status = Video.Status.PROCESSING
-        video.error_code = video.error_message = ""
-        video.save(update_fields=["status", "error_code", "error_message", "updated_at"])
-        Rendition.objects.bulk_create(
-            [
-                Rendition(
-                    video=video,
-                    name=rung.name,
-                    width=width,
-                    height=height,
-                    video_bitrate=rung.video_bitrate,
-                    audio_bitrate=rung.audio_bitrate,
-                )
-                for rung, width, height in ladder_for(width=video.width, height=video.height)
-            ],
-            ignore_conflicts=True,
-        )
-        Rendition.objects.filter(video=video, status=Rendition.Status.FAILED).update(
-            status=Rendition.Status.PENDING, progress=0, error_code="", error_message=""
-        )
+        if video.status == Video.Status.PROCESSING:
+            if get_backend().name == "mediaconvert":
+                return []
+        elif video.status in {Video.Status.UPLOADED, Video.Status.FAILED}:
+            _processing_begin(video=video)
+        else:
+            return []
     if get_backend().name == "mediaconvert":
         from content.services.video_mediaconvert import mediaconvert_job_start
 
@@ -79,6 +70,30 @@ def video_processing_start(*, video_id: Any) -> list[Any]:
     for rendition_id in pending:
         _enqueue_rendition(rendition_id)
     return pending
+
+
+def _processing_begin(*, video: Video) -> None:
+    """``uploaded|failed → processing`` (the video row locked): one pending job per rung, failed jobs pending again."""
+    video.status = Video.Status.PROCESSING
+    video.error_code = video.error_message = ""
+    video.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+    Rendition.objects.bulk_create(
+        [
+            Rendition(
+                video=video,
+                name=rung.name,
+                width=width,
+                height=height,
+                video_bitrate=rung.video_bitrate,
+                audio_bitrate=rung.audio_bitrate,
+            )
+            for rung, width, height in ladder_for(width=video.width, height=video.height)
+        ],
+        ignore_conflicts=True,
+    )
+    Rendition.objects.filter(video=video, status=Rendition.Status.FAILED).update(
+        status=Rendition.Status.PENDING, progress=0, error_code="", error_message=""
+    )
 
 
 def video_images_make(*, video_id: Any) -> Video:
@@ -103,13 +118,17 @@ def _video_fail(*, video_id: Any, code: str, message: str) -> None:
 def rendition_run(*, rendition_id: Any) -> Rendition | None:
     """Claim the job (``pending → running``), transcode, then ``ready`` or ``failed``.
 
+    A ``running`` job whose heartbeat is older than ``VIDEO_JOB_STALE_SECONDS`` is claimed again:
+    its worker died (the task outbox sends the task again when it does).
     Returns None when the job was not pending (already done, or claimed by another worker).
     """
     with transaction.atomic():
+        stale = timezone.now() - dt.timedelta(seconds=settings.VIDEO_JOB_STALE_SECONDS)
         rendition = (
             Rendition.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("video")
-            .filter(pk=rendition_id, status=Rendition.Status.PENDING)
+            .filter(pk=rendition_id)
+            .filter(Q(status=Rendition.Status.PENDING) | Q(status=Rendition.Status.RUNNING, heartbeat_at__lt=stale))
             .first()
         )
         if rendition is None:

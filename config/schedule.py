@@ -1,0 +1,42 @@
+"""Every periodic job of Fanfare, declared once (``CELERY_BEAT_SCHEDULE`` is this dict).
+
+``docs/architecture.md`` ("Periodic jobs") has the table of what each does and what happens when
+it runs late; keep the two together. Beat runs it with ``core.scheduler.DatabaseScheduler``, which
+keeps each job's last run in the database, so a restarted beat never runs a job twice for one slot.
+"""
+
+from celery.schedules import crontab
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+
+BEAT_SCHEDULE: dict = {
+    # --- core: the task outbox -------------------------------------------------------------------
+    # Tasks whose publish failed, whose message was lost, or whose worker died mid-task, sent again.
+    "core-tasks-recover": {"task": "core.tasks_recover", "schedule": 15},
+    # --- accounts ---------------------------------------------------------------------------------
+    "accounts-data-exports-expire": {"task": "accounts.data_exports_expire", "schedule": DAY},
+    "accounts-auth-tokens-expired-delete": {"task": "accounts.auth_tokens_expired_delete", "schedule": HOUR},
+    # --- notifications ----------------------------------------------------------------------------
+    "notifications-digests-daily": {
+        "task": "notifications.digests_send",
+        "schedule": crontab(hour=8, minute=0),
+        "args": ("daily",),
+    },
+    "notifications-digests-weekly": {
+        "task": "notifications.digests_send",
+        "schedule": crontab(hour=8, minute=0, day_of_week=1),
+        "args": ("weekly",),
+    },
+    # Push and SMS held back by quiet hours go out when their time comes.
+    "notifications-deferred-release": {"task": "notifications.deferred_release", "schedule": MINUTE},
+    # --- content: videos --------------------------------------------------------------------------
+    "content-video-jobs-reconcile": {"task": "content.video_jobs_reconcile", "schedule": MINUTE},
+    # Analytics follow views within two minutes: the rollup every minute (today and yesterday).
+    "content-video-stats-rollup": {"task": "content.video_stats_rollup", "schedule": MINUTE},
+    # --- streaming --------------------------------------------------------------------------------
+    "streaming-reminders-send": {"task": "streaming.stream_reminders_send", "schedule": MINUTE},
+    "streaming-streams-reconcile": {"task": "streaming.streams_reconcile", "schedule": 2 * MINUTE},
+    "streaming-stream-files-cleanup": {"task": "streaming.stream_files_cleanup", "schedule": HOUR},
+}
