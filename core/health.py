@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -23,12 +23,13 @@ class ComponentHealth:
     latency_ms: float
     backend: str
     error: str = ""
+    details: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         body = {"status": "up" if self.up else "down", "backend": self.backend, "latency_ms": self.latency_ms}
         if self.error:
             body["error"] = self.error
-        return body
+        return body | self.details
 
 
 def _timed(name: str, backend: str, check) -> ComponentHealth:
@@ -94,7 +95,37 @@ def check_broker() -> ComponentHealth:
         with app.connection_for_write(url=settings.CELERY_BROKER_URL) as connection:
             connection.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
 
-    return _timed("broker", settings.CELERY_BROKER_URL.split(":", 1)[0], probe)
+    return _timed("broker", settings.CELERY_BROKER_URL.split(":", 1)[0].split("+", 1)[0], probe)
+
+
+def _background(name: str, kind: str) -> ComponentHealth:
+    """Up while a process of ``kind`` (worker or beat) wrote its heartbeat within
+    ``TASKS_WORKER_LOST_SECONDS``; the workers' component also says how long the oldest task
+    enqueued through the outbox has been waiting and how many wait or failed."""
+    from core.task_status import background_summary
+
+    details: dict = {}
+
+    def probe():
+        summary = background_summary()
+        details.update(summary[kind])
+        if details["last_heartbeat_age_seconds"] is None:
+            raise RuntimeError("no heartbeat")
+        if details["last_heartbeat_age_seconds"] > settings.TASKS_WORKER_LOST_SECONDS:
+            raise RuntimeError("heartbeat too old")
+
+    result = _timed(name, "celery", probe)
+    if not result.up and details:
+        return ComponentHealth(name, False, result.latency_ms, "celery", "no recent heartbeat", details)
+    return ComponentHealth(name, result.up, result.latency_ms, "celery", result.error, details)
+
+
+def check_worker() -> ComponentHealth:
+    return _background("worker", "worker")
+
+
+def check_scheduler() -> ComponentHealth:
+    return _background("scheduler", "beat")
 
 
 def platform_health() -> tuple[bool, bool, dict]:
@@ -102,6 +133,8 @@ def platform_health() -> tuple[bool, bool, dict]:
     checks = [check_database(), check_cache(), check_channel_layer()]
     if settings.CELERY_BROKER_URL:
         checks.append(check_broker())
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        checks += [check_worker(), check_scheduler()]
     database_up = checks[0].up
     all_up = all(check.up for check in checks)
     status = "ok" if all_up else ("degraded" if database_up else "down")
