@@ -58,10 +58,14 @@ def run() -> dict:
         with connection.cursor() as cursor:
             cursor.execute(INSERT_USERS, [USERS])
 
+        from config.celery import app
+
+        eager, app.conf.task_always_eager = app.conf.task_always_eager, True
         started = time.perf_counter()
         # Outside a transaction the delivery task is queued and, eager, runs at once.
         announcement = announcement_create(title="Fanfare is moving to a new data centre", body="Nothing to do.")
         service_seconds = time.perf_counter() - started
+        app.conf.task_always_eager = eager
 
         announcement = Announcement.objects.get(pk=announcement.pk)
         written = Notification.objects.filter(kind="announcement").count()

@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 # Seconds a committed task may stay unpublished before the recoverer publishes it (its own
 # after-commit publish is normally done well within this).
 PUBLISH_GRACE_SECONDS = 5
+# The message header that marks a task sent from the outbox (others skip the outbox's bookkeeping).
+OUTBOX_HEADER = "fanfare_outbox"
 # The boot id of this worker process (set when a worker starts; inherited by prefork children).
 WORKER_BOOT: uuid.UUID | None = None
 _heartbeat_stop = threading.Event()
@@ -60,7 +62,7 @@ def publish(*, outbox_id: Any, name: str, args: list, kwargs: dict) -> bool:
 
     try:
         app.send_task(
-            name, args=args, kwargs=kwargs, task_id=str(outbox_id),
+            name, args=args, kwargs=kwargs, task_id=str(outbox_id), headers={OUTBOX_HEADER: True},
             retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
         )  # fmt: skip
     except Exception as error:  # noqa: BLE001 - any broker failure: the recoverer publishes it later
@@ -129,14 +131,20 @@ def _periodic_tasks() -> set[str]:
     return {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
 
+def _from_outbox(task: Any) -> bool:
+    request = task.request
+    return bool(getattr(request, OUTBOX_HEADER, None) or (request.headers or {}).get(OUTBOX_HEADER))
+
+
 def on_task_prerun(*, task_id: str, task: Any, **_: Any) -> None:
     if WORKER_BOOT is None or task.request.is_eager or (pk := _uuid(task_id)) is None:
         return
     now = timezone.now()
-    OutboxTask.objects.filter(pk=pk).update(
-        status=OutboxTask.Status.RUNNING, started_at=now, worker=WORKER_BOOT, attempts=F("attempts") + 1,
-        updated_at=now,
-    )  # fmt: skip
+    if _from_outbox(task):
+        OutboxTask.objects.filter(pk=pk).update(
+            status=OutboxTask.Status.RUNNING, started_at=now, worker=WORKER_BOOT, attempts=F("attempts") + 1,
+            updated_at=now,
+        )  # fmt: skip
     if task.name in _periodic_tasks():
         PeriodicJob.objects.filter(last_task_id=pk).update(last_started_at=now, last_status="running", updated_at=now)
 
@@ -146,7 +154,9 @@ def on_task_postrun(*, task_id: str, task: Any, state: str | None = None, retval
         return
     now = timezone.now()
     rows = OutboxTask.objects.filter(pk=pk)
-    if state == "SUCCESS":
+    if not _from_outbox(task):
+        pass
+    elif state == "SUCCESS":
         rows.delete()
     elif state == "RETRY":  # Celery already published the retry, with the same id
         rows.update(status=OutboxTask.Status.QUEUED, published_at=now, worker=None, updated_at=now)

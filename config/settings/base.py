@@ -240,7 +240,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # this many seconds. The outbox (core.outbox) does not wait for it: it resends such tasks itself.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)}
 if CELERY_BROKER_URL.startswith("fanfaredb+"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"pool_pre_ping": True}  # SQLAlchemy engine options
+    # SQLAlchemy engine options. The broker's commits skip the wait for the disk flush
+    # (synchronous_commit=off): a message lost in a database crash is sent again by the outbox.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"pool_pre_ping": True, "connect_args": {"options": "-c synchronous_commit=off"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Beat keeps each job's last run in the database (restarts never run one slot twice) and wakes at
 # least every 5 s, so its heartbeat stays fresh.
@@ -262,8 +264,10 @@ CELERY_BEAT_SCHEDULE: dict = dict(BEAT_SCHEDULE)
 # ---------------------------------------------------------------------------------------------
 
 # `make run` writes emails to files (RUN_EMAIL_BACKEND, EMAIL_FILE_PATH); an EMAIL_BACKEND set wins.
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND", default=env.str("RUN_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = (
+    env.str("EMAIL_BACKEND", default="")
+    or env.str("RUN_EMAIL_BACKEND", default="")
+    or "django.core.mail.backends.console.EmailBackend"
 )
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
