@@ -264,9 +264,18 @@ class AuthDeviceAdmin(admin.ModelAdmin):
 class DataExportAdmin(ReadOnlyAdmin):
     """Read-only: exports are requested by their owner and built by a task, never edited by staff."""
 
-    list_display = ("id", "user", "status", "created_at", "expires_at")
+    list_display = ("id", "user", "status", "background_task", "created_at", "expires_at")
     list_filter = ("status",)
     search_fields = ("user__email", "user__handle")
     list_select_related = ("user",)
-    fields = ("id", "user", "status", "created_at", "updated_at", "expires_at", "error")
+    fields = ("id", "user", "status", "background_task", "created_at", "updated_at", "expires_at", "error")
     readonly_fields = fields  # the file itself is personal data: staff see only the metadata
+
+    @admin.display(description="build task")
+    def background_task(self, obj: DataExport) -> str:
+        """Where the build is: waiting for a worker, running (which attempt), or failed (core.outbox)."""
+        if obj.status not in {DataExport.Status.REQUESTED, DataExport.Status.BUILDING}:
+            return "-"
+        from core.task_status import outbox_task_state
+
+        return outbox_task_state(task="accounts.data_export_build", args=[str(obj.pk)])

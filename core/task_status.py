@@ -94,3 +94,18 @@ def periodic_jobs() -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def outbox_task_state(*, task: str, args: list) -> str:
+    """One line on the outbox task ``task(*args)``: waiting (for how long), running (attempt n),
+    failed, or done (no row: finished, or never sent through the outbox)."""
+    row = OutboxTask.objects.filter(task=task, args=args).order_by("-created_at").first()
+    if row is None:
+        return "done"
+    now = timezone.now()
+    if row.status == OutboxTask.Status.QUEUED:
+        return f"waiting for a worker ({(now - row.created_at).total_seconds():.0f} s)"
+    if row.status == OutboxTask.Status.RUNNING:
+        since = (now - row.started_at).total_seconds() if row.started_at else 0
+        return f"running, attempt {row.attempts} ({since:.0f} s)"
+    return f"failed after {row.attempts} attempts"

@@ -527,8 +527,9 @@ VIDEO_MAX_CHUNK_BYTES = env.int("VIDEO_MAX_CHUNK_BYTES", default=64 * 1024 * 102
 # A running rendition job whose heartbeat is older than this many seconds is retried by the reconciler.
 VIDEO_JOB_DEADLINE_SECONDS = env.int("VIDEO_JOB_DEADLINE_SECONDS", default=15 * 60)
 # A running local transcode writes a heartbeat every second; one silent this many seconds is claimed
-# again by the next run of its task (the outbox sends it again when its worker dies).
-VIDEO_JOB_STALE_SECONDS = env.int("VIDEO_JOB_STALE_SECONDS", default=60)
+# again by the next run of its task (the outbox sends it again when its worker dies, after
+# TASKS_WORKER_LOST_SECONDS: keep this below that).
+VIDEO_JOB_STALE_SECONDS = env.int("VIDEO_JOB_STALE_SECONDS", default=20)
 # Attempts per rendition before the reconciler leaves it failed.
 VIDEO_JOB_MAX_ATTEMPTS = env.int("VIDEO_JOB_MAX_ATTEMPTS", default=3)
 # Chunk size of the studio's upload page.

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
+import os
 import re
+import signal
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +31,24 @@ SPRITE_THUMB_WIDTH = 160
 
 def ffmpeg() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+# Linux: an ffmpeg whose worker is killed (kill -9) dies with it, instead of writing on into files
+# the next run of the job writes too. Loaded before any fork: the child only calls prctl.
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if sys.platform == "linux" else None
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    if _libc is None:
+        return None
+
+    def preexec() -> None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl
+            os._exit(1)
+
+    return preexec
 
 
 def rendition_command(*, source: Path, out_dir: Path, rung: Rung, width: int, height: int) -> list[str]:
@@ -95,7 +118,7 @@ class LocalBackend:
         out_dir.mkdir(parents=True, exist_ok=True)
         command = rendition_command(source=source, out_dir=out_dir, rung=rung, width=width, height=height)
         with subprocess.Popen(  # noqa: S603
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent(os.getpid())
         ) as process:
             assert process.stdout is not None
             for line in process.stdout:
@@ -129,7 +152,9 @@ class LocalBackend:
         return "sprite.jpg", SPRITE_COLUMNS, interval
 
     def _run(self, command: list[str]) -> None:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)  # noqa: S603
+        result = subprocess.run(  # noqa: S603
+            command, capture_output=True, text=True, timeout=600, check=False, preexec_fn=_die_with_parent(os.getpid())
+        )
         if result.returncode != 0:
             raise MediaError(
                 f"ffmpeg exited with {result.returncode}: {result.stderr.strip()[-500:]}", code="image_failed"

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -175,3 +176,33 @@ def test_tasks_status_prints_workers_outbox_failed_tasks_and_periodic_jobs(setti
     assert "(30 s ago)" in rollup
     assert rollup.endswith("(29 s ago) success")
     assert len(lines) == 9 + len(BEAT_SCHEDULE)
+
+
+def test_the_admin_shows_where_each_data_export_build_is():
+    from accounts.models import DataExport
+    from tests.clients import verified_client
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    building = DataExport.objects.create(user=UserFactory(), status="building")
+    waiting = DataExport.objects.create(user=UserFactory())
+    failed = DataExport.objects.create(user=UserFactory(), status="failed", error="boom")
+    OutboxTask.objects.create(
+        task="accounts.data_export_build", args=[str(building.pk)], status="running", attempts=2,
+        started_at=timezone.now() - timedelta(seconds=5),
+    )  # fmt: skip
+    OutboxTask.objects.create(
+        task="accounts.data_export_build", args=[str(waiting.pk)], created_at=timezone.now() - timedelta(seconds=40)
+    )
+
+    page = verified_client(staff).get("/admin/accounts/dataexport/").content.decode()
+
+    # newest first: the failed one (nothing to build), the waiting one, the running one
+    cells = re.findall(r'field-background_task">([^<]*)<', page)
+    assert len(cells) == 3
+    assert cells[0] == "-"
+    assert re.fullmatch(r"waiting for a worker \((\d+) s\)", cells[1])
+    assert int(re.fullmatch(r"waiting for a worker \((\d+) s\)", cells[1])[1]) >= 40
+    assert re.fullmatch(r"running, attempt 2 \((\d+) s\)", cells[2])
+    detail = verified_client(staff).get(f"/admin/accounts/dataexport/{failed.pk}/change/").content.decode()
+    assert "build task" in detail.lower()

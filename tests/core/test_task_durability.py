@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
@@ -143,6 +144,13 @@ def workers(broker, tmp_path):
     workers.stop_all()
 
 
+def _ffmpeg_writing(out_dir: Path) -> bool:
+    for process in psutil.process_iter(["cmdline"]):
+        if any(str(out_dir) in part for part in process.info["cmdline"] or []):
+            return True
+    return False
+
+
 def _running(task: str) -> bool:
     return OutboxTask.objects.filter(task=task, status=OutboxTask.Status.RUNNING).exists()
 
@@ -164,6 +172,8 @@ def test_a_worker_killed_mid_transcode_loses_nothing(workers, tmp_path):
     )
     workers.kill(first)
     assert list(Rendition.objects.filter(video=video).values_list("status", "attempts")) == [("running", 1)]
+    # Its ffmpeg died with it (it would otherwise write on into the files the next run writes).
+    workers.wait(lambda: not _ffmpeg_writing(output_dir(video.pk)), "the killed worker's ffmpeg to die", timeout=5)
     assert workers.recover_after_death() == {"published": 0, "redelivered": 0, "orphaned": 1, "failed": 0}
     workers.start("second", slow=False)
 
