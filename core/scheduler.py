@@ -42,6 +42,12 @@ class DatabaseScheduler(Scheduler):
             for name, entry in self.schedule.items():
                 if last.get(name):
                     entry.last_run_at = last[name]
+                else:
+                    # A job never run counts its first period from the first start of beat, not from
+                    # each start: a daily job still runs when `make run` restarts every few hours.
+                    PeriodicJob.objects.update_or_create(
+                        name=name, defaults={"task": entry.task, "last_sent_at": entry.last_run_at}
+                    )
         finally:
             close_old_connections()
 

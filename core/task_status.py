@@ -88,7 +88,7 @@ def periodic_jobs() -> list[dict[str, Any]]:
                 "name": name,
                 "task": entry["task"],
                 "schedule": f"every {schedule:g} s" if isinstance(schedule, int | float) else str(schedule),
-                "last_sent_at": job.last_sent_at if job else None,
+                "last_sent_at": job.last_sent_at if job and job.last_task_id else None,
                 "last_finished_at": job.last_finished_at if job else None,
                 "last_status": job.last_status if job else "",
             }
