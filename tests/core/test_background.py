@@ -211,3 +211,31 @@ def test_the_admin_shows_where_each_data_export_build_is():
     assert re.fullmatch(r"running, attempt 2 \((\d+) s\)", cells[2])
     detail = verified_client(staff).get(f"/admin/accounts/dataexport/{failed.pk}/change/").content.decode()
     assert "build task" in detail.lower()
+
+
+def test_run_ready_prints_where_mail_goes_then_the_logins_and_urls_last(tmp_path, settings):
+    from core.management.commands.run_ready import Command
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = "/x/.data/mail"
+    settings.STREAMING_PROVIDER = "local"
+    settings.STREAMING_RTMP_HOST, settings.STREAMING_RTMP_PORT = "127.0.0.1", 19313
+    logins = tmp_path / "logins.txt"
+    logins.write_text(
+        "Demo logins (studio: /studio/, admin: /admin/):\n"
+        "  creator    creator@fanfare.local      password: fanfare-creator-demo\n"
+        "  video     Test pattern               uploaded\n"
+        "Demo data ready.\n"
+    )
+
+    lines = Command().lines(base="http://127.0.0.1:8013", logins=logins)
+
+    assert lines[:4] == [
+        "",
+        "Emails are written to /x/.data/mail/ (one file per message), not sent.",
+        "Demo logins:",
+        "  creator    creator@fanfare.local      password: fanfare-creator-demo",
+    ]
+    assert lines[4] == "Fanfare is running on http://127.0.0.1:8013   (web, worker, scheduler; Ctrl-C stops them all)"
+    assert "ws://127.0.0.1:8013/ws/health/" in lines[7]
+    assert lines[-1].startswith("  RTMP       rtmp://127.0.0.1:19313/live/<stream key>")

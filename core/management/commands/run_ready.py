@@ -7,6 +7,7 @@ every process when one of them ends.
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import time
@@ -18,7 +19,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Wait until the web server answers /healthz, print the demo logins and URLs, then wait for the end."
+    help = "Wait until /healthz says ok (web, worker, scheduler), print the demo logins and URLs, then wait."
 
     def add_arguments(self, parser):
         parser.add_argument("--url", required=True, help="The web server's base URL, e.g. http://127.0.0.1:8000")
@@ -29,15 +30,19 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         base = url.rstrip("/")
         deadline = time.monotonic() + timeout
-        while True:
+        status = "no answer"
+        while time.monotonic() < deadline:
+            # Wait for every process (the worker and scheduler too), so these lines come last.
             try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2):  # noqa: S310 - our own server
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stderr.write(f"the web server did not answer {base}/healthz within {timeout:.0f} s")
-                    break
-                time.sleep(0.5)
+                with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:  # noqa: S310 - our own server
+                    status = json.load(response).get("status", "")
+            except (OSError, ValueError):
+                status = "no answer"
+            if status == "ok":
+                break
+            time.sleep(0.5)
+        if status != "ok":
+            self.stderr.write(f"{base}/healthz says {status!r} after {timeout:.0f} s: see the lines above")
         for line in self.lines(base=base, logins=Path(logins) if logins else None):
             self.stdout.write(line)
         self.stdout.flush()
