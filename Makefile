@@ -45,9 +45,11 @@ partitions: venv
 seed: venv
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 
-# The processes are the Procfile's (honcho): web, worker, beat, the RTMP ingest (STREAMING_PROVIDER=local)
-# and `ready`, which prints the logins and URLs once the web server answers. Emails go to .data/mail/.
-RUN_PROCESSES = web worker beat $(if $(filter-out local,$(or $(STREAMING_PROVIDER),local)),,ingest) ready
+# The processes are every line of the Procfile (honcho): web, worker, beat, the RTMP ingest (only with
+# STREAMING_PROVIDER=local) and `ready`, which prints the logins and URLs once all answer. Adding a
+# process is one Procfile line. Emails go to .data/mail/.
+RUN_PROCESSES = $(filter-out $(if $(filter-out local,$(or $(STREAMING_PROVIDER),local)),ingest),\
+	$(shell sed -n 's/^\([a-z][a-z0-9_]*\):.*/\1/p' Procfile))
 
 run: venv
 	@mkdir -p .data/run .data/mail
