@@ -28,6 +28,10 @@ class ExceptionHandler(StandardExceptionHandler):
 
     def get_response(self, exc, data):
         response = super().get_response(exc, data)
+        if response.status_code == 400:
+            # One status, one type (README, "API conventions"): a 400 is a validation error,
+            # whether a serializer, a service (ApplicationError) or the parser found the fault.
+            response.data["type"] = "validation_error"
         extra = getattr(exc, "extra", None)
         if extra:
             response.data["extra"] = extra

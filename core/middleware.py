@@ -45,3 +45,59 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request.id
         return response
+
+
+def _nul_in_query(request) -> str | None:
+    """The first query parameter whose name or a value holds a NUL byte."""
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return key.replace("\x00", "")
+    return None
+
+
+class NulByteGuardMiddleware:
+    """Refuse NUL bytes in the path and query string before any view sees them.
+
+    PostgreSQL text cannot hold NUL (``\\x00``); a string with one reaching a query is a 500.
+    Checking here, once, covers every endpoint, the ones not written yet included (JSON bodies
+    are checked by ``core.parsers.JSONParser``; form fields by Django's and DRF's own
+    ``ProhibitNullCharactersValidator``). A path with NUL names nothing that can exist: 404. A
+    query parameter with one is invalid input: 400 ``null_characters_not_allowed``, ``attr``
+    naming the parameter. Under ``/api/`` in the API's error shape; elsewhere plain text.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(self.get_response):
+            markcoroutinefunction(self)
+
+    def _refusal(self, request):
+        from django.http import HttpResponseBadRequest, HttpResponseNotFound, JsonResponse
+
+        from core.errors import error_body
+
+        api = request.path_info.replace("\x00", "").startswith("/api/")
+        if "\x00" in request.path_info:
+            if api:
+                return JsonResponse(error_body(status_code=404, code="not_found", detail="Not found."), status=404)
+            return HttpResponseNotFound("Not found.")
+        parameter = _nul_in_query(request)
+        if parameter is None:
+            return None
+        if not api:
+            return HttpResponseBadRequest("Null characters are not allowed.")
+        body = {
+            "type": "validation_error",
+            "errors": [
+                {"code": "null_characters_not_allowed", "detail": "Null characters are not allowed.", "attr": parameter}
+            ],
+        }
+        return JsonResponse(body, status=400)
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        return self._refusal(request) or self.get_response(request)
+
+    async def __acall__(self, request):
+        return self._refusal(request) or await self.get_response(request)

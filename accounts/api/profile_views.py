@@ -169,6 +169,7 @@ class PublicProfileView(APIView):
 
 
 class MeExportView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

@@ -7,7 +7,7 @@ import uuid
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,6 +30,7 @@ from content.services.post_images import ImageUpload
 from core.errors import ApplicationError
 from core.openapi import error_responses
 from core.pagination import CursorPagination
+from core.parsers import JSONParser
 
 TAGS = ["posts"]
 _POST_ID = "01936a1e-8b1c-7cc0-9d41-2b7f0c1a9e55"
@@ -125,6 +126,7 @@ def _created(request: Request, post, created: bool) -> Response:
 
 
 class PostListCreateView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = _PERMISSIONS
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 

@@ -69,6 +69,8 @@ class VideoCreateResponseSerializer(OwnVideoSerializer):
 
 
 class VideoListCreateView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
+
     def get_permissions(self):
         if self.request.method == "POST":
             return [IsAuthenticated(), IsEmailVerified()]
@@ -115,6 +117,7 @@ class VideoListCreateView(APIView):
 
 
 class MyVideosView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="videos_mine", responses={200: OwnVideoSerializer(many=True)})

@@ -115,6 +115,7 @@ def _comment_created(request: Request, comment) -> Response:
 
 
 class _ContentCommentsView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = _PERMISSIONS
     kind = ""
 
@@ -302,7 +303,14 @@ class CommentDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PathCursorPagination(CursorPagination):
+    """Replies in thread order (``path``: depth-first), oldest branch first."""
+
+    ordering = "path"
+
+
 class CommentRepliesView(APIView):
+    pagination_class = PathCursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = _PERMISSIONS
 
     @extend_schema(
@@ -343,12 +351,6 @@ class CommentRepliesView(APIView):
             author=request.user, content=content, text=serializer.validated_data["text"], parent=parent
         )
         return _comment_created(request, comment)
-
-
-class PathCursorPagination(CursorPagination):
-    """Replies in thread order (``path``: depth-first), oldest branch first."""
-
-    ordering = "path"
 
 
 class CommentRevisionsView(APIView):
@@ -425,6 +427,7 @@ def _like_view(kind: str, tag: str):
 
 
 class _LikersView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = [IsAuthenticated]
     kind = ""
 
@@ -504,6 +507,7 @@ VideoSaveView = _save_view("video", "videos")
 
 
 class SavesListView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

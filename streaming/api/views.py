@@ -48,6 +48,8 @@ def _page(request: Request, view, queryset, serializer=StreamSerializer) -> Resp
 
 
 class StreamListCreateView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
+
     def get_permissions(self):
         if self.request.method == "POST":
             return [IsAuthenticated(), IsEmailVerified()]
@@ -104,6 +106,7 @@ def _uuid(value: str):
 
 
 class MyStreamsView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="streams_mine", responses={200: OwnStreamSerializer(many=True)})
