@@ -24,14 +24,20 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import re
 from collections import defaultdict
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 
-# Codes made outside any error class: core.views (JSON 404/500 of Django's handlers).
-_LOOSE_CODES = {404: {"not_found"}, 500: {"error"}, 400: {"parse_error", "invalid"}}
+# Codes made outside any error class: core.views (Django's handlers), core.middleware, core.parsers.
+_LOOSE_CODES = {
+    400: {"parse_error", "invalid", "bad_request", "null_characters_not_allowed", "nesting_too_deep"},
+    403: {"permission_denied"},
+    404: {"not_found"},
+    500: {"error"},
+}
 # Error classes whose code is given positionally (DRF: detail, code; Django: message, code).
 _POSITIONAL_CODE_INDEX = 1
 
@@ -65,8 +71,19 @@ def _error_classes() -> dict[str, tuple[int, str, bool]]:
     return classes
 
 
+_CODE = re.compile(r"^[a-z][a-z0-9_]*[a-z0-9]$")
+
+
 def _literal_strings(node: ast.AST) -> set[str]:
-    return {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    """The codes an expression can give: its string literals, outside f-strings, calls and subscripts."""
+    found, todo = set(), [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, ast.Constant) and isinstance(current.value, str) and _CODE.match(current.value):
+            found.add(current.value)
+        elif not isinstance(current, ast.JoinedStr | ast.Call | ast.Subscript | ast.Dict):
+            todo.extend(ast.iter_child_nodes(current))
+    return found
 
 
 def _literal_status(node: ast.AST) -> int | None:
@@ -142,15 +159,48 @@ def _permission_codes(tree: ast.AST) -> set[str]:
     return codes
 
 
+def _error_helpers(trees: list[ast.AST], classes) -> dict[str, tuple[int | None, str, int]]:
+    """Functions that build an error from a ``code`` parameter (``_field_error(name, message, code)``):
+    {function name: (the parameter's position or None, its name, the error's status)}."""
+    helpers: dict[str, tuple[int | None, str, int]] = {}
+    for tree in trees:
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            positional = [a.arg for a in function.args.posonlyargs + function.args.args]
+            parameters = set(positional) | {a.arg for a in function.args.kwonlyargs}
+            for node in ast.walk(function):
+                if not isinstance(node, ast.Call) or _callee_name(node) not in classes:
+                    continue
+                status = classes[_callee_name(node)][0]
+                keywords = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+                if "status_code" in keywords:
+                    status = _literal_status(keywords["status_code"]) or status
+                code = keywords.get("code")
+                if isinstance(code, ast.Name) and code.id in parameters:
+                    index = positional.index(code.id) if code.id in positional else None
+                    helpers[function.name] = (index, code.id, status)
+    return helpers
+
+
 def _codes_in_source(classes: dict[str, tuple[int, str, bool]]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = defaultdict(set)
     trees = [ast.parse(path.read_text(encoding="utf-8"), filename=str(path)) for path in _source_files()]
     _classes_in_source(trees, classes)
     for status, code, _positional in classes.values():
         found[status].add(code)
+    helpers = _error_helpers(trees, classes)
     for tree in trees:
         found[403] |= _permission_codes(tree)
         for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _callee_name(node) in helpers:
+                index, name, status = helpers[_callee_name(node)]
+                keywords = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+                if name in keywords:
+                    found[status] |= _literal_strings(keywords[name])
+                elif index is not None and len(node.args) > index:
+                    found[status] |= _literal_strings(node.args[index])
+                continue
             if not isinstance(node, ast.Call) or _callee_name(node) not in classes:
                 continue
             status, default_code, positional = classes[_callee_name(node)]

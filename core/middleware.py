@@ -101,3 +101,45 @@ class NulByteGuardMiddleware:
 
     async def __acall__(self, request):
         return self._refusal(request) or await self.get_response(request)
+
+
+class ApiServerErrorMiddleware:
+    """A crash under ``/api/`` answers the JSON ``server_error`` shape, with DEBUG on or off.
+
+    DRF views already do (drf-standardized-errors handles every exception, DEBUG included); this
+    covers plain Django views under ``/api/``, where DEBUG would otherwise show Django's HTML
+    debug page with internals. The exception is logged and signalled as Django does, so error
+    trackers still see it. Django's own 404/403/400 exceptions pass through to their handlers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(self.get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        return self.get_response(request)
+
+    async def __acall__(self, request):
+        return await self.get_response(request)
+
+    def process_exception(self, request, exception):
+        import logging
+
+        from django.core import signals
+        from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+        from django.http import Http404, JsonResponse
+
+        from core.errors import SERVER_ERROR_DETAIL, error_body
+
+        if not request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, Http404 | PermissionDenied | BadRequest | SuspiciousOperation):
+            return None
+        signals.got_request_exception.send(sender=None, request=request)
+        logging.getLogger("django.request").error(
+            "Internal Server Error: %s", request.path, exc_info=exception, extra={"status_code": 500}
+        )
+        return JsonResponse(error_body(status_code=500, code="error", detail=SERVER_ERROR_DETAIL), status=500)

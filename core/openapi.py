@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiResponse
 from drf_standardized_errors.openapi import AutoSchema as StandardizedAutoSchema
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ServerErrorEnum, ValidationErrorEnum
@@ -146,3 +147,25 @@ def postprocess_error_codes(result, generator, request, public):
             "treat an unknown one by its status): " + ", ".join(f"`{c}`" for c in listed) + "."
         )
     return result
+
+
+def any_of(*components: str) -> dict:
+    """A response that is one of several serializers' shapes where one extends another (the
+    owner's view of an object carries the public view's fields and more): ``anyOf`` of their
+    components, since ``oneOf`` would reject a body that matches both."""
+    return {"anyOf": [{"$ref": f"#/components/schemas/{name}"} for name in components]}
+
+
+class TimeOfDayFieldExtension(OpenApiSerializerFieldExtension):
+    """DRF's ``TimeField`` is a wall-clock time without an offset ("22:00:00"); OpenAPI's
+    ``format: time`` means RFC 3339's full-time, which needs one ("22:00:00Z"). Documented as what
+    the API sends and takes."""
+
+    target_class = "rest_framework.fields.TimeField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {
+            "type": "string",
+            "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$",
+            "description": "A time of day, HH:MM or HH:MM:SS, without a time zone.",
+        }

@@ -62,6 +62,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "core.middleware.NulByteGuardMiddleware",  # NUL in a path or query: 404 / 400, never PostgreSQL's error
+    "core.middleware.ApiServerErrorMiddleware",  # a crash under /api/: JSON server_error, DEBUG or not
     "django.middleware.security.SecurityMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

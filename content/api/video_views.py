@@ -35,7 +35,7 @@ from content.services import video_mediaconvert, video_pipeline, video_s3, video
 from content.video_files import output_file
 from core.errors import ApplicationError, NotFoundError
 from core.eventbridge import event_and_token, events_token_parameter
-from core.openapi import error_responses
+from core.openapi import any_of, error_responses
 from core.pagination import CursorPagination
 from core.ranged_files import ranged_file_response
 
@@ -148,7 +148,7 @@ class VideoDetailView(APIView):
 
     @extend_schema(
         operation_id="videos_retrieve",
-        responses={200: OwnVideoSerializer, **error_responses(451)},
+        responses={200: any_of("OwnVideo", "Video"), **error_responses(451)},
         description="Owners get the processing detail too (`renditions`, `error_code`, `upload`).",
     )
     def get(self, request: Request, pk) -> Response:

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsEmailVerified
 from content.services import posts as post_services
 from content.services import videos as video_services
+from core.openapi import error_responses
 from core.pagination import CursorPagination
 from social.api.interaction_serializers import (
     CommentCreateSerializer,
@@ -446,7 +447,7 @@ def _likers_view(kind: str, tag: str):
             summary=f"Who liked your {kind}",
             description="Newest like first, cursor-paginated. Only the owner (403 `not_owner`).",
             parameters=_PAGE_PARAMETERS,
-            responses={200: LikerSerializer(many=True)},
+            responses={200: LikerSerializer(many=True), **error_responses(403)},
             examples=[
                 OpenApiExample(
                     "One like", value=[{"user": _AUTHOR, "liked_at": "2026-11-24T21:00:00Z"}], response_only=True

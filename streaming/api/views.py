@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsEmailVerified
 from core.errors import ApplicationError, NotFoundError
 from core.eventbridge import event_and_token, events_token_parameter
-from core.openapi import error_responses
+from core.openapi import any_of, error_responses
 from core.pagination import CursorPagination
 from core.ranged_files import ranged_file_response
 from streaming.api.serializers import (
@@ -119,7 +119,7 @@ class StreamDetailView(APIView):
 
     @extend_schema(
         operation_id="streams_retrieve",
-        responses={200: OwnStreamSerializer, **error_responses(503)},
+        responses={200: any_of("OwnStream", "Stream"), **error_responses(503)},
         description=(
             "Anyone who may see the stream (403 `followers_only` / `subscribers_only`). Only the owner "
             "gets `stream_key`, `ingest_url` and the other ingest settings. A followers-only or "

@@ -55,6 +55,9 @@ def _wsgi_app():
     return get_wsgi_application()
 
 
+# The resumable upload's chunks (PATCH /videos/uploads/{id}/, tus-like) are raw bytes.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
+
 # The schema as the server serves it (generating it reads no table).
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", _wsgi_app())
 schema.config.generation.update(modes=["positive", "negative"], max_examples=MAX_EXAMPLES, allow_x00=True)
