@@ -138,6 +138,14 @@ class ApiServerErrorMiddleware:
             return None
         if isinstance(exception, Http404 | PermissionDenied | BadRequest | SuspiciousOperation):
             return None
+        from core.exception_handler import dependency_down
+
+        down = dependency_down(exception)
+        if down is not None:
+            logging.getLogger("django.request").warning("Service Unavailable: %s (%s)", request.path, exception)
+            response = JsonResponse(error_body(status_code=503, code=down.code, detail=down.message), status=503)
+            response["Retry-After"] = str(down.extra.get("retry_after", 5))
+            return response
         signals.got_request_exception.send(sender=None, request=request)
         logging.getLogger("django.request").error(
             "Internal Server Error: %s", request.path, exc_info=exception, extra={"status_code": 500}

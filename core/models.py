@@ -131,3 +131,26 @@ class PartitionedModel(PostgresPartitionedModel, metaclass=_PartitionedModelMeta
     class Meta:
         abstract = True
         get_latest_by = "created_at"
+
+
+class UnsentTask(BaseModel):
+    """A Celery task whose message the broker did not take (it was down): kept here, sent again.
+
+    ``core.side_effects.enqueue_task`` writes one when publishing fails, so the request that
+    enqueued it still succeeds and the task is not lost; ``core.unsent_tasks_resend`` (beat, every
+    minute, and ``manage.py tasks_resend``) publishes them again, oldest first, and deletes each
+    one the broker took. Tasks are idempotent (STYLE.md), so a task sent twice around a crash is
+    harmless.
+    """
+
+    name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    attempts = models.PositiveIntegerField(default=1)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.attempts} attempts)"

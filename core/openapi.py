@@ -18,7 +18,8 @@ The shape (README, "API conventions"; docs/architecture.md, "Errors")::
 - Statuses: an operation documents what drf-standardized-errors infers (400 for a body or
   query parameters, 401, 403, 404, 405, 415, 429, 500) plus what every operation of its kind
   can answer: 403 on every unsafe method (CSRF for session callers, suspended or banned
-  accounts' writes), 413 on every operation with a body. Statuses only some endpoints raise
+  accounts' writes), 413 on every operation with a body, 503 everywhere (a dependency down:
+  ``database_unavailable``, ``cache_unavailable``, ``storage_unavailable``, ...). Statuses only some endpoints raise
   (409, 410, 451, 503, ...) are declared by those endpoints::
 
       @extend_schema(responses={201: VideoSerializer, **error_responses(409, 413)})
@@ -101,7 +102,7 @@ class AutoSchema(StandardizedAutoSchema):
     """drf-standardized-errors' schema, with Fanfare's error contract (see the module docstring)."""
 
     def _get_allowed_error_status_codes(self) -> list[str]:
-        return ["400", "401", "403", "404", "405", "413", "415", "429", "500"]
+        return ["400", "401", "403", "404", "405", "413", "415", "429", "500", "503"]
 
     def _has_request_body(self) -> bool:
         return self.method in ("PUT", "PATCH", "POST") and self.get_request_serializer() is not None
@@ -116,6 +117,8 @@ class AutoSchema(StandardizedAutoSchema):
             return True
         if status_code == "413":
             return self._has_request_body()
+        if status_code == "503":
+            return True  # every operation needs PostgreSQL (database_unavailable) and may need more
         return super()._should_add_error_response(responses, status_code)
 
     def _get_error_response_serializer(self, status_code: str):

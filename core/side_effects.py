@@ -31,8 +31,52 @@ def after_commit(callback: Callable[..., Any], *args: Any, using: str | None = N
 
 
 def enqueue_task(task: Any, *args: Any, **kwargs: Any) -> None:
-    """Send a Celery task after commit. Tasks take primary keys, never model instances."""
-    after_commit(task.apply_async, args=args, kwargs=kwargs)
+    """Send a Celery task after commit. Tasks take primary keys, never model instances.
+
+    If the broker does not take the message (down, unreachable), the task is kept in
+    ``core.UnsentTask`` and sent again by ``core.unsent_tasks_resend``: the request that enqueued
+    it is not failed and the task is not lost.
+    """
+    after_commit(task_publish, task.name, list(args), kwargs)
+
+
+# What a broker that is down raises when a message is published (kombu wraps most of them).
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError as KombuOperationalError
+
+    return (KombuOperationalError, ConnectionError, OSError, TimeoutError)
+
+
+def task_publish(name: str, args: list, kwargs: dict) -> bool:
+    """Publish task ``name`` now; on a broker error keep it as an ``UnsentTask``. True when sent."""
+    from config.celery import app
+
+    try:
+        app.tasks[name].apply_async(args=args, kwargs=kwargs)
+    except _broker_errors() as error:
+        from core.models import UnsentTask
+
+        logger.warning("broker unavailable: task %s kept to send again (%s)", name, error)
+        UnsentTask.objects.create(name=name, args=args, kwargs=kwargs, last_error=str(error)[:2000])
+        return False
+    return True
+
+
+def unsent_tasks_resend(*, limit: int = 500) -> tuple[int, int]:
+    """Publish kept tasks again, oldest first; returns (sent, still unsent)."""
+    from config.celery import app
+    from core.models import UnsentTask
+
+    sent = 0
+    for unsent in UnsentTask.objects.order_by("created_at")[:limit]:
+        try:
+            app.tasks[unsent.name].apply_async(args=unsent.args, kwargs=unsent.kwargs)
+        except _broker_errors() as error:
+            UnsentTask.objects.filter(pk=unsent.pk).update(attempts=unsent.attempts + 1, last_error=str(error)[:2000])
+            break  # the broker is still down: the next run tries again
+        unsent.delete()
+        sent += 1
+    return sent, UnsentTask.objects.count()
 
 
 def group_send(group: str, message: dict[str, Any]) -> None:

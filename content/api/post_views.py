@@ -95,6 +95,17 @@ _IDEMPOTENCY_HEADER = OpenApiParameter(
     ),
 )
 
+# The response header of a replay (documented so that clients generated from the schema read it).
+_REPLAYED_HEADER = OpenApiParameter(
+    "Idempotent-Replayed",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    enum=["true"],
+    required=True,
+    response=[200],
+    description="Present on a replay: this is the post an earlier request with the same key created.",
+)
+
 
 def _content_from(data: dict, *, with_poll: bool) -> services.PostContent:
     alt_texts = data.get("alt_texts", [])
@@ -159,7 +170,7 @@ class PostListCreateView(APIView):
             "and their `alt_texts` in the same order. A poll is `poll_options` (2 to 4), `poll_ends_at` "
             "(5 minutes to 30 days ahead) and `poll_multiple_choice`. Needs a verified email."
         ),
-        parameters=[_IDEMPOTENCY_HEADER],
+        parameters=[_IDEMPOTENCY_HEADER, _REPLAYED_HEADER],
         request={"application/json": PostCreateSerializer, "multipart/form-data": PostCreateSerializer},
         responses={
             201: PostSerializer,
@@ -331,7 +342,7 @@ class PostQuoteView(APIView):
             "A new public post with your text that embeds this one. Only public posts can be quoted; "
             "403 `blocked` when you and the author have a block between you."
         ),
-        parameters=[_IDEMPOTENCY_HEADER],
+        parameters=[_IDEMPOTENCY_HEADER, _REPLAYED_HEADER],
         request={"application/json": QuoteCreateSerializer, "multipart/form-data": QuoteCreateSerializer},
         responses={
             201: PostSerializer,

@@ -48,7 +48,7 @@ class NotificationGroupSerializer(serializers.Serializer):
     seen_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     last_event_at = serializers.DateTimeField(read_only=True)
-    expires_at = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def _actors(self, notification):
         return [link.actor for link in getattr(notification, "sample_actor_links", [])]

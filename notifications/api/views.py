@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
 from core.errors import ApplicationError
+from core.openapi import error_response_serializer
 from core.pagination import CursorPagination
 from notifications import selectors, services
 from notifications.api import serializers as s
@@ -283,6 +284,7 @@ class UnsubscribeView(APIView):
             (400, "text/html"): OpenApiResponse(
                 response=OpenApiTypes.STR, description="The page, saying the link is not valid."
             ),
+            (400, "application/json"): error_response_serializer(400),  # a NUL byte in the query
         },
     )
     def get(self, request):
