@@ -371,7 +371,9 @@ LOGGING = {
 # Days a deleted account can still be restored by logging in, before purge_deleted_accounts removes it.
 ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=30)
 # Where the studio, emails and links point users (verification, password reset, downloads).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Without SITE_URL: the address `make run` serves (its HOST and PORT, e.g. `make run PORT=8014`).
+_RUN_ADDRESS = f"{env.str('HOST', default='127.0.0.1')}:{env.str('PORT', default='8000')}"
+SITE_URL = env.str("SITE_URL", default=f"http://{_RUN_ADDRESS}")
 
 # Where a reverse proxy or CDN reports the viewer's country (used by geo rules).
 VIEWER_COUNTRY_HEADER = env.str("VIEWER_COUNTRY_HEADER", default="CloudFront-Viewer-Country")

@@ -157,9 +157,9 @@ class VideoDetailView(APIView):
 
     @extend_schema(operation_id="videos_update", request=VideoUpdateSerializer, responses={200: OwnVideoSerializer})
     def patch(self, request: Request, pk) -> Response:
+        video = selectors.video_get_owned(video_id=pk, owner=request.user)  # access before the body
         serializer = VideoUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        video = selectors.video_get_owned(video_id=pk, owner=request.user)
         video = videos.video_update(video=video, by=request.user, changes=serializer.validated_data)
         video = selectors.video_get_for_viewer(video_id=video.pk, user=request.user)
         return Response(_render(request, video))
@@ -275,10 +275,10 @@ class ViewHeartbeatView(APIView):
         description="Players send one every 10 seconds or so. Anonymous players send a stable `client_id`.",
     )
     def post(self, request: Request, pk) -> Response:
-        serializer = ViewHeartbeatSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         country = viewer_country(request)
         video = selectors.video_get_for_playback(video_id=pk, user=_user(request), country=country)
+        serializer = ViewHeartbeatSerializer(data=request.data)  # access first, then the body
+        serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         video_views.view_heartbeat_record(
             video=video, user=_user(request), client_id=data.get("client_id"), session=data["session"],

@@ -144,9 +144,9 @@ class StreamDetailView(APIView):
         ),
     )
     def patch(self, request: Request, pk) -> Response:
+        stream = selectors.stream_get_owned(stream_id=pk, owner=request.user)  # access before the body
         serializer = StreamUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        stream = selectors.stream_get_owned(stream_id=pk, owner=request.user)
         stream = services.stream_update(stream=stream, by=request.user, changes=serializer.validated_data)
         return Response(_render(request, stream))
 
