@@ -8,6 +8,8 @@ client gets a WebSocket close frame it can read, not a failed HTTP upgrade) and 
 - 1013 "Try Again Later" when a dependency is down (Redis, PostgreSQL, the network), and
 - 1011 "Internal Error" for anything else,
 
+(an unknown path is refused at the handshake, as before, but without the 500),
+
 and the error is logged with its traceback. Clients reconnect with backoff on 1013.
 """
 
@@ -24,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 TRY_AGAIN_LATER = 1013
 INTERNAL_ERROR = 1011
+UNKNOWN_ROUTE = 4404  # sent before accepting: the client sees the handshake refused
 _DEPENDENCY_DOWN = (RedisError, DatabaseError, OSError, ServiceUnavailableError)
 
 
@@ -45,6 +48,12 @@ class WebSocketFaultGuard:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ValueError as error:
+            if "No route found" not in str(error) or state["accepted"] or state["closed"]:
+                raise
+            # An unknown path (Channels' URLRouter): the handshake is refused (HTTP 403), not a 500.
+            logger.info("websocket %s: no such route", scope.get("path"))
+            await send({"type": "websocket.close", "code": UNKNOWN_ROUTE})
         except Exception as error:
             down = isinstance(error, _DEPENDENCY_DOWN)
             logger.error("websocket %s failed: %s", scope.get("path"), error, exc_info=not down)

@@ -274,3 +274,37 @@ def test_signed_in(case, fuzz_world):
 @_SETTINGS
 def test_staff(case, fuzz_world):
     _fuzz(case, "staff")
+
+
+# ---------------------------------------------------------------------------------------------
+# Stateful: chains of calls along the links schemathesis infers from the schema (an id a POST
+# returns, used by the GET, PATCH and DELETE of that object), as the signed-in member, so the
+# fuzzer reaches objects it created itself (own posts, streams, videos, comments).
+# ---------------------------------------------------------------------------------------------
+
+STATEFUL_STEPS = int(os.environ.get("FUZZ_STATEFUL_STEPS", "8"))
+STATEFUL_SCENARIOS = int(os.environ.get("FUZZ_STATEFUL_SCENARIOS", "25"))
+
+
+def test_stateful_member_workflows(fuzz_world):
+    machine = schema.as_state_machine()
+
+    class MemberWorkflow(machine):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Token {_token_for(_TOKENS['member'])}"}}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    cache.clear()
+    MemberWorkflow.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=STATEFUL_STEPS,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            print_blob=False,
+        )
+    )

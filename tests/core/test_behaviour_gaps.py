@@ -19,12 +19,12 @@ def _verified(**kwargs):
 
 
 def test_mentioning_a_user_in_a_post_notifies_them_once_like_comments_do():
-    author, ana, bo = _verified(handle="author"), _verified(handle="ana"), _verified(handle="bo")
+    author, ana, bo = _verified(handle="author"), _verified(handle="ana"), _verified(handle="bob")
 
     post, _ = post_services.post_create(
         author=author, content=post_services.PostContent(text="Hello @ana and @author and @nobody")
     )
-    post_services.post_edit(post=post, by=author, text="Hello @ana and now @bo")
+    post_services.post_edit(post=post, by=author, text="Hello @ana and now @bob")
 
     ana_rows = Notification.objects.filter(recipient=ana, kind="mention")
     assert ana_rows.count() == 1
