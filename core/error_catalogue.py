@@ -104,14 +104,32 @@ def _callee_name(call: ast.Call) -> str:
     return ""
 
 
+# Third-party modules whose errors reach API clients with codes of their own (password rules,
+# DRF's validators and authentication, knox). Their classes are read in any case.
+_THIRD_PARTY_MODULES = [
+    "django.contrib.auth.password_validation",
+    "django.core.validators",
+    "rest_framework.authentication",
+    "rest_framework.fields",
+    "rest_framework.serializers",
+    "rest_framework.validators",
+    "knox.auth",
+]
+
+
 def _source_files() -> list[Path]:
+    """Fanfare's own apps (not their tests or migrations), and the third-party modules above."""
+    import importlib
+
     base = Path(settings.BASE_DIR).resolve()
     files = []
     for config in apps.get_app_configs():
         path = Path(config.path).resolve()
-        if base not in path.parents or "tests" in path.relative_to(base).parts:
-            continue  # third-party apps document their own codes through their classes
+        if base not in path.parents or "site-packages" in path.parts or "tests" in path.relative_to(base).parts:
+            continue
         files.extend(p for p in path.rglob("*.py") if "migrations" not in p.parts)
+    for name in _THIRD_PARTY_MODULES:
+        files.append(Path(importlib.import_module(name).__file__).resolve())
     return sorted(set(files))
 
 
@@ -183,9 +201,20 @@ def _error_helpers(trees: list[ast.AST], classes) -> dict[str, tuple[int | None,
     return helpers
 
 
-def _codes_in_source(classes: dict[str, tuple[int, str, bool]]) -> dict[int, set[str]]:
+def _codes_in_source(
+    classes: dict[str, tuple[int, str, bool]], unresolved: list[str] | None = None
+) -> dict[int, set[str]]:
+    """Codes by status; ``unresolved`` collects ``path:line`` of error calls whose code is computed
+    (no literal to read): their codes are not in the schema."""
     found: dict[int, set[str]] = defaultdict(set)
-    trees = [ast.parse(path.read_text(encoding="utf-8"), filename=str(path)) for path in _source_files()]
+    trees = []
+    base = Path(settings.BASE_DIR).resolve()
+    for path in _source_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        own = base in path.parents and "site-packages" not in path.parts
+        # For error_code_calls_unresolved, which checks Fanfare's own code only.
+        tree.fanfare_path = str(path.relative_to(base)) if own else ""
+        trees.append(tree)
     _classes_in_source(trees, classes)
     for status, code, _positional in classes.values():
         found[status].add(code)
@@ -213,8 +242,33 @@ def _codes_in_source(classes: dict[str, tuple[int, str, bool]]) -> dict[int, set
                 codes = _literal_strings(node.args[_POSITIONAL_CODE_INDEX])
             else:
                 codes = {default_code}
+            own = getattr(tree, "fanfare_path", "")
+            if not codes and unresolved is not None and own and not _is_parameter(node, helpers_of=tree):
+                unresolved.append(f"{own}:{node.lineno}")
             found[status] |= codes
     return found
+
+
+def _is_parameter(call: ast.Call, *, helpers_of: ast.AST) -> bool:
+    """Whether the call's code is a parameter of the function it is in (a helper: its callers'
+    codes are read instead)."""
+    code = next((kw.value for kw in call.keywords if kw.arg == "code"), None)
+    if not isinstance(code, ast.Name):
+        return False
+    for function in ast.walk(helpers_of):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) and call in ast.walk(function):
+            names = {a.arg for a in function.args.args + function.args.kwonlyargs + function.args.posonlyargs}
+            if code.id in names:
+                return True
+    return False
+
+
+def error_code_calls_unresolved() -> list[str]:
+    """``path:line`` of error calls whose code cannot be read from the source (a computed code).
+    A test keeps this list to the known ones: a new computed code would be missing from the schema."""
+    unresolved: list[str] = []
+    _codes_in_source(_error_classes(), unresolved)
+    return unresolved
 
 
 def _validation_codes() -> set[str]:

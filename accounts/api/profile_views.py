@@ -248,7 +248,7 @@ class MeExportView(APIView):
         try:
             export = services.data_export_request(user=request.user)
         except ExportRateLimitedError as error:
-            raise Throttled(wait=error.retry_after, detail=error.message, code=error.code) from None
+            raise Throttled(wait=error.retry_after, detail=error.message, code="export_rate_limited") from None
         data = DataExportSerializer(export, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import time
 
 import pytest
 import schemathesis
@@ -233,7 +234,26 @@ CHECKS = [
 ]
 
 
+_COUNTS = {"requests": 0, "operations": set()}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_counts(request):
+    """One line at the end: how many operations and requests the fuzzer ran."""
+    started = time.monotonic()
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and _COUNTS["requests"]:
+        reporter.write_line(
+            f"API fuzzer: {len(_COUNTS['operations'])} operations, {_COUNTS['requests']} generated requests "
+            f"(at most {MAX_EXAMPLES} examples per operation and caller, seed {SEED}), "
+            f"{time.monotonic() - started:.0f} s"
+        )
+
+
 def _fuzz(case: Case, who: str | None) -> None:
+    _COUNTS["requests"] += 1
+    _COUNTS["operations"].add(case.operation.label)
     headers = {}
     if who is not None:
         headers["Authorization"] = f"Token {_token_for(_TOKENS[who])}"
@@ -291,6 +311,7 @@ def test_stateful_member_workflows(fuzz_world):
 
     class MemberWorkflow(machine):
         def get_call_kwargs(self, case):
+            _COUNTS["requests"] += 1
             return {"headers": {"Authorization": f"Token {_token_for(_TOKENS['member'])}"}}
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
