@@ -35,36 +35,30 @@ class WebSocketFaultGuard:
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        # ``send`` is passed on as it is (some tests and servers look at the bound method).
         if scope["type"] != "websocket":
             return await self.app(scope, receive, send)
-        state = {"accepted": False, "closed": False}
-
-        async def tracking_send(message):
-            if message["type"] == "websocket.accept":
-                state["accepted"] = True
-            elif message["type"] == "websocket.close":
-                state["closed"] = True
-            await send(message)
-
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, send)
         except ValueError as error:
-            if "No route found" not in str(error) or state["accepted"] or state["closed"]:
+            if "No route found" not in str(error):
                 raise
             # An unknown path (Channels' URLRouter): the handshake is refused (HTTP 403), not a 500.
             logger.info("websocket %s: no such route", scope.get("path"))
-            await send({"type": "websocket.close", "code": UNKNOWN_ROUTE})
+            await _send_quietly(send, {"type": "websocket.close", "code": UNKNOWN_ROUTE})
         except Exception as error:
             down = isinstance(error, _DEPENDENCY_DOWN)
             logger.error("websocket %s failed: %s", scope.get("path"), error, exc_info=not down)
-            if state["closed"]:
-                return
-            try:
-                if not state["accepted"]:
-                    await send({"type": "websocket.accept"})
-                await send({"type": "websocket.close", "code": TRY_AGAIN_LATER if down else INTERNAL_ERROR})
-            except Exception:  # noqa: BLE001 (the client may be gone already; nothing left to tell it)
-                logger.debug("websocket %s: could not send the close frame", scope.get("path"))
+            # Accept (refused by the server when the socket is already open: harmless), then close.
+            await _send_quietly(send, {"type": "websocket.accept"})
+            await _send_quietly(send, {"type": "websocket.close", "code": TRY_AGAIN_LATER if down else INTERNAL_ERROR})
+
+
+async def _send_quietly(send, message) -> None:
+    try:
+        await send(message)
+    except Exception:  # noqa: BLE001 (already open, already closed, or the client is gone: nothing to add)
+        logger.debug("websocket: could not send %s", message["type"])
 
 
 class BrowserOriginValidator:

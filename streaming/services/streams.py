@@ -278,12 +278,7 @@ def _on_stream_ended(stream: LiveStream) -> None:
 
     # Every chat socket of the stream learns it at once (before: only from chat_disabled on the
     # next message it sent). The sockets stay open: the chat can still be read.
-    chat.broadcast(
-        stream.pk,
-        "stream_ended",
-        stream_id=str(stream.pk),
-        ended_at=stream.ended_at.isoformat() if stream.ended_at else None,
-    )
+    chat.broadcast(stream.pk, "stream_ended", ended_at=stream.ended_at.isoformat() if stream.ended_at else None)
     metrics.stream_summary_finalize(stream=stream)
     if stream.record and stream.started_at is not None:
         from streaming import tasks

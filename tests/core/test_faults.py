@@ -188,6 +188,14 @@ async def test_a_browser_origin_not_allowed_is_still_refused():
 # --- The Celery broker -------------------------------------------------------------------------
 
 
+def _forget_broker_connections(app) -> None:
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+
 def test_broker_down_the_request_succeeds_and_the_task_is_kept_then_sent(settings, django_capture_on_commit_callbacks):
     from accounts.models import DataExport
     from config.celery import app
@@ -195,6 +203,7 @@ def test_broker_down_the_request_succeeds_and_the_task_is_kept_then_sent(setting
     user = UserFactory(email_verified_at=timezone.now())
     client = APIClient(raise_request_exception=False)
     client.force_authenticate(user)
+    _forget_broker_connections(app)  # none may point at another broker
     app.conf.task_always_eager = False
     app.conf.broker_url = f"amqp://guest:guest@127.0.0.1:{_closed_port()}//"
     try:
@@ -203,9 +212,7 @@ def test_broker_down_the_request_succeeds_and_the_task_is_kept_then_sent(setting
     finally:
         app.conf.task_always_eager = True
         app.conf.broker_url = django_settings.CELERY_BROKER_URL or None
-        app.pool.force_close_all()  # and forget the pools built for the dead address
-        app._pool = None
-        app.amqp._producer_pool = None
+        _forget_broker_connections(app)  # the pools built for the dead address
 
     assert response.status_code == 202
     export = DataExport.objects.get(user=user)
