@@ -19,6 +19,7 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError, ValidationError
 
 MAX_DEPTH = 32
+TOO_DEEP = f"JSON is nested more than {MAX_DEPTH} levels deep."
 
 
 def _check(data) -> None:
@@ -27,21 +28,15 @@ def _check(data) -> None:
     while stack:
         value, depth, attr = stack.pop()
         if depth > MAX_DEPTH:
-            raise ValidationError(
-                {"non_field_errors": [f"JSON is nested more than {MAX_DEPTH} levels deep."]}, code="nesting_too_deep"
-            )
+            raise ValidationError([TOO_DEEP], code="nesting_too_deep")
         if isinstance(value, str):
             if "\x00" in value:
-                raise ValidationError(
-                    {attr or "non_field_errors": ["Null characters are not allowed."]},
-                    code="null_characters_not_allowed",
-                )
+                message = ["Null characters are not allowed."]
+                raise ValidationError({attr: message} if attr else message, code="null_characters_not_allowed")
         elif isinstance(value, dict):
             for key, item in value.items():
                 if "\x00" in key:
-                    raise ValidationError(
-                        {"non_field_errors": ["Null characters are not allowed."]}, code="null_characters_not_allowed"
-                    )
+                    raise ValidationError(["Null characters are not allowed."], code="null_characters_not_allowed")
                 stack.append((item, depth + 1, attr or key))
         elif isinstance(value, list):
             stack.extend((item, depth + 1, attr) for item in value)
@@ -55,9 +50,7 @@ class JSONParser(parsers.JSONParser):
             text = stream.read().decode(encoding) if stream is not None else ""
             data = json.loads(text, parse_constant=self._refuse_constant)
         except RecursionError:
-            raise ValidationError(
-                {"non_field_errors": [f"JSON is nested more than {MAX_DEPTH} levels deep."]}, code="nesting_too_deep"
-            ) from None
+            raise ValidationError([TOO_DEEP], code="nesting_too_deep") from None
         except ValueError as error:
             raise ParseError(f"JSON parse error - {error}") from None
         if not isinstance(data, dict):

@@ -268,7 +268,7 @@ class ExportDownloadView(APIView):
         parameters=[OpenApiParameter("token", OpenApiTypes.STR, required=True, description="From the email.")],
         responses={
             (200, "application/json"): OpenApiResponse(OpenApiTypes.BINARY, description="The JSON archive."),
-            **error_responses(409, 410),
+            **error_responses(403, 409, 410),
         },
         examples=[
             OpenApiExample(

@@ -125,6 +125,9 @@ def _build_world() -> None:
         comment_create(author=creator, content=videos[0], text="second"),
     ]
     notify(recipient=member, kind="like", actor=creator, target=posts[1])
+    from accounts.models import DataExport
+
+    exports = [DataExport.objects.create(user=member)]
 
     from accounts.models import User
     from notifications.models import Notification
@@ -139,6 +142,7 @@ def _build_world() -> None:
             "handles": [u.handle for u in User.objects.all()],
             "notifications": [str(n.pk) for n in Notification.objects.all()],
             "tags": ["fuzz"],
+            "exports": [str(e.pk) for e in exports],
         }
     )
     _TOKENS.update({"member": member, "staff": staff})
@@ -170,6 +174,7 @@ _PARAMETER_POOLS = {
     "post_id": "posts",
     "notification_id": "notifications",
     "tag": "tags",
+    "export_id": "exports",
 }
 _SEGMENT_POOLS = {"posts": "posts", "videos": "videos", "streams": "streams", "comments": "comments"}
 

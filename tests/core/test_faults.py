@@ -195,7 +195,6 @@ def _forget_broker_connections(app) -> None:
     app.amqp._producer_pool = None
 
 
-
 def test_broker_down_the_request_succeeds_and_the_task_is_kept_then_sent(settings, django_capture_on_commit_callbacks):
     from accounts.models import DataExport
     from config.celery import app
