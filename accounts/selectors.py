@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django_otp.plugins.otp_static.models import StaticToken
 
@@ -199,9 +201,26 @@ def login_events_of(*, user):
 # --- Profiles, deletion, export -----------------------------------------------------------------
 
 
-def profile_by_handle(*, handle: str) -> User | None:
-    """The public profile behind ``handle`` (any case); None for unknown, deleted or banned accounts."""
-    return User.objects.filter(handle__iexact=handle, banned_at__isnull=True).first()
+# Whether ``viewer`` is kept from ``user``'s profile (the social app installs its block check in
+# ``ready``: accounts cannot import social, which depends on it). None: nobody is hidden.
+_profile_hidden_check: Callable[..., bool] | None = None
+
+
+def profile_hidden_check_set(*, check: Callable[..., bool] | None) -> None:
+    """Install ``check(viewer=..., user=...) -> bool``: True when ``user`` blocked ``viewer``."""
+    global _profile_hidden_check
+    _profile_hidden_check = check
+
+
+def profile_by_handle(*, handle: str, viewer: Any = None) -> User | None:
+    """The public profile behind ``handle`` (any case); None for unknown, deleted or banned
+    accounts, and for a ``viewer`` the account has blocked (indistinguishable from unknown)."""
+    user = User.objects.filter(handle__iexact=handle, banned_at__isnull=True).first()
+    if user is None or viewer is None or not getattr(viewer, "is_authenticated", False) or viewer.pk == user.pk:
+        return user
+    if _profile_hidden_check is not None and _profile_hidden_check(viewer=viewer, user=user):
+        return None
+    return user
 
 
 def users_due_for_purge(*, deleted_before: datetime):

@@ -10,17 +10,19 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.ws_auth import TokenAuthMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.websocket_guard import BrowserOriginValidator, WebSocketFaultGuard  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # Browsers sign in with the session cookie, apps with ``Authorization: Token`` (accounts.ws_auth).
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
+        # Browsers sign in with the session cookie (Origin checked against ALLOWED_HOSTS), apps with
+        # ``Authorization: Token`` (accounts.ws_auth; no Origin needed, cookies ignored without one).
+        # A failing dependency ends the socket with close code 1013, never an HTTP 500 (core.websocket_guard).
+        "websocket": WebSocketFaultGuard(
+            BrowserOriginValidator(AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))))
         ),
     }
 )

@@ -100,5 +100,5 @@ SERVER_ERROR_DETAIL = "Server Error (500)"
 
 def error_body(*, status_code: int, code: str, detail: str) -> dict[str, Any]:
     """The error shape, for responses made outside DRF (Django's 404/500 handlers, middleware)."""
-    error_type = "server_error" if status_code >= 500 else "client_error"
+    error_type = "server_error" if status_code >= 500 else "validation_error" if status_code == 400 else "client_error"
     return {"type": error_type, "errors": [{"code": code, "detail": detail, "attr": None}]}

@@ -39,3 +39,24 @@ def server_error(request):
     from django.views.defaults import server_error as django_server_error
 
     return django_server_error(request)
+
+
+def bad_request(request, exception=None):
+    """Django's 400 (a suspicious request, too many fields): JSON under /api/."""
+    if _wants_json(request):
+        body = error_body(status_code=400, code="bad_request", detail="Bad request.")
+        body["type"] = "validation_error"
+        return JsonResponse(body, status=400)
+    from django.views.defaults import bad_request as django_bad_request
+
+    return django_bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    """Django's 403 outside DRF: JSON under /api/."""
+    if _wants_json(request):
+        body = error_body(status_code=403, code="permission_denied", detail="Permission denied.")
+        return JsonResponse(body, status=403)
+    from django.views.defaults import permission_denied as django_permission_denied
+
+    return django_permission_denied(request, exception)

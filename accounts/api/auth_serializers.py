@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from accounts.models import AuthDevice, LoginEvent
@@ -38,18 +39,31 @@ class LoginUserSerializer(serializers.Serializer):
     email_verified = serializers.BooleanField(source="is_email_verified", read_only=True)
 
 
-class LoginResponseSerializer(serializers.Serializer):
-    """Either a completed login (``two_factor_required`` false) or a second-factor challenge."""
+class LoginCompletedSerializer(serializers.Serializer):
+    """A completed login. (Output only: fields are not read-only so that the schema marks the
+    token's fields optional; they are there only for client "token".)"""
 
-    two_factor_required = serializers.BooleanField(read_only=True)
-    challenge = serializers.CharField(read_only=True, required=False, help_text="Only when a second factor is due.")
-    methods = serializers.ListField(
-        child=serializers.CharField(), read_only=True, required=False, help_text="totp, static, email, ..."
-    )
-    user = LoginUserSerializer(read_only=True, required=False)
-    device_id = serializers.UUIDField(read_only=True, required=False)
-    token = serializers.CharField(read_only=True, required=False, help_text='Only for client "token".')
-    expiry = serializers.DateTimeField(read_only=True, required=False, help_text='Only for client "token".')
+    two_factor_required = serializers.BooleanField(help_text="False: signed in.")
+    user = LoginUserSerializer()
+    device_id = serializers.UUIDField()
+    token = serializers.CharField(required=False, help_text='Only for client "token".')
+    expiry = serializers.DateTimeField(required=False, help_text='Only for client "token".')
+
+
+class LoginChallengeSerializer(serializers.Serializer):
+    """The password was right; a second factor is due (``POST /auth/login/verify/``)."""
+
+    two_factor_required = serializers.BooleanField(help_text="True: send a code next.")
+    challenge = serializers.CharField()
+    methods = serializers.ListField(child=serializers.CharField(), help_text="totp, static, email, ...")
+
+
+# Either shape: the two have disjoint required fields, so exactly one matches a body.
+LoginResponseSerializer = PolymorphicProxySerializer(
+    component_name="LoginResponse",
+    serializers=[LoginCompletedSerializer, LoginChallengeSerializer],
+    resource_type_field_name=None,
+)
 
 
 class LoginVerifySerializer(serializers.Serializer):

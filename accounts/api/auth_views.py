@@ -200,7 +200,7 @@ class LoginView(APIView):
             "`throttled` (429 with Retry-After)."
         ),
         request=s.LoginSerializer,
-        responses={200: s.LoginResponseSerializer},
+        responses={200: s.LoginResponseSerializer, **error_responses(429, 503)},
         examples=LOGIN_EXAMPLES,
     )
     def post(self, request):
@@ -229,7 +229,7 @@ class LoginVerifyView(APIView):
             "`throttled` (429), `account_suspended`/`account_banned` (403)."
         ),
         request=s.LoginVerifySerializer,
-        responses={200: s.LoginResponseSerializer},
+        responses={200: s.LoginResponseSerializer, **error_responses(429, 503)},
         examples=[
             OpenApiExample("TOTP code", value={"challenge": "eyJ1Ijoi...", "code": "123456", "method": "totp"}),
             LOGIN_EXAMPLES[1],
@@ -262,7 +262,7 @@ class LoginSendCodeView(APIView):
             "(400, also for TOTP and backup codes), `throttled` (429 while the cooldown runs)."
         ),
         request=s.LoginSendCodeSerializer,
-        responses={202: s.DetailSerializer},
+        responses={202: s.DetailSerializer, **error_responses(429, 503)},
         examples=[
             OpenApiExample("By email", value={"challenge": "eyJ1Ijoi...", "method": "email"}, request_only=True),
             OpenApiExample("Sent", value={"detail": "Code sent."}, response_only=True, status_codes=["202"]),

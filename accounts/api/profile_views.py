@@ -97,7 +97,8 @@ class MeView(APIView):
         operation_id="accounts_me_destroy",
         summary="Delete your account",
         description=(
-            'Body `{"password": "..."}` (OpenAPI 3.0 cannot describe a DELETE body). '
+            'Body `{"password": "..."}`. OpenAPI 3.0 cannot describe a DELETE body, so clients generated '
+            "from this schema use the same operation as `POST /accounts/me/deletion/`. "
             "Confirmed by your password (wrong: 400 `invalid_password`). The account is closed at once and "
             "every session and token revoked; logging in within `ACCOUNT_DELETION_GRACE_DAYS` restores it, "
             "after that it is purged. An email says until when."
@@ -108,11 +109,36 @@ class MeView(APIView):
         tags=["accounts"],
     )
     def delete(self, request: Request) -> Response:
-        serializer = AccountDeleteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.account_delete(user=request.user, password=serializer.validated_data["password"])
-        logout(request._request)  # the current session, if the request came with one
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _account_delete(request)
+
+
+def _account_delete(request: Request) -> Response:
+    serializer = AccountDeleteSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    services.account_delete(user=request.user, password=serializer.validated_data["password"])
+    logout(request._request)  # the current session, if the request came with one
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeDeletionView(APIView):
+    """``DELETE /accounts/me/`` as a POST, whose body OpenAPI 3.0 can describe."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="accounts_me_deletion_create",
+        summary="Delete your account (the same as DELETE /accounts/me/)",
+        description=(
+            "Confirmed by your password (wrong: 400 `invalid_password`). The account is closed at once and "
+            "every session and token revoked; logging in within `ACCOUNT_DELETION_GRACE_DAYS` restores it, "
+            "after that it is purged. An email says until when."
+        ),
+        request=AccountDeleteSerializer,
+        responses={204: None},
+        tags=["accounts"],
+    )
+    def post(self, request: Request) -> Response:
+        return _account_delete(request)
 
 
 class MeAvatarView(APIView):
@@ -156,19 +182,23 @@ class PublicProfileView(APIView):
     @extend_schema(
         operation_id="accounts_profile_retrieve",
         summary="A public profile, by handle",
-        description="The handle is matched ignoring case. Deleted and banned accounts are 404 `not_found`.",
+        description=(
+            "The handle is matched ignoring case. Deleted and banned accounts are 404 `not_found`, and so is "
+            "the profile of an account that blocked the caller (as if it did not exist)."
+        ),
         responses={200: PublicProfileSerializer},
         examples=[OpenApiExample("Public profile", value=_PROFILE_EXAMPLE, response_only=True)],
         tags=["accounts"],
     )
     def get(self, request: Request, handle: str) -> Response:
-        user = selectors.profile_by_handle(handle=handle)
+        user = selectors.profile_by_handle(handle=handle, viewer=request.user)
         if user is None:
             raise NotFoundError("No account has this handle.")
         return Response(PublicProfileSerializer(user, context={"request": request}).data)
 
 
 class MeExportView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -218,7 +248,7 @@ class MeExportView(APIView):
         try:
             export = services.data_export_request(user=request.user)
         except ExportRateLimitedError as error:
-            raise Throttled(wait=error.retry_after, detail=error.message, code=error.code) from None
+            raise Throttled(wait=error.retry_after, detail=error.message, code="export_rate_limited") from None
         data = DataExportSerializer(export, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
@@ -238,7 +268,7 @@ class ExportDownloadView(APIView):
         parameters=[OpenApiParameter("token", OpenApiTypes.STR, required=True, description="From the email.")],
         responses={
             (200, "application/json"): OpenApiResponse(OpenApiTypes.BINARY, description="The JSON archive."),
-            **error_responses(409, 410),
+            **error_responses(403, 409, 410),
         },
         examples=[
             OpenApiExample(

@@ -89,7 +89,7 @@ class TotpConfirmView(APIView):
         description="Errors: 400 `invalid_code`, 404 `totp_enrolment_not_found`, 409 `totp_already_enabled`, "
         "429 `too_many_attempts` (`extra.retry_after` seconds).",
         request=CodeSerializer,
-        responses={200: SecondFactorSerializer, **error_responses(409)},
+        responses={200: SecondFactorSerializer, **error_responses(409, 429)},
         examples=[
             OpenApiExample("Code", value={"code": "123456"}, request_only=True),
             OpenApiExample("Confirmed", value=FACTOR_EXAMPLE, response_only=True, status_codes=["200"]),
@@ -182,7 +182,7 @@ class SmsConfirmView(APIView):
         description="Errors: 400 `invalid_code`, 404 `sms_enrolment_not_found`, 409 `sms_already_enabled`, "
         "429 `too_many_attempts`.",
         request=CodeSerializer,
-        responses={200: SecondFactorSerializer, **error_responses(409)},
+        responses={200: SecondFactorSerializer, **error_responses(409, 429)},
         examples=[
             OpenApiExample("Code", value={"code": "123456"}, request_only=True),
             OpenApiExample(
@@ -247,7 +247,7 @@ class TwoFactorDisableView(APIView):
         description="Needs the password and a current code from any device. Errors: 400 `invalid_password`, "
         "400 `invalid_code`, 409 `two_factor_not_enabled`, 429 `too_many_attempts`.",
         request=DisableSerializer,
-        responses={204: OpenApiResponse(description="Every device deleted."), **error_responses(409)},
+        responses={204: OpenApiResponse(description="Every device deleted."), **error_responses(409, 429)},
         examples=[
             OpenApiExample(
                 "Password and code",

@@ -48,6 +48,7 @@ auth_patterns += [
 accounts_patterns += [
     path("me/", profile_views.MeView.as_view(), name="me"),
     path("me/avatar/", profile_views.MeAvatarView.as_view(), name="me-avatar"),
+    path("me/deletion/", profile_views.MeDeletionView.as_view(), name="me-deletion"),
     path("me/export/", profile_views.MeExportView.as_view(), name="export-list"),
     path("me/export/<uuid:export_id>/download/", profile_views.ExportDownloadView.as_view(), name="export-download"),
     path("<str:handle>/", profile_views.PublicProfileView.as_view(), name="profile"),

@@ -70,18 +70,25 @@ class TotpEnrolment:
 # ---------------------------------------------------------------------------------------------
 
 
-def _verify_on_device(*, device: Device, code: str) -> None:
+def _verify_on_device(*, device: Device, code: str, gone: NotFoundError | None = None) -> None:
     """Verify ``code`` on one device, with throttling; raise when it is refused.
 
     The verification runs (and commits its throttling counters) in its own atomic block; the
     error is raised only after it, so a miss is remembered even though the request fails.
+    A device deleted meanwhile (an enrolment restarted while this one is confirmed) raises
+    ``gone`` (by default 404 ``not_found``), never ``DoesNotExist``.
     """
     with transaction.atomic():
-        locked = type(device).objects.select_for_update().get(pk=device.pk)
+        locked = type(device).objects.select_for_update().filter(pk=device.pk).first()
+        if locked is None:
+            raise gone or NotFoundError()
         allowed, details = locked.verify_is_allowed()
         verified = allowed and locked.verify_token(code)
     if verified:
-        device.refresh_from_db()
+        try:
+            device.refresh_from_db()
+        except type(device).DoesNotExist:
+            raise gone or NotFoundError() from None
         return
     if not allowed and details and details.get("reason") == VerifyNotAllowed.N_FAILED_ATTEMPTS:
         wait = max(1, int((details["locked_until"] - timezone.now()).total_seconds() + 0.999))
@@ -152,9 +159,11 @@ def totp_enrolment_confirm(*, user: User, code: str) -> TOTPDevice:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         raise NotFoundError("Start setting up an authenticator app first.", code="totp_enrolment_not_found")
-    _verify_on_device(device=device, code=(code or "").strip().replace(" ", ""))
+    gone = NotFoundError("This set-up was restarted; use the new one.", code="totp_enrolment_not_found")
+    _verify_on_device(device=device, code=(code or "").strip().replace(" ", ""), gone=gone)
     with transaction.atomic():
-        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        if not TOTPDevice.objects.filter(pk=device.pk, confirmed=False).update(confirmed=True):
+            raise gone  # replaced by a new enrolment between the check and here
     device.confirmed = True
     return device
 
@@ -232,9 +241,11 @@ def sms_enrolment_confirm(*, user: User, code: str) -> TwilioSMSDevice:
     device = TwilioSMSDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         raise NotFoundError("Enrol a phone number first.", code="sms_enrolment_not_found")
-    _verify_on_device(device=device, code=(code or "").strip())
+    gone = NotFoundError("This phone number was replaced; confirm the new one.", code="sms_enrolment_not_found")
+    _verify_on_device(device=device, code=(code or "").strip(), gone=gone)
     with transaction.atomic():
-        TwilioSMSDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        if not TwilioSMSDevice.objects.filter(pk=device.pk, confirmed=False).update(confirmed=True):
+            raise gone  # replaced by a new enrolment between the check and here
     device.confirmed = True
     return device
 

@@ -64,6 +64,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.NulByteGuardMiddleware",  # NUL in a path or query: 404 / 400, never PostgreSQL's error
+    "core.middleware.ApiServerErrorMiddleware",  # a crash under /api/: JSON server_error, DEBUG or not
     "django.middleware.security.SecurityMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -203,7 +205,15 @@ STORAGES = {
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Degrades while Redis is down instead of failing every request (core.cache); connects and
+    # answers within a second or the call counts as "Redis down".
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -234,6 +244,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
+# A broker that is down fails a publish within about two seconds; the task then waits in the
+# outbox (core.OutboxTask) and core.tasks_recover sends it when the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # Redis: a message a worker took but never acknowledged (it was killed) goes back to the queue after
@@ -292,11 +306,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.pagination.CursorPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "core.parsers.JSONParser",  # objects only, nesting limited, no NUL bytes
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",  # the error contract: core/openapi.py
     # drf-standardized-errors' handler, running core.exception_handler.ExceptionHandler (see below). It
     # must be this very function for the OpenAPI schema to document the error responses.
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
@@ -308,9 +322,9 @@ if DEBUG:
 
 DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "core.exception_handler.ExceptionHandler",
-    # Documented on every endpoint that can return them; 409, 413 and 451 are declared by the
-    # endpoints that raise them (core.openapi.error_responses).
-    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "415", "429", "500"],
+    # Which statuses each operation documents, and the codes under them: core.openapi.AutoSchema.
+    # A crash answers the JSON server_error shape under DEBUG too (never Django's HTML page).
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
 }
 
 REST_KNOX = {
@@ -340,16 +354,11 @@ SPECTACULAR_SETTINGS = {
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
-        "ErrorCode401Enum": "drf_standardized_errors.openapi_serializers.ErrorCode401Enum.choices",
-        "ErrorCode403Enum": "drf_standardized_errors.openapi_serializers.ErrorCode403Enum.choices",
-        "ErrorCode404Enum": "drf_standardized_errors.openapi_serializers.ErrorCode404Enum.choices",
-        "ErrorCode405Enum": "drf_standardized_errors.openapi_serializers.ErrorCode405Enum.choices",
-        "ErrorCode406Enum": "drf_standardized_errors.openapi_serializers.ErrorCode406Enum.choices",
-        "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
-        "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
-        "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.postprocess_error_codes",  # every code of each status, from core.error_catalogue
+    ],
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -390,7 +399,9 @@ LOGGING = {
 # Days a deleted account can still be restored by logging in, before purge_deleted_accounts removes it.
 ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=30)
 # Where the studio, emails and links point users (verification, password reset, downloads).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Without SITE_URL: the address `make run` serves (its HOST and PORT, e.g. `make run PORT=8014`).
+_RUN_ADDRESS = f"{env.str('HOST', default='127.0.0.1')}:{env.str('PORT', default='8000')}"
+SITE_URL = env.str("SITE_URL", default=f"http://{_RUN_ADDRESS}")
 
 # Where a reverse proxy or CDN reports the viewer's country (used by geo rules).
 VIEWER_COUNTRY_HEADER = env.str("VIEWER_COUNTRY_HEADER", default="CloudFront-Viewer-Country")

@@ -7,7 +7,7 @@ import uuid
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,6 +30,7 @@ from content.services.post_images import ImageUpload
 from core.errors import ApplicationError
 from core.openapi import error_responses
 from core.pagination import CursorPagination
+from core.parsers import JSONParser
 
 TAGS = ["posts"]
 _POST_ID = "01936a1e-8b1c-7cc0-9d41-2b7f0c1a9e55"
@@ -94,6 +95,17 @@ _IDEMPOTENCY_HEADER = OpenApiParameter(
     ),
 )
 
+# The response header of a replay (documented so that clients generated from the schema read it).
+_REPLAYED_HEADER = OpenApiParameter(
+    "Idempotent-Replayed",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    enum=["true"],
+    required=True,
+    response=[200],
+    description="Present on a replay: this is the post an earlier request with the same key created.",
+)
+
 
 def _content_from(data: dict, *, with_poll: bool) -> services.PostContent:
     alt_texts = data.get("alt_texts", [])
@@ -125,6 +137,7 @@ def _created(request: Request, post, created: bool) -> Response:
 
 
 class PostListCreateView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = _PERMISSIONS
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -157,7 +170,7 @@ class PostListCreateView(APIView):
             "and their `alt_texts` in the same order. A poll is `poll_options` (2 to 4), `poll_ends_at` "
             "(5 minutes to 30 days ahead) and `poll_multiple_choice`. Needs a verified email."
         ),
-        parameters=[_IDEMPOTENCY_HEADER],
+        parameters=[_IDEMPOTENCY_HEADER, _REPLAYED_HEADER],
         request={"application/json": PostCreateSerializer, "multipart/form-data": PostCreateSerializer},
         responses={
             201: PostSerializer,
@@ -329,7 +342,7 @@ class PostQuoteView(APIView):
             "A new public post with your text that embeds this one. Only public posts can be quoted; "
             "403 `blocked` when you and the author have a block between you."
         ),
-        parameters=[_IDEMPOTENCY_HEADER],
+        parameters=[_IDEMPOTENCY_HEADER, _REPLAYED_HEADER],
         request={"application/json": QuoteCreateSerializer, "multipart/form-data": QuoteCreateSerializer},
         responses={
             201: PostSerializer,

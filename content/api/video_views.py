@@ -35,7 +35,7 @@ from content.services import video_mediaconvert, video_pipeline, video_s3, video
 from content.video_files import output_file
 from core.errors import ApplicationError, NotFoundError
 from core.eventbridge import event_and_token, events_token_parameter
-from core.openapi import error_responses
+from core.openapi import any_of, error_responses
 from core.pagination import CursorPagination
 from core.ranged_files import ranged_file_response
 
@@ -69,6 +69,8 @@ class VideoCreateResponseSerializer(OwnVideoSerializer):
 
 
 class VideoListCreateView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
+
     def get_permissions(self):
         if self.request.method == "POST":
             return [IsAuthenticated(), IsEmailVerified()]
@@ -115,6 +117,7 @@ class VideoListCreateView(APIView):
 
 
 class MyVideosView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="videos_mine", responses={200: OwnVideoSerializer(many=True)})
@@ -145,7 +148,7 @@ class VideoDetailView(APIView):
 
     @extend_schema(
         operation_id="videos_retrieve",
-        responses={200: OwnVideoSerializer, **error_responses(451)},
+        responses={200: any_of("OwnVideo", "Video"), **error_responses(451)},
         description="Owners get the processing detail too (`renditions`, `error_code`, `upload`).",
     )
     def get(self, request: Request, pk) -> Response:
@@ -154,9 +157,9 @@ class VideoDetailView(APIView):
 
     @extend_schema(operation_id="videos_update", request=VideoUpdateSerializer, responses={200: OwnVideoSerializer})
     def patch(self, request: Request, pk) -> Response:
+        video = selectors.video_get_owned(video_id=pk, owner=request.user)  # access before the body
         serializer = VideoUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        video = selectors.video_get_owned(video_id=pk, owner=request.user)
         video = videos.video_update(video=video, by=request.user, changes=serializer.validated_data)
         video = selectors.video_get_for_viewer(video_id=video.pk, user=request.user)
         return Response(_render(request, video))
@@ -272,10 +275,10 @@ class ViewHeartbeatView(APIView):
         description="Players send one every 10 seconds or so. Anonymous players send a stable `client_id`.",
     )
     def post(self, request: Request, pk) -> Response:
-        serializer = ViewHeartbeatSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         country = viewer_country(request)
         video = selectors.video_get_for_playback(video_id=pk, user=_user(request), country=country)
+        serializer = ViewHeartbeatSerializer(data=request.data)  # access first, then the body
+        serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         video_views.view_heartbeat_record(
             video=video, user=_user(request), client_id=data.get("client_id"), session=data["session"],

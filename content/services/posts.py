@@ -97,6 +97,22 @@ def _resolve_mentions(text: str, *, author: User) -> list[User]:
     return [found[handle] for handle in handles if handle in found and found[handle].pk not in blocking]
 
 
+def _notify_mentions(*, post: Post, users: list[User]) -> None:
+    """Tell each user ``post`` mentions (who may read it, and is not its author) with ``mention``,
+    as comments and chat do. Once per post and user: an edit notifies only newly mentioned users."""
+    for user in users:
+        if user.pk == post.author_id or not can_view(post=post, user=user):
+            continue
+        notify(
+            recipient=user,
+            kind="mention",
+            actor=post.author,
+            target=post,
+            data={"post_id": str(post.pk)},
+            idempotency_key=f"mention:post:{post.pk}:{user.pk}",
+        )
+
+
 def _hashtags_count(*, added: list[str], removed: list[str]) -> None:
     if added:
         Hashtag.objects.bulk_create([Hashtag(name=name) for name in added], ignore_conflicts=True)
@@ -163,6 +179,7 @@ def _create(
             mentions = _resolve_mentions(text, author=author)
             if mentions:
                 post.mentions.set(mentions)
+                _notify_mentions(post=post, users=mentions)
             images = _image_rows(post=post, stored=stored)
             if labels is not None:
                 poll = Poll.objects.create(
@@ -359,7 +376,9 @@ def post_edit(
             locked.hashtags = hashtags_parse(locked.text)
             locked.edited_at = timezone.now()
             locked.save()
-            locked.mentions.set(_resolve_mentions(locked.text, author=locked.author))
+            mentions = _resolve_mentions(locked.text, author=locked.author)
+            locked.mentions.set(mentions)
+            _notify_mentions(post=locked, users=mentions)
             if images is not None:
                 locked.images.filter(detached_at__isnull=True).update(detached_at=timezone.now())
                 current_images = _image_rows(post=locked, stored=stored)

@@ -150,8 +150,9 @@ def upload_append(*, upload_id: Any, user: User, offset: int, length: int, strea
     """Append up to ``length`` bytes read from ``stream`` at ``offset``; never holds the chunk in memory.
 
     ``offset`` must equal the stored offset (409 ``offset_mismatch`` otherwise, with the stored one in
-    ``extra``). An interrupted chunk keeps the bytes that arrived: the client asks for the offset and
-    resumes there. When the last byte arrives, the file is probed (``video_upload_finish``).
+    ``extra``). A chunk whose connection broke never gets here (Django's ASGI handler reads the
+    whole body first): the client asks for the offset and resends from there (docs/videos.md).
+    When the last byte arrives, the file is probed (``video_upload_finish``).
     """
     with transaction.atomic():
         upload = (

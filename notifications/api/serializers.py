@@ -44,11 +44,11 @@ class NotificationGroupSerializer(serializers.Serializer):
     actions = serializers.SerializerMethodField()
     data = serializers.JSONField(read_only=True)
     unread = serializers.SerializerMethodField()
-    read_at = serializers.DateTimeField(read_only=True)
-    seen_at = serializers.DateTimeField(read_only=True)
+    read_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    seen_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     last_event_at = serializers.DateTimeField(read_only=True)
-    expires_at = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def _actors(self, notification):
         return [link.actor for link in getattr(notification, "sample_actor_links", [])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -11,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
 from core.errors import ApplicationError
+from core.openapi import error_response_serializer
 from core.pagination import CursorPagination
 from notifications import selectors, services
 from notifications.api import serializers as s
@@ -262,7 +264,12 @@ class UnsubscribeView(APIView):
         "email's link (`?token=`) or the body. A bad token: 400 `invalid_token`.",
         parameters=[OpenApiParameter("token", str, required=False)],
         request=s.UnsubscribeSerializer,
-        responses={200: s.UnsubscribedSerializer},
+        responses={
+            200: s.UnsubscribedSerializer,
+            (200, "text/html"): OpenApiResponse(
+                response=OpenApiTypes.STR, description="The confirmation page's button (`from_page`)."
+            ),
+        },
         examples=[OpenApiExample("Done", value={"kind": "comment", "email": False}, response_only=True)],
     )
     def post(self, request):
@@ -272,7 +279,13 @@ class UnsubscribeView(APIView):
         summary="The email link's confirmation page (HTML)",
         description="Changes nothing: mail scanners open links. The page's button POSTs here.",
         parameters=[OpenApiParameter("token", str, required=True)],
-        responses={(200, "text/html"): OpenApiResponse(description="A confirmation page.")},
+        responses={
+            (200, "text/html"): OpenApiResponse(response=OpenApiTypes.STR, description="A confirmation page."),
+            (400, "text/html"): OpenApiResponse(
+                response=OpenApiTypes.STR, description="The page, saying the link is not valid."
+            ),
+            (400, "application/json"): error_response_serializer(400),  # a NUL byte in the query
+        },
     )
     def get(self, request):
         token = request.query_params.get("token", "")

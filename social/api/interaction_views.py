@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsEmailVerified
 from content.services import posts as post_services
 from content.services import videos as video_services
+from core.openapi import error_responses
 from core.pagination import CursorPagination
 from social.api.interaction_serializers import (
     CommentCreateSerializer,
@@ -115,6 +116,7 @@ def _comment_created(request: Request, comment) -> Response:
 
 
 class _ContentCommentsView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = _PERMISSIONS
     kind = ""
 
@@ -302,7 +304,14 @@ class CommentDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PathCursorPagination(CursorPagination):
+    """Replies in thread order (``path``: depth-first), oldest branch first."""
+
+    ordering = "path"
+
+
 class CommentRepliesView(APIView):
+    pagination_class = PathCursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = _PERMISSIONS
 
     @extend_schema(
@@ -343,12 +352,6 @@ class CommentRepliesView(APIView):
             author=request.user, content=content, text=serializer.validated_data["text"], parent=parent
         )
         return _comment_created(request, comment)
-
-
-class PathCursorPagination(CursorPagination):
-    """Replies in thread order (``path``: depth-first), oldest branch first."""
-
-    ordering = "path"
 
 
 class CommentRevisionsView(APIView):
@@ -425,6 +428,7 @@ def _like_view(kind: str, tag: str):
 
 
 class _LikersView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = [IsAuthenticated]
     kind = ""
 
@@ -443,7 +447,7 @@ def _likers_view(kind: str, tag: str):
             summary=f"Who liked your {kind}",
             description="Newest like first, cursor-paginated. Only the owner (403 `not_owner`).",
             parameters=_PAGE_PARAMETERS,
-            responses={200: LikerSerializer(many=True)},
+            responses={200: LikerSerializer(many=True), **error_responses(403)},
             examples=[
                 OpenApiExample(
                     "One like", value=[{"user": _AUTHOR, "liked_at": "2026-11-24T21:00:00Z"}], response_only=True
@@ -504,6 +508,7 @@ VideoSaveView = _save_view("video", "videos")
 
 
 class SavesListView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

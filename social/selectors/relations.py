@@ -77,6 +77,11 @@ def follower_ids(*, followee: Any) -> QuerySet:
     return Follow.objects.filter(followee_id=_pk(followee)).values_list("follower_id", flat=True)
 
 
+def blocked_by(*, viewer: Any, user: Any) -> bool:
+    """Whether ``user`` blocks ``viewer`` (accounts hides ``user``'s profile from ``viewer``)."""
+    return Block.objects.filter(blocker_id=_pk(user), blocked_id=_pk(viewer)).exists()
+
+
 class ContentRelations:
     """The social graph's answers to content (``content.relations``), installed in ``ready``."""
 

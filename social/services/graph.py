@@ -63,9 +63,9 @@ def _lock_users(*user_ids) -> dict:
     return dict(rows.values_list("pk", "is_private"))
 
 
-def _check_pair(*, user: User, target: User, action: str) -> None:
+def _check_pair(*, user: User, target: User, action: str, code: str) -> None:
     if user.pk == target.pk:
-        raise ApplicationError(f"You cannot {action} yourself.", code=f"cannot_{action}_self")
+        raise ApplicationError(f"You cannot {action} yourself.", code=code)
 
 
 def _blocked(*, a: User, b: User) -> bool:
@@ -105,7 +105,7 @@ def follow_create(*, follower: User, followee: User) -> FollowState:
     Idempotent: following again answers the same state and changes nothing. Yourself: 400
     ``cannot_follow_self``; a block either way: 403 ``blocked``.
     """
-    _check_pair(user=follower, target=followee, action="follow")
+    _check_pair(user=follower, target=followee, action="follow", code="cannot_follow_self")
     if _blocked(a=follower, b=followee):
         raise PermissionDeniedError("You cannot follow this user.", code="blocked")
     if Follow.objects.filter(follower=follower, followee=followee).exists():
@@ -126,7 +126,7 @@ def follow_create(*, follower: User, followee: User) -> FollowState:
 @transaction.atomic
 def follow_delete(*, follower: User, followee: User) -> FollowState:
     """Stop following ``followee``, or withdraw the pending request. Idempotent."""
-    _check_pair(user=follower, target=followee, action="follow")
+    _check_pair(user=follower, target=followee, action="follow", code="cannot_follow_self")
     if _follow_rows_delete(follower_id=follower.pk, followee_id=followee.pk):
         unnotify(recipient=followee, kind="follow", actor=follower, target=followee)
     follow_request_cancel(requester=follower, target=followee)
@@ -217,7 +217,7 @@ def block_create(*, blocker: User, blocked: User) -> None:
     """``blocker`` blocks ``blocked``: follows both ways and pending requests both ways end
     (counters fixed), and the blocked user can no longer follow, mention, quote or see the
     blocker's content. Idempotent. Yourself: 400 ``cannot_block_self``."""
-    _check_pair(user=blocker, target=blocked, action="block")
+    _check_pair(user=blocker, target=blocked, action="block", code="cannot_block_self")
     _lock_users(blocker.pk, blocked.pk)
     _insert(Block, blocker=blocker, blocked=blocked)
     for a, b in ((blocker, blocked), (blocked, blocker)):
@@ -239,7 +239,7 @@ def block_delete(*, blocker: User, blocked: User) -> None:
 @transaction.atomic
 def mute_create(*, muter: User, muted: User) -> None:
     """Hide ``muted`` from ``muter``'s feeds and notifications; ``muted`` is never told. Idempotent."""
-    _check_pair(user=muter, target=muted, action="mute")
+    _check_pair(user=muter, target=muted, action="mute", code="cannot_mute_self")
     _insert(Mute, muter=muter, muted=muted)
 
 

@@ -75,12 +75,12 @@ class StreamHeartbeatView(APIView):
         ),
     )
     def post(self, request: Request, pk) -> Response:
-        serializer = HeartbeatSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        stream = stream_get(stream_id=pk)
+        stream = stream_get(stream_id=pk)  # access first: 404 before any 400 about the body
         user = _user(request)
         if not can_view_stream(stream=stream, user=user) or stream.status != stream.Status.LIVE:
             raise NotFoundError("No such live stream.")
+        serializer = HeartbeatSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         viewers.viewer_heartbeat(
             stream=stream,
             viewer_key=viewers.viewer_key_for(user=user, client_id=serializer.validated_data.get("client_id")),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -110,7 +109,7 @@ class StreamSerializer(serializers.ModelSerializer):
                 cache[stream.pk] = Playback(None)
         return cache[stream.pk]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_playback_url(self, stream: LiveStream) -> str | None:
         url = self._playback(stream).url
         request = self.context.get("request")
@@ -118,7 +117,7 @@ class StreamSerializer(serializers.ModelSerializer):
             return request.build_absolute_uri(url)
         return url
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_playback_expires_at(self, stream: LiveStream) -> str | None:
         expires_at = self._playback(stream).expires_at
         return serializers.DateTimeField().to_representation(expires_at) if expires_at else None

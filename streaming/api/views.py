@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsEmailVerified
 from core.errors import ApplicationError, NotFoundError
 from core.eventbridge import event_and_token, events_token_parameter
-from core.openapi import error_responses
+from core.openapi import any_of, error_responses
 from core.pagination import CursorPagination
 from core.ranged_files import ranged_file_response
 from streaming.api.serializers import (
@@ -48,6 +48,8 @@ def _page(request: Request, view, queryset, serializer=StreamSerializer) -> Resp
 
 
 class StreamListCreateView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
+
     def get_permissions(self):
         if self.request.method == "POST":
             return [IsAuthenticated(), IsEmailVerified()]
@@ -104,6 +106,7 @@ def _uuid(value: str):
 
 
 class MyStreamsView(APIView):
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="streams_mine", responses={200: OwnStreamSerializer(many=True)})
@@ -116,7 +119,7 @@ class StreamDetailView(APIView):
 
     @extend_schema(
         operation_id="streams_retrieve",
-        responses={200: OwnStreamSerializer, **error_responses(503)},
+        responses={200: any_of("OwnStream", "Stream"), **error_responses(503)},
         description=(
             "Anyone who may see the stream (403 `followers_only` / `subscribers_only`). Only the owner "
             "gets `stream_key`, `ingest_url` and the other ingest settings. A followers-only or "
@@ -141,9 +144,9 @@ class StreamDetailView(APIView):
         ),
     )
     def patch(self, request: Request, pk) -> Response:
+        stream = selectors.stream_get_owned(stream_id=pk, owner=request.user)  # access before the body
         serializer = StreamUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        stream = selectors.stream_get_owned(stream_id=pk, owner=request.user)
         stream = services.stream_update(stream=stream, by=request.user, changes=serializer.validated_data)
         return Response(_render(request, stream))
 

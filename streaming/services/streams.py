@@ -274,8 +274,11 @@ def _on_stream_ended(stream: LiveStream) -> None:
     """After an end commits: the summary of the stream's viewers and chat (peak, average, total
     watch time, unique viewers, messages: ``metrics.stream_summary_finalize``), then the
     recording (when on)."""
-    from streaming.services import metrics
+    from streaming.services import chat, metrics
 
+    # Every chat socket of the stream learns it at once (before: only from chat_disabled on the
+    # next message it sent). The sockets stay open: the chat can still be read.
+    chat.broadcast(stream.pk, "stream_ended", ended_at=stream.ended_at.isoformat() if stream.ended_at else None)
     metrics.stream_summary_finalize(stream=stream)
     if stream.record and stream.started_at is not None:
         from streaming import tasks

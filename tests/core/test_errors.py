@@ -38,7 +38,7 @@ def test_400_from_a_service_rule(api_client):
 
     assert response.status_code == 400
     assert only_error(response) == (
-        "client_error",
+        "validation_error",  # one status, one type: every 400 is a validation error
         {"code": "email_unverified", "detail": "Publishing needs a verified email.", "attr": None},
     )
 
@@ -216,4 +216,4 @@ def test_endpoints_declare_the_errors_only_they_raise(client):
     assert "451" in geo
     assert "451" not in conflict
     ref = geo["451"]["content"]["application/json"]["schema"]["$ref"]
-    assert ref == "#/components/schemas/ClientErrorResponse"
+    assert ref == "#/components/schemas/ErrorResponse451"
