@@ -24,5 +24,10 @@ def balances_from_lines() -> dict[tuple[str, str], int]:
 
 
 def payments_of_user(*, user) -> QuerySet[Payment]:
-    """The payments ``user`` made, newest first."""
-    return Payment.objects.filter(payer=user).order_by("-created_at", "-id")
+    """The payments ``user`` made, newest first (UUIDv7 keys sort by creation)."""
+    return Payment.objects.filter(payer=user)
+
+
+def payment_of_user(*, user, payment_id) -> Payment | None:
+    """One payment ``user`` made, with its refunds; None when it is not theirs."""
+    return Payment.objects.filter(payer=user, pk=payment_id).prefetch_related("refunds").first()

@@ -157,6 +157,7 @@ class Dispute(BaseModel):
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=64, blank=True, default="")
     status = models.CharField(max_length=32, choices=Status.choices)
+    creator_held = models.BigIntegerField(default=0, help_text="The creator's share held while it is open.")
     evidence_due_by = models.DateTimeField(null=True, blank=True)
     evidence_submitted_at = models.DateTimeField(null=True, blank=True)
 
