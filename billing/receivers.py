@@ -10,7 +10,7 @@ from djstripe.event_handlers import djstripe_receiver
 from billing.services import webhooks
 
 
-@djstripe_receiver(webhooks.PAYMENT_EVENTS + ["refund.created", "refund.updated"])
+@djstripe_receiver([*webhooks.PAYMENT_EVENTS, "refund.created", "refund.updated"])
 def payment_event(sender, event, **kwargs):
     webhooks.payment_event_handle(event_type=event.type, obj=event.data.get("object", {}))
 

@@ -10,7 +10,7 @@
 
 The database enforces the rules, not only the code:
 
-- UPDATE and DELETE on entries and lines are refused (django-pgtrigger's Protect).
+- UPDATE, DELETE and TRUNCATE on entries, lines and keys are refused (django-pgtrigger's Protect).
 - The lines of an entry sum to zero per currency, and an entry has at least two lines: a
   deferred constraint trigger checks it when the transaction commits.
 - Idempotency keys are unique: :class:`JournalKey`, an ordinary table, because a unique
@@ -56,6 +56,17 @@ BEGIN
     RETURN NULL;
 END;
 """
+
+
+def _no_truncate(name: str) -> pgtrigger.Trigger:
+    """TRUNCATE skips row triggers, so it gets a statement trigger of its own."""
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.Before,
+        operation=pgtrigger.Truncate,
+        level=pgtrigger.Statement,
+        func="RAISE EXCEPTION 'pgtrigger: Cannot truncate the % table', TG_TABLE_NAME;",
+    )
 
 
 class LedgerAccount(BaseModel):
@@ -113,6 +124,7 @@ class JournalEntry(PartitionedModel):
         ]
         triggers = [
             pgtrigger.Protect(name="billing_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            _no_truncate("billing_entry_no_truncate"),
             pgtrigger.Trigger(
                 name="billing_entry_has_lines",
                 when=pgtrigger.After,
@@ -139,6 +151,7 @@ class JournalLine(PartitionedModel):
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="billing_line_not_zero")]
         triggers = [
             pgtrigger.Protect(name="billing_line_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            _no_truncate("billing_line_no_truncate"),
             pgtrigger.Trigger(
                 name="billing_line_balanced",
                 when=pgtrigger.After,
@@ -160,7 +173,10 @@ class JournalKey(models.Model):
     entry_created_at = models.DateTimeField()
 
     class Meta:
-        triggers = [pgtrigger.Protect(name="billing_key_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="billing_key_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            _no_truncate("billing_key_no_truncate"),
+        ]
 
     def __str__(self) -> str:
         return self.key

@@ -48,10 +48,7 @@ ENABLED_EVENTS = [*PAYMENT_EVENTS, "refund.created", "refund.updated", *CUSTOMER
 
 def payment_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:
     """Any event about a payment: sync the payment it belongs to from Stripe's current state."""
-    if obj.get("object") == "payment_intent":
-        intent_id = obj.get("id")
-    else:
-        intent_id = obj.get("payment_intent")
+    intent_id = obj.get("id") if obj.get("object") == "payment_intent" else obj.get("payment_intent")
     if isinstance(intent_id, dict):
         intent_id = intent_id.get("id")
     if not intent_id:

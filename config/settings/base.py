@@ -645,13 +645,13 @@ STRIPE_PEER_PORT = env.int("STRIPE_PEER_PORT", default=12111)
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_USES_PEER = not STRIPE_SECRET_KEY
 if STRIPE_USES_PEER:
-    # dj-stripe's key check wants sk_test_ and 24 or more characters.
-    STRIPE_SECRET_KEY = "sk_test_fanfare_local_stripe_peer_0000"  # noqa: S105 (the peer's fixed test key)
+    # dj-stripe's key check wants sk_test_ then 24 or more letters and digits.
+    STRIPE_SECRET_KEY = "sk_test_FanfareLocalStripePeer000000000"  # noqa: S105 (the peer's fixed test key)
     STRIPE_API_HOST = f"http://{STRIPE_PEER_HOST}:{STRIPE_PEER_PORT}"
     # dj-stripe warns that STRIPE_API_HOST is set; here that is the point.
     SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "djstripe.W002"]
 STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
-STRIPE_PUBLIC_KEY = env.str("STRIPE_PUBLIC_KEY", default="pk_test_fanfare_local_stripe_peer_0000")
+STRIPE_PUBLIC_KEY = env.str("STRIPE_PUBLIC_KEY", default="pk_test_FanfareLocalStripePeer000000000")
 # Seconds Fanfare waits for Stripe, and how often stripe-python retries a failed connection
 # (every call carries an idempotency key, so a retry never charges twice).
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
