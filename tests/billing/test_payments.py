@@ -74,7 +74,7 @@ def test_the_same_operation_charges_once(stripe_peer):
     again = _tip(payer, creator, key="tip:same")
 
     assert again.pk == first.pk
-    assert len([e for e in stripe_peer.events("payment_intent.succeeded")]) == 1
+    assert len(stripe_peer.events("payment_intent.succeeded")) == 1
     assert JournalEntry.objects.count() == 1
 
 
