@@ -6,4 +6,4 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from billing import receivers  # noqa: F401 (connects the dj-stripe receivers)
+        from billing import receivers, tasks  # noqa: F401 (connects the dj-stripe receivers, registers tasks)
