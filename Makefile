@@ -54,13 +54,21 @@ run: migrate seed
 	@echo "    Admin         http://$(HOST):$(PORT)/admin/   (password + backup code above)"
 	@echo "    Health        http://$(HOST):$(PORT)/healthz"
 	@echo "    WebSockets    ws://$(HOST):$(PORT)/ws/health/"
+	@if [ -z "$${STRIPE_SECRET_KEY:-}" ]; then echo "    Stripe        the local peer on http://127.0.0.1:$${STRIPE_PEER_PORT:-12111} (test cards: docs/billing.md)"; fi
 	@if [ "$${STREAMING_PROVIDER:-local}" = local ]; then echo "    RTMP ingest   rtmp://$(RTMP_HOST):$(RTMP_PORT)/live/<stream key>   (OBS/ffmpeg; key from /studio/streams/)"; fi
 	@echo ""
-	@# One command serves everything: the RTMP ingest runs in the background and stops with the web server.
-	@if [ "$${STREAMING_PROVIDER:-local}" = local ]; then \
+	@# One command serves everything: the RTMP ingest and the local Stripe peer run in the background
+	@# and stop with the web server.
+	@pids=""; \
+	if [ "$${STREAMING_PROVIDER:-local}" = local ]; then \
 		STREAMING_RTMP_HOST=$(RTMP_HOST) STREAMING_RTMP_PORT=$(RTMP_PORT) $(RUN_ENV) $(BIN)/python manage.py rtmp_ingest & \
-		ingest=$$!; trap 'kill $$ingest 2>/dev/null' EXIT INT TERM; \
+		pids="$$pids $$!"; \
 	fi; \
+	if [ -z "$${STRIPE_SECRET_KEY:-}" ]; then \
+		$(RUN_ENV) $(BIN)/python manage.py stripe_peer --webhook-base-url http://$(HOST):$(PORT) & \
+		pids="$$pids $$!"; \
+	fi; \
+	trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
 	STREAMING_RTMP_HOST=$(RTMP_HOST) STREAMING_RTMP_PORT=$(RTMP_PORT) $(RUN_ENV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off --ws websockets-sansio
 
 ingest: migrate

@@ -16,6 +16,7 @@ import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import stripe
 from django.conf import settings
@@ -81,11 +82,26 @@ def _client(api_key: str, api_base: str | None, timeout: int, retries: int) -> s
     )
 
 
+_api_base_override: ContextVar[str | None] = ContextVar("stripe_api_base_override", default=None)
+
+
+@contextmanager
+def api_base_override(url: str) -> Iterator[None]:
+    """Talk to another Stripe API host for a while (seed_demo's own short-lived peer)."""
+    token = _api_base_override.set(url)
+    previous, stripe.api_base = stripe.api_base, url
+    try:
+        yield
+    finally:
+        stripe.api_base = previous
+        _api_base_override.reset(token)
+
+
 def client() -> stripe.StripeClient:
     """A StripeClient for the configured account (or the local peer when no key is set)."""
     return _client(
         settings.STRIPE_SECRET_KEY,
-        getattr(settings, "STRIPE_API_HOST", None),
+        _api_base_override.get() or getattr(settings, "STRIPE_API_HOST", None),
         settings.STRIPE_TIMEOUT_SECONDS,
         settings.STRIPE_MAX_NETWORK_RETRIES,
     )

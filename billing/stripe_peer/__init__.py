@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from billing.stripe_peer.server import make_server, sign
 
@@ -19,9 +20,11 @@ __all__ = ["make_server", "running_peer", "sign"]
 
 
 @contextmanager
-def running_peer(host: str = "127.0.0.1", port: int = 0) -> Iterator[tuple[str, object]]:
-    """Serve a fresh peer in a thread; yields (base URL, server)."""
-    server = make_server(host, port)
+def running_peer(
+    host: str = "127.0.0.1", port: int = 0, state_path: Path | None = None
+) -> Iterator[tuple[str, object]]:
+    """Serve a peer in a thread (fresh, or from ``state_path``); yields (base URL, server)."""
+    server = make_server(host, port, state_path)
     thread = threading.Thread(target=server.serve_forever, name="stripe-peer", daemon=True)
     thread.start()
     try:

@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -72,8 +73,36 @@ class PeerState:
         self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self.deliveries: list[dict[str, Any]] = []
         self.outbox: queue.Queue = queue.Queue()
+        self.dirty = threading.Event()
         self._counter = 0
         self.objects[ACCOUNT_ID] = shapes.account(ACCOUNT_ID)
+
+    # -- persistence (``make run``: the peer's state outlives a restart, like the database) -----
+    def dump(self) -> str:
+        with self.lock:
+            return json.dumps(
+                {
+                    "objects": self.objects,
+                    "order": self.order,
+                    "card_numbers": self.card_numbers,
+                    "set_up": sorted(self.set_up),
+                    "event_ids": [event["id"] for event in self.events],
+                    "endpoints": list(self.endpoints),
+                    "counter": self._counter,
+                }
+            )
+
+    def load(self, text: str) -> None:
+        data = json.loads(text)
+        with self.lock:
+            self.objects = data["objects"]
+            self.order = data["order"]
+            self.card_numbers = data["card_numbers"]
+            self.set_up = set(data["set_up"])
+            self.events = [self.objects[event_id] for event_id in data["event_ids"] if event_id in self.objects]
+            self.endpoints = {key: self.objects[key] for key in data["endpoints"] if key in self.objects}
+            self._counter = data["counter"]
+            self.objects.setdefault(ACCOUNT_ID, shapes.account(ACCOUNT_ID))
 
     # -- storage ------------------------------------------------------------------------------
     def put(self, obj: dict[str, Any]) -> dict[str, Any]:
@@ -985,6 +1014,8 @@ class _Handler(BaseHTTPRequestHandler):
                     status, body = error.status, error.body
                 if key and status != 500:
                     peer.state.idempotency[key] = (fingerprint, status, body)
+                if method != "GET":
+                    peer.state.dirty.set()
             self._respond(status, body)
         except StripeError as error:
             self._respond(error.status, error.body)
@@ -1007,14 +1038,34 @@ class _PeerHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], peer: Peer) -> None:
+    def __init__(self, address: tuple[str, int], peer: Peer, state_path: Path | None = None) -> None:
         super().__init__(address, _Handler)
         self.peer = peer
+        self.state_path = state_path
         self._stopping = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
+        if state_path is not None and state_path.exists():
+            peer.state.load(state_path.read_text())
+        if state_path is not None:
+            threading.Thread(target=self._save_forever, name="stripe-peer-state", daemon=True).start()
         self._deliverer = threading.Thread(target=self._deliver_forever, name="stripe-peer-webhooks", daemon=True)
         self._deliverer.start()
+
+    def save(self) -> None:
+        """Write the state file (atomically: a temporary file, then a rename)."""
+        if self.state_path is None:
+            return
+        self.peer.state.dirty.clear()
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.state_path.with_suffix(".tmp")
+        temporary.write_text(self.peer.state.dump())
+        temporary.replace(self.state_path)
+
+    def _save_forever(self) -> None:
+        while not self._stopping.is_set():
+            if self.peer.state.dirty.wait(0.5):
+                self.save()
 
     def wait_for_deliveries(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -1050,8 +1101,9 @@ class _PeerHTTPServer(ThreadingHTTPServer):
             state.deliveries.append({"event": event_id, "endpoint": endpoint_id, "status": status, "error": error})
 
     def shutdown(self) -> None:
-        self._stopping.set()
         super().shutdown()
+        self._stopping.set()
+        self.save()
 
 
 def deliver(*, url: str, payload: str, secret: str, timeout: float = 30.0) -> tuple[int, str]:
@@ -1075,5 +1127,6 @@ def deliver(*, url: str, payload: str, secret: str, timeout: float = 30.0) -> tu
         return 0, str(error)
 
 
-def make_server(host: str = "127.0.0.1", port: int = 0) -> _PeerHTTPServer:
-    return _PeerHTTPServer((host, port), Peer(PeerState()))
+def make_server(host: str = "127.0.0.1", port: int = 0, state_path: Path | None = None) -> _PeerHTTPServer:
+    """A peer on ``host:port`` (0: a free port); with ``state_path`` its state is kept in that file."""
+    return _PeerHTTPServer((host, port), Peer(PeerState()), state_path)

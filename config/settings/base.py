@@ -642,6 +642,8 @@ INSTALLED_APPS += ["djstripe", "pgtrigger"]
 # STRIPE_PEER_HOST:STRIPE_PEER_PORT with a fixed test key: no keys and no network needed.
 STRIPE_PEER_HOST = env.str("STRIPE_PEER_HOST", default="127.0.0.1")
 STRIPE_PEER_PORT = env.int("STRIPE_PEER_PORT", default=12111)
+# The peer keeps its objects here between runs of `make run` (they match the database's payments).
+STRIPE_PEER_STATE_FILE = Path(env.str("STRIPE_PEER_STATE_FILE", default=str(DATA_DIR / "stripe_peer.json")))
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_USES_PEER = not STRIPE_SECRET_KEY
 if STRIPE_USES_PEER:

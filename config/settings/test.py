@@ -21,3 +21,5 @@ VIDEO_ROOT = Path(env.str("VIDEO_ROOT", default=str(Path(tempfile.gettempdir()) 
 STREAM_ROOT = Path(env.str("STREAM_ROOT", default=str(Path(tempfile.gettempdir()) / "fanfare-test-streams")))
 # A partitioned model that exists only in tests, proving the pgpartition wiring.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.partitioning_probe"]
+# seed_demo's short-lived Stripe peer keeps its state out of .data in tests.
+STRIPE_PEER_STATE_FILE = Path(tempfile.gettempdir()) / "fanfare-test-stripe-peer.json"
