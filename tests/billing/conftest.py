@@ -28,6 +28,11 @@ class PeerHandle:
         response.raise_for_status()
         return response.json()
 
+    def helper_get(self, path: str) -> dict[str, Any]:
+        response = requests.get(f"{self.url}{path}", timeout=30)
+        response.raise_for_status()
+        return response.json()
+
     def flush(self) -> None:
         """Wait until every queued webhook delivery was attempted."""
         self.helper("/_peer/flush")
