@@ -174,7 +174,7 @@ def payment_create(
                 livemode=bool(intent.livemode),
             )
             charge = intent.latest_charge if not isinstance(intent.latest_charge, str) else None
-            _apply(payment, StripeState(intent=intent, charge=charge, refunds=[], disputes=[]), locked=True)
+            _apply(payment, StripeState(intent=intent, charge=charge, refunds=[], disputes=[]), locked=True, new=True)
     except IntegrityError:
         # The same operation raced itself: Stripe's idempotency key gave both one intent.
         payment = Payment.objects.get(idempotency_key=idempotency_key)
@@ -223,11 +223,12 @@ def payment_sync(*, payment_intent_id: str, state: StripeState | None = None) ->
     metadata = dict(state.intent.metadata or {})
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(stripe_payment_intent_id=payment_intent_id).first()
+        new = payment is None
         if payment is None:
             payment = _payment_from_metadata(state.intent, metadata)
             if payment is None:
                 return None
-        _apply(payment, state, locked=True)
+        _apply(payment, state, locked=True, new=new)
     return payment
 
 
@@ -280,8 +281,12 @@ def _ts(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC) if value else None
 
 
-def _apply(payment: Payment, state: StripeState, *, locked: bool) -> None:
-    """Make ``payment`` (row locked by the caller) say what ``state`` says; post what is missing."""
+def _apply(payment: Payment, state: StripeState, *, locked: bool, new: bool = False) -> None:
+    """Make ``payment`` (row locked by the caller) say what ``state`` says; post what is missing.
+
+    ``new``: the row was just made (by ``payment_create`` or from the intent's metadata), so any
+    first status is a valid start.
+    """
     assert locked
     old_status, old_refunded = payment.status, payment.amount_refunded
     intent, charge = state.intent, state.charge
@@ -309,7 +314,7 @@ def _apply(payment: Payment, state: StripeState, *, locked: bool) -> None:
         _apply_refund(payment, refund, refunded_before=sum(r.amount for r in _succeeded_before(state.refunds, index)))
     for dispute in state.disputes:
         _apply_dispute(payment, dispute)
-    if new_status != old_status and new_status not in _TRANSITIONS.get(old_status, set()):
+    if not new and new_status != old_status and new_status not in _TRANSITIONS.get(old_status, set()):
         logger.warning("payment %s: Stripe moved it %s -> %s (not a listed move)", payment.pk, old_status, new_status)
     payment.status = new_status
     payment.save()

