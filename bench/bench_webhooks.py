@@ -190,7 +190,7 @@ def run() -> dict:
             cursor.execute("CREATE TABLE bench_raw_event (id text PRIMARY KEY, body jsonb NOT NULL)")
         peer, peer_url = _start_peer()
         try:
-            settings.STRIPE_API_HOST = peer_url
+            settings.STRIPE_API_BASE = peer_url
             stack = api_base_override(peer_url)
             stack.__enter__()
             endpoint = WebhookEndpoint.objects.create(

@@ -37,7 +37,7 @@ def _answers(url: str) -> bool:
 
 @contextlib.contextmanager
 def _peer() -> Iterator[str]:
-    url = getattr(settings, "STRIPE_API_HOST", "")
+    url = settings.STRIPE_API_BASE
     if url and _answers(url):
         yield url
         return

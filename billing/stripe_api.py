@@ -101,7 +101,7 @@ def client() -> stripe.StripeClient:
     """A StripeClient for the configured account (or the local peer when no key is set)."""
     return _client(
         settings.STRIPE_SECRET_KEY,
-        _api_base_override.get() or getattr(settings, "STRIPE_API_HOST", None),
+        _api_base_override.get() or settings.STRIPE_API_BASE or None,
         settings.STRIPE_TIMEOUT_SECONDS,
         settings.STRIPE_MAX_NETWORK_RETRIES,
     )

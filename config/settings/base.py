@@ -651,9 +651,10 @@ STRIPE_USES_PEER = not STRIPE_SECRET_KEY
 if STRIPE_USES_PEER:
     # dj-stripe's key check wants sk_test_ then 24 or more letters and digits.
     STRIPE_SECRET_KEY = "sk_test_FanfareLocalStripePeer000000000"  # noqa: S105 (the peer's fixed test key)
-    STRIPE_API_HOST = f"http://{STRIPE_PEER_HOST}:{STRIPE_PEER_PORT}"
-    # dj-stripe warns that STRIPE_API_HOST is set; here that is the point.
-    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "djstripe.W002"]
+# Where stripe-python (and so dj-stripe) sends API calls: the peer, or Stripe's own API ("").
+# (Billing sets stripe.api_base from it at start-up; dj-stripe's STRIPE_API_HOST is not used,
+# because its deploy check warns about it.)
+STRIPE_API_BASE = f"http://{STRIPE_PEER_HOST}:{STRIPE_PEER_PORT}" if STRIPE_USES_PEER else ""
 STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
 STRIPE_PUBLIC_KEY = env.str("STRIPE_PUBLIC_KEY", default="pk_test_FanfareLocalStripePeer000000000")
 # Seconds Fanfare waits for Stripe, and how often stripe-python retries a failed connection

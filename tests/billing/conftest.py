@@ -47,7 +47,7 @@ class PeerHandle:
 @pytest.fixture
 def stripe_peer(settings):
     with running_peer() as (url, server):
-        settings.STRIPE_API_HOST = url
+        settings.STRIPE_API_BASE = url
         previous, stripe.api_base = stripe.api_base, url
         try:
             yield PeerHandle(url=url, server=server)

@@ -110,7 +110,7 @@ def test_anonymous_clients_get_401(api_client, db):
 
 
 def test_stripe_unreachable_is_503_payment_provider_unavailable(settings, api_client, fan):
-    settings.STRIPE_API_HOST = "http://127.0.0.1:9"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     api_client.raise_request_exception = False  # a 5xx is also reported to monitoring, as it should be
 

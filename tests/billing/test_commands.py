@@ -33,14 +33,14 @@ def _failed_delivery(stripe_peer, webhook_endpoint, client, settings):
     import stripe
 
     # Stripe stops answering while the event is processed: dj-stripe keeps the delivery, answers 500.
-    settings.STRIPE_API_HOST, stripe.api_base, settings.STRIPE_MAX_NETWORK_RETRIES = (
+    settings.STRIPE_API_BASE, stripe.api_base, settings.STRIPE_MAX_NETWORK_RETRIES = (
         "http://127.0.0.1:9",
         "http://127.0.0.1:9",
         0,
     )
     client.raise_request_exception = False
     response = post_event(client, webhook_endpoint, created)
-    settings.STRIPE_API_HOST, stripe.api_base = stripe_peer.url, stripe_peer.url
+    settings.STRIPE_API_BASE, stripe.api_base = stripe_peer.url, stripe_peer.url
     assert response.status_code == 500
     return payment
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_leaves_paid_refunded_and_disputed_payments_and_a_consistent_ledger(settings, tmp_path):
     settings.DEBUG = True
     settings.STRIPE_PEER_STATE_FILE = tmp_path / "peer.json"
-    settings.STRIPE_API_HOST = "http://127.0.0.1:9"  # no peer running: seed_demo starts its own
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # no peer running: seed_demo starts its own
 
     call_command("seed_demo", stdout=io.StringIO())
     out = io.StringIO()

@@ -174,7 +174,7 @@ def test_3d_secure_requires_action_then_succeeds_when_the_payer_authenticates(st
 
 
 def test_stripe_unreachable_is_503_and_nothing_is_written(settings, db):
-    settings.STRIPE_API_HOST = "http://127.0.0.1:9"  # nothing listens on the discard port
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens on the discard port
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     payer, creator = UserFactory(), UserFactory()
 

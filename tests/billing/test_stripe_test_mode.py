@@ -24,8 +24,7 @@ pytestmark = [
 @pytest.fixture
 def stripe_test_mode(settings):
     settings.STRIPE_SECRET_KEY = KEY
-    if hasattr(settings, "STRIPE_API_HOST"):
-        del settings.STRIPE_API_HOST
+    settings.STRIPE_API_BASE = ""
     previous, stripe.api_base = stripe.api_base, "https://api.stripe.com"
     yield
     stripe.api_base = previous
