@@ -69,19 +69,16 @@ def payment_method_save(*, user, payment_method_id: str, make_default: bool = Fa
     for the client to authenticate; the card is saved once it succeeds.
     """
     customer = customer_get_or_create(user=user)
-    try:
-        with calling_stripe("setup intent confirm"):
-            intent = client().v1.setup_intents.create(
-                params={
-                    "customer": customer.stripe_customer_id,
-                    "payment_method": payment_method_id,
-                    "confirm": True,
-                    "usage": "off_session",
-                    "payment_method_types": ["card"],
-                }
-            )
-    except PaymentDeclinedError:
-        raise
+    with calling_stripe("setup intent confirm"):
+        intent = client().v1.setup_intents.create(
+            params={
+                "customer": customer.stripe_customer_id,
+                "payment_method": payment_method_id,
+                "confirm": True,
+                "usage": "off_session",
+                "payment_method_types": ["card"],
+            }
+        )
     if intent.status == "succeeded" and (make_default or not customer.default_payment_method_id):
         payment_method_set_default(user=user, payment_method_id=intent.payment_method)
     return _setup_result(intent)
