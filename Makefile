@@ -46,10 +46,10 @@ seed: venv
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 
 # The processes are every line of the Procfile (honcho): web, worker, beat, the RTMP ingest (only with
-# STREAMING_PROVIDER=local) and `ready`, which prints the logins and URLs once all answer. Adding a
+# STREAMING_PROVIDER=local), the local Stripe peer (only without STRIPE_SECRET_KEY) and `ready`, which prints the logins and URLs once all answer. Adding a
 # process is one Procfile line. Emails go to .data/mail/.
-RUN_PROCESSES = $(filter-out $(if $(filter-out local,$(or $(STREAMING_PROVIDER),local)),ingest),\
-	$(shell sed -n 's/^\([a-z][a-z0-9_]*\):.*/\1/p' Procfile))
+RUN_PROCESSES = $(filter-out $(if $(filter-out local,$(or $(STREAMING_PROVIDER),local)),ingest) \
+	$(if $(STRIPE_SECRET_KEY),stripe),$(shell sed -n 's/^\([a-z][a-z0-9_]*\):.*/\1/p' Procfile))
 
 run: venv
 	@mkdir -p .data/run .data/mail

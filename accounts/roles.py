@@ -51,6 +51,21 @@ STREAM_MODERATION_PERMISSIONS = [
     ("streaming", "view_streamviewer"),
 ]
 
+# Finance in the admin (billing's 0002_finance_role): payments and refunds, disputes and their
+# evidence, the ledger read-only, and dj-stripe's webhook log.
+BILLING_FINANCE_PERMISSIONS = [
+    ("billing", "view_payment"),
+    ("billing", "refund_payment"),
+    ("billing", "view_refund"),
+    ("billing", "view_dispute"),
+    ("billing", "submit_dispute_evidence"),
+    ("billing", "view_billingcustomer"),
+    ("billing", "view_ledgeraccount"),
+    ("billing", "view_journalentry"),
+    ("billing", "view_journalline"),
+    ("djstripe", "view_webhookeventtrigger"),
+]
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Role.USER: [],
     # Going live is for creators (streaming's 0002_core_streams grants it).
@@ -72,7 +87,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SOCIAL_MODERATION_PERMISSIONS,
         *STREAM_MODERATION_PERMISSIONS,
     ],
-    Role.FINANCE: [("accounts", "view_user")],
+    Role.FINANCE: [("accounts", "view_user"), *BILLING_FINANCE_PERMISSIONS],
     Role.ADMIN: [
         ("accounts", "view_user"),
         ("accounts", "change_user"),
@@ -93,6 +108,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *[("content", codename) for codename in POST_MODERATION_PERMISSIONS],
         *SOCIAL_MODERATION_PERMISSIONS,
         *STREAM_MODERATION_PERMISSIONS,
+        *BILLING_FINANCE_PERMISSIONS,
     ],
 }
 

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "billing"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        import stripe
+        from django.conf import settings
+
+        from billing import receivers, tasks  # noqa: F401 (connects the dj-stripe receivers, registers tasks)
+
+        # dj-stripe calls Stripe through stripe-python's module-level client: the peer, or Stripe.
+        if settings.STRIPE_API_BASE:
+            stripe.api_base = settings.STRIPE_API_BASE

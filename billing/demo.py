@@ -1,0 +1,83 @@
+"""Demo payments for ``manage.py seed_demo``: a paid tip, a refunded membership, a disputed tip.
+
+They are made through the real services against the local Stripe peer. When no peer answers
+(``make run`` starts it after seeding), a short-lived one is started here on the peer's state
+file, so the peer ``make run`` starts next knows these payments (refunds from the admin work).
+With a real Stripe key (STRIPE_SECRET_KEY) nothing is charged: the billing demo is skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import requests
+from django.conf import settings
+
+from accounts import selectors as account_selectors
+from billing.models import Payment
+from billing.selectors import balances_from_lines
+from billing.services.payments import payment_create, payment_sync
+from billing.services.refunds import refund_create
+from billing.stripe_api import api_base_override
+
+FAN_EMAIL = "viewer@fanfare.local"
+CREATOR_EMAIL = "creator@fanfare.local"
+
+
+def _answers(url: str) -> bool:
+    try:
+        response = requests.get(
+            f"{url}/v1/account", headers={"Authorization": f"Bearer {settings.STRIPE_SECRET_KEY}"}, timeout=1
+        )
+    except requests.RequestException:
+        return False
+    return response.status_code == 200
+
+
+@contextlib.contextmanager
+def _peer() -> Iterator[str]:
+    url = settings.STRIPE_API_BASE
+    if url and _answers(url):
+        yield url
+        return
+    from billing.stripe_peer import running_peer
+
+    with running_peer(state_path=settings.STRIPE_PEER_STATE_FILE) as (own_url, _server), api_base_override(own_url):
+        yield own_url
+
+
+def seed(*, report) -> None:
+    fan = account_selectors.user_by_email(email=FAN_EMAIL)
+    creator = account_selectors.user_by_email(email=CREATOR_EMAIL)
+    if fan is None or creator is None:
+        report("billing: no demo fan or creator, skipped")
+        return
+    if not settings.STRIPE_USES_PEER:
+        report("billing: STRIPE_SECRET_KEY is set, skipped (the demo would charge a real Stripe account)")
+        return
+    if Payment.objects.filter(idempotency_key__startswith="demo:").exists():
+        report("billing   demo payments seeded before")
+        return
+    with _peer() as url:
+        paid = payment_create(
+            payer=fan, beneficiary=creator, purpose=Payment.Purpose.TIP, amount=500, currency="usd",
+            idempotency_key="demo:tip:paid", description="Great stream!", payment_method_id="pm_card_visa",
+        )  # fmt: skip
+        refunded = payment_create(
+            payer=fan, beneficiary=creator, purpose=Payment.Purpose.MEMBERSHIP, amount=999, currency="usd",
+            idempotency_key="demo:membership:refunded", description="Gold membership, one month",
+            payment_method_id="pm_card_visa",
+        )  # fmt: skip
+        refund_create(payment=refunded, reason="Demo: joined by mistake")
+        disputed = payment_create(
+            payer=fan, beneficiary=creator, purpose=Payment.Purpose.TIP, amount=2500, currency="usd",
+            idempotency_key="demo:tip:disputed", description="Tip during the Q&A", payment_method_id="pm_card_visa",
+        )  # fmt: skip
+        response = requests.post(
+            f"{url}/_peer/disputes", data={"payment_intent": disputed.stripe_payment_intent_id}, timeout=10
+        )
+        response.raise_for_status()
+        payment_sync(payment_intent_id=disputed.stripe_payment_intent_id)
+    total = sum(balances_from_lines().values())
+    report(f"billing   tip {paid.status}, membership refunded, tip disputed; ledger lines sum to {total}")

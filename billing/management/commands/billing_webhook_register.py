@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from billing.services.webhooks import webhook_endpoint_register
+
+
+class Command(BaseCommand):
+    help = "Register Fanfare's webhook endpoint at Stripe (STRIPE_SECRET_KEY's account) and keep its secret."
+
+    def add_arguments(self, parser):
+        parser.add_argument("base_url", help="Fanfare's public base URL, e.g. https://fanfare.example.com")
+
+    def handle(self, *args, base_url: str, **options):
+        endpoint = webhook_endpoint_register(base_url=base_url)
+        self.stdout.write(self.style.SUCCESS(f"webhooks go to {endpoint.url} ({endpoint.id})"))

@@ -1,0 +1,20 @@
+"""dj-stripe's documented hook (``djstripe_receiver``): one thin receiver per kind of event.
+
+The project's only signal receivers, because this is the library's interface. They run inside
+dj-stripe's transaction for the event (a failure rolls it back and the delivery is retried), and
+call one billing service each; the services are idempotent, so a replay changes nothing.
+"""
+
+from djstripe.event_handlers import djstripe_receiver
+
+from billing.services import webhooks
+
+
+@djstripe_receiver([*webhooks.PAYMENT_EVENTS, "refund.created", "refund.updated"])
+def payment_event(sender, event, **kwargs):
+    webhooks.payment_event_handle(event_type=event.type, obj=event.data.get("object", {}))
+
+
+@djstripe_receiver(webhooks.CUSTOMER_EVENTS)
+def customer_event(sender, event, **kwargs):
+    webhooks.customer_event_handle(event_type=event.type, obj=event.data.get("object", {}))

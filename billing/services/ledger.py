@@ -1,0 +1,190 @@
+"""Posting to the ledger: balanced entries, idempotent by key, never changed, reversed by new entries.
+
+Every function runs in ``transaction.atomic()``; callers that post as part of a bigger change
+(a payment marked paid) call them inside their own transaction, so both commit together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from billing.models import JournalEntry, JournalKey, JournalLine, LedgerAccount
+from core.errors import ApplicationError, ConflictError
+from core.ids import uuid7
+
+logger = logging.getLogger(__name__)
+
+
+class LedgerError(ApplicationError):
+    default_code = "ledger_invalid_entry"
+    default_message = "This ledger entry is not valid."
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line to post: ``amount`` in minor units (debit +, credit -) on account ``account``."""
+
+    account: str
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class Posted:
+    entry: JournalEntry
+    created: bool
+
+
+def account_get_or_create(*, name: str, currency: str) -> LedgerAccount:
+    account, _ = LedgerAccount.objects.get_or_create(name=name, currency=currency)
+    return account
+
+
+def _check_lines(lines: Sequence[Line]) -> list[Line]:
+    merged: dict[tuple[str, str], int] = defaultdict(int)
+    for line in lines:
+        if not isinstance(line.amount, int) or isinstance(line.amount, bool):
+            raise LedgerError("Amounts are integers of minor units.")
+        if len(line.currency) != 3 or line.currency != line.currency.lower():
+            raise LedgerError("Currencies are lower-case ISO 4217 codes.")
+        merged[(line.account, line.currency)] += line.amount
+    kept = [Line(account=a, amount=amount, currency=c) for (a, c), amount in merged.items() if amount != 0]
+    totals: dict[str, int] = defaultdict(int)
+    for line in kept:
+        totals[line.currency] += line.amount
+    if any(totals.values()):
+        raise LedgerError(f"The lines do not sum to zero: {dict(totals)}.", code="ledger_unbalanced")
+    if len(kept) < 2:
+        raise LedgerError("An entry has at least two lines.", code="ledger_too_few_lines")
+    return kept
+
+
+def _claim_key(*, key: str, entry_id: UUID, created_at: datetime) -> bool:
+    """Insert the key; False when it was there already (a concurrent poster waits for the first to commit)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO billing_journalkey (key, entry_id, entry_created_at) VALUES (%s, %s, %s) "
+            "ON CONFLICT (key) DO NOTHING RETURNING key",
+            [key, entry_id, created_at],
+        )
+        return cursor.fetchone() is not None
+
+
+def entry_get_by_key(*, idempotency_key: str) -> JournalEntry | None:
+    claimed = JournalKey.objects.filter(key=idempotency_key).first()
+    if claimed is None:
+        return None
+    return JournalEntry.objects.get(id=claimed.entry_id, created_at=claimed.entry_created_at)
+
+
+def entry_lines(*, entry: JournalEntry) -> list[JournalLine]:
+    return list(
+        JournalLine.objects.filter(entry_id=entry.id, created_at=entry.created_at)
+        .select_related("account")
+        .order_by("account__name", "currency", "amount")
+    )
+
+
+def entry_post(
+    *,
+    kind: str,
+    idempotency_key: str,
+    lines: Sequence[Line],
+    source: str = "",
+    payment_id: UUID | None = None,
+    reverses: JournalEntry | None = None,
+    memo: str = "",
+    at: datetime | None = None,
+) -> Posted:
+    """Post one balanced entry, or return the one already posted under ``idempotency_key``.
+
+    The same key with different lines is a bug in the caller: ``ledger_key_reused`` (409).
+    Accounts are created on first use; their running balances move under row locks, taken in
+    name order so two posters never deadlock.
+    """
+    kept = _check_lines(lines)
+    with transaction.atomic():
+        entry_id = uuid7()
+        created_at = at or timezone.now()
+        if not _claim_key(key=idempotency_key, entry_id=entry_id, created_at=created_at):
+            existing = entry_get_by_key(idempotency_key=idempotency_key)
+            assert existing is not None
+            have = sorted((line.account.name, line.currency, line.amount) for line in entry_lines(entry=existing))
+            want = sorted((line.account, line.currency, line.amount) for line in kept)
+            if have != want:
+                raise ConflictError(f"Ledger key {idempotency_key} was used for other lines.", code="ledger_key_reused")
+            return Posted(entry=existing, created=False)
+
+        for line in kept:
+            LedgerAccount.objects.get_or_create(name=line.account, currency=line.currency)
+        accounts = {
+            (account.name, account.currency): account
+            for account in LedgerAccount.objects.select_for_update()
+            .filter(name__in={line.account for line in kept})
+            .order_by("name", "currency")
+        }
+        entry = JournalEntry.objects.create(
+            id=entry_id,
+            created_at=created_at,
+            kind=kind,
+            idempotency_key=idempotency_key,
+            source=source,
+            payment_id=payment_id,
+            reverses_id=reverses.id if reverses else None,
+            memo=memo[:500],
+        )
+        JournalLine.objects.bulk_create(
+            [
+                JournalLine(
+                    entry_id=entry.id,
+                    created_at=created_at,
+                    account=accounts[(line.account, line.currency)],
+                    amount=line.amount,
+                    currency=line.currency,
+                )
+                for line in kept
+            ]
+        )
+        for line in kept:
+            LedgerAccount.objects.filter(pk=accounts[(line.account, line.currency)].pk).update(
+                balance=F("balance") + line.amount, updated_at=created_at
+            )
+    return Posted(entry=entry, created=True)
+
+
+def entry_reverse(*, entry: JournalEntry, idempotency_key: str | None = None, memo: str = "") -> Posted:
+    """Post the mirror image of ``entry`` (every line negated), pointing at it. Idempotent by key."""
+    lines = [
+        Line(account=line.account.name, amount=-line.amount, currency=line.currency)
+        for line in entry_lines(entry=entry)
+    ]
+    return entry_post(
+        kind=JournalEntry.Kind.REVERSAL,
+        idempotency_key=idempotency_key or f"reversal:{entry.idempotency_key}",
+        lines=lines,
+        source=entry.source,
+        payment_id=entry.payment_id,
+        reverses=entry,
+        memo=memo or f"Reverses {entry.idempotency_key}",
+    )
+
+
+def accounts_lock(*, names: Sequence[str], currency: str) -> dict[str, LedgerAccount]:
+    """Lock (and create) accounts, in name order, for a decision that reads their balances."""
+    for name in names:
+        LedgerAccount.objects.get_or_create(name=name, currency=currency)
+    return {
+        account.name: account
+        for account in LedgerAccount.objects.select_for_update()
+        .filter(name__in=names, currency=currency)
+        .order_by("name")
+    }

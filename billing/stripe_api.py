@@ -1,0 +1,129 @@
+"""The one way billing talks to Stripe (or the local peer): a configured client and error mapping.
+
+Every call that creates something passes an idempotency key derived from the domain operation's
+id, so a retried request or task cannot charge, refund or transfer twice. Stripe's failures
+become Fanfare's errors here, once:
+
+- the network or Stripe itself failing -> 503 ``payment_provider_unavailable``;
+- a card the bank declines -> 402 with Stripe's decline code (``card_declined``,
+  ``insufficient_funds``, ``expired_card`` ...);
+- anything else Stripe refuses -> 400 ``payment_provider_rejected`` (logged with Stripe's message).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import stripe
+from django.conf import settings
+from rest_framework import status
+
+from core.errors import ApplicationError, ServiceUnavailableError
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentProviderUnavailableError(ServiceUnavailableError):
+    default_code = "payment_provider_unavailable"
+    default_message = "The payment provider is not answering. Nothing was charged; try again shortly."
+
+
+class PaymentDeclinedError(ApplicationError):
+    status_code = status.HTTP_402_PAYMENT_REQUIRED
+    default_code = "card_declined"
+    default_message = "The card was declined."
+
+
+class PaymentProviderRejectedError(ApplicationError):
+    default_code = "payment_provider_rejected"
+    default_message = "The payment provider refused the request."
+
+
+# Stripe's decline codes Fanfare passes on as error codes (the others become card_declined).
+DECLINE_CODES = frozenset(
+    {
+        "card_declined",
+        "insufficient_funds",
+        "expired_card",
+        "incorrect_cvc",
+        "incorrect_number",
+        "lost_card",
+        "stolen_card",
+        "processing_error",
+        "authentication_required",
+        "card_velocity_exceeded",
+        "do_not_honor",
+        "fraudulent",
+    }
+)
+
+
+def decline_code_of(error: stripe.CardError) -> str:
+    detail = error.error
+    for candidate in (getattr(detail, "decline_code", None), error.code):
+        if candidate in DECLINE_CODES:
+            return candidate
+    return "card_declined"
+
+
+@functools.cache
+def _client(api_key: str, api_base: str | None, timeout: int, retries: int) -> stripe.StripeClient:
+    kwargs = {"base_addresses": {"api": api_base}} if api_base else {}
+    return stripe.StripeClient(
+        api_key,
+        stripe_version=stripe.api_version,
+        max_network_retries=retries,
+        http_client=stripe.RequestsClient(timeout=timeout),
+        **kwargs,
+    )
+
+
+_api_base_override: ContextVar[str | None] = ContextVar("stripe_api_base_override", default=None)
+
+
+@contextmanager
+def api_base_override(url: str) -> Iterator[None]:
+    """Talk to another Stripe API host for a while (seed_demo's own short-lived peer)."""
+    token = _api_base_override.set(url)
+    previous, stripe.api_base = stripe.api_base, url
+    try:
+        yield
+    finally:
+        stripe.api_base = previous
+        _api_base_override.reset(token)
+
+
+def client() -> stripe.StripeClient:
+    """A StripeClient for the configured account (or the local peer when no key is set)."""
+    return _client(
+        settings.STRIPE_SECRET_KEY,
+        _api_base_override.get() or settings.STRIPE_API_BASE or None,
+        settings.STRIPE_TIMEOUT_SECONDS,
+        settings.STRIPE_MAX_NETWORK_RETRIES,
+    )
+
+
+@contextmanager
+def calling_stripe(action: str) -> Iterator[None]:
+    """Translate Stripe's exceptions into Fanfare's errors (see the module docstring)."""
+    try:
+        yield
+    except stripe.CardError as error:
+        raise PaymentDeclinedError(
+            error.user_message or "The card was declined.", code=decline_code_of(error)
+        ) from error
+    except (stripe.APIConnectionError, stripe.RateLimitError) as error:
+        logger.warning("stripe unreachable during %s: %s", action, error)
+        raise PaymentProviderUnavailableError() from error
+    except stripe.APIError as error:
+        logger.warning("stripe failed during %s: %s", action, error)
+        raise PaymentProviderUnavailableError() from error
+    except stripe.StripeError as error:
+        logger.warning("stripe refused %s: %s (%s)", action, error.user_message, error.code)
+        raise PaymentProviderRejectedError(
+            error.user_message or PaymentProviderRejectedError.default_message
+        ) from error

@@ -1,0 +1,14 @@
+"""Celery tasks of billing: they take ids (or nothing) and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="billing.webhook_events_retry")
+def webhook_events_retry_task() -> dict[str, int]:
+    """Process again the webhook deliveries whose processing failed (beat: BILLING_EVENTS_RETRY_SECONDS)."""
+    from billing.services.webhooks import webhook_events_retry
+
+    results = webhook_events_retry()
+    return {"retried": len(results), "processed": sum(1 for result in results if result.processed)}

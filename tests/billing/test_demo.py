@@ -1,0 +1,35 @@
+"""seed_demo: paid, refunded and disputed payments, a consistent ledger, once."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from billing.models import Dispute, Payment
+from billing.selectors import balances_from_lines
+from billing.services.reconcile import ledger_balances_check
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_leaves_paid_refunded_and_disputed_payments_and_a_consistent_ledger(settings, tmp_path):
+    settings.DEBUG = True
+    settings.STRIPE_PEER_STATE_FILE = tmp_path / "peer.json"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # no peer running: seed_demo starts its own
+
+    call_command("seed_demo", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+
+    assert dict(Payment.objects.values_list("idempotency_key", "status")) == {
+        "demo:tip:paid": "succeeded",
+        "demo:membership:refunded": "refunded",
+        "demo:tip:disputed": "disputed",
+    }
+    assert Dispute.objects.get().status == "needs_response"
+    assert sum(balances_from_lines().values()) == 0
+    assert ledger_balances_check()[0] == []
+    assert "demo payments seeded before" in out.getvalue()
+    # The peer's state was kept for the peer `make run` starts next.
+    state = (tmp_path / "peer.json").read_text()
+    assert Payment.objects.get(idempotency_key="demo:tip:paid").stripe_payment_intent_id in state

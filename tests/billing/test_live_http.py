@@ -1,0 +1,37 @@
+"""End to end over real HTTP: the peer delivers signed webhooks to Fanfare served by uvicorn."""
+
+import pytest
+from djstripe.models import WebhookEventTrigger
+
+from billing.models import JournalEntry, Payment
+from billing.services.payments import payment_create
+from billing.services.webhooks import webhook_endpoint_register
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_peer_delivers_signed_events_that_fanfare_processes(stripe_peer, asgi_server):
+    endpoint = webhook_endpoint_register(base_url=asgi_server)
+    assert endpoint.url.startswith(f"{asgi_server}/stripe/webhook/")
+    assert webhook_endpoint_register(base_url=asgi_server).pk == endpoint.pk  # kept while the peer knows it
+
+    payment = payment_create(
+        payer=UserFactory(),
+        beneficiary=UserFactory(),
+        purpose=Payment.Purpose.TIP,
+        amount=1200,
+        currency="usd",
+        idempotency_key="tip:live",
+        payment_method_id="pm_card_visa",
+    )
+    stripe_peer.dispute(payment.stripe_payment_intent_id)
+    stripe_peer.flush()
+
+    deliveries = stripe_peer.helper_get("/_peer/deliveries")["data"]
+    assert deliveries
+    assert {delivery["status"] for delivery in deliveries} == {200}
+    assert WebhookEventTrigger.objects.filter(valid=True, processed=True).count() == len(deliveries)
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.DISPUTED
+    assert sorted(JournalEntry.objects.values_list("kind", flat=True)) == ["dispute_opened", "payment_captured"]

@@ -1,0 +1,202 @@
+"""Refunds (full, partial, racing) and disputes (opened, won, lost), each posting its entries."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from billing import chart
+from billing.models import Dispute, JournalEntry, Payment, Refund
+from billing.selectors import balance_of, balances_from_lines
+from billing.services.disputes import dispute_evidence_submit
+from billing.services.payments import payment_create, payment_sync
+from billing.services.refunds import refund_create
+from core.errors import ConflictError
+from tests.billing.factories import lines_of
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _paid_tip(payer, creator, *, amount=1000, key="tip:1", currency="usd"):
+    return payment_create(
+        payer=payer,
+        beneficiary=creator,
+        purpose=Payment.Purpose.TIP,
+        amount=amount,
+        currency=currency,
+        idempotency_key=key,
+        payment_method_id="pm_card_visa",
+    )
+
+
+def test_partial_refunds_in_odd_pieces_give_back_exactly_the_creators_share(stripe_peer):
+    payer, creator = UserFactory(), UserFactory()
+    payment = _paid_tip(payer, creator, amount=999)
+    captured = lines_of(f"payment:{payment.pk}:captured")
+    creator_share = -captured[chart.creator(creator.pk, "pending")]
+
+    first = refund_create(payment=payment, amount=333, reason="one third")
+    refund_create(payment=payment, amount=333, reason="two thirds")
+    last = refund_create(payment=payment, reason="the rest")
+
+    payment.refresh_from_db()
+    assert first.status == Refund.Status.SUCCEEDED
+    assert last.amount == 333
+    assert payment.status == Payment.Status.REFUNDED
+    assert payment.amount_refunded == 999
+    refunds = JournalEntry.objects.filter(kind=JournalEntry.Kind.REFUND)
+    assert refunds.count() == 3
+    # The creator gave back all of their share, in pieces rounded down cumulatively.
+    assert balance_of(account=chart.creator(creator.pk, "pending"), currency="usd") == 0
+    assert creator_share == 893  # 95% of (999 - 59) = 893.0
+    # Stripe keeps its fee on refunds: the platform is out of pocket by exactly the fee.
+    assert balance_of(account=chart.STRIPE_BALANCE, currency="usd") == -59
+    assert balance_of(account=chart.STRIPE_FEES, currency="usd") == 59
+    assert balance_of(account=chart.revenue("tip"), currency="usd") == 0
+    assert sum(balances_from_lines().values()) == 0
+
+
+def test_a_refund_takes_from_pending_then_available_which_may_go_into_debt(stripe_peer):
+    payer, creator = UserFactory(), UserFactory()
+    payment = _paid_tip(payer, creator, amount=2000)
+    from billing.services.ledger import Line, entry_post
+
+    # The creator's share is 95% of (2000 - 88) = 1816.4 -> 1816. The hold period of most of it is
+    # over: 1700 moved to available, 1500 of that paid out.
+    pending, available = chart.creator(creator.pk, "pending"), chart.creator(creator.pk, "available")
+    entry_post(
+        kind="hold_released",
+        idempotency_key="hold:1",
+        lines=[Line(pending, 1700, "usd"), Line(available, -1700, "usd")],
+    )
+    entry_post(
+        kind="payout",
+        idempotency_key="payout:1",
+        lines=[Line(available, 1500, "usd"), Line(chart.TRANSFERS_IN_FLIGHT, -1500, "usd")],
+    )
+
+    refund_create(payment=payment, reason="fraud reported by the cardholder")
+
+    lines = lines_of(f"refund:{Refund.objects.get().stripe_refund_id}")
+    assert lines[pending] == 116  # all that was pending
+    assert lines[available] == 1700  # the rest, from available
+    assert balance_of(account=available, currency="usd") == 1500  # the creator owes what was paid out
+    assert balance_of(account=pending, currency="usd") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refunds_racing_on_one_payment_never_refund_more_than_was_paid(stripe_peer):
+    payer, creator = UserFactory(), UserFactory()
+    payment = _paid_tip(payer, creator, amount=1000)
+    outcomes = []
+    barrier = threading.Barrier(4)
+
+    def refund(amount):
+        try:
+            barrier.wait()
+            outcomes.append(("ok", refund_create(payment=payment, amount=amount, reason="race").amount))
+        except ConflictError as error:
+            outcomes.append((error.code, amount))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refund, args=(amount,)) for amount in (600, 600, 400, 400)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    refunded = sum(amount for result, amount in outcomes if result == "ok")
+    assert len(outcomes) == 4
+    assert refunded <= 1000
+    assert {result for result, _ in outcomes} <= {"ok", "refund_exceeds_payment"}
+    assert refunded in {1000, 800, 600}  # 600+400, 400+400 (then 600 refused), or one 600 (the rest too late)
+    payment.refresh_from_db()
+    assert payment.amount_refunded == refunded
+    charge = stripe_peer.state.objects[payment.stripe_charge_id]
+    assert charge["amount_refunded"] == refunded
+    assert Refund.objects.filter(status=Refund.Status.SUCCEEDED).count() == sum(1 for r, _ in outcomes if r == "ok")
+    assert JournalEntry.objects.filter(kind=JournalEntry.Kind.REFUND).count() == sum(
+        1 for r, _ in outcomes if r == "ok"
+    )
+
+
+def test_refunds_beyond_the_amount_or_of_unpaid_payments_are_refused(stripe_peer):
+    payer, creator = UserFactory(), UserFactory()
+    payment = _paid_tip(payer, creator, amount=1000)
+
+    with pytest.raises(ConflictError) as error:
+        refund_create(payment=payment, amount=1001, reason="too much")
+    assert error.value.code == "refund_exceeds_payment"
+    from billing.services.refunds import RefundInvalidError
+
+    with pytest.raises(RefundInvalidError) as invalid:
+        refund_create(payment=payment, amount=0, reason="nothing")
+    assert invalid.value.code == "amount_invalid"
+    pending = payment_create(
+        payer=payer, beneficiary=creator, purpose="tip", amount=500, currency="usd", idempotency_key="tip:2"
+    )
+    with pytest.raises(ConflictError) as error:
+        refund_create(payment=pending, reason="never paid")
+    assert error.value.code == "payment_not_refundable"
+    assert Refund.objects.count() == 0
+
+
+def _dispute(stripe_peer, payment):
+    stripe_peer.dispute(payment.stripe_payment_intent_id)
+    payment_sync(payment_intent_id=payment.stripe_payment_intent_id)
+    return Dispute.objects.get(payment=payment)
+
+
+def test_a_dispute_moves_amount_and_fee_and_holds_the_creators_share_then_won_releases_it(stripe_peer):
+    payer, creator = UserFactory(), UserFactory()
+    payment = _paid_tip(payer, creator, amount=1000)
+    pending, held = chart.creator(creator.pk, "pending"), chart.creator(creator.pk, "held")
+
+    dispute = _dispute(stripe_peer, payment)
+
+    assert lines_of(f"dispute:{dispute.stripe_dispute_id}:opened") == {
+        chart.STRIPE_BALANCE: -2500,  # 1000 withdrawn + the 1500 dispute fee
+        chart.DISPUTES: 2500,
+        pending: 893,
+        held: -893,
+    }
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.DISPUTED
+
+    dispute = dispute_evidence_submit(
+        dispute=dispute, evidence={"uncategorized_text": "winning_evidence", "product_description": "A tip"}
+    )
+
+    assert dispute.status == Dispute.Status.WON
+    assert dispute.evidence_submitted_at is not None
+    assert lines_of(f"dispute:{dispute.stripe_dispute_id}:won") == {
+        chart.STRIPE_BALANCE: 2500,
+        chart.DISPUTES: -2500,
+        held: 893,
+        pending: -893,
+    }
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert balance_of(account=held, currency="usd") == 0
+    assert balance_of(account=chart.DISPUTES, currency="usd") == 0
+
+
+def test_a_lost_dispute_writes_off_the_held_share_and_the_platforms_loss(stripe_peer):
+    payer, creator = UserFactory(), UserFactory()
+    payment = _paid_tip(payer, creator, amount=1000)
+    dispute = _dispute(stripe_peer, payment)
+
+    dispute = dispute_evidence_submit(dispute=dispute, evidence={"uncategorized_text": "losing_evidence"})
+
+    assert dispute.status == Dispute.Status.LOST
+    assert lines_of(f"dispute:{dispute.stripe_dispute_id}:lost") == {
+        chart.DISPUTES: -2500,
+        chart.DISPUTE_LOSSES: 1607,  # the fee and the platform's part
+        chart.creator(creator.pk, "held"): 893,  # the creator's part, written off
+    }
+    with pytest.raises(ConflictError) as error:
+        dispute_evidence_submit(dispute=dispute, evidence={"uncategorized_text": "again"})
+    assert error.value.code == "dispute_not_open"
+    assert sum(balances_from_lines().values()) == 0

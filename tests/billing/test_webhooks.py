@@ -1,0 +1,161 @@
+"""Webhooks at one verified URL, through dj-stripe: signature, storage, idempotency, any order, retries."""
+
+import json
+
+import pgtrigger
+import pytest
+from django.db import connection
+from djstripe.models import Event, WebhookEventTrigger
+
+from billing.models import Dispute, JournalEntry, JournalKey, JournalLine, LedgerAccount, Payment, Refund
+from billing.selectors import balances_from_lines
+from billing.services.payments import payment_create
+from billing.services.refunds import refund_create
+from billing.stripe_peer import sign
+from tests.billing.conftest import post_event, replay_shuffled
+from tests.billing.factories import ledger_snapshot
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _forget_everything():
+    """Wipe billing's rows (the ledger's guard is switched off for this test only)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pgtrigger.ignore(
+        "billing.JournalLine:billing_line_append_only",
+        "billing.JournalEntry:billing_entry_append_only",
+        "billing.JournalKey:billing_key_append_only",
+    ):
+        JournalLine.objects.all().delete()
+        JournalEntry.objects.all().delete()
+        JournalKey.objects.all().delete()
+    LedgerAccount.objects.all().delete()
+    Refund.objects.all().delete()
+    Dispute.objects.all().delete()
+    Payment.objects.all().delete()
+    Event.objects.all().delete()
+    WebhookEventTrigger.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _paid_tip(payer, creator, *, amount=1000, key="tip:1"):
+    return payment_create(
+        payer=payer,
+        beneficiary=creator,
+        purpose=Payment.Purpose.TIP,
+        amount=amount,
+        currency="usd",
+        idempotency_key=key,
+        payment_method_id="pm_card_visa",
+    )
+
+
+def test_a_signed_event_is_stored_processed_and_syncs_the_payment(stripe_peer, webhook_endpoint, client):
+    payer, creator = UserFactory(), UserFactory()
+    payment = _paid_tip(payer, creator)
+    stripe_peer.dispute(payment.stripe_payment_intent_id)
+    (created,) = stripe_peer.events("charge.dispute.created")
+
+    response = post_event(client, webhook_endpoint, created)
+
+    assert response.status_code == 200
+    trigger = WebhookEventTrigger.objects.get()
+    assert trigger.valid is True
+    assert trigger.processed is True
+    assert trigger.event_id == created["id"]
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.DISPUTED
+    assert Dispute.objects.get().status == "needs_response"
+    assert JournalEntry.objects.filter(kind=JournalEntry.Kind.DISPUTE_OPENED).count() == 1
+
+
+def test_a_bad_signature_is_400_stored_invalid_and_nothing_processed(stripe_peer, webhook_endpoint, client):
+    payer, creator = UserFactory(), UserFactory()
+    payment = _paid_tip(payer, creator)
+    stripe_peer.dispute(payment.stripe_payment_intent_id)
+    (created,) = stripe_peer.events("charge.dispute.created")
+    payload = json.dumps(created)
+
+    forged = post_event(client, webhook_endpoint, created, secret="whsec_somebody_else")
+    tampered = post_event(
+        client,
+        webhook_endpoint,
+        {**created, "type": "charge.refunded"},
+        signature=sign(payload, webhook_endpoint.secret),
+    )
+    unsigned = client.post(
+        f"/stripe/webhook/{webhook_endpoint.djstripe_uuid}/", data=payload, content_type="application/json"
+    )
+
+    assert [forged.status_code, tampered.status_code, unsigned.status_code] == [400, 400, 400]
+    assert list(WebhookEventTrigger.objects.values_list("valid", "processed")) == [(False, False), (False, False)]
+    assert Event.objects.count() == 0
+    assert Dispute.objects.count() == 0
+    assert JournalEntry.objects.count() == 1  # the capture, posted when the payment was made
+
+
+def test_every_event_type_replayed_three_times_in_shuffled_order_gives_the_identical_ledger(
+    stripe_peer, webhook_endpoint, client
+):
+    payer, creator = UserFactory(), UserFactory()
+    # given: a payment refunded in part, one refunded and then disputed and lost, one disputed and won
+    refunded = _paid_tip(payer, creator, amount=2001, key="tip:a")
+    refund_create(payment=refunded, amount=777, reason="asked nicely")
+    refund_create(payment=refunded, amount=333, reason="and again")
+    won = _paid_tip(payer, creator, amount=1500, key="tip:b")
+    stripe_peer.helper(
+        f"/_peer/disputes/{stripe_peer.dispute(won.stripe_payment_intent_id)['id']}/close", outcome="won"
+    )
+    lost = _paid_tip(payer, creator, amount=999, key="tip:c")
+    stripe_peer.helper(
+        f"/_peer/disputes/{stripe_peer.dispute(lost.stripe_payment_intent_id)['id']}/close", outcome="lost"
+    )
+    declined = None
+    try:
+        payment_create(
+            payer=payer,
+            beneficiary=creator,
+            purpose="tip",
+            amount=700,
+            currency="usd",
+            idempotency_key="tip:d",
+            payment_method_id="pm_card_chargeDeclined",
+        )
+    except Exception:  # noqa: BLE001
+        declined = Payment.objects.get(idempotency_key="tip:d")
+    events = stripe_peer.events()
+    # Fanfare hears of the disputes only through their events: deliver everything once, in order.
+    assert {post_event(client, webhook_endpoint, event).status_code for event in events} == {200}
+    expected = ledger_snapshot()
+    statuses = dict(Payment.objects.values_list("idempotency_key", "status"))
+    assert {key for key, kind, *_ in expected if kind.startswith("dispute")} == {
+        f"dispute:{d}:{outcome}" for d, outcome in Dispute.objects.values_list("stripe_dispute_id", "status")
+    } | {f"dispute:{d}:opened" for d in Dispute.objects.values_list("stripe_dispute_id", flat=True)}
+
+    # when: the database forgets everything, and every event arrives three times in a shuffled order
+    types = {event["type"] for event in events}
+    _forget_everything()
+    codes = replay_shuffled(client, webhook_endpoint, events, times=3)
+
+    # then
+    assert set(codes) == {200}
+    assert {
+        "payment_intent.succeeded",
+        "charge.refunded",
+        "refund.created",
+        "charge.dispute.created",
+        "charge.dispute.closed",
+        "charge.dispute.funds_reinstated",
+        "charge.dispute.funds_withdrawn",
+        "payment_intent.payment_failed",
+        "charge.failed",
+    } <= types
+    assert ledger_snapshot() == expected
+    assert dict(Payment.objects.values_list("idempotency_key", "status")) == statuses
+    assert statuses == {"tip:a": "partially_refunded", "tip:b": "succeeded", "tip:c": "disputed", "tip:d": "failed"}
+    assert declined is not None
+    assert Event.objects.count() == len(events)
+    assert all(total == 0 for total in [sum(balances_from_lines().values())])
