@@ -51,6 +51,28 @@ STREAM_MODERATION_PERMISSIONS = [
     ("streaming", "view_streamviewer"),
 ]
 
+# The moderation queue (moderation's 0001): cases, reports, decisions, notes, the log, rules.
+MODERATION_PERMISSIONS = [
+    ("moderation", "handle_cases"),
+    ("moderation", "view_case"),
+    ("moderation", "view_report"),
+    ("moderation", "view_decision"),
+    ("moderation", "view_casenote"),
+    ("moderation", "view_moderationlogentry"),
+    ("moderation", "view_rule"),
+    ("moderation", "view_actionpreset"),
+    ("moderation", "view_moderation_stats"),
+]
+# Admins also manage the platform's rules and presets.
+MODERATION_ADMIN_PERMISSIONS = [
+    *MODERATION_PERMISSIONS,
+    ("moderation", "add_rule"),
+    ("moderation", "change_rule"),
+    ("moderation", "add_actionpreset"),
+    ("moderation", "change_actionpreset"),
+    ("moderation", "delete_actionpreset"),
+]
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Role.USER: [],
     # Going live is for creators (streaming's 0002_core_streams grants it).
@@ -71,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *[("content", codename) for codename in POST_MODERATION_PERMISSIONS],
         *SOCIAL_MODERATION_PERMISSIONS,
         *STREAM_MODERATION_PERMISSIONS,
+        *MODERATION_PERMISSIONS,
     ],
     Role.FINANCE: [("accounts", "view_user")],
     Role.ADMIN: [
@@ -93,6 +116,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *[("content", codename) for codename in POST_MODERATION_PERMISSIONS],
         *SOCIAL_MODERATION_PERMISSIONS,
         *STREAM_MODERATION_PERMISSIONS,
+        *MODERATION_ADMIN_PERMISSIONS,
     ],
 }
 

@@ -68,6 +68,8 @@ class User(AbstractBaseUser, PermissionsMixin, SoftDeleteModel):
     # Moderation state, set only by accounts' moderation services.
     suspended_until = models.DateTimeField(null=True, blank=True)
     banned_at = models.DateTimeField(null=True, blank=True)
+    # A restriction in force: no posting, commenting or chatting until then (the account still signs in).
+    restricted_until = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

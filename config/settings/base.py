@@ -56,6 +56,7 @@ LOCAL_APPS = [
     "ads",
     "streaming",
     "notifications",
+    "moderation",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -635,3 +636,24 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["LiveStreamVisibilityEnum"] = (
     "streaming.models.stream.LiveStream.Visibility"
 )
 # --- end streaming -------------------------------------------------------------------------------
+
+# ---------------------------------------------------------------------------------------------
+# Moderation (docs/moderation.md)
+# ---------------------------------------------------------------------------------------------
+
+# Reports one user may send in any hour; more answer 429 report_rate_limited with Retry-After.
+MODERATION_REPORTS_PER_HOUR = env.int("MODERATION_REPORTS_PER_HOUR", default=20)
+CELERY_BEAT_SCHEDULE["moderation-cases-priority-refresh"] = {
+    "task": "moderation.cases_priority_refresh",
+    "schedule": 60 * 60,
+}
+# Moderation's enums (docs/moderation.md): what is reported, case and report status, actions.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ModerationTargetTypeEnum": "moderation.models.targets.TargetType",
+        "ModerationActionEnum": "moderation.models.targets.Action",
+        "CaseStatusEnum": "moderation.models.case.Case.Status",
+        "ReportStatusEnum": "moderation.models.report.Report.Status",
+        "AccountStandingEnum": ["good", "restricted", "suspended", "banned", "gone"],
+    }
+)

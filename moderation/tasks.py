@@ -1,0 +1,13 @@
+"""Celery tasks of moderation: they call one service. Imported by ``ModerationConfig.ready``."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="moderation.cases_priority_refresh")
+def cases_priority_refresh_task() -> int:
+    """Hourly: open cases' reach and priority follow their targets' audiences."""
+    from moderation.services.cases import cases_priority_refresh
+
+    return cases_priority_refresh()
