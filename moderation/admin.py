@@ -95,7 +95,7 @@ class CaseAdmin(ReadOnlyAdmin):
 
     @admin.display(description="")
     def flag(self, case: Case):
-        return format_html('<strong class="mod-urgent">URGENT</strong>') if case.urgent else ""
+        return format_html('<strong class="mod-urgent">{}</strong>', "URGENT") if case.urgent else ""
 
     @admin.display(description="target", ordering="target_label")
     def target_link(self, case: Case):

@@ -25,6 +25,7 @@ class ActionForm(forms.Form):
         if fixed_action:
             self.fields["action"].initial = fixed_action
             self.fields["action"].widget = forms.HiddenInput()
+            self.fields["action"].required = False
             self.fields["preset"].queryset = self.fields["preset"].queryset.filter(action=fixed_action)
 
     def clean(self):
