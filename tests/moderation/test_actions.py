@@ -65,7 +65,9 @@ def test_removing_a_post_removes_it_tells_the_author_with_rule_reason_and_appeal
     assert note.target_title == "A moderator removed your post"
     assert (note.data["rule"], note.data["reason"]) == ("No spam", "Link farm")
     assert note.data["appeal"]["action"] == str(decision.account_action.pk)
-    assert account_moderation.appeal_token_valid(token=note.data["appeal"]["appeal_token"], action=decision.account_action)
+    assert account_moderation.appeal_token_valid(
+        token=note.data["appeal"]["appeal_token"], action=decision.account_action
+    )
     email = next(message for message in mail.outbox if message.to == [author.email])
     assert "Reason: Link farm" in email.body
     assert "Rule: No spam" in email.body
@@ -81,7 +83,12 @@ def test_removing_a_comment_a_video_a_chat_line_and_a_live_stream(reporter, auth
     stream = make_live_stream(author)
     line = make_chat_line(make_live_stream(verified()), author, "spam spam")
 
-    for target_type, target in (("comment", comment), ("video", video), ("chat_message", line), ("live_stream", stream)):
+    for target_type, target in (
+        ("comment", comment),
+        ("video", video),
+        ("chat_message", line),
+        ("live_stream", stream),
+    ):
         case_act(case=_case(reporter, target_type, target.pk), by=moderator, action="remove", reason="Breaks rules")
 
     assert Comment.all_objects.get(pk=comment.pk).moderation_status == "removed"

@@ -85,7 +85,10 @@ def test_a_preset_fills_the_decision(admin_client, reporter, author):
 
     decision = case.decisions.get()
     assert (decision.action, decision.days, decision.rule, decision.reason) == (
-        "suspend", 7, preset.rule, "Repeated harassment after a warning."
+        "suspend",
+        7,
+        preset.rule,
+        "Repeated harassment after a warning.",
     )
     assert decision.notify_user is False  # the checkbox was not sent
 
