@@ -51,7 +51,8 @@ def test_the_case_page_shows_evidence_with_video_player_and_chat_context(admin_c
     assert f'data-hls="/api/v1/videos/{video_case.target_id}/media/master.m3u8"' in video_page
     assert "hls-1.7.4.min.js" in video_page
     assert 'class="mod-reported"' in chat_page
-    assert "the line before" in chat_page and "the reported line" in chat_page
+    assert "the line before" in chat_page
+    assert "the reported line" in chat_page
     assert "Assign to me" in chat_page
     assert 'name="act-notify_user" id="id_act-notify_user" checked' in chat_page
 
@@ -111,7 +112,8 @@ def test_bulk_dismiss_from_the_list(admin_client, reporter, author):
     form = admin_client.post("/admin/moderation/case/", data)
     done = admin_client.post("/admin/moderation/case/", {**data, "apply": "1", "act-reason": "Not spam"})
 
-    assert form.status_code == 200 and b"act-reason" in form.content
+    assert form.status_code == 200
+    assert b"act-reason" in form.content
     assert done.status_code == 302
     assert set(Case.objects.values_list("status", flat=True)) == {"dismissed"}
 
@@ -124,7 +126,8 @@ def test_the_log_and_the_figures_pages(admin_client, reporter, author, moderator
     log = admin_client.get(f"/admin/moderation/moderationlogentry/?actor={moderator.pk}&action=warn")
     stats = admin_client.get("/admin/moderation/case/stats/")
 
-    assert log.status_code == 200 and "Be nice" in log.content.decode()
+    assert log.status_code == 200
+    assert "Be nice" in log.content.decode()
     assert stats.status_code == 200
     html = stats.content.decode()
     assert "<td>Spam</td><td>1</td>" in html
