@@ -244,6 +244,13 @@ def posting_restriction_error(user):
     return error_for(user)
 
 
+def restriction_error(user):
+    """``account_restricted`` while a restriction keeps ``user`` from posting, else None."""
+    from accounts.standing import restriction_error as error_for
+
+    return error_for(user)
+
+
 def users_in_good_standing_q(*, prefix: str = ""):
     """A filter on ``prefix`` (``"author__"``, ``"owner__"``) keeping users neither banned nor suspended now."""
     from accounts.standing import in_good_standing_q

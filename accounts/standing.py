@@ -25,9 +25,12 @@ def standing_error(user) -> ApplicationError | None:
 def posting_restriction_error(user) -> ApplicationError | None:
     """The error a user under a restriction (``account_restricted``, 403, ``extra.until``) gets when
     posting, commenting or chatting; a suspended or banned user gets their standing error."""
-    error = standing_error(user)
-    if error is not None:
-        return error
+    return standing_error(user) or restriction_error(user)
+
+
+def restriction_error(user) -> ApplicationError | None:
+    """``account_restricted`` (403, ``extra.until``) while a restriction is in force, else None
+    (the standing itself is checked by the API's authentication classes)."""
     until = getattr(user, "restricted_until", None)
     if until is not None and until > timezone.now():
         return PermissionDeniedError(

@@ -19,7 +19,7 @@ def _report(*, key: str, reporter, target_type: str, target_id, category: str, c
 
 
 def seed(*, report) -> None:
-    from content.models import Post, Video
+    from content.models import Post
     from social.models import Comment
 
     creator = account_selectors.user_by_email(email="creator@fanfare.local")
@@ -39,9 +39,9 @@ def seed(*, report) -> None:
     if comment is not None:
         made += _report(key="demo-report-comment", reporter=creator, target_type=TargetType.COMMENT,
                         target_id=comment.pk, category=Category.HARASSMENT, comment="Not nice.")  # fmt: skip
-    video = Video.objects.filter(owner=creator).order_by("id").first()
-    if video is not None and video.master_playlist:
-        made += _report(key="demo-report-video", reporter=viewer, target_type=TargetType.VIDEO, target_id=video.pk,
+    poll = Post.objects.filter(author=creator, idempotency_key="demo-post-poll").first()
+    if poll is not None:
+        made += _report(key="demo-report-urgent", reporter=viewer, target_type=TargetType.POST, target_id=poll.pk,
                         category=Category.SELF_HARM, comment="Demo of an urgent case.")  # fmt: skip
     made += _report(key="demo-report-user", reporter=viewer, target_type=TargetType.USER, target_id=creator.pk,
                     category=Category.IMPERSONATION, comment="Pretends to be a famous painter.")  # fmt: skip

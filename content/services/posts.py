@@ -19,7 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import posting_restriction_error
+from accounts.selectors import restriction_error
 from content import relations
 from content.models import Hashtag, Poll, PollOption, PollVote, Post, PostImage, PostRevision
 from content.models.poll import POLL_MAX_OPTIONS, POLL_MIN_OPTIONS
@@ -139,7 +139,7 @@ def _image_snapshot(images: list[PostImage]) -> list[dict]:
 def _create(
     *, author: User, kind: str, content: PostContent, original: Post | None, idempotency_key: str | None
 ) -> Post:
-    restriction = posting_restriction_error(author)
+    restriction = restriction_error(author)
     if restriction is not None:
         raise restriction
     require_body = kind == Post.Kind.POST and not content.images and content.poll is None

@@ -13,7 +13,7 @@ from django.db.models import F, Func, Sum, TextField, Value
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import posting_restriction_error
+from accounts.selectors import restriction_error
 from content.models import Upload, UploadPart, Video
 from content.services import video_s3
 from content.transcoding import MediaError, get_backend
@@ -92,7 +92,7 @@ def video_create(
         existing = Video.all_objects.filter(owner=owner, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing, False
-    restriction = posting_restriction_error(owner)
+    restriction = restriction_error(owner)
     if restriction is not None:
         raise restriction
     values = {"visibility": visibility, "publish_at": publish_at}

@@ -22,7 +22,7 @@ from django.db.models.functions import Cast, Concat, Lower
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import posting_restriction_error, standing_error
+from accounts.selectors import posting_restriction_error, restriction_error, standing_error
 from content.services.post_text import mentions_parse, text_length
 from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from core.ids import uuid7
@@ -155,7 +155,7 @@ def comment_create(*, author: User, content: Any, text: str, parent: Comment | N
             raise NotFoundError("No such comment.", code="comment_not_found")
         owner_ids.append(parent.author_id)
     check_can_interact(user=author, owner_ids=owner_ids)
-    restriction = posting_restriction_error(author)
+    restriction = restriction_error(author)
     if restriction is not None:
         raise restriction
     if not content.comments_enabled:
