@@ -647,6 +647,10 @@ CELERY_BEAT_SCHEDULE["moderation-cases-priority-refresh"] = {
     "task": "moderation.cases_priority_refresh",
     "schedule": 60 * 60,
 }
+CELERY_BEAT_SCHEDULE["moderation-suspensions-ended-release"] = {
+    "task": "moderation.suspensions_ended_release",
+    "schedule": 60 * 60,
+}
 # Moderation's enums (docs/moderation.md): what is reported, case and report status, actions.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {

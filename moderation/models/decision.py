@@ -47,6 +47,8 @@ class Decision(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reverse_reason = models.TextField(blank=True, default="")
+    # When what a suspension held was released: on reversal, or when it ran out (the beat task).
+    released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(BaseModel.Meta):
         ordering = ["-id"]

@@ -103,6 +103,35 @@ def account_release(*, action: ModerationAction) -> dict[str, dict[str, Any]]:
     return {name: release(action) for name, release in RELEASES}
 
 
+def suspensions_ended_release(*, now=None) -> int:
+    """Suspensions that ran out by themselves (nobody lifted them) release what they held, once.
+    The hourly beat task calls it. Returns how many were released."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from moderation.models import Decision
+
+    now = now or timezone.now()
+    released = 0
+    ended = Decision.objects.filter(
+        action="suspend", reversed_at__isnull=True, released_at__isnull=True, account_action__ends_at__lte=now
+    ).values_list("pk", flat=True)
+    for pk in ended:
+        with transaction.atomic():
+            decision = (
+                Decision.objects.select_for_update(of=("self",))
+                .select_related("account_action")
+                .filter(pk=pk, released_at__isnull=True)
+                .first()
+            )
+            if decision is None or decision.account_action is None:
+                continue
+            account_release(action=decision.account_action)
+            Decision.objects.filter(pk=pk).update(released_at=now, updated_at=now)
+            released += 1
+    return released
+
+
 def on_standing_changed(*, user: User, code: str) -> None:
     """accounts' standing hook, for suspensions and bans made outside this app."""
     if is_acting():
@@ -112,7 +141,12 @@ def on_standing_changed(*, user: User, code: str) -> None:
 
 def on_action_lifted(*, action: ModerationAction) -> None:
     """accounts' lift hook (a moderator's lift, or an accepted appeal)."""
+    from django.utils import timezone
+
+    from moderation.models import Decision
+
     account_release(action=action)
+    Decision.objects.filter(account_action=action, released_at__isnull=True).update(released_at=timezone.now())
     if not is_acting():
         from moderation.services.actions import decision_reverse_for_lifted_action
 

@@ -2,14 +2,16 @@
 API reaches the queue with its evidence, one action removes the post, and the author and the
 reporter are told."""
 
+import os
+
 import pytest
 
 from accounts import services
 from content.models import Post
-from moderation.models import Case, ModerationLogEntry
+from moderation.models import ActionPreset, Case, ModerationLogEntry, Rule
 from notifications.models import Notification
 from tests.content.post_factories import VerifiedUserFactory, make_post
-from tests.factories import with_role
+from tests.moderation.conftest import moderator_by_permissions
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +31,12 @@ def test_a_moderator_handles_a_case_from_the_queue(page):
         headers={"Authorization": f"Token {login.json()['token']}"},
     )
     assert response.status == 201
-    moderator = with_role(VerifiedUserFactory(email="mod@example.com", handle="moderator"), "moderator")
+    moderator = moderator_by_permissions(email="mod@example.com", handle="moderator")
+    # Transactional tests flush the migrations' rows: the rule and preset are made here.
+    rule, _ = Rule.objects.get_or_create(title="No spam")
+    ActionPreset.objects.get_or_create(
+        label="Spam: remove", defaults={"action": "remove", "rule": rule, "reason": "Spam removed."}
+    )
     code = services.backup_codes_regenerate(user=moderator)[0]
 
     page.goto("/admin/login/")
@@ -44,6 +51,8 @@ def test_a_moderator_handles_a_case_from_the_queue(page):
     page.click("text=@spammer: Cheap followers at spam.example")
     page.wait_for_selector("#case-page")
     assert "Cheap followers at spam.example" in page.inner_text(".mod-evidence")
+    if os.environ.get("FANFARE_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["FANFARE_SCREENSHOTS"], "moderation-case.png"), full_page=True)
 
     page.click("#assign-me")
     page.wait_for_selector("text=Assigned to you.")

@@ -36,6 +36,22 @@ def moderator(db):
     return with_role(verified(handle="mod"), "moderator")
 
 
+def moderator_by_permissions(**kwargs):
+    """A moderator whose permissions are their own, not the role group's: transactional tests
+    flush the database, and with it the groups' permissions that migrations granted."""
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    from accounts.roles import ROLE_PERMISSIONS, Role
+
+    user = verified(is_staff=True, **kwargs)
+    wanted = Q()
+    for app_label, codename in ROLE_PERMISSIONS[Role.MODERATOR]:
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    user.user_permissions.add(*Permission.objects.filter(wanted))
+    return user
+
+
 @pytest.fixture
 def client_of():
     def make(user) -> APIClient:

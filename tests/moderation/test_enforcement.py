@@ -19,7 +19,7 @@ from social.services.graph import follow_create
 from streaming.models import LiveStream, StreamChat
 from tests.content.post_factories import make_post
 from tests.content.video_factories import VideoFactory
-from tests.moderation.conftest import make_chat_line, make_live_stream, verified
+from tests.moderation.conftest import make_chat_line, make_live_stream, moderator_by_permissions, verified
 
 
 def _suspend(*, reporter, user, moderator, hide_chat=False, action="suspend"):
@@ -159,12 +159,11 @@ async def _closed_with(communicator) -> int:
 @pytest.mark.django_db(transaction=True)
 async def test_a_suspension_closes_the_accounts_chat_and_notification_sockets(settings):
     settings.STREAMING_METRICS_INTERVAL = 60
-    from tests.factories import with_role
 
     db = database_sync_to_async
     author = await db(verified)(handle="author")
     reporter = await db(verified)(handle="reporter")
-    moderator = await db(lambda: with_role(verified(handle="mod"), "moderator"))()
+    moderator = await db(moderator_by_permissions)(handle="mod")
     stream = await db(make_live_stream)(await db(verified)())
     bystander = await db(verified)()
 
@@ -186,3 +185,24 @@ async def test_a_suspension_closes_the_accounts_chat_and_notification_sockets(se
     assert await _closed_with(chat) == 4409
     assert await others.receive_nothing(timeout=0.3)
     await others.disconnect()
+
+
+@pytest.mark.django_db
+def test_a_suspension_that_runs_out_releases_what_it_held_once(reporter, author, moderator):
+    from accounts.models import ModerationAction
+    from moderation.services.enforcement import suspensions_ended_release
+
+    line = make_chat_line(make_live_stream(verified()), author, "hidden while suspended")
+    decision = _suspend(reporter=reporter, user=author, moderator=moderator, hide_chat=True)
+    assert suspensions_ended_release() == 0  # still running
+    past = timezone.now() - timezone.timedelta(minutes=1)
+    ModerationAction.objects.filter(pk=decision.account_action_id).update(ends_at=past)
+    User.objects.filter(pk=author.pk).update(suspended_until=past)
+
+    assert suspensions_ended_release() == 1
+    assert suspensions_ended_release() == 0
+
+    assert StreamChat.objects.filter(pk=line.pk).exists()
+    decision.refresh_from_db()
+    assert decision.released_at is not None
+    assert decision.reversed_at is None
