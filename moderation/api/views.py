@@ -51,14 +51,15 @@ class ReportListCreateView(ListAPIView):
         responses={
             201: s.ReportOutputSerializer,
             200: s.ReportOutputSerializer,
-            **error_responses(429),
+            **error_responses(409, 429),
         },
         description=(
             "201 with a new report; 200 with your earlier open report on the same target (nothing changes). "
             "400 `cannot_report_self`, `related_not_same_user`, `invalid_choice` (category), `max_length` "
             "(comment over 1000 characters, more than 5 related items); 404 (or 403 `followers_only`/"
             "`subscribers_only` for streams) when you cannot see the target, as its own endpoint answers; "
-            "429 `report_rate_limited` with `Retry-After`."
+            "429 `report_rate_limited` with `Retry-After`; 409 `conflict` only if opening the target's case "
+            "lost a race twice (try again)."
         ),
         examples=[
             OpenApiExample(
