@@ -295,3 +295,16 @@ def test_listing_reports_takes_a_fixed_number_of_queries(client_of, reporter, dj
         assert len(client.get(URL + "?page_size=2").json()["results"]) == 2
     with django_assert_max_num_queries(3):
         assert len(client.get(URL + "?page_size=50").json()["results"]) == 3
+
+
+def test_a_users_data_export_holds_the_reports_they_made(reporter, author):
+    from accounts.export import sections
+
+    report_create(reporter=reporter, target_type="user", target_id=author.pk, category="spam", comment="bot")
+
+    build = sections()["reports"]
+
+    assert [(item["category"], item["comment"], item["status"]) for item in build(reporter)] == [
+        ("spam", "bot", "open")
+    ]
+    assert build(author) == []
