@@ -545,11 +545,6 @@ def chat_settings_update(*, stream: LiveStream, by: Any, changes: dict[str, Any]
     return stream
 
 
-def chat_user_kick_everywhere(*, user_id: Any, code: str) -> None:
-    """Close every chat socket of ``user_id`` (a platform ban or suspension: close code 4409)."""
-    side_effects.group_send(user_group(user_id), {"type": "chat.kick", "streamer_id": None, "code": code})
-
-
 def _ensure_staff(by: Any) -> None:
     if not is_platform_moderator(user=by):
         raise ChatError("Only platform moderators can do this.", code="not_allowed")
@@ -618,11 +613,6 @@ def chat_lines_hidden_restore(*, marker: str) -> int:
     return StreamChat.all_objects.filter(extra_metadata__hidden_by=marker, deleted_at__isnull=False).update(
         deleted_at=None, deleted_reason="", extra_metadata={}, updated_at=timezone.now()
     )
-
-
-def chat_close_user_sockets(*, user: Any, code: str) -> None:
-    """A suspended or banned account's chat sockets close (4409)."""
-    chat_user_kick_everywhere(user_id=user.pk, code=code)
 
 
 def chat_message_get(*, stream: LiveStream, message_id: Any) -> StreamChat:
