@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -50,6 +50,11 @@ def _check_rate(*, reporter: User, now: dt.datetime) -> None:
     if len(recent) >= limit:
         oldest = recent[len(recent) - limit]
         raise ReportRateLimitedError(retry_after=math.ceil((oldest + dt.timedelta(hours=1) - now).total_seconds()))
+
+
+def _lock(key: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
 def _case_refresh(case: Case, *, target: Target) -> None:
@@ -136,11 +141,13 @@ def report_create(
         if (resolved.type, resolved.id) not in seen:
             seen.add((resolved.type, resolved.id))
             items.append(resolved)
-    now = timezone.now()
-    _check_rate(reporter=reporter, now=now)
+    _check_rate(reporter=reporter, now=timezone.now())  # before copying media for nothing
     evidence = evidence_service.evidence_build(target=target, related=items)
     try:
         with transaction.atomic():
+            # Again under a per-reporter lock, so that concurrent reports cannot pass the limit.
+            _lock(f"moderation:reports:{reporter.pk}")
+            _check_rate(reporter=reporter, now=timezone.now())
             case = _open_case(target=target, category=category)
             report = Report.objects.create(
                 reporter=reporter,

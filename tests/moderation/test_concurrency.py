@@ -65,3 +65,22 @@ def test_one_reporter_twice_at_once_makes_one_report():
     assert sorted(result[1] for result in results) == [False, True]
     assert {result[0].pk for result in results} == {Report.objects.get().pk}
     assert Case.objects.get().reporters_count == 1
+
+
+def test_the_rate_limit_holds_under_concurrent_reports(settings):
+    from core.errors import ApplicationError
+
+    settings.MODERATION_REPORTS_PER_HOUR = 3
+    reporter = verified()
+    posts = [make_post(verified()) for _ in range(6)]
+
+    results = _race([
+        (lambda p=p: report_create(reporter=reporter, target_type="post", target_id=p.pk, category="spam"))
+        for p in posts
+    ])  # fmt: skip
+
+    created = [result for result in results if isinstance(result, tuple)]
+    refused = [result for result in results if isinstance(result, ApplicationError)]
+    assert len(created) == 3
+    assert [error.code for error in refused] == ["report_rate_limited"] * 3
+    assert Report.objects.filter(reporter=reporter).count() == 3
