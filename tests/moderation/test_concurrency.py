@@ -84,3 +84,25 @@ def test_the_rate_limit_holds_under_concurrent_reports(settings):
     assert len(created) == 3
     assert [error.code for error in refused] == ["report_rate_limited"] * 3
     assert Report.objects.filter(reporter=reporter).count() == 3
+
+
+def test_two_moderators_acting_on_one_case_at_once_make_one_decision():
+    from core.errors import ApplicationError
+    from moderation.models import Decision
+    from moderation.services.actions import case_act
+    from tests.moderation.conftest import moderator_by_permissions
+
+    post = make_post(verified())
+    case = report_create(reporter=verified(), target_type="post", target_id=post.pk, category="spam")[0].case
+    first, second = moderator_by_permissions(), moderator_by_permissions()
+
+    results = _race([
+        lambda: case_act(case=case, by=first, action="remove", reason="Spam"),
+        lambda: case_act(case=case, by=second, action="warn", reason="Spam"),
+    ])  # fmt: skip
+
+    errors = [result for result in results if isinstance(result, ApplicationError)]
+    assert [error.code for error in errors] == ["case_closed"]
+    assert Decision.objects.count() == 1
+    case.refresh_from_db()
+    assert case.resolution == Decision.objects.get().action
