@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import users_in_good_standing_q
-from accounts.standing import good_standing_sql
+from accounts.standing import out_of_standing_ids_sql
 from content import relations as content_relations
 from content.models import Hashtag, PollOption, PollVote, Post, PostImage, Video
 from content.selectors.posts import posts_visible_q
@@ -323,8 +323,8 @@ _POST_VISIBLE = (  # table names from the models; every value is a parameter
     AND (p.original_id IS NULL OR NOT EXISTS (
         SELECT 1 FROM {post} o WHERE o.id = p.original_id AND (
             EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = o.author_id)
-            OR NOT EXISTS (SELECT 1 FROM {user} ou WHERE ou.id = o.author_id AND """  # noqa: S608
-    + good_standing_sql("ou")
+            OR o.author_id IN ("""  # noqa: S608
+    + out_of_standing_ids_sql()
     + """)
             OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocker_id = %(user)s AND b.blocked_id = o.author_id)
             OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocked_id = %(user)s AND b.blocker_id = o.author_id))))
@@ -343,10 +343,9 @@ _POST_SUBJECT = "CASE WHEN p.kind = 'repost' THEN p.original_id ELSE p.id END AS
 _AUTHORS = (
     """
     WITH authors AS (
-        SELECT f.followee_id AS id FROM {follow} f JOIN {user} fu ON fu.id = f.followee_id
-        WHERE f.follower_id = %(user)s AND """  # noqa: S608
-    + good_standing_sql("fu")
-    + """
+        SELECT followee_id AS id FROM {follow} WHERE follower_id = %(user)s AND followee_id NOT IN ("""  # noqa: S608
+    + out_of_standing_ids_sql()
+    + """)
         UNION ALL SELECT %(user)s::uuid
     )
 """
@@ -377,10 +376,9 @@ _FOLLOWED = "({col} = %(user)s OR {col} IN (SELECT id FROM followees))"
 _HOME_SCAN = (
     """
     WITH followees AS MATERIALIZED (
-        SELECT f.followee_id AS id FROM {follow} f JOIN {user} fu ON fu.id = f.followee_id
-        WHERE f.follower_id = %(user)s AND """  # noqa: S608
-    + good_standing_sql("fu")
-    + """)
+        SELECT followee_id AS id FROM {follow} WHERE follower_id = %(user)s AND followee_id NOT IN ("""  # noqa: S608
+    + out_of_standing_ids_sql()
+    + """))
     SELECT id, kind, subject FROM (
         (SELECT p.id, 'post' AS kind, """
     + _POST_SUBJECT
@@ -422,7 +420,6 @@ def _tables() -> dict[str, str]:
         "block": Block._meta.db_table,
         "like": Like._meta.db_table,
         "save": Save._meta.db_table,
-        "user": User._meta.db_table,
     }
 
 
@@ -547,11 +544,10 @@ def hashtags_trending(*, limit: int = 10, now: dt.datetime | None = None) -> lis
     sql = f"""
         WITH uses AS (
             SELECT tag, (p.created_at >= %(day_ago)s) AS recent
-            FROM {Post._meta.db_table} p JOIN {User._meta.db_table} au ON au.id = p.author_id,
-                 unnest(p.hashtags) AS tag
+            FROM {Post._meta.db_table} p, unnest(p.hashtags) AS tag
             WHERE p.created_at >= %(baseline_start)s AND p.created_at < %(now)s
               AND p.deleted_at IS NULL AND p.visibility = 'public' AND p.moderation_status = 'visible'
-              AND {good_standing_sql("au")}
+              AND p.author_id NOT IN ({out_of_standing_ids_sql()})
         )
         SELECT tag,
                count(*) FILTER (WHERE recent) AS recent_uses,
