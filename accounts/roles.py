@@ -64,6 +64,26 @@ BILLING_FINANCE_PERMISSIONS = [
     ("billing", "view_journalentry"),
     ("billing", "view_journalline"),
     ("djstripe", "view_webhookeventtrigger"),
+# The moderation queue (moderation's 0001): cases, reports, decisions, notes, the log, rules.
+MODERATION_PERMISSIONS = [
+    ("moderation", "handle_cases"),
+    ("moderation", "view_case"),
+    ("moderation", "view_report"),
+    ("moderation", "view_decision"),
+    ("moderation", "view_casenote"),
+    ("moderation", "view_moderationlogentry"),
+    ("moderation", "view_rule"),
+    ("moderation", "view_actionpreset"),
+    ("moderation", "view_moderation_stats"),
+]
+# Admins also manage the platform's rules and presets.
+MODERATION_ADMIN_PERMISSIONS = [
+    *MODERATION_PERMISSIONS,
+    ("moderation", "add_rule"),
+    ("moderation", "change_rule"),
+    ("moderation", "add_actionpreset"),
+    ("moderation", "change_actionpreset"),
+    ("moderation", "delete_actionpreset"),
 ]
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
@@ -86,6 +106,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *[("content", codename) for codename in POST_MODERATION_PERMISSIONS],
         *SOCIAL_MODERATION_PERMISSIONS,
         *STREAM_MODERATION_PERMISSIONS,
+        *MODERATION_PERMISSIONS,
     ],
     Role.FINANCE: [("accounts", "view_user"), *BILLING_FINANCE_PERMISSIONS],
     Role.ADMIN: [
@@ -109,6 +130,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SOCIAL_MODERATION_PERMISSIONS,
         *STREAM_MODERATION_PERMISSIONS,
         *BILLING_FINANCE_PERMISSIONS,
+        *MODERATION_ADMIN_PERMISSIONS,
     ],
 }
 

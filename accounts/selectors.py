@@ -254,3 +254,47 @@ def standing_error(user):
     from accounts.standing import standing_error as error_for
 
     return error_for(user)
+
+
+def posting_restriction_error(user):
+    """``account_restricted`` (or the standing error) for a user who may not post, comment or chat now, else None."""
+    from accounts.standing import posting_restriction_error as error_for
+
+    return error_for(user)
+
+
+def restriction_error(user):
+    """``account_restricted`` while a restriction keeps ``user`` from posting, else None."""
+    from accounts.standing import restriction_error as error_for
+
+    return error_for(user)
+
+
+def users_in_good_standing_q(*, prefix: str = ""):
+    """A filter on ``prefix`` (``"author__"``, ``"owner__"``) keeping users neither banned nor suspended now."""
+    from accounts.standing import in_good_standing_q
+
+    return in_good_standing_q(prefix)
+
+
+def account_age_days(*, user) -> int:
+    from django.utils import timezone
+
+    return max(0, (timezone.now() - user.created_at).days)
+
+
+def appeals_decided_counts(*, start, end) -> dict[str, int]:
+    """Appeals decided in ``[start, end)``: ``{"accepted": n, "rejected": n}``."""
+    from django.db.models import Count
+
+    from accounts.models import Appeal
+
+    rows = (
+        Appeal.objects.filter(decided_at__gte=start, decided_at__lt=end)
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    counts = {"accepted": 0, "rejected": 0}
+    counts.update(dict(rows))
+    return counts

@@ -1,7 +1,9 @@
-"""An account's standing: whether a ban or suspension keeps it from signing in and writing."""
+"""An account's standing: whether a ban or suspension keeps it from signing in and writing, and
+whether a restriction keeps it from posting, commenting and chatting."""
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import ApplicationError, PermissionDeniedError
@@ -18,3 +20,46 @@ def standing_error(user) -> ApplicationError | None:
             extra={"until": user.suspended_until.isoformat()},
         )
     return None
+
+
+def posting_restriction_error(user) -> ApplicationError | None:
+    """The error a user under a restriction (``account_restricted``, 403, ``extra.until``) gets when
+    posting, commenting or chatting; a suspended or banned user gets their standing error."""
+    return standing_error(user) or restriction_error(user)
+
+
+def restriction_error(user) -> ApplicationError | None:
+    """``account_restricted`` (403, ``extra.until``) while a restriction is in force, else None
+    (the standing itself is checked by the API's authentication classes)."""
+    until = getattr(user, "restricted_until", None)
+    if until is not None and until > timezone.now():
+        return PermissionDeniedError(
+            f"This account may not post, comment or chat until {until:%Y-%m-%d %H:%M} UTC.",
+            code="account_restricted",
+            extra={"until": until.isoformat()},
+        )
+    return None
+
+
+def in_good_standing_q(prefix: str = "") -> Q:
+    """Users neither banned nor suspended now, as a filter on ``prefix`` (e.g. ``"author__"``).
+
+    Feeds, search and trending leave out content of accounts that fail it; the content comes
+    back by itself when the suspension ends or is lifted (nothing to undo)."""
+    now = timezone.now()
+    return Q(**{f"{prefix}banned_at__isnull": True}) & (
+        Q(**{f"{prefix}suspended_until__isnull": True}) | Q(**{f"{prefix}suspended_until__lte": now})
+    )
+
+
+def out_of_standing_ids_sql() -> str:
+    """A subquery of the ids of users banned or suspended now, for feeds' hand-written statements
+    (``author_id NOT IN (...)``). It reads the partial index ``accounts_user_out_of_standing`` (the
+    few users ever suspended or banned) and PostgreSQL hashes it once per statement, so testing a
+    row costs a hash probe, not a lookup in the users table."""
+    from accounts.models import User
+
+    return (
+        f"SELECT u.id FROM {User._meta.db_table} u WHERE (u.banned_at IS NOT NULL OR u.suspended_until IS NOT NULL)"  # noqa: S608
+        " AND (u.banned_at IS NOT NULL OR u.suspended_until > now())"
+    )

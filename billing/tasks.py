@@ -7,7 +7,7 @@ from celery import shared_task
 
 @shared_task(name="billing.webhook_events_retry")
 def webhook_events_retry_task() -> dict[str, int]:
-    """Process again the webhook deliveries whose processing failed (beat: BILLING_EVENTS_RETRY_SECONDS)."""
+    """Process again the webhook deliveries whose processing failed (beat: every 5 minutes, config/schedule.py)."""
     from billing.services.webhooks import webhook_events_retry
 
     results = webhook_events_retry()

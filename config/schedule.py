@@ -39,4 +39,10 @@ BEAT_SCHEDULE: dict = {
     "streaming-reminders-send": {"task": "streaming.stream_reminders_send", "schedule": MINUTE},
     "streaming-streams-reconcile": {"task": "streaming.streams_reconcile", "schedule": 2 * MINUTE},
     "streaming-stream-files-cleanup": {"task": "streaming.stream_files_cleanup", "schedule": HOUR},
+    # --- billing ----------------------------------------------------------------------------------
+    # Webhook deliveries whose processing failed are processed again (billing_events_retry).
+    "billing-events-retry": {"task": "billing.webhook_events_retry", "schedule": 5 * MINUTE},
+    # --- moderation -------------------------------------------------------------------------------
+    "moderation-cases-priority-refresh": {"task": "moderation.cases_priority_refresh", "schedule": HOUR},
+    "moderation-suspensions-ended-release": {"task": "moderation.suspensions_ended_release", "schedule": HOUR},
 }

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("streaming.api.urls")),
     path("", include("streaming.api.chat_urls")),
     path("", include("billing.api.urls")),
+    path("", include("moderation.api.urls")),
 ]
 
 urlpatterns = [

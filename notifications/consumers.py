@@ -5,6 +5,7 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.services.sockets import CLOSE_ACCOUNT, account_group
 from notifications import selectors
 from notifications.services import BROADCAST_GROUP, user_group
 
@@ -37,7 +38,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     """Server to client only. On connect: ``{"type": "unread_count", "count": n}``. Then, as
     things happen: ``{"type": "notification", "event": "created"|"updated", "notification": {...}}``
     (the same shape as the REST list), ``{"type": "notification_removed", "id": ...}`` and a fresh
-    ``unread_count``. Anonymous connections are closed with code 4401."""
+    ``unread_count``. Anonymous connections are closed with code 4401; a suspended or banned
+    account's sockets get ``{"type": "error", "code": "account_suspended"|"account_banned"}`` and close with 4409."""
 
     async def connect(self):
         user = self.scope.get("user")
@@ -45,7 +47,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
-        self.groups_joined = [user_group(user.pk), BROADCAST_GROUP]
+        # account_group: a suspension or ban closes the socket (account.close, 4409).
+        self.groups_joined = [user_group(user.pk), BROADCAST_GROUP, account_group(user.pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -78,3 +81,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if payload is not None:
             await self.send_json({"type": "notification", "event": "created", "notification": payload})
             await self._send_count()
+
+    async def account_close(self, message):
+        await self.send_json({"type": "error", "code": message.get("code", "account_suspended"),
+                              "detail": "This account can no longer use this connection."})  # fmt: skip
+        await self.close(code=CLOSE_ACCOUNT)

@@ -6,12 +6,9 @@ class StreamingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts.services.moderation import register_standing_hook
         from core.dashboard.navigation import register
         from streaming import checks, tasks  # noqa: F401 (registers the system checks and Celery tasks)
-        from streaming.services.chat import chat_close_user_sockets
 
         register(label="Streams", url_name="streaming_studio:streams", order=40)
-
-        # A platform suspension or ban closes the account's open chat sockets (close code 4409).
-        register_standing_hook(chat_close_user_sockets)
+        # A platform suspension or ban closes the account's open chat sockets (close code 4409):
+        # moderation.services.enforcement does it with every other domain's part.

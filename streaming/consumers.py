@@ -23,6 +23,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from accounts.services.sockets import account_group
 from core.errors import ApplicationError
 from streaming.selectors.chat import event_text
 from streaming.services.chat import ChatError, room_group, user_group
@@ -328,8 +329,9 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
         # Join first, then read the history, so nothing sent in between is missed.
         self.room = await _room_join(stream_id, self.channel_layer, self)
         if self.user is not None:
-            await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
-            self.groups_joined.append(user_group(self.user.pk))
+            for group in (user_group(self.user.pk), account_group(self.user.pk)):
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.groups_joined.append(group)
         try:
             self.opened = await _open(
                 stream_id=stream_id, user=self.user, client_id=_client_id(self.scope), headers=_headers(self.scope)
@@ -465,6 +467,10 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
     async def chat_event(self, event):
         """A room event, serialized once by whoever sent it: passed through as is."""
         await self.send(text_data=event["text"])
+
+    async def account_close(self, event):
+        """The account was suspended or banned (accounts.services.sockets): close with 4409."""
+        await self.chat_kick({"streamer_id": None, "code": event.get("code", "account_banned")})
 
     async def chat_kick(self, event):
         """Close this socket: a channel ban (for this streamer's chats) or a platform ban."""

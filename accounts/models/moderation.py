@@ -7,18 +7,25 @@ from core.models import BaseModel
 
 
 class ModerationAction(BaseModel):
-    """A warning (strike), suspension or ban of one account.
+    """A warning (strike), restriction, suspension or ban of one account.
 
-    Lifecycle (transitions only in ``accounts.services.moderation``):
-    active -> lifted (by a moderator, or by an accepted appeal). A suspension also ends by
-    itself at ``ends_at``. The user's ``suspended_until`` and ``banned_at`` always reflect
+    A restriction keeps the account from posting, commenting and chatting until ``ends_at``; it
+    still signs in and reads. Lifecycle (transitions only in ``accounts.services.moderation``):
+    active -> lifted (by a moderator, or by an accepted appeal). A suspension or restriction
+    also ends by itself at ``ends_at``. The user's ``suspended_until``, ``restricted_until`` and
+    ``banned_at`` always reflect
     the actions that are still in force.
     """
 
     class Kind(models.TextChoices):
         WARNING = "warning", "Warning"
+        RESTRICTION = "restriction", "Restriction"
         SUSPENSION = "suspension", "Suspension"
         BAN = "ban", "Ban"
+        # Records of a decision about one piece of content (no effect on standing, not a strike),
+        # kept so that the author can appeal it like any other action.
+        CONTENT_REMOVED = "content_removed", "Content removed"
+        MARKED_SENSITIVE = "marked_sensitive", "Marked sensitive"
 
     class Severity(models.TextChoices):
         LOW = "low", "Low"
@@ -52,10 +59,12 @@ class ModerationAction(BaseModel):
         indexes = [models.Index(fields=["user", "-created_at"], name="accounts_modaction_user_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(kind="suspension") | Q(ends_at__isnull=False), name="accounts_suspension_has_end"
+                condition=~Q(kind__in=["suspension", "restriction"]) | Q(ends_at__isnull=False),
+                name="accounts_suspension_has_end",
             ),
             models.CheckConstraint(
-                condition=Q(kind="suspension") | Q(ends_at__isnull=True), name="accounts_only_suspensions_end"
+                condition=Q(kind__in=["suspension", "restriction"]) | Q(ends_at__isnull=True),
+                name="accounts_only_suspensions_end",
             ),
             models.CheckConstraint(
                 condition=Q(lifted_at__isnull=True) | ~Q(lift_reason=""), name="accounts_lift_has_reason"
@@ -108,6 +117,8 @@ class AuditLogEntry(BaseModel):
         WARNING_ISSUED = "warning_issued", "Warning issued"
         SUSPENDED = "suspended", "Suspended"
         BANNED = "banned", "Banned"
+        RESTRICTED = "restricted", "Restricted"
+        CONTENT_ACTION = "content_action", "Content removed or marked sensitive"
         ACTION_LIFTED = "action_lifted", "Action lifted"
         APPEAL_SUBMITTED = "appeal_submitted", "Appeal submitted"
         APPEAL_ACCEPTED = "appeal_accepted", "Appeal accepted"

@@ -68,6 +68,8 @@ class User(AbstractBaseUser, PermissionsMixin, SoftDeleteModel):
     # Moderation state, set only by accounts' moderation services.
     suspended_until = models.DateTimeField(null=True, blank=True)
     banned_at = models.DateTimeField(null=True, blank=True)
+    # A restriction in force: no posting, commenting or chatting until then (the account still signs in).
+    restricted_until = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -76,6 +78,14 @@ class User(AbstractBaseUser, PermissionsMixin, SoftDeleteModel):
     REQUIRED_FIELDS = ["handle"]
 
     class Meta(SoftDeleteModel.Meta):
+        indexes = [
+            # The few accounts ever suspended or banned: feeds leave out their content through it.
+            models.Index(
+                fields=["id"],
+                name="accounts_user_out_of_standing",
+                condition=models.Q(banned_at__isnull=False) | models.Q(suspended_until__isnull=False),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.UniqueConstraint(Lower("handle"), name="accounts_user_handle_ci_unique"),

@@ -1,4 +1,4 @@
-"""Warnings, suspensions, bans, lifting them, and appeals.
+"""Warnings, restrictions, suspensions, bans, lifting them, and appeals.
 
 Transitions (ModerationAction): issued (active) -> lifted. Appeal: pending -> accepted
 (lifts the action) | rejected. The target's ``suspended_until`` and ``banned_at`` are
@@ -43,6 +43,16 @@ def _run_standing_hooks(user: User, code: str) -> None:
         hook(user=user, code=code)
 
 
+# Reactions to a lifted action (e.g. moderation releases what a suspension hid or held):
+# hook(action=...) inside the service's transaction, once the standing is recomputed.
+lift_hooks: list = []
+
+
+def register_lift_hook(hook) -> None:
+    if hook not in lift_hooks:
+        lift_hooks.append(hook)
+
+
 def _ensure_may_moderate(*, by: User, user: User) -> None:
     if not by.has_perm("accounts.moderate_users"):
         raise PermissionDeniedError("Only moderators can do this.", code="not_allowed")
@@ -60,7 +70,10 @@ def _revoke_access(user: User) -> None:
     user_access_revoke_all(user=user)
 
 
-def _notify(user: User, subject: str, body: str) -> None:
+def _notify(user: User, subject: str, body: str, *, send: bool = True) -> None:
+    """Email the user (callers that tell the user through notifications' ``notify()`` pass send=False)."""
+    if not send:
+        return
     send_email(subject=subject, message=body, from_email=None, recipient_list=[user.email])
 
 
@@ -81,10 +94,14 @@ def _refresh_standing(user: User) -> User:
     suspended_until = active.filter(kind=ModerationAction.Kind.SUSPENSION, ends_at__gt=now).aggregate(
         until=Max("ends_at")
     )["until"]
+    restricted_until = active.filter(kind=ModerationAction.Kind.RESTRICTION, ends_at__gt=now).aggregate(
+        until=Max("ends_at")
+    )["until"]
     ban = active.filter(kind=ModerationAction.Kind.BAN).order_by("created_at").first()
     user.suspended_until = suspended_until
+    user.restricted_until = restricted_until
     user.banned_at = ban.created_at if ban else None
-    user.save(update_fields=["suspended_until", "banned_at", "updated_at"])
+    user.save(update_fields=["suspended_until", "restricted_until", "banned_at", "updated_at"])
     return user
 
 
@@ -94,7 +111,13 @@ def _locked(user: User) -> User:
 
 @transaction.atomic
 def user_warn(
-    *, user: User, by: User, reason: str, severity: str = ModerationAction.Severity.MEDIUM, reference=None
+    *,
+    user: User,
+    by: User,
+    reason: str,
+    severity: str = ModerationAction.Severity.MEDIUM,
+    reference=None,
+    send_notice: bool = True,
 ) -> ModerationAction:
     """Issue a warning (a strike) about ``reference`` (any model instance), and tell the user."""
     _ensure_may_moderate(by=by, user=user)
@@ -113,12 +136,81 @@ def user_warn(
         reason=reason,
         details={"action_id": str(action.id), "severity": severity},
     )
-    _notify(user, "You received a warning", f"A moderator warned you: {reason}\n\nYou can appeal in the app.")
+    _notify(
+        user,
+        "You received a warning",
+        f"A moderator warned you: {reason}\n\nYou can appeal in the app.",
+        send=send_notice,
+    )
+    return action
+
+
+MAX_RESTRICTION = dt.timedelta(days=365)
+CONTENT_KINDS = (ModerationAction.Kind.CONTENT_REMOVED, ModerationAction.Kind.MARKED_SENSITIVE)
+
+
+@transaction.atomic
+def user_content_action_record(*, user: User, by: User, kind: str, reason: str, reference=None) -> ModerationAction:
+    """Record that a moderator removed or marked sensitive a piece of ``user``'s content (the
+    content app did it), so that the author can appeal it. Not a strike; standing is unchanged.
+    The caller tells the user (moderation's notifications)."""
+    if kind not in CONTENT_KINDS:
+        raise ApplicationError("Not a content action.", code="invalid_kind")
+    if not by.has_perm("accounts.moderate_users"):
+        raise PermissionDeniedError("Only moderators can do this.", code="not_allowed")
+    action = ModerationAction.objects.create(
+        user=user, kind=kind, reason=reason, created_by=by, **_reference_fields(reference)
+    )
+    audit_record(
+        actor=by,
+        action=AuditLogEntry.Action.CONTENT_ACTION,
+        target_user=user,
+        reason=reason,
+        details={"action_id": str(action.id), "kind": kind},
+    )
     return action
 
 
 @transaction.atomic
-def user_suspend(*, user: User, by: User, reason: str, until: dt.datetime, reference=None) -> ModerationAction:
+def user_restrict(
+    *, user: User, by: User, reason: str, until: dt.datetime, reference=None, send_notice: bool = True
+) -> ModerationAction:
+    """Keep the account from posting, commenting and chatting until ``until`` (it still signs in and
+    reads); ``invalid_until`` (400) for a past time or more than 365 days ahead."""
+    _ensure_may_moderate(by=by, user=user)
+    now = timezone.now()
+    if until <= now or until - now > MAX_RESTRICTION:
+        raise ApplicationError("A restriction ends in the future, at most 365 days ahead.", code="invalid_until")
+    user = _locked(user)
+    action = ModerationAction.objects.create(
+        user=user,
+        kind=ModerationAction.Kind.RESTRICTION,
+        reason=reason,
+        ends_at=until,
+        created_by=by,
+        **_reference_fields(reference),
+    )
+    _refresh_standing(user)
+    audit_record(
+        actor=by,
+        action=AuditLogEntry.Action.RESTRICTED,
+        target_user=user,
+        reason=reason,
+        details={"action_id": str(action.id), "until": until.isoformat()},
+    )
+    _notify(
+        user,
+        "Your account is restricted",
+        f"You cannot post, comment or chat until {until:%Y-%m-%d %H:%M} UTC: {reason}",
+        send=send_notice,
+    )
+    return action
+
+
+@transaction.atomic
+def user_suspend(
+    *, user: User, by: User, reason: str, until: dt.datetime, reference=None, send_notice: bool = True
+) -> ModerationAction:
     """Suspend until ``until``: sessions and tokens end now, login and writes are refused until then."""
     _ensure_may_moderate(by=by, user=user)
     now = timezone.now()
@@ -145,12 +237,17 @@ def user_suspend(*, user: User, by: User, reason: str, until: dt.datetime, refer
         reason=reason,
         details={"action_id": str(action.id), "until": until.isoformat()},
     )
-    _notify(user, "Your account is suspended", f"Your account is suspended until {until:%Y-%m-%d %H:%M} UTC: {reason}")
+    _notify(
+        user,
+        "Your account is suspended",
+        f"Your account is suspended until {until:%Y-%m-%d %H:%M} UTC: {reason}",
+        send=send_notice,
+    )
     return action
 
 
 @transaction.atomic
-def user_ban(*, user: User, by: User, reason: str, reference=None) -> ModerationAction:
+def user_ban(*, user: User, by: User, reason: str, reference=None, send_notice: bool = True) -> ModerationAction:
     """Ban for good (until lifted): sessions and tokens end now, login and writes are refused."""
     _ensure_may_moderate(by=by, user=user)
     user = _locked(user)
@@ -169,7 +266,7 @@ def user_ban(*, user: User, by: User, reason: str, reference=None) -> Moderation
         reason=reason,
         details={"action_id": str(action.id)},
     )
-    _notify(user, "Your account is banned", f"Your account is banned: {reason}")
+    _notify(user, "Your account is banned", f"Your account is banned: {reason}", send=send_notice)
     return action
 
 
@@ -184,6 +281,8 @@ def _lift(action: ModerationAction, *, by: User, reason: str) -> ModerationActio
     action.lift_reason = reason
     action.save(update_fields=["lifted_at", "lifted_by", "lift_reason", "updated_at"])
     _refresh_standing(user)
+    for hook in lift_hooks:
+        hook(action=action)
     audit_record(
         actor=by,
         action=AuditLogEntry.Action.ACTION_LIFTED,
@@ -195,13 +294,18 @@ def _lift(action: ModerationAction, *, by: User, reason: str) -> ModerationActio
 
 
 @transaction.atomic
-def moderation_action_lift(*, action: ModerationAction, by: User, reason: str) -> ModerationAction:
-    """Lift a warning, suspension or ban; the account's standing is recomputed."""
+def moderation_action_lift(
+    *, action: ModerationAction, by: User, reason: str, send_notice: bool = True
+) -> ModerationAction:
+    """Lift a warning, restriction, suspension or ban; the account's standing is recomputed."""
     action = ModerationAction.objects.select_for_update().get(pk=action.pk)
     _ensure_may_moderate(by=by, user=action.user)
     _lift(action, by=by, reason=reason)
     _notify(
-        action.user, "A moderation action was lifted", f"A {action.get_kind_display().lower()} was lifted: {reason}"
+        action.user,
+        "A moderation action was lifted",
+        f"A {action.get_kind_display().lower()} was lifted: {reason}",
+        send=send_notice,
     )
     return action
 

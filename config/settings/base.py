@@ -59,6 +59,7 @@ LOCAL_APPS = [
     "ads",
     "streaming",
     "notifications",
+    "moderation",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -698,12 +699,25 @@ BILLING_FEE_BEARER = {
     "membership": env.str("BILLING_MEMBERSHIP_FEE_BEARER", default="platform"),
     "tip": env.str("BILLING_TIP_FEE_BEARER", default="creator"),
 }
-# Seconds between runs of the task that retries webhook deliveries whose processing failed.
-BILLING_EVENTS_RETRY_SECONDS = env.int("BILLING_EVENTS_RETRY_SECONDS", default=5 * 60)
-CELERY_BEAT_SCHEDULE["billing-events-retry"] = {
-    "task": "billing.webhook_events_retry",
-    "schedule": BILLING_EVENTS_RETRY_SECONDS,
-}
+# Webhook deliveries whose processing failed are retried by beat (config/schedule.py: billing-events-retry).
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PaymentStatusEnum"] = "billing.models.payment.Payment.Status"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PaymentPurposeEnum"] = "billing.models.payment.Payment.Purpose"
 # --- end billing ---------------------------------------------------------------------------------
+
+# ---------------------------------------------------------------------------------------------
+# Moderation (docs/moderation.md)
+# ---------------------------------------------------------------------------------------------
+
+# Reports one user may send in any hour; more answer 429 report_rate_limited with Retry-After.
+MODERATION_REPORTS_PER_HOUR = env.int("MODERATION_REPORTS_PER_HOUR", default=20)
+# Its periodic jobs are in config/schedule.py (moderation-*).
+# Moderation's enums (docs/moderation.md): what is reported, case and report status, actions.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ModerationTargetTypeEnum": "moderation.models.targets.TargetType",
+        "ModerationActionEnum": "moderation.models.targets.Action",
+        "CaseStatusEnum": "moderation.models.case.Case.Status",
+        "ReportStatusEnum": "moderation.models.report.Report.Status",
+        "AccountStandingEnum": ["good", "restricted", "suspended", "banned", "gone"],
+    }
+)

@@ -123,7 +123,7 @@ class VideoSerializer(serializers.ModelSerializer):
         fields = [
             "id", "owner", "title", "description", "tags", "visibility", "publish_at", "status", "duration",
             "width", "height", "fps", "manifests", "poster_url", "sprite", "view_count", "watch_seconds",
-            "monetization", "moderation_status", "created_at",
+            "monetization", "moderation_status", "sensitive", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 

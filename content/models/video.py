@@ -100,6 +100,7 @@ class Video(SoftDeleteModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
+    sensitive = models.BooleanField(default=False, help_text="Sensitive media: shown behind a warning.")
 
     view_count = models.PositiveBigIntegerField(default=0)
     watch_seconds = models.FloatField(default=0)

@@ -20,6 +20,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounts.models import User
+from accounts.selectors import users_in_good_standing_q
 from content import relations
 from content.models import Hashtag, PollVote, Post, PostImage
 from content.models.post import SEARCH_CONFIG
@@ -134,6 +135,7 @@ def posts_search(*, query: str, user: User | None, limit: int = 100) -> list[Pos
     ids = (
         Post.objects.filter(search_vector=search)
         .filter(posts_visible_q(user=user))
+        .filter(users_in_good_standing_q(prefix="author__"))
         .exclude(moderation_status=Post.ModerationStatus.LIMITED)
         .annotate(rank=SearchRank(F("search_vector"), search))
         .order_by("-rank", "-id")

@@ -10,6 +10,7 @@ from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import users_in_good_standing_q
 from content import relations
 from content.models import Rendition, Video, VideoCountryDailyStat, VideoDailyStat
 from core.errors import NotFoundError, PermissionDeniedError, UnavailableForLegalReasonsError
@@ -99,9 +100,14 @@ def _listable(now: dt.datetime) -> Q:
 
 
 def videos_visible_q(*, user: User | None) -> Q:
-    """Videos ``user`` may find in listings: published, playable, visible, and no block either way
-    between ``user`` and the owner (the social graph's answer through content.relations)."""
-    return _listable(timezone.now()) & relations.not_blocked_q(user=user, ref="owner_id")
+    """Videos ``user`` may find in listings: published, playable, visible, by an owner neither
+    suspended nor banned, and no block either way between ``user`` and the owner (the social
+    graph's answer through content.relations)."""
+    return (
+        _listable(timezone.now())
+        & relations.not_blocked_q(user=user, ref="owner_id")
+        & users_in_good_standing_q(prefix="owner__")
+    )
 
 
 def video_list_public(

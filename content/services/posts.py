@@ -19,6 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import restriction_error
 from content import relations
 from content.models import Hashtag, Poll, PollOption, PollVote, Post, PostImage, PostRevision
 from content.models.poll import POLL_MAX_OPTIONS, POLL_MIN_OPTIONS
@@ -154,6 +155,9 @@ def _image_snapshot(images: list[PostImage]) -> list[dict]:
 def _create(
     *, author: User, kind: str, content: PostContent, original: Post | None, idempotency_key: str | None
 ) -> Post:
+    restriction = restriction_error(author)
+    if restriction is not None:
+        raise restriction
     require_body = kind == Post.Kind.POST and not content.images and content.poll is None
     text = _check_text(content.text, required=require_body or kind == Post.Kind.QUOTE)
     images_check(images=content.images)
@@ -494,6 +498,16 @@ def post_moderate(*, post: Post, status: str, reason: str, by: User) -> Post:
     locked.moderated_at = timezone.now()
     locked.save(update_fields=["moderation_status", "moderation_reason", "moderated_by", "moderated_at", "updated_at"])
     return locked
+
+
+@transaction.atomic
+def post_mark_sensitive(*, post: Post, sensitive: bool, by: User) -> Post:
+    """A moderator marks a post's media sensitive (or not). Needs ``content.moderate_posts``."""
+    if not by.has_perm("content.moderate_posts"):
+        raise PermissionDeniedError("Only moderators can moderate posts.")
+    Post.all_objects.filter(pk=post.pk).update(sensitive=sensitive, updated_at=timezone.now())
+    post.sensitive = sensitive
+    return post
 
 
 @transaction.atomic

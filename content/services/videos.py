@@ -13,6 +13,7 @@ from django.db.models import F, Func, Sum, TextField, Value
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import restriction_error
 from content.models import Upload, UploadPart, Video
 from content.services import video_s3
 from content.transcoding import MediaError, get_backend
@@ -91,6 +92,9 @@ def video_create(
         existing = Video.all_objects.filter(owner=owner, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing, False
+    restriction = restriction_error(owner)
+    if restriction is not None:
+        raise restriction
     values = {"visibility": visibility, "publish_at": publish_at}
     _check_rules(values=values, duration=None)
     try:
@@ -301,6 +305,16 @@ def video_moderate(*, video: Video, moderator: User, status: str, reason: str) -
         video.save(
             update_fields=["moderation_status", "moderation_reason", "moderated_by", "moderated_at", "updated_at"]
         )
+    return video
+
+
+@transaction.atomic
+def video_mark_sensitive(*, video: Video, sensitive: bool, by: User) -> Video:
+    """A moderator marks a video sensitive (or not). Needs ``content.moderate_videos``."""
+    if not by.has_perm("content.moderate_videos"):
+        raise PermissionDeniedError("Only moderators can moderate videos.")
+    Video.all_objects.filter(pk=video.pk).update(sensitive=sensitive, updated_at=timezone.now())
+    video.sensitive = sensitive
     return video
 
 

@@ -38,6 +38,8 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import users_in_good_standing_q
+from accounts.standing import out_of_standing_ids_sql
 from content import relations as content_relations
 from content.models import Hashtag, PollOption, PollVote, Post, PostImage, Video
 from content.selectors.posts import posts_visible_q
@@ -309,7 +311,8 @@ def _page(
 # and merged. See docs/social.md ("The home feed query") for the measurements behind it.
 HOME_SCAN_MIN_FOLLOWING = 500
 
-_POST_VISIBLE = """
+_POST_VISIBLE = (  # table names from the models; every value is a parameter
+    """
     p.id < %(cursor)s AND p.deleted_at IS NULL
     AND (p.author_id = %(user)s OR (
         p.moderation_status <> 'removed'
@@ -320,9 +323,13 @@ _POST_VISIBLE = """
     AND (p.original_id IS NULL OR NOT EXISTS (
         SELECT 1 FROM {post} o WHERE o.id = p.original_id AND (
             EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = o.author_id)
+            OR o.author_id IN ("""  # noqa: S608
+    + out_of_standing_ids_sql()
+    + """)
             OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocker_id = %(user)s AND b.blocked_id = o.author_id)
             OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocked_id = %(user)s AND b.blocker_id = o.author_id))))
 """
+)
 _VIDEO_VISIBLE = """
     v.id < %(cursor)s AND v.deleted_at IS NULL AND v.moderation_status = 'visible' AND v.master_playlist <> ''
     AND v.status IN ('ready', 'processing')
@@ -331,12 +338,18 @@ _VIDEO_VISIBLE = """
 """
 # What a like or a save of the item is about: a repost's original, else the item itself.
 _POST_SUBJECT = "CASE WHEN p.kind = 'repost' THEN p.original_id ELSE p.id END AS subject"
-_AUTHORS = """
+# Followees in good standing only: a suspended or banned account's items leave every home feed
+# (and come back by themselves when the suspension ends or is lifted).
+_AUTHORS = (
+    """
     WITH authors AS (
-        SELECT followee_id AS id FROM {follow} WHERE follower_id = %(user)s
+        SELECT followee_id AS id FROM {follow} WHERE follower_id = %(user)s AND followee_id NOT IN ("""  # noqa: S608
+    + out_of_standing_ids_sql()
+    + """)
         UNION ALL SELECT %(user)s::uuid
     )
 """
+)
 # Few followees: per followee, its newest rows from the (author, -id) index; merge; keep the newest.
 _HOME_MERGE = (  # table names from the models; every value is a parameter
     _AUTHORS  # noqa: S608
@@ -362,9 +375,12 @@ _HOME_MERGE = (  # table names from the models; every value is a parameter
 _FOLLOWED = "({col} = %(user)s OR {col} IN (SELECT id FROM followees))"
 _HOME_SCAN = (
     """
-    WITH followees AS MATERIALIZED (SELECT followee_id AS id FROM {follow} WHERE follower_id = %(user)s)
+    WITH followees AS MATERIALIZED (
+        SELECT followee_id AS id FROM {follow} WHERE follower_id = %(user)s AND followee_id NOT IN ("""  # noqa: S608
+    + out_of_standing_ids_sql()
+    + """))
     SELECT id, kind, subject FROM (
-        (SELECT p.id, 'post' AS kind, """  # noqa: S608
+        (SELECT p.id, 'post' AS kind, """
     + _POST_SUBJECT
     + """ FROM {post} p WHERE """
     + _FOLLOWED.replace("{col}", "p.author_id")
@@ -460,7 +476,11 @@ def feed_home(*, user: User, cursor: str | None = None, page_size: int = DEFAULT
 
 
 def _user_by_handle(*, handle: str, viewer: User | None) -> User:
-    author = User.objects.filter(handle__iexact=handle.lstrip("@"), is_active=True).first()
+    author = (
+        User.objects.filter(handle__iexact=handle.lstrip("@"), is_active=True)
+        .filter(users_in_good_standing_q())
+        .first()
+    )
     if author is None or content_relations.is_blocked_between(user=viewer, other_id=author.pk):
         raise NotFoundError("No such user.", code="user_not_found")
     return author
@@ -494,6 +514,7 @@ def feed_hashtag(
     posts = (
         Post.objects.filter(hashtags__contains=[name])
         .filter(posts_visible_q(user=viewer))
+        .filter(users_in_good_standing_q(prefix="author__"))
         .exclude(moderation_status=Post.ModerationStatus.LIMITED)
         .distinct()
     )
@@ -515,7 +536,8 @@ TRENDING_BASELINE_DAYS = 7
 def hashtags_trending(*, limit: int = 10, now: dt.datetime | None = None) -> list[TrendingHashtag]:
     """Hashtags ranked by their uses in the last 24 hours against their usual daily rate over
     the 7 days before (``score = uses_24h / (usual_per_day + 1)``, so a new tag needs real use
-    to rank). Counts live, visible, public posts; tags blocked from trending are left out."""
+    to rank). Counts live, visible, public posts of accounts in good standing; tags blocked from
+    trending are left out."""
     now = now or timezone.now()
     day_ago = now - dt.timedelta(hours=24)
     baseline_start = day_ago - dt.timedelta(days=TRENDING_BASELINE_DAYS)
@@ -525,6 +547,7 @@ def hashtags_trending(*, limit: int = 10, now: dt.datetime | None = None) -> lis
             FROM {Post._meta.db_table} p, unnest(p.hashtags) AS tag
             WHERE p.created_at >= %(baseline_start)s AND p.created_at < %(now)s
               AND p.deleted_at IS NULL AND p.visibility = 'public' AND p.moderation_status = 'visible'
+              AND p.author_id NOT IN ({out_of_standing_ids_sql()})
         )
         SELECT tag,
                count(*) FILTER (WHERE recent) AS recent_uses,

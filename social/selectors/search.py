@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Greatest
 
 from accounts.models import User
+from accounts.selectors import users_in_good_standing_q
 from content.models import Post, Video
 from content.selectors.posts import posts_search
 from content.selectors.videos import video_search
@@ -26,11 +27,15 @@ def users_search(*, query: str, viewer: User | None, limit: int = 20) -> list[Us
     query = query.strip().lstrip("@")[:100]
     if len(query) < MIN_QUERY:
         return []
-    users = User.objects.filter(is_active=True).filter(
-        Q(handle__icontains=query)
-        | Q(display_name__icontains=query)
-        | Q(handle__trigram_similar=query)
-        | Q(display_name__trigram_similar=query)
+    users = (
+        User.objects.filter(is_active=True)
+        .filter(users_in_good_standing_q())
+        .filter(
+            Q(handle__icontains=query)
+            | Q(display_name__icontains=query)
+            | Q(handle__trigram_similar=query)
+            | Q(display_name__trigram_similar=query)
+        )
     )
     if viewer is not None and viewer.is_authenticated:
         users = users.filter(~block_exists(user=viewer, other_ref="pk"))

@@ -22,7 +22,7 @@ from django.db.models.functions import Cast, Concat, Lower
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import standing_error
+from accounts.selectors import posting_restriction_error, restriction_error, standing_error
 from content.services.post_text import mentions_parse, text_length
 from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from core.ids import uuid7
@@ -155,6 +155,9 @@ def comment_create(*, author: User, content: Any, text: str, parent: Comment | N
             raise NotFoundError("No such comment.", code="comment_not_found")
         owner_ids.append(parent.author_id)
     check_can_interact(user=author, owner_ids=owner_ids)
+    restriction = restriction_error(author)
+    if restriction is not None:
+        raise restriction
     if not content.comments_enabled:
         raise PermissionDeniedError("Comments are turned off here.", code="comments_disabled")
     text = _check_text(text)
@@ -206,7 +209,7 @@ def comment_edit(*, comment: Comment, by: User, text: str) -> Comment:
     Users newly mentioned are notified. ``not_author`` (403), ``comment_removed`` (403)."""
     if comment.author_id != by.pk:
         raise PermissionDeniedError("Only the author can edit this comment.", code="not_author")
-    error = standing_error(by)
+    error = posting_restriction_error(by)
     if error is not None:
         raise error
     text = _check_text(text)

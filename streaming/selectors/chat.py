@@ -76,3 +76,28 @@ def chat_bans_of(*, streamer: Any):
 
 def moderation_log_of(*, stream: LiveStream):
     return ChatModerationLog.objects.filter(stream=stream).select_related("actor", "target_user").order_by("-id")
+
+
+def chat_message_for_viewer(*, message_id: Any, user: Any) -> StreamChat:
+    """A visible chat line sent by a user, in a stream ``user`` may see; 404 ``not_found`` otherwise
+    (deleted lines, system lines and tips, streams hidden from ``user``)."""
+    from core.errors import NotFoundError
+    from streaming.selectors.streams import stream_visible_to
+
+    message = (
+        StreamChat.objects.select_related("stream", "sender")
+        .filter(pk=message_id, kind=StreamChat.Kind.MESSAGE, sender__isnull=False, stream__deleted_at__isnull=True)
+        .first()
+    )
+    if message is None or not stream_visible_to(stream=message.stream, user=user):
+        raise NotFoundError("No such message.")
+    return message
+
+
+def chat_context(*, message: StreamChat, around: int = 5) -> list[StreamChat]:
+    """``around`` lines before ``message``, the message, and ``around`` after, oldest first (deleted
+    lines included: a moderator reviewing a report sees what the room saw at the time)."""
+    lines = StreamChat.all_objects.filter(stream_id=message.stream_id).select_related("sender")
+    before = list(lines.filter(id__lt=message.pk).order_by("-id")[:around])
+    after = list(lines.filter(id__gt=message.pk).order_by("id")[:around])
+    return [*reversed(before), message, *after]

@@ -145,9 +145,9 @@ def _check_standing(*, stream: LiveStream, user: Any) -> None:
         raise ChatError("Sign in to chat.", code="not_allowed")
     if user.email_verified_at is None:
         raise ChatError("Verify your email address to chat.", code="not_allowed")
-    from accounts.selectors import standing_error
+    from accounts.selectors import posting_restriction_error
 
-    if standing_error(user) is not None:
+    if posting_restriction_error(user) is not None:
         raise ChatError("This account cannot chat.", code="not_allowed")
     if chat_selectors.chat_ban_get(streamer_id=stream.owner_id, user_id=user.pk) is not None:
         raise ChatError("You are banned from this chat.", code="banned")
@@ -305,6 +305,23 @@ def _reason(reason: Any) -> str:
     return str(reason or "")[:MAX_REASON]
 
 
+# Apps that keep the platform's one moderation log (moderation) register a listener, called as
+# listener(entry=ChatModerationLog) in the same transaction as every chat moderation entry.
+chat_log_listeners: list = []
+
+
+def register_chat_log_listener(listener) -> None:
+    if listener not in chat_log_listeners:
+        chat_log_listeners.append(listener)
+
+
+def _log_entry(**fields: Any) -> ChatModerationLog:
+    entry = ChatModerationLog.objects.create(**fields)
+    for listener in chat_log_listeners:
+        listener(entry=entry)
+    return entry
+
+
 def _log(
     *,
     stream: LiveStream,
@@ -315,7 +332,7 @@ def _log(
     reason: str = "",
     details: dict | None = None,
 ) -> ChatModerationLog:
-    return ChatModerationLog.objects.create(
+    return _log_entry(
         streamer_id=stream.owner_id,
         stream=stream,
         actor=actor,
@@ -528,11 +545,6 @@ def chat_settings_update(*, stream: LiveStream, by: Any, changes: dict[str, Any]
     return stream
 
 
-def chat_user_kick_everywhere(*, user_id: Any, code: str) -> None:
-    """Close every chat socket of ``user_id`` (a platform ban or suspension: close code 4409)."""
-    side_effects.group_send(user_group(user_id), {"type": "chat.kick", "streamer_id": None, "code": code})
-
-
 def _ensure_staff(by: Any) -> None:
     if not is_platform_moderator(user=by):
         raise ChatError("Only platform moderators can do this.", code="not_allowed")
@@ -549,9 +561,7 @@ def chat_channel_ban_by_staff(*, streamer: User, user: User, by: Any, reason: st
     )
     if not created:
         raise ChatError("This user is already banned here.", code="invalid")
-    ChatModerationLog.objects.create(
-        streamer=streamer, actor=by, action=ChatModerationLog.Action.BAN, target_user=user, reason=ban.reason
-    )
+    _log_entry(streamer=streamer, actor=by, action=ChatModerationLog.Action.BAN, target_user=user, reason=ban.reason)
     side_effects.group_send(
         user_group(user.pk), {"type": "chat.kick", "streamer_id": str(streamer.pk), "code": "banned"}
     )
@@ -561,7 +571,7 @@ def chat_channel_ban_by_staff(*, streamer: User, user: User, by: Any, reason: st
 @transaction.atomic
 def chat_channel_unban_by_staff(*, ban: ChatBan, by: Any, reason: str) -> None:
     _ensure_staff(by)
-    ChatModerationLog.objects.create(
+    _log_entry(
         streamer_id=ban.streamer_id, actor=by, action=ChatModerationLog.Action.UNBAN, target_user_id=ban.user_id,
         reason=_reason(reason),
     )  # fmt: skip
@@ -575,9 +585,34 @@ def chat_message_delete_by_staff(*, message: StreamChat, by: Any, reason: str) -
     return chat_message_delete(stream=stream, by=by, message_id=message.pk, reason=reason)
 
 
-def chat_close_user_sockets(*, user: Any, code: str) -> None:
-    """accounts' standing hook: a suspended or banned account's chat sockets close (4409)."""
-    chat_user_kick_everywhere(user_id=user.pk, code=code)
+@transaction.atomic
+def chat_lines_of_sender_hide(*, user: Any, reason: str, marker: str) -> int:
+    """A suspension or ban with "hide their chat": every visible line ``user`` sent, in any stream,
+    is hidden from everyone (rows kept for the logs), tagged with ``marker`` (the action's id) in
+    ``extra_metadata`` so that :func:`chat_lines_hidden_restore` can bring back exactly these.
+    Rooms of live streams get ``message_deleted`` for each line. Returns how many were hidden."""
+    lines = StreamChat.objects.filter(sender=user, deleted_at__isnull=True).select_related("stream")
+    hidden = list(lines.values_list("pk", "stream_id", "stream__status"))
+    if not hidden:
+        return 0
+    now = timezone.now()
+    StreamChat.objects.filter(pk__in=[pk for pk, _, _ in hidden]).update(
+        deleted_at=now, deleted_reason=_reason(reason), extra_metadata={"hidden_by": marker}, updated_at=now
+    )
+    LiveStream.all_objects.filter(pinned_message__sender=user).update(pinned_message=None, updated_at=now)
+    for pk, stream_id, status in hidden:
+        if status == LiveStream.Status.LIVE:
+            broadcast(stream_id, "message_deleted", message_id=str(pk))
+    return len(hidden)
+
+
+@transaction.atomic
+def chat_lines_hidden_restore(*, marker: str) -> int:
+    """Lifting the action: the lines :func:`chat_lines_of_sender_hide` hid under ``marker`` are
+    visible again (lines a moderator deleted one by one stay deleted). Returns how many."""
+    return StreamChat.all_objects.filter(extra_metadata__hidden_by=marker, deleted_at__isnull=False).update(
+        deleted_at=None, deleted_reason="", extra_metadata={}, updated_at=timezone.now()
+    )
 
 
 def chat_message_get(*, stream: LiveStream, message_id: Any) -> StreamChat:
@@ -618,3 +653,13 @@ def chat_sanctions_of_user_delete(*, user: Any) -> tuple[int, int]:
     bans, _ = ChatBan.objects.filter(naming).delete()
     timeouts, _ = ChatTimeout.objects.filter(naming).delete()
     return bans, timeouts
+
+
+@transaction.atomic
+def chat_message_restore_by_staff(*, message_id: Any, by: Any) -> int:
+    """A platform moderator reverses a removal: the line is visible again (history and logs).
+    Returns 1, or 0 when it was not deleted."""
+    _ensure_staff(by)
+    return StreamChat.all_objects.filter(pk=message_id, deleted_at__isnull=False).update(
+        deleted_at=None, deleted_by=None, deleted_reason="", updated_at=timezone.now()
+    )

@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.selectors import standing_error
+from accounts.selectors import posting_restriction_error
 from content.selectors.videos import viewer_is_subscriber
 from core import side_effects
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
@@ -83,7 +83,7 @@ def _check_scheduled_at(scheduled_at: dt.datetime | None) -> None:
 
 
 def _check_may_stream(user: Any) -> None:
-    error = standing_error(user)
+    error = posting_restriction_error(user)
     if error is not None:
         raise error
     if not user.has_perm("streaming.add_livestream"):
@@ -324,6 +324,24 @@ def stream_end_by_moderator(*, stream: LiveStream, moderator: Any, reason: str) 
         idempotency_key=f"stream_ended:{stream.pk}",
     )
     return stream
+
+
+@transaction.atomic
+def streams_of_owner_stop(*, user: Any, reason: str) -> dict[str, list[str]]:
+    """A suspension or ban: the owner's live stream ends and their scheduled streams are cancelled
+    (``ended``, final: lifting the suspension does not bring them back), each with ``reason``.
+    Returns ``{"ended": [ids], "cancelled": [ids]}``; running it again finds nothing more."""
+    ended, cancelled = [], []
+    for stream_id, status in LiveStream.objects.filter(
+        owner=user, status__in=[Status.LIVE, Status.SCHEDULED]
+    ).values_list("pk", "status"):
+        if status == Status.LIVE:
+            _end(stream_id=stream_id, to_from={Status.LIVE}, reason=reason)
+            ended.append(str(stream_id))
+        else:
+            _end(stream_id=stream_id, to_from={Status.SCHEDULED}, reason=reason)
+            cancelled.append(str(stream_id))
+    return {"ended": ended, "cancelled": cancelled}
 
 
 @transaction.atomic

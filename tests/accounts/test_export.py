@@ -173,6 +173,8 @@ def test_the_archive_holds_every_registered_section_exactly(ana, ready_export, a
             # Streaming's sections (streaming/export.py): no streams, no reminders.
             "live_streams": [],
             "stream_reminders": [],
+            # Moderation's section (moderation/export.py): Ana reported nothing.
+            "reports": [],
         },
     }
     raw = ready_export.file.open("rb").read().decode()
@@ -191,7 +193,7 @@ def test_another_app_adds_its_section(ana, ready_export, monkeypatch):
     sections = json.loads(ready_export.file.open("rb").read())["sections"]
     assert list(sections) == [
         "profile", "second_factor_devices", "posts", "videos", "social_graph", "comments", "likes", "saves",
-        "live_streams", "stream_reminders", "playlists",
+        "live_streams", "stream_reminders", "reports", "playlists",
     ]  # fmt: skip
     assert sections["playlists"] == [{"title": "by ana"}]
 
