@@ -11,3 +11,12 @@ class ContentConfig(AppConfig):
 
         register(label="Videos", url_name="content_studio:videos", order=20)
         register(label="Posts", url_name="content_posts_studio:posts", order=30)
+
+        from content.dashboard import home as studio_home
+        from core.dashboard import home
+
+        home.register_figures(key="content", provider=studio_home.figures, order=10)
+        home.register_panel(key="views-chart", provider=studio_home.views_chart_panel, order=10)
+        home.register_panel(key="latest-videos", provider=studio_home.latest_videos_panel, order=20)
+        home.register_panel(key="latest-posts", provider=studio_home.latest_posts_panel, order=30)
+        home.register_attention(key="failed-videos", provider=studio_home.attention, order=10)

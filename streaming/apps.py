@@ -13,5 +13,11 @@ class StreamingConfig(AppConfig):
 
         register(label="Streams", url_name="streaming_studio:streams", order=40)
 
+        from core.dashboard import home
+        from streaming.dashboard import home as studio_home
+
+        home.register_panel(key="latest-streams", provider=studio_home.latest_streams_panel, order=40)
+        home.register_attention(key="streams", provider=studio_home.attention, order=30)
+
         # A platform suspension or ban closes the account's open chat sockets (close code 4409).
         register_standing_hook(chat_close_user_sockets)
