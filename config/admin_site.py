@@ -20,3 +20,11 @@ class FanfareAdminSite(OTPAdminSite):
     site_header = "Fanfare administration"
     site_title = "Fanfare admin"
     index_title = "Moderation, finance and operations"
+    index_template = "admin/fanfare_index.html"
+    # "View site" leads creators' staff to the studio (the platform has no public web pages here).
+    site_url = "/studio/"
+
+    def index(self, request, extra_context=None):
+        from core.admin_pending import pending_work
+
+        return super().index(request, {**(extra_context or {}), "pending_work": pending_work(request)})

@@ -20,3 +20,8 @@ class ContentConfig(AppConfig):
         home.register_panel(key="latest-videos", provider=studio_home.latest_videos_panel, order=20)
         home.register_panel(key="latest-posts", provider=studio_home.latest_posts_panel, order=30)
         home.register_attention(key="failed-videos", provider=studio_home.attention, order=10)
+
+        from content.admin_pending import failed_videos
+        from core import admin_pending
+
+        admin_pending.register(key="failed-videos", provider=failed_videos, order=50)

@@ -19,5 +19,10 @@ class StreamingConfig(AppConfig):
         home.register_panel(key="latest-streams", provider=studio_home.latest_streams_panel, order=40)
         home.register_attention(key="streams", provider=studio_home.attention, order=30)
 
+        from core import admin_pending
+        from streaming.admin_pending import live_streams
+
+        admin_pending.register(key="live-streams", provider=live_streams, order=60)
+
         # A platform suspension or ban closes the account's open chat sockets (close code 4409).
         register_standing_hook(chat_close_user_sockets)
