@@ -46,8 +46,9 @@ class PackageAssetFinder(BaseFinder):
 
         missing = [name for name in ASSETS if name not in self.storages]
         return [
-            checks.Warning(f"The package that ships {name} is not installed (pip install -r requirements.txt).",
-                           id="core.W010")  # fmt: skip
+            checks.Warning(
+                f"The package that ships {name} is not installed (pip install -r requirements.txt).", id="core.W010"
+            )
             for name in missing
         ]
 

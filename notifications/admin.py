@@ -68,6 +68,7 @@ class NotificationAdmin(ReadOnlyAdmin):
         except NoReverseMatch:
             return f"{content_type.name}: {title}"
         return format_html('<a href="{}">{}: {}</a>', url, content_type.name, title)
+
     inlines = [DeliveryAttemptInline]
 
     def get_queryset(self, request):

@@ -20,8 +20,13 @@ def figures(*, user: Any, period: Period) -> list[Figure]:
     before = [totals[day] for day in totals if day < period.start]
     return [
         Figure(key="views", label="Views", current=sum(v for v, _ in now), previous=sum(v for v, _ in before)),
-        Figure(key="watch-time", label="Watch time", kind="seconds", current=round(sum(w for _, w in now), 1),
-               previous=round(sum(w for _, w in before), 1)),  # fmt: skip
+        Figure(
+            key="watch-time",
+            label="Watch time",
+            kind="seconds",
+            current=round(sum(w for _, w in now), 1),
+            previous=round(sum(w for _, w in before), 1),
+        ),
     ]
 
 

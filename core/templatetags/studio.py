@@ -14,7 +14,7 @@ def chart(spec: dict, height: int = 260) -> dict:
 def duration(seconds) -> str:
     """Seconds as ``m:ss`` or ``h:mm:ss`` (a video's length)."""
     if seconds in (None, ""):
-        return "–"
+        return "-"
     total = round(float(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)

@@ -30,9 +30,7 @@ def inbox(request):
         {"n": n, "text": notification_text(notification=n, actors=[link.actor for link in n.sample_actor_links])}
         for n in page.object_list
     ]
-    return render(
-        request, "notifications/studio/inbox.html", {"page": page, "rows": rows, "unread_only": unread_only}
-    )
+    return render(request, "notifications/studio/inbox.html", {"page": page, "rows": rows, "unread_only": unread_only})
 
 
 @login_required

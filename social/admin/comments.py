@@ -86,7 +86,8 @@ class CommentAdmin(ModerationAdmin):
     actions = ["remove_comments", "restore_comments"]
 
     def get_queryset(self, request):
-        return Comment.all_objects.select_related("author", "post", "video")  # deleted comments too: moderators may need them
+        # Deleted comments too: moderators may need them.
+        return Comment.all_objects.select_related("author", "post", "video")
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -24,8 +24,12 @@ def comments_awaiting_reply(*, user: Any, since: dt.datetime) -> QuerySet[Commen
     no reply from ``user`` in their thread; newest first, with the content they are on."""
     replied = Comment.objects.filter(root=OuterRef("pk"), author=user)
     return (
-        Comment.objects.filter(Q(post__author=user) | Q(video__owner=user), parent__isnull=True, created_at__gte=since,
-                               moderation_status=Comment.ModerationStatus.VISIBLE)  # fmt: skip
+        Comment.objects.filter(
+            Q(post__author=user) | Q(video__owner=user),
+            parent__isnull=True,
+            created_at__gte=since,
+            moderation_status=Comment.ModerationStatus.VISIBLE,
+        )
         .exclude(author=user)
         .exclude(Exists(replied))
         .select_related("author", "post", "video")

@@ -25,9 +25,11 @@ def latest_streams_panel(*, user: Any, period: Period) -> Panel:
 
 def attention(*, user: Any) -> list[Attention]:
     items = []
-    for stream in selectors.stream_list_mine(owner=user).exclude(status=LiveStream.Status.ENDED).order_by(
-        "scheduled_at", "created_at"
-    )[:5]:
+    for stream in (
+        selectors.stream_list_mine(owner=user)
+        .exclude(status=LiveStream.Status.ENDED)
+        .order_by("scheduled_at", "created_at")[:5]
+    ):
         url = reverse("streaming_studio:stream", args=[stream.pk])
         if stream.status == LiveStream.Status.LIVE:
             items.append(Attention(key=f"live-{stream.pk}", text=f"“{stream.title}” is live now", url=url,

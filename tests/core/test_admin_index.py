@@ -34,7 +34,8 @@ def test_the_index_counts_pending_appeals_and_failed_videos_with_links_to_them()
     assert (work["failed-videos"].count, work["failed-videos"].url) == (1, "/admin/content/video/?status__exact=failed")
     assert (work["live-streams"].count, work["announcements"].count) == (0, 0)
     html = page.content.decode()
-    assert '<td style="text-align:right;font-size:1.2rem;font-weight:bold;color:#ba2121" data-testid="pending-appeals-count">2</td>' in html
+    assert 'data-testid="pending-appeals-count">2</td>' in html
+    assert 'href="/admin/accounts/appeal/?status__exact=pending">Appeals waiting for a decision</a>' in html
     assert 'href="/studio/"' in html  # "View site"
     listing = verified_client(admin).get(work["appeals"].url)
     assert listing.status_code == 200
