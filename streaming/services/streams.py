@@ -270,6 +270,8 @@ def _broadcast_status(stream: LiveStream) -> None:
         ended_reason=stream.ended_reason,
     )
     side_effects.group_send(room_group(stream.pk), {"type": "chat.event", "text": text})
+    # Rooms in processes that do not share this channel layer see the change too: see
+    # streaming.consumers._Room._status_check.
 
 
 def _end(*, stream_id: Any, to_from: set[str], by: Any = None, reason: str = "", at: dt.datetime | None = None):
