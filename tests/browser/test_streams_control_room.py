@@ -121,7 +121,9 @@ def test_moderation_buttons_look_different_from_the_rest(page, asgi_server):
         "Timeout 10 min": "btn-small danger",
         "Ban": "btn-small danger solid",
     }
-    colors = {name: line.get_by_role("button", name=name).evaluate("b => getComputedStyle(b).color") for name in classes}
+    colors = {
+        name: line.get_by_role("button", name=name).evaluate("b => getComputedStyle(b).color") for name in classes
+    }
     assert colors["Pin"] != colors["Delete"]
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
