@@ -286,7 +286,6 @@ class _Room:
             except Exception:  # a database hiccup must not end the room's metrics
                 logger.exception("metrics for stream %s failed", self.stream_id)
 
-
     async def _status_check(self) -> None:
         """The status machine broadcasts each change, but a change made in a process that does
         not share this one's channel layer (the RTMP ingest under `make run`, with no Redis) would
