@@ -51,6 +51,21 @@ def mark_all_read(request):
     return redirect("notifications_studio:inbox")
 
 
+def _rows(preferences, posted: dict[str, dict]) -> list[dict]:
+    rows = []
+    for row in preferences.kinds:
+        chosen = posted.get(row.kind.name, {})
+        channels = {**row.channels, **chosen.get("channels", {})}
+        rows.append(
+            {
+                "kind": row.kind,
+                "channels": [(channel, CHANNEL_LABELS[channel], on) for channel, on in channels.items()],
+                "sender_rule": chosen.get("sender_rule", row.sender_rule),
+            }
+        )
+    return rows
+
+
 @login_required
 def notification_settings(request):
     preferences = selectors.preferences_for_user(user=request.user)
@@ -60,11 +75,13 @@ def notification_settings(request):
         "digest_frequency": preferences.digest_frequency,
     }
     form = QuietHoursForm(request.POST or None, initial=initial)
+    # After an error the page shows what was chosen, not what is stored.
+    posted = kinds_from_post(data=request.POST, preferences=preferences) if request.method == "POST" else {}
     if request.method == "POST" and form.is_valid():
         try:
             services.settings_update(
                 user=request.user,
-                kinds=kinds_from_post(data=request.POST, preferences=preferences),
+                kinds=posted,
                 quiet_hours_start=form.cleaned_data["quiet_hours_start"],
                 quiet_hours_end=form.cleaned_data["quiet_hours_end"],
                 digest_frequency=form.cleaned_data["digest_frequency"],
@@ -79,14 +96,7 @@ def notification_settings(request):
         "notifications/studio/settings.html",
         {
             "form": form,
-            "rows": [
-                {
-                    "kind": row.kind,
-                    "channels": [(channel, CHANNEL_LABELS[channel], on) for channel, on in row.channels.items()],
-                    "sender_rule": row.sender_rule,
-                }
-                for row in preferences.kinds
-            ],
+            "rows": _rows(preferences, posted),
             "sender_rules": [(rule, SENDER_LABELS[rule]) for rule in SENDER_RULES],
         },
     )
