@@ -23,6 +23,9 @@ class FanfareAdminSite(OTPAdminSite):
     index_template = "admin/fanfare_index.html"
     # "View site" leads creators' staff to the studio (the platform has no public web pages here).
     site_url = "/studio/"
+    # The app list beside every page left lists about 630 px at 1280: the index and the
+    # breadcrumbs already lead everywhere, so the lists get the whole width.
+    enable_nav_sidebar = False
 
     def index(self, request, extra_context=None):
         from core.admin_pending import pending_work

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from accounts.roles import Role
 from core.admin_actions import ReadOnlyAdmin
@@ -77,10 +78,26 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(DeliveryAttempt)
 class DeliveryAttemptAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "notification", "channel", "status", "attempt", "provider_id", "error")
+    list_display = ("created_at", "notification_label", "channel", "status", "attempt", "provider", "error_excerpt")
     list_filter = ("channel", "status")
     search_fields = ("notification__recipient__email", "notification__recipient__handle", "provider_id")
-    list_select_related = ("notification",)
+    list_select_related = ("notification", "notification__recipient")
+
+    @admin.display(description="notification")
+    def notification_label(self, attempt):
+        """ "New followers to @ana", linked to the notification."""
+        notification = attempt.notification
+        url = reverse("admin:notifications_notification_change", args=[notification.pk])
+        return format_html('<a href="{}">{} to @{}</a>', url, kind_label(notification.kind),
+                           notification.recipient.handle)  # fmt: skip
+
+    @admin.display(description="provider id")
+    def provider(self, attempt):
+        return Truncator(attempt.provider_id).chars(24) or "-"
+
+    @admin.display(description="error")
+    def error_excerpt(self, attempt):
+        return Truncator(attempt.error).chars(60)
 
 
 @admin.register(PushToken)

@@ -174,6 +174,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+FORMAT_MODULE_PATH = ["config.formats"]  # compact dates in the admin ("6 Dec 2026 15:39")
+
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
