@@ -29,5 +29,27 @@ class FanfareAdminSite(OTPAdminSite):
 
     def index(self, request, extra_context=None):
         from core.admin_pending import pending_work
+        from core.dev_mail import mail_directory
 
-        return super().index(request, {**(extra_context or {}), "pending_work": pending_work(request)})
+        context = {"pending_work": pending_work(request), "dev_mail": mail_directory() is not None}
+        return super().index(request, {**(extra_context or {}), **context})
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("dev/mail/", self.admin_view(self.dev_mail_view), name="dev-mail"), *super().get_urls()]
+
+    def dev_mail_view(self, request):
+        """The latest emails of the file backend (development): staff only."""
+        from django.conf import settings
+        from django.template.response import TemplateResponse
+
+        from core.dev_mail import latest_mail, mail_directory
+
+        context = {
+            **self.each_context(request),
+            "directory": mail_directory(),
+            "backend": settings.EMAIL_BACKEND,
+            "items": latest_mail(),
+        }
+        return TemplateResponse(request, "admin/dev_mail.html", context)
