@@ -56,9 +56,13 @@ def latest_mail(*, limit: int = 50) -> list[MailItem]:
         for index, chunk in reversed(list(enumerate(c for c in chunks if c))):
             message = email.message_from_string(chunk, policy=email.policy.default)
             items.append(
-                MailItem(key=f"{path.name}:{index}", to=str(message.get("To", "")),
-                         subject=str(message.get("Subject", "")), date=str(message.get("Date", "")),
-                         body=_text_of(message))  # fmt: skip
+                MailItem(
+                    key=f"{path.name}:{index}",
+                    to=str(message.get("To", "")),
+                    subject=str(message.get("Subject", "")),
+                    date=str(message.get("Date", "")),
+                    body=_text_of(message),
+                )
             )
             if len(items) >= limit:
                 return items
