@@ -25,3 +25,10 @@ class ContentConfig(AppConfig):
         from core import admin_pending
 
         admin_pending.register(key="failed-videos", provider=failed_videos, order=50)
+
+        from django.urls import reverse
+
+        from core.dashboard import links
+
+        links.register(model="content.video", url=lambda pk: reverse("content_studio:video-edit", args=[pk]))
+        links.register(model="content.post", url=lambda pk: reverse("content_posts_studio:edit", args=[pk]))

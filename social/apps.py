@@ -20,3 +20,9 @@ class SocialConfig(AppConfig):
         register(label="Comments", url_name="social_studio:comments", order=35)
         home.register_figures(key="social", provider=studio_home.figures, order=20)
         home.register_attention(key="comments", provider=studio_home.attention, order=20)
+
+        from django.urls import reverse
+
+        from core.dashboard import links
+
+        links.register(model="social.comment", url=lambda pk: reverse("social_studio:comments"))

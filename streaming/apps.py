@@ -24,5 +24,11 @@ class StreamingConfig(AppConfig):
 
         admin_pending.register(key="live-streams", provider=live_streams, order=60)
 
+        from django.urls import reverse
+
+        from core.dashboard import links
+
+        links.register(model="streaming.livestream", url=lambda pk: reverse("streaming_studio:stream", args=[pk]))
+
         # A platform suspension or ban closes the account's open chat sockets (close code 4409).
         register_standing_hook(chat_close_user_sockets)

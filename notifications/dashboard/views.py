@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.dashboard import links
 from core.errors import ApplicationError, NotFoundError
 from notifications import selectors, services
 from notifications.dashboard.forms import CHANNEL_LABELS, SENDER_LABELS, QuietHoursForm, kinds_from_post
@@ -21,13 +22,26 @@ from notifications.rendering import notification_text
 PAGE_SIZE = 30
 
 
+def _target_url(notification) -> str | None:
+    """The studio page of what the notification is about (a video, post, stream), if any."""
+    content_type = notification.target_content_type
+    if content_type is None:
+        return notification.data.get("url") or None
+    return links.studio_url(model=f"{content_type.app_label}.{content_type.model}",
+                            object_id=notification.target_object_id)  # fmt: skip
+
+
 @login_required
 def inbox(request):
     unread_only = request.GET.get("show") == "unread"
     groups = selectors.notification_groups_for_user(user=request.user, unread=True if unread_only else None)
     page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
-        {"n": n, "text": notification_text(notification=n, actors=[link.actor for link in n.sample_actor_links])}
+        {
+            "n": n,
+            "text": notification_text(notification=n, actors=[link.actor for link in n.sample_actor_links]),
+            "url": _target_url(n),
+        }
         for n in page.object_list
     ]
     return render(request, "notifications/studio/inbox.html", {"page": page, "rows": rows, "unread_only": unread_only})
