@@ -295,3 +295,23 @@ def test_comments_waiting_for_a_reply_are_answered_from_the_studio(page):
     assert page.locator(".messages").inner_text() == "Replied to @fan."
     assert page.get_by_test_id("comments-empty").is_visible()
     assert_fits_a_phone(page, "/studio/comments/")
+
+
+def test_the_videos_list_follows_processing_without_a_reload(page):
+    creator = VerifiedUserFactory(email="creator@example.com", handle="creator")
+    video = VideoFactory(owner=creator, title="Busy", status=Video.Status.PROCESSING)
+    Rendition.objects.create(
+        video=video, name="240p", width=320, height=180, video_bitrate=400, audio_bitrate=64,
+        status=Rendition.Status.RUNNING, progress=40,
+    )  # fmt: skip
+    log_in(page, creator, "/studio/videos/")
+    status = page.locator(f'tr[data-video="{video.pk}"] [data-testid=video-status]')
+    assert status.inner_text() == "Processing\n240p 40%"
+
+    Rendition.objects.filter(video=video).update(status=Rendition.Status.READY, progress=100)
+    Video.objects.filter(pk=video.pk).update(status=Video.Status.READY)
+
+    page.wait_for_function(
+        f"document.querySelector('tr[data-video=\"{video.pk}\"] [data-testid=video-status]').innerText.trim() === 'Ready'",
+        timeout=15_000,
+    )
