@@ -311,7 +311,5 @@ def test_the_videos_list_follows_processing_without_a_reload(page):
     Rendition.objects.filter(video=video).update(status=Rendition.Status.READY, progress=100)
     Video.objects.filter(pk=video.pk).update(status=Video.Status.READY)
 
-    page.wait_for_function(
-        f"document.querySelector('tr[data-video=\"{video.pk}\"] [data-testid=video-status]').innerText.trim() === 'Ready'",
-        timeout=15_000,
-    )
+    cell = f'tr[data-video="{video.pk}"] [data-testid=video-status]'
+    page.wait_for_function(f"document.querySelector('{cell}').innerText.trim() === 'Ready'", timeout=15_000)
