@@ -10,3 +10,8 @@ class AccountsConfig(AppConfig):
         from core.dashboard.navigation import register
 
         register(label="Security", url_name="accounts_studio:security", order=90)
+
+        from accounts.admin_pending import pending_appeals
+        from core import admin_pending
+
+        admin_pending.register(key="appeals", provider=pending_appeals, order=20)

@@ -93,3 +93,10 @@ def preferences_for_user(*, user: Any) -> Preferences:
 def delivery_attempts_for_user(*, user_id: Any) -> QuerySet[DeliveryAttempt]:
     """Every delivery attempt to ``user_id``, newest first (for staff answering "why not?")."""
     return DeliveryAttempt.objects.filter(notification__recipient_id=user_id).select_related("notification")
+
+
+def announcement_audience_size(*, role: str = "") -> int:
+    """How many users an announcement to ``role`` (empty: everyone) would reach now."""
+    from notifications.services import announcement_audience
+
+    return announcement_audience(role=role).count()

@@ -664,12 +664,18 @@ def announcement_create(*, title: str, body: str = "", url: str = "", role: str 
     return announcement
 
 
-def _announcement_audience(announcement: Announcement):
+def announcement_audience(*, role: str = ""):
+    """The active users an announcement to ``role`` (empty: everyone) reaches, less those who
+    turned announcements off in the app."""
     users = get_user_model().objects.filter(is_active=True)
-    if announcement.role:
-        users = users.filter(groups__name=announcement.role)
+    if role:
+        users = users.filter(groups__name=role)
     muted = NotificationSettings.objects.filter(channels__announcement__in_app=False).values("user_id")
     return users.exclude(pk__in=muted)
+
+
+def _announcement_audience(announcement: Announcement):
+    return announcement_audience(role=announcement.role)
 
 
 @transaction.atomic

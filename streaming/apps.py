@@ -10,5 +10,23 @@ class StreamingConfig(AppConfig):
         from streaming import checks, tasks  # noqa: F401 (registers the system checks and Celery tasks)
 
         register(label="Streams", url_name="streaming_studio:streams", order=40)
+
+        from core.dashboard import home
+        from streaming.dashboard import home as studio_home
+
+        home.register_panel(key="latest-streams", provider=studio_home.latest_streams_panel, order=40)
+        home.register_attention(key="streams", provider=studio_home.attention, order=30)
+
+        from core import admin_pending
+        from streaming.admin_pending import live_streams
+
+        admin_pending.register(key="live-streams", provider=live_streams, order=60)
+
+        from django.urls import reverse
+
+        from core.dashboard import links
+
+        links.register(model="streaming.livestream", url=lambda pk: reverse("streaming_studio:stream", args=[pk]))
+
         # A platform suspension or ban closes the account's open chat sockets (close code 4409):
         # moderation.services.enforcement does it with every other domain's part.

@@ -208,6 +208,14 @@ def _metrics_if_due(stream_id: str):
     return stream_metrics_if_due(stream_id=stream_id)
 
 
+@database_sync_to_async
+def _status_event(stream_id: str) -> tuple[str | None, str | None]:
+    """The stream's status and its ``status`` event text (None, None for a gone stream)."""
+    from streaming.selectors.streams import stream_status_event
+
+    return stream_status_event(stream_id=stream_id)
+
+
 # ---------------------------------------------------------------------------------------------
 # Rooms: one relay per stream per process. The relay alone listens to the stream's group on the
 # channel layer and writes each event (serialized once, by the sender) to every local socket,
@@ -227,8 +235,10 @@ class _Room:
         self.members: dict[Any, None] = {}  # insertion-ordered set of consumers
         self.channel: str | None = None
         self.tasks: list[asyncio.Task] = []
+        self.status: str | None = None  # the stream's status when this room last looked
 
     async def start(self) -> None:
+        self.status, _ = await _status_event(self.stream_id)
         self.channel = await self.layer.new_channel("streaming.room.")
         await self.layer.group_add(room_group(self.stream_id), self.channel)
         loop = asyncio.get_running_loop()
@@ -271,10 +281,27 @@ class _Room:
                 if payload is not None:
                     event = {"type": "chat.event", "text": event_text("metrics", **payload)}
                     await self.layer.group_send(room_group(self.stream_id), event)
+                await self._status_check()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a database hiccup must not end the room's metrics
                 logger.exception("metrics for stream %s failed", self.stream_id)
+
+    async def _status_check(self) -> None:
+        """The status machine broadcasts each change, but a change made in a process that does
+        not share this one's channel layer (the RTMP ingest under `make run`, with no Redis) would
+        never arrive: each interval the room also reads the status and tells its own sockets when
+        it changed (a repeat of an event they already had is harmless)."""
+        status, text = await _status_event(self.stream_id)
+        if status is not None and self.status is not None and status != self.status:
+            frame = {"type": "websocket.send", "text": text}
+            for member in list(self.members):
+                try:
+                    await member.deliver(frame)
+                except Exception:  # noqa: BLE001 - a socket that just went away; its disconnect removes it
+                    self.members.pop(member, None)
+        if status is not None:
+            self.status = status
 
 
 _rooms: dict[tuple[Any, str], _Room] = {}

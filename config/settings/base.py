@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.dashboard.navigation.studio_navigation",
+                "notifications.dashboard.context.studio_inbox",
             ],
         },
     },
@@ -179,11 +180,19 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+FORMAT_MODULE_PATH = ["config.formats"]  # compact dates in the admin ("6 Dec 2026 15:39")
+
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 SERVESTATIC_USE_FINDERS = True  # serve app static files without collectstatic in development
+# Browser libraries come from the Python packages that ship them (core/static_assets.py).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "core.static_assets.PackageAssetFinder",
+]
 
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:

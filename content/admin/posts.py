@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
+from django.utils.text import Truncator
 
 from content.models import Hashtag, Post, PostImage, PostRevision
 from content.services import posts as services
@@ -107,7 +108,7 @@ class PostAdmin(ModerationAdmin):
 
     @admin.display(description="Text")
     def excerpt(self, post):
-        return post.text[:80]
+        return Truncator(post.text).chars(60)
 
     def moderate_one(self, post, *, status: str, reason: str, by) -> None:
         services.post_moderate(post=post, status=status, reason=reason, by=by)

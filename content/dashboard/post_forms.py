@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 
 from content.models import Post
 
@@ -36,7 +39,12 @@ class _ImagesForm(forms.Form):
         return [self.cleaned_data[f"alt_text_{i}"] for i in range(1, 5)]
 
 
+IMAGE_FIELDS = ["images", "alt_text_1", "alt_text_2", "alt_text_3", "alt_text_4", "sensitive"]
+
+
 class PostComposeForm(_ImagesForm):
+    field_order = ["text", "visibility", "content_warning", *IMAGE_FIELDS]
+
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}), strip=False)
     visibility = forms.ChoiceField(choices=Post.Visibility.choices, initial=Post.Visibility.PUBLIC)
     content_warning = forms.CharField(required=False, max_length=200)
@@ -49,9 +57,15 @@ class PostComposeForm(_ImagesForm):
     poll_ends_at = forms.DateTimeField(
         required=False,
         label="Poll ends at (UTC)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="A day from now unless you change it.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A poll runs for a day by default (a sensible default beats an empty box).
+        self.fields["poll_ends_at"].initial = (timezone.now() + dt.timedelta(days=1)).replace(second=0, microsecond=0)
 
     def poll_options(self) -> list[str]:
         return [value for i in range(1, 5) if (value := self.cleaned_data[f"poll_option_{i}"].strip())]
@@ -64,6 +78,8 @@ class PostComposeForm(_ImagesForm):
 
 
 class PostEditForm(_ImagesForm):
+    field_order = ["text", "content_warning", *IMAGE_FIELDS, "remove_images"]
+
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}), strip=False)
     content_warning = forms.CharField(required=False, max_length=200)
     sensitive = forms.BooleanField(required=False, label="The images are sensitive")

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
 
 from accounts import selectors as account_selectors
 from content.dashboard.post_forms import PostComposeForm, PostEditForm
@@ -34,6 +34,17 @@ def _images(form) -> list[ImageUpload]:
     return [
         ImageUpload(file=file, alt_text=alts[i] if i < 4 else "") for i, file in enumerate(form.cleaned_data["images"])
     ]
+
+
+def _ask_images_again(request, form) -> None:
+    """Browsers do not keep chosen files across a page load: after an error, say so at the field."""
+    if request.FILES.getlist("images") and "images" in form.fields and form.errors:
+        count = len(request.FILES.getlist("images"))
+        form.add_error(
+            "images",
+            f"The {count} image{'s' if count > 1 else ''} you chose were not saved because of the error above: "
+            "choose them again.",
+        )
 
 
 def _show_error(form, error: Exception) -> None:
@@ -85,6 +96,8 @@ def post_compose(request):
             else:
                 messages.success(request, "Your post is published.")
                 return redirect("content_posts_studio:posts")
+    if request.method == "POST":
+        _ask_images_again(request, form)
     return render(request, "content/studio/post_form.html", {"form": form, "title": "New post"})
 
 
@@ -117,12 +130,32 @@ def post_edit(request, post_id: uuid.UUID):
             else:
                 messages.success(request, "Your post is updated.")
                 return redirect("content_posts_studio:posts")
-    return render(request, "content/studio/post_form.html", {"form": form, "title": "Edit post", "post": post})
+    if request.method == "POST":
+        _ask_images_again(request, form)
+    context = {"form": form, "title": "Edit post", "post": post, "images": selectors.post_current_images(post=post)}
+    return render(request, "content/studio/post_form.html", context)
 
 
 @login_required
-@require_POST
 def post_delete(request, post_id: uuid.UUID):
+    """GET asks for confirmation; POST deletes."""
+    if request.method != "POST":
+        try:
+            post = selectors.post_get_for_author(post_id=post_id, author=request.user)
+        except ApplicationError:
+            return render(request, "content/studio/post_missing.html", status=404)
+        return render(
+            request,
+            "studio/confirm.html",
+            {
+                "title": "Delete this post?",
+                "question": f"“{(post.text or 'A post with images')[:80]}” will be deleted.",
+                "consequence": "Its likes, comments and reposts go with it; this cannot be undone.",
+                "action": reverse("content_posts_studio:delete", args=[post.pk]),
+                "confirm_label": "Delete the post",
+                "cancel_url": reverse("content_posts_studio:posts"),
+            },
+        )
     try:
         post = selectors.post_get_for_author(post_id=post_id, author=request.user)
         services.post_delete(post=post, by=request.user)

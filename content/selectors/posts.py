@@ -114,6 +114,11 @@ def post_get_for_author(*, post_id: uuid.UUID, author: User) -> Post:
     return post
 
 
+def post_current_images(*, post: Post) -> list[PostImage]:
+    """The post's images as they show now (not earlier versions'), in order."""
+    return list(PostImage.objects.filter(post=post, detached_at__isnull=True).order_by("position"))
+
+
 def posts_by_author(*, handle: str, user: User | None) -> QuerySet[Post]:
     """``handle``'s posts that ``user`` may read, newest first (paginate by ``-id``)."""
     author = User.objects.filter(handle__iexact=handle).first()

@@ -178,3 +178,18 @@ def video_analytics(*, video: Video, start: dt.date, end: dt.date) -> dict[str, 
         "watch_seconds": round(watch, 1),
         "average_view_duration": round(watch / sessions, 1) if sessions else 0.0,
     }
+
+
+def owner_daily_totals(*, owner: User, start: dt.date, end: dt.date) -> dict[dt.date, tuple[int, float]]:
+    """``{day: (views, watch_seconds)}`` over all of ``owner``'s videos (the studio home); one query."""
+    rows = (
+        VideoDailyStat.objects.filter(video__owner=owner, day__range=(start, end))
+        .values("day")
+        .annotate(views=Sum("views"), watch_seconds=Sum("watch_seconds"))
+    )
+    return {row["day"]: (row["views"] or 0, row["watch_seconds"] or 0.0) for row in rows}
+
+
+def videos_failed_count(*, owner: User) -> int:
+    """The owner's videos whose upload or processing failed (the studio home's attention list)."""
+    return Video.objects.filter(owner=owner, status=Video.Status.FAILED).count()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
@@ -17,7 +18,7 @@ from accounts.selectors import restriction_error
 from content.models import Upload, UploadPart, Video
 from content.services import video_s3
 from content.transcoding import MediaError, get_backend
-from content.video_files import source_path, video_dir
+from content.video_files import output_dir, source_path, video_dir
 from core.errors import (
     ApplicationError,
     ConflictError,
@@ -277,9 +278,10 @@ def video_update(*, video: Video, by: User, changes: Mapping[str, Any]) -> Video
     return video
 
 
-def video_delete(*, video: Video, by: User) -> None:
-    """Soft-delete a video (owner only). Its files stay until purged; playback stops at once.
-    An open S3 upload is aborted."""
+def video_delete(*, video: Video, by: User, remove_files: bool = False) -> None:
+    """Soft-delete a video (owner only); playback stops at once. An open S3 upload is aborted.
+    Its files stay until purged, unless ``remove_files`` (the studio's delete): then its source,
+    renditions, poster and sprite are removed after commit (``video_files_purge``)."""
     if video.owner_id != by.pk:
         raise PermissionDeniedError("Only the owner can delete this video.")
     with transaction.atomic():
@@ -289,6 +291,42 @@ def video_delete(*, video: Video, by: User) -> None:
         upload = Upload.objects.filter(video=video).first()
         if upload is not None:
             video_s3.upload_s3_abort(upload=upload)
+        if remove_files:
+            after_commit(video_files_purge, video_id=video.pk)
+
+
+def video_sprite_frames(*, video: Video) -> int:
+    """How many thumbnails the video's scrubbing sprite holds (0 without a sprite)."""
+    if not video.sprite or not video.sprite_interval or not video.duration:
+        return 0
+    return max(1, math.ceil(video.duration / video.sprite_interval))
+
+
+def video_poster_choose(*, video: Video, by: User, frame: int) -> Video:
+    """Make the poster from the moment of sprite thumbnail ``frame`` (owner only), at full size
+    from the source. ``invalid_frame`` (400) outside the sprite; ``poster_unavailable`` (409)
+    when the video has no sprite or its source is no longer on this machine."""
+    if video.owner_id != by.pk:
+        raise PermissionDeniedError("Only the owner can change this video's poster.")
+    frames = video_sprite_frames(video=video)
+    if frames == 0:
+        raise ConflictError("This video has no thumbnails to choose from yet.", code="poster_unavailable")
+    if not 0 <= frame < frames:
+        raise ApplicationError("Choose one of the thumbnails.", code="invalid_frame")
+    source = source_path(video.pk)
+    backend = get_backend()
+    if not source.exists() or not hasattr(backend, "poster"):
+        raise ConflictError("The poster cannot be changed: the original file is not here.", code="poster_unavailable")
+    try:
+        name = backend.poster(
+            source=source, out_dir=output_dir(video.pk), duration=video.duration or 0,
+            at=frame * video.sprite_interval,
+        )  # fmt: skip
+    except MediaError as error:
+        raise ConflictError(str(error), code="poster_failed") from None
+    Video.objects.filter(pk=video.pk).update(poster=name, updated_at=timezone.now())
+    video.refresh_from_db()
+    return video
 
 
 def video_moderate(*, video: Video, moderator: User, status: str, reason: str) -> Video:

@@ -133,9 +133,10 @@ class LocalBackend:
             )
         return f"{rung.name}.m3u8"
 
-    def poster(self, *, source: Path, out_dir: Path, duration: float) -> str:
+    def poster(self, *, source: Path, out_dir: Path, duration: float, at: float | None = None) -> str:
+        """The poster: the frame at ``at`` seconds (by default a third in, at most 5 s)."""
         out_dir.mkdir(parents=True, exist_ok=True)
-        at = min(duration / 3, 5.0)
+        at = min(duration / 3, 5.0) if at is None else max(0.0, min(at, max(duration - 0.05, 0.0)))
         self._run([ffmpeg(), "-hide_banner", "-nostdin", "-y", "-v", "error", "-ss", f"{at:.3f}", "-i", str(source),
                    "-frames:v", "1", "-q:v", "3", str(out_dir / "poster.jpg")])  # fmt: skip
         return "poster.jpg"

@@ -39,7 +39,9 @@ def studio_navigation(request) -> dict:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        nav.append({"label": item.label, "url": url, "active": request.path == url})
+        home = url.rstrip("/").endswith("/studio")
+        active = request.path == url if home else request.path.startswith(url)
+        nav.append({"label": item.label, "url": url, "active": active})
     return {"studio_nav": nav}
 
 

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
 
+from core.dashboard.home import studio_home
+
 
 class StudioAuthenticationForm(AuthenticationForm):
     error_messages = {
@@ -24,4 +26,4 @@ class StudioLogoutView(auth_views.LogoutView):
 
 @login_required
 def home(request):
-    return render(request, "studio/home.html", {})
+    return render(request, "studio/home.html", studio_home(user=request.user))

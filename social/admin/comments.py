@@ -7,6 +7,8 @@ by words of their text. A comment's page shows its earlier texts (revisions).
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from core.admin_actions import DeletedFilter as BaseDeletedFilter
 from core.admin_actions import ModerationAdmin
@@ -56,7 +58,7 @@ class CommentAdmin(ModerationAdmin):
         "deleted_at",
     )
     list_filter = ("moderation_status", TargetKindFilter, DeletedFilter)
-    list_select_related = ("author",)
+    list_select_related = ("author", "post", "video")
     search_fields = ("text",)
     search_help_text = "Words of the text, or @handle of the author."
     ordering = ("-id",)
@@ -84,7 +86,8 @@ class CommentAdmin(ModerationAdmin):
     actions = ["remove_comments", "restore_comments"]
 
     def get_queryset(self, request):
-        return Comment.all_objects.select_related("author")  # deleted comments too: moderators may need them
+        # Deleted comments too: moderators may need them.
+        return Comment.all_objects.select_related("author", "post", "video")
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -98,7 +101,14 @@ class CommentAdmin(ModerationAdmin):
 
     @admin.display(description="On")
     def target(self, comment):
-        return f"post {comment.post_id}" if comment.post_id else f"video {comment.video_id}"
+        """A link to the post or video in the admin, named by its text or title."""
+        if comment.post_id:
+            url = reverse("admin:content_post_change", args=[comment.post_id])
+            label = f"Post: {(comment.post.text or '(images)')[:40]}"
+        else:
+            url = reverse("admin:content_video_change", args=[comment.video_id])
+            label = f"Video: {comment.video.title[:40]}"
+        return format_html('<a href="{}">{}</a>', url, label)
 
     def moderate_one(self, comment, *, status: str, reason: str, by) -> None:
         services.comment_moderate(comment=comment, status=status, reason=reason, by=by)

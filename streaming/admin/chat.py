@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.utils.text import Truncator
 
 from accounts.models import User
 from core.admin_actions import DeletedFilter as BaseDeletedFilter
@@ -24,7 +25,7 @@ class DeletedFilter(BaseDeletedFilter):
 
 @admin.register(StreamChat)
 class StreamChatAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "stream", "sender", "kind", "text", "deleted_at", "deleted_by")
+    list_display = ("created_at", "stream", "sender", "kind", "text_excerpt", "deleted_at", "deleted_by")
     list_filter = ("kind", DeletedFilter, "stream__status")
     list_select_related = ("stream", "sender", "deleted_by")
     search_fields = ("text", "sender__handle", "stream__title")
@@ -36,6 +37,10 @@ class StreamChatAdmin(ReadOnlyAdmin):
     )  # fmt: skip
     readonly_fields = fields
     actions = ["delete_with_reason"]
+
+    @admin.display(description="text")
+    def text_excerpt(self, message):
+        return Truncator(message.text).chars(80)
 
     def get_queryset(self, request):
         return StreamChat.all_objects.select_related("stream", "sender", "deleted_by")

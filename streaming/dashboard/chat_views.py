@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from core.errors import NotFoundError
+from streaming.selectors.playback import stream_preview_url
 from streaming.selectors.streams import stream_get
 from streaming.services.metrics import stream_metrics
 
@@ -23,5 +24,10 @@ def control_room(request, stream_id):
     return render(
         request,
         "streaming/studio/control_room.html",
-        {"stream": stream, "metrics": stream_metrics(stream=stream), "socket_path": f"/ws/streams/{stream.pk}/chat/"},
+        {
+            "stream": stream,
+            "metrics": stream_metrics(stream=stream),
+            "socket_path": f"/ws/streams/{stream.pk}/chat/",
+            "preview_url": stream_preview_url(stream=stream, user=request.user),
+        },
     )

@@ -131,3 +131,14 @@ def stream_playback(*, stream: LiveStream, user: Any, now: dt.datetime | None = 
         raise playback_auth_unconfigured_error(stream_id=stream.pk)
     token, expires_at = playback_token(channel_arn=stream.ivs_channel_arn, viewer_id=_viewer_id(user), now=now)
     return Playback(f"{stream.playback_url}?token={token}", expires_at)
+
+
+def stream_preview_url(*, stream: LiveStream, user: Any) -> str | None:
+    """Where the streamer previews their own stream in the control room: the local HLS path
+    (known before the stream goes live; it answers once the ingest writes), or the IVS URL
+    (with a token for the owner when the channel is private, once live)."""
+    if stream.provider == LiveStream.Provider.LOCAL:
+        return reverse("v1:stream-media", args=[stream.pk, "index.m3u8"])
+    if stream.status == LiveStream.Status.LIVE:
+        return stream_playback(stream=stream, user=user).url
+    return None if stream_needs_playback_token(stream=stream) else (stream.playback_url or None)

@@ -173,3 +173,13 @@ MODERATING_ROLES = frozenset({"owner", "platform_moderator", "moderator"})
 def channel_moderators(*, streamer: Any):
     """The streamer's chat moderators, newest first."""
     return ChannelModerator.objects.filter(streamer=streamer).select_related("moderator").order_by("-id")
+
+
+def stream_status_event(*, stream_id: Any) -> tuple[str | None, str | None]:
+    """``(status, text of the chat protocol's status event)`` of a stream, (None, None) if gone."""
+    from streaming.selectors.chat import event_text
+
+    stream = LiveStream.objects.filter(pk=stream_id).values("status", "started_at", "ended_at", "ended_reason").first()
+    if stream is None:
+        return None, None
+    return stream["status"], event_text("status", stream_id=str(stream_id), **stream)

@@ -250,8 +250,28 @@ def stream_go_live(*, stream_id: Any, at: dt.datetime | None = None) -> LiveStre
     from streaming import tasks
 
     side_effects.enqueue_task(tasks.stream_live_fanout_task, str(stream.pk))
+    _broadcast_status(stream)
     logger.info("stream %s is live", stream.pk)
     return stream
+
+
+def _broadcast_status(stream: LiveStream) -> None:
+    """Tell the stream's chat sockets (the control room, players) its new status, after commit:
+    ``{"type": "status", "status", "started_at", "ended_at", "ended_reason"}``."""
+    from streaming.selectors.chat import event_text
+    from streaming.services.chat import room_group
+
+    text = event_text(
+        "status",
+        stream_id=str(stream.pk),
+        status=stream.status,
+        started_at=stream.started_at,
+        ended_at=stream.ended_at,
+        ended_reason=stream.ended_reason,
+    )
+    side_effects.group_send(room_group(stream.pk), {"type": "chat.event", "text": text})
+    # Rooms in processes that do not share this channel layer see the change too: see
+    # streaming.consumers._Room._status_check.
 
 
 def _end(*, stream_id: Any, to_from: set[str], by: Any = None, reason: str = "", at: dt.datetime | None = None):
@@ -266,6 +286,7 @@ def _end(*, stream_id: Any, to_from: set[str], by: Any = None, reason: str = "",
         stream_id=stream_id, to=Status.ENDED, ended_at=at or timezone.now(), ended_by=by, ended_reason=reason
     )
     side_effects.after_commit(_on_stream_ended, stream)
+    _broadcast_status(stream)
     logger.info("stream %s ended", stream.pk)
     return stream
 

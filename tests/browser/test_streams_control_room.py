@@ -9,11 +9,14 @@ import pytest
 import websockets
 
 from streaming.models import StreamChat
+from streaming.services import streams
+from tests.streaming.factories import stream_root
 from tests.streaming.helpers import make_stream, session_cookie, verified_user
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"
+stream_root = stream_root
 
 
 def _chat_from_another_user(base_url: str, stream, cookie: bytes, text: str) -> dict:
@@ -63,3 +66,64 @@ def test_the_control_room_shows_a_viewers_chat_message_and_deletes_it(page, asgi
     line.wait_for(state="detached")
     message = StreamChat.all_objects.get(pk=sent["id"])
     assert (message.deleted_by_id, message.deleted_reason) == (owner.pk, "deleted in the control room")
+
+
+def test_the_control_room_follows_the_stream_from_scheduled_to_live_to_ended(page, settings, stream_root):
+    # The status reaches the page within one metrics interval even when the change is made in
+    # another process that shares no channel layer with the web server (the RTMP ingest).
+    settings.STREAMING_METRICS_INTERVAL = 0.5
+    owner = verified_user(email="streamer@example.com", handle="streamer")
+    stream = make_stream(owner, title="Friday night stream", status="scheduled", started_at=None)
+    page.goto(f"/studio/login/?next=/studio/streams/{stream.pk}/control/")
+    page.fill("#id_username", "streamer@example.com")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/studio/streams/{stream.pk}/control/")
+    page.get_by_test_id("chat-connection").filter(has_text="connected").wait_for()
+    status = page.get_by_test_id("stream-status")
+    assert status.inner_text() == "Scheduled"
+    assert "starts when your encoder" in page.get_by_test_id("preview-note").inner_text()
+
+    streams.stream_go_live(stream_id=stream.pk)  # as the ingest does when the encoder connects
+
+    page.wait_for_function("document.querySelector('[data-testid=stream-status]').textContent === 'Live'")
+    assert status.get_attribute("class") == "chip live"
+    assert page.get_by_test_id("preview").get_attribute("data-player") == "on"
+    assert page.get_by_test_id("chat-form").is_visible()
+
+    streams.stream_mark_ended(stream_id=stream.pk, reason="the publisher stopped")
+
+    page.wait_for_function("document.querySelector('[data-testid=stream-status]').textContent === 'Ended'")
+    assert not page.get_by_test_id("chat-form").is_visible()
+    assert page.get_by_test_id("chat-closed").inner_text() == "The stream has ended: the chat is closed."
+    assert page.get_by_test_id("preview-note").inner_text() == "The stream has ended."
+
+
+def test_moderation_buttons_look_different_from_the_rest(page, asgi_server):
+    owner = verified_user(email="streamer@example.com", handle="streamer")
+    viewer = verified_user(handle="rowdy")
+    stream = make_stream(owner, title="Friday night stream")
+    page.goto(f"/studio/login/?next=/studio/streams/{stream.pk}/control/")
+    page.fill("#id_username", "streamer@example.com")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.get_by_test_id("chat-connection").filter(has_text="connected").wait_for()
+
+    sent = _chat_from_another_user(asgi_server, stream, session_cookie(viewer), "spam spam")
+
+    line = page.locator(f'#cr-messages li[data-id="{sent["id"]}"]')
+    line.wait_for()
+    classes = {name: line.get_by_role("button", name=name).get_attribute("class") for name in
+               ["Pin", "Delete", "Timeout 10 min", "Ban"]}  # fmt: skip
+    assert classes == {
+        "Pin": "btn-small secondary",
+        "Delete": "btn-small danger",
+        "Timeout 10 min": "btn-small danger",
+        "Ban": "btn-small danger solid",
+    }
+    colors = {
+        name: line.get_by_role("button", name=name).evaluate("b => getComputedStyle(b).color") for name in classes
+    }
+    assert colors["Pin"] != colors["Delete"]
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

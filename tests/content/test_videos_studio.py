@@ -81,9 +81,13 @@ def test_the_analytics_page_draws_charts(studio, owner):
     page = studio.get(f"/studio/videos/{video.pk}/analytics/")
 
     assert page.status_code == 200
-    charts = page.context["charts"]
-    assert charts["views"]["total"] == 2
-    assert len(charts["views"]["bars"]) == 28
-    assert [dot["value"] for dot in charts["retention"]["dots"]][::10] == [100.0, 100.0, 50.0]
+    charts = {spec["key"]: spec for spec in page.context["charts"]}
+    views = charts["views"]["data"]
+    assert sum(views["series"][0]["values"]) == 2
+    assert len(views["x"]) == 28
+    assert views["x"][-1] == timezone.now().date().isoformat()
+    assert charts["views"]["empty"] is None
+    assert charts["retention"]["data"]["series"][0]["values"][::10] == [100.0, 100.0, 50.0]
     assert b'data-testid="chart-retention"' in page.content
+    assert b'id="chart-data-retention"' in page.content
     assert [row["country"] for row in page.context["data"]["countries"]] == ["BR", "FR"]

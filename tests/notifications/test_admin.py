@@ -42,17 +42,20 @@ def test_an_admin_sends_an_announcement_to_a_role_and_sees_its_progress(django_c
     creators = [with_role(UserFactory(), "creator") for _ in range(3)]
     UserFactory()  # not a creator: not in the audience
     client = admin_client(admin)
+    form = {"title": "Payouts move to Fridays", "body": "From December.", "url": "https://fanfare.example/news",
+            "role": "creator"}  # fmt: skip
+
+    # The first save only shows how many people it would reach, and sends nothing.
+    preview = client.post("/admin/notifications/announcement/add/", form)
+    assert preview.status_code == 200
+    assert preview.context["adminform"].form.non_field_errors() == [
+        "This announcement will go to 3 active users (Creator). Tick “Send it” and save to send it."
+    ]
+    assert not Announcement.objects.exists()
+    assert "Progress" not in client.get("/admin/notifications/announcement/add/").content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/admin/notifications/announcement/add/",
-            {
-                "title": "Payouts move to Fridays",
-                "body": "From December.",
-                "url": "https://fanfare.example/news",
-                "role": "creator",
-            },
-        )
+        response = client.post("/admin/notifications/announcement/add/", {**form, "confirm": "on"})
 
     assert response.status_code == 302
     announcement = Announcement.objects.get()

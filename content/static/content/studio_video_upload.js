@@ -29,6 +29,38 @@
     return { response: response, body: text ? JSON.parse(text) : null };
   }
 
+  // Errors next to their field (an empty form says what is missing instead of doing nothing).
+  function fieldError(name, text) {
+    const input = form.elements[name];
+    const field = input.closest(".field");
+    let error = field.querySelector(".field-error");
+    if (!text) {
+      field.classList.remove("has-error");
+      if (error) error.remove();
+      input.removeAttribute("aria-invalid");
+      return;
+    }
+    if (!error) {
+      error = document.createElement("small");
+      error.className = "field-error";
+      error.id = "id_" + name + "_error";
+      error.setAttribute("role", "alert");
+      error.dataset.testid = "error-" + name;
+      error.setAttribute("data-testid", "error-" + name);
+      field.append(error);
+    }
+    error.textContent = text;
+    field.classList.add("has-error");
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", error.id);
+  }
+
+  function showLinks(videoId) {
+    const links = document.getElementById("upload-links");
+    links.querySelector("[data-link=edit]").href = form.dataset.studio + videoId + "/";
+    links.hidden = false;
+  }
+
   async function follow(videoUrl) {
     const { body } = await api("GET", videoUrl, { headers: { Accept: "application/json" } });
     renditions.replaceChildren(...(body.renditions || []).map((r) => {
@@ -49,7 +81,10 @@
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const file = form.elements.file.files[0];
-    if (!file) { message.textContent = "Choose a file."; return; }
+    const title = form.elements.title.value.trim();
+    fieldError("file", file ? "" : "Choose a video file to upload.");
+    fieldError("title", title ? "" : "Give your video a title.");
+    if (!file || !title) { (file ? form.elements.title : form.elements.file).focus(); return; }
     document.getElementById("upload-state").hidden = false;
     form.querySelector("button").disabled = true;
     const tags = form.elements.tags.value.split(",").map((t) => t.trim()).filter(Boolean);
@@ -59,8 +94,13 @@
       body: JSON.stringify({ title: form.elements.title.value, description: form.elements.description.value,
                              tags: tags, visibility: form.elements.visibility.value, size: file.size }),
     });
-    if (started.response.status !== 201) { message.textContent = errorText(started.body); return; }
+    if (started.response.status !== 201) {
+      message.textContent = errorText(started.body);
+      form.querySelector("button").disabled = false;
+      return;
+    }
     const video = started.body;
+    showLinks(video.id);
     const videoUrl = form.dataset.api + video.id + "/";
     if (video.upload.mode === "s3") {
       await uploadToS3(file, video.upload, videoUrl);

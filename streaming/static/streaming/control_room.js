@@ -1,4 +1,6 @@
-// The live control room: the stream's chat socket (docs/streaming-chat.md), metrics chart, moderation.
+// The live control room: the stream's chat socket (docs/streaming.md), its status as it changes
+// (scheduled -> live -> ended: the chat closes at the end), the preview player (hls.js), the
+// viewers chart (the studio's chart component, core/static/studio/charts.js) and moderation.
 (function () {
   "use strict";
   const root = document.getElementById("control-room");
@@ -9,7 +11,16 @@
   const pinned = document.getElementById("cr-pinned");
   const errorBox = document.getElementById("cr-error");
   const connection = document.getElementById("cr-connection");
-  const points = [];
+  const statusChip = document.getElementById("cr-status");
+  const sendForm = document.getElementById("cr-send");
+  const closedNote = document.getElementById("cr-closed");
+  const chartBox = document.getElementById("cr-chart");
+  const chartEmpty = document.getElementById("cr-chart-empty");
+  const preview = document.getElementById("cr-preview");
+  const previewNote = document.getElementById("cr-preview-note");
+  const LABELS = { scheduled: "Scheduled", live: "Live", ended: "Ended" };
+  let chartDrawn = null;
+  let player = null;
   let socket = null;
   let heartbeat = null;
 
@@ -17,12 +28,51 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
   }
 
-  function button(label, onClick) {
+  function button(label, onClick, style) {
     const b = document.createElement("button");
     b.type = "button";
+    b.className = "btn-small " + (style || "secondary");
     b.textContent = label;
     b.addEventListener("click", onClick);
     return b;
+  }
+
+  function startPreview() {
+    if (player || !preview.dataset.src) return;
+    if (window.Hls && window.Hls.isSupported()) {
+      player = new window.Hls({ liveSyncDurationCount: 2, manifestLoadingMaxRetry: 30, manifestLoadingRetryDelay: 2000 });
+      player.loadSource(preview.dataset.src);
+      player.attachMedia(preview);
+    } else if (preview.canPlayType("application/vnd.apple.mpegurl")) {
+      player = true;
+      preview.src = preview.dataset.src;
+    }
+    preview.dataset.player = player ? "on" : "none";
+  }
+
+  function stopPreview() {
+    if (player && player.destroy) player.destroy();
+    player = null;
+    preview.removeAttribute("src");
+    preview.dataset.player = "off";
+  }
+
+  // The stream's status: the chip, the chat box (closed once ended) and the preview.
+  function setStatus(status) {
+    if (!status || root.dataset.status === status && statusChip.textContent === LABELS[status]) return;
+    root.dataset.status = status;
+    statusChip.textContent = LABELS[status] || status;
+    statusChip.className = "chip " + status;
+    const ended = status === "ended";
+    sendForm.hidden = ended;
+    closedNote.hidden = !ended;
+    if (status === "live") {
+      previewNote.textContent = "Your stream as viewers see it, a few seconds behind.";
+      startPreview();
+    } else if (ended) {
+      previewNote.textContent = "The stream has ended.";
+      stopPreview();
+    }
   }
 
   function render(message) {
@@ -37,14 +87,17 @@
     text.textContent = message.kind === "tip" ? "tipped: " + message.text : message.text;
     li.append(who, text);
     const sender = message.sender;
-    li.append(button("Pin", () => send({ type: "pin", message_id: message.id })));
-    li.append(button("Delete", () => send({ type: "delete", message_id: message.id, reason: "deleted in the control room" })));
+    const tools = document.createElement("span");
+    tools.className = "tools";
+    tools.append(button("Pin", () => send({ type: "pin", message_id: message.id })));
+    tools.append(button("Delete", () => send({ type: "delete", message_id: message.id, reason: "deleted in the control room" }), "danger"));
     if (sender && sender.id !== root.dataset.ownerId) {
-      li.append(button("Timeout 10 min", () => send({ type: "timeout", user_id: sender.id, minutes: 10, reason: "timed out in the control room" })));
-      li.append(button("Ban", () => {
+      tools.append(button("Timeout 10 min", () => send({ type: "timeout", user_id: sender.id, minutes: 10, reason: "timed out in the control room" }), "danger"));
+      tools.append(button("Ban", () => {
         if (confirm("Ban @" + sender.handle + " from your chat?")) send({ type: "ban", user_id: sender.id, reason: "banned in the control room" });
-      }));
+      }, "danger solid"));
     }
+    li.append(tools);
     return li;
   }
 
@@ -63,13 +116,18 @@
     document.getElementById("cr-viewers").textContent = metrics.viewers;
     document.getElementById("cr-peak").textContent = metrics.peak_viewers;
     document.getElementById("cr-rate").textContent = metrics.chat_messages_per_minute;
-    points.push(metrics.viewers);
-    if (points.length > 60) points.shift();
-    const top = Math.max(1, ...points);
-    const step = points.length > 1 ? 300 / (points.length - 1) : 0;
-    document.getElementById("cr-line").setAttribute(
-      "points", points.map((v, i) => (i * step).toFixed(1) + "," + (100 - (v / top) * 95).toFixed(1)).join(" ")
-    );
+    setStatus(metrics.status);
+    if (!window.FanfareCharts) return;
+    if (!chartDrawn) {
+      chartBox.hidden = false;
+      chartEmpty.hidden = true;
+      chartDrawn = window.FanfareCharts.draw(chartBox, {
+        kind: "line", x: [metrics.at], x_kind: "date", unit: "", y_max: null,
+        series: [{ name: "Viewers", values: [metrics.viewers] }],
+      });
+    } else {
+      chartDrawn.then(() => window.FanfareCharts.extend(chartBox, metrics.at, [metrics.viewers], 720));
+    }
   }
 
   const handlers = {
@@ -78,7 +136,9 @@
       event.messages.forEach(add);
       showPinned(event.pinned);
       connection.textContent = "connected";
+      setStatus(event.stream.status);
     },
+    status(event) { setStatus(event.status); },
     message(event) { add(event.message); },
     tip(event) { add(event.message); },
     message_deleted(event) {
@@ -119,5 +179,6 @@
     input.value = "";
   });
 
+  if (root.dataset.status === "live") startPreview();
   connect();
 })();
