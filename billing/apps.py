@@ -11,6 +11,11 @@ class BillingConfig(AppConfig):
 
         from billing import receivers, tasks  # noqa: F401 (connects the dj-stripe receivers, registers tasks)
 
+        from core import admin_pending
+        from billing.admin_pending import disputes_needing_response
+
+        admin_pending.register(key="billing-disputes", provider=disputes_needing_response, order=50)
+
         # dj-stripe calls Stripe through stripe-python's module-level client: the peer, or Stripe.
         if settings.STRIPE_API_BASE:
             stripe.api_base = settings.STRIPE_API_BASE

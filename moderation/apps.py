@@ -19,3 +19,8 @@ class ModerationConfig(AppConfig):
         # One log: accounts' moderation entries and streams' chat moderation land in it too.
         register_audit_listener(log.on_accounts_audit_entry)
         register_chat_log_listener(log.on_chat_moderation_entry)
+
+        from core import admin_pending
+        from moderation.admin_pending import open_cases
+
+        admin_pending.register(key="moderation-cases", provider=open_cases, order=5)
