@@ -71,7 +71,7 @@ PRODUCTION_SERVER = ["uvicorn", "--lifespan", "off", "--ws", "websockets-sansio"
 # ---------------------------------------------------------------------------------------------
 
 
-def _production_env(database: str) -> dict:
+def _production_env(database: str, secret_key: str | None = None) -> dict:
     from django.conf import settings
 
     from core.embedded_db import PORT, SUPERUSER, socket_dir_for
@@ -85,7 +85,7 @@ def _production_env(database: str) -> dict:
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "SECRET_KEY": secrets.token_urlsafe(64),
+            "SECRET_KEY": secret_key or secrets.token_urlsafe(64),
             "DATABASE_URL": f"postgres://{SUPERUSER}@/{database}?host={socket_dir}&port={PORT}",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "WARNING",
