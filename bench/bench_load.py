@@ -27,7 +27,9 @@ For each endpoint (``bench.hot_endpoints``; ``BENCH_LOAD_ENDPOINTS=home,videos``
 Each run reports the achieved rate (answers per second over the measured window), p50, p95,
 p99 and max latency, errors, and the server's CPU time per answered request (uvicorn's
 processes, from psutil) and PostgreSQL's (the embedded server's processes). A run whose oldest
-waiting request is ``BENCH_LOAD_GIVE_UP`` (5) s late stops early and is reported as saturated.
+waiting request is ``BENCH_LOAD_GIVE_UP`` (5) s late stops early and is reported as saturated
+(what was answered until then counts; what was not is counted as ``unanswered`` errors). CPU
+per request is over the whole run, warm-up included.
 The machine's load average is reported with the figures: on a shared machine they are not
 representative, and the report says so.
 """
@@ -93,6 +95,10 @@ def _production_env(database: str, secret_key: str | None = None) -> dict:
     )
     if os.environ.get("BENCH_LOAD_REDIS_URL"):
         env["REDIS_URL"] = os.environ["BENCH_LOAD_REDIS_URL"]
+    # For experiments only (the figures in bench/README.md are without it): NAME=VALUE,NAME=VALUE.
+    for pair in filter(None, os.environ.get("BENCH_LOAD_SERVER_ENV", "").split(",")):
+        name, _, value = pair.partition("=")
+        env[name] = value
     return env
 
 
@@ -250,12 +256,9 @@ def _request(path: str, headers: dict[str, str]) -> bytes:
 
 async def _open_loop(port: int, request: bytes, rate: float, seconds: float, expect_bytes: int | None) -> dict:
     pool = _Pool(port)
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
-    answered = [0]
+    answers: list[tuple[float, float, str | None]] = []  # (due, done, error or None), all of the run
     pending: dict[int, float] = {}
     total = int(rate * (WARMUP + seconds))
-    measured_from = WARMUP
 
     async def one(index: int, due: float) -> None:
         connection = None
@@ -263,51 +266,63 @@ async def _open_loop(port: int, request: bytes, rate: float, seconds: float, exp
         try:
             connection = await pool.acquire()
             status, size = await asyncio.wait_for(connection.get(request), timeout=30)
-            done = time.perf_counter()
-            if due - start >= measured_from:
-                answered[0] += 1
-                if status != 200:
-                    errors[f"status_{status}"] = errors.get(f"status_{status}", 0) + 1
-                elif expect_bytes is not None and abs(size - expect_bytes) > expect_bytes * 0.2:
-                    errors["wrong_size"] = errors.get("wrong_size", 0) + 1
-                latencies.append((done - due) * 1000)
+            error = None
+            if status != 200:
+                error = f"status_{status}"
+            elif expect_bytes is not None and abs(size - expect_bytes) > expect_bytes * 0.2:
+                error = "wrong_size"
+            answers.append((due, time.perf_counter(), error))
             pool.release(connection)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, RuntimeError, ValueError) as error:
             if connection is not None:
                 connection.writer.close()
             pool.release(None)
-            if due - start >= measured_from:
-                errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
+            answers.append((due, time.perf_counter(), type(error).__name__))
         finally:
             pending.pop(index, None)
 
     tasks = []
     start = time.perf_counter() + 0.05
     saturated = False
-    cpu_server_before = cpu_db_before = None
-    window_started = None
+    cpu_server_before = _cpu_seconds(_SERVER_PROCESSES)
+    cpu_db_before = _cpu_seconds(_postgres_processes()) if _MEASURE_DB[0] else 0.0
     for index in range(total):
         due = start + index / rate
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        if window_started is None and due - start >= measured_from:
-            window_started = time.perf_counter()
-            cpu_server_before = _cpu_seconds(_SERVER_PROCESSES)
-            cpu_db_before = _cpu_seconds(_postgres_processes())
         if index % 64 == 0 and pending and time.perf_counter() - min(pending.values()) > GIVE_UP_SECONDS:
             saturated = True
             break
         tasks.append(asyncio.ensure_future(one(index, due)))
+    sent = len(tasks)
     if saturated:
+        await asyncio.sleep(1)
         for task in tasks:
             task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    window_seconds = time.perf_counter() - (window_started or time.perf_counter())
-    cpu_server = _cpu_seconds(_SERVER_PROCESSES) - (cpu_server_before or 0)
-    cpu_db = _cpu_seconds(_postgres_processes()) - (cpu_db_before or 0) if _MEASURE_DB[0] else 0.0
+    ended = time.perf_counter()
+    cpu_server = _cpu_seconds(_SERVER_PROCESSES) - cpu_server_before
+    cpu_db = _cpu_seconds(_postgres_processes()) - cpu_db_before if _MEASURE_DB[0] else 0.0
     pool.close()
-    latencies.sort()
+
+    # The measured window: requests due after the warm-up. A run that saturated during its warm-up
+    # is reported over everything it sent (and says so).
+    window_from = start + WARMUP
+    measured = [a for a in answers if a[0] >= window_from]
+    in_warmup = not measured
+    if in_warmup:
+        measured, window_from = answers, start
+    window_sent = sum(1 for i in range(sent) if start + i / rate >= window_from)
+    latencies = sorted((done - due) * 1000 for due, done, error in measured if error is None)
+    errors: dict[str, int] = {}
+    for _due, _done, error in measured:
+        if error is not None:
+            errors[error] = errors.get(error, 0) + 1
+    unanswered = max(window_sent - len(measured), 0)
+    if unanswered:
+        errors["unanswered"] = unanswered
+    window_seconds = max((ended if saturated else max((a[1] for a in measured), default=ended)) - window_from, 1e-9)
     n = len(latencies)
 
     def pct(q: float) -> float | None:
@@ -316,17 +331,19 @@ async def _open_loop(port: int, request: bytes, rate: float, seconds: float, exp
     return {
         "offered_per_second": rate,
         "measured_seconds": round(window_seconds, 1),
-        "achieved_per_second": round(answered[0] / window_seconds, 1) if window_seconds > 0 else 0,
-        "answered": answered[0],
+        "achieved_per_second": round(n / window_seconds, 1),
+        "answered": n,
         "p50_ms": round(statistics.median(latencies), 1) if n else None,
         "p95_ms": pct(0.95),
         "p99_ms": pct(0.99),
         "max_ms": round(latencies[-1], 1) if n else None,
         "errors": errors,
         "saturated": saturated,
+        "saturated_in_warmup": saturated and in_warmup,
         "connections": pool.opened,
-        "server_cpu_ms_per_request": round(cpu_server * 1000 / answered[0], 2) if answered[0] else None,
-        "db_cpu_ms_per_request": round(cpu_db * 1000 / answered[0], 2) if answered[0] else None,
+        # Over the whole run (warm-up included), per answered request.
+        "server_cpu_ms_per_request": round(cpu_server * 1000 / len(answers), 2) if answers else None,
+        "db_cpu_ms_per_request": round(cpu_db * 1000 / len(answers), 2) if answers and _MEASURE_DB[0] else None,
     }
 
 

@@ -121,7 +121,9 @@ def post_get_for_author(*, post_id: uuid.UUID, author: User) -> Post:
 
 def posts_by_author(*, handle: str, user: User | None) -> QuerySet[Post]:
     """``handle``'s posts that ``user`` may read, newest first (paginate by ``-id``)."""
-    author = User.objects.filter(handle__iexact=handle).first()
+    from accounts.selectors import users_with_handle
+
+    author = next(iter(users_with_handle(handle=handle).order_by()[:1]), None)
     if author is None:
         raise NotFoundError("No such user.", code="user_not_found")
     visible = Post.objects.filter(author=author).filter(posts_visible_q(user=user))

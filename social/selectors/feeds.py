@@ -477,7 +477,10 @@ def feed_home(*, user: User, cursor: str | None = None, page_size: int = DEFAULT
 
 
 def _user_by_handle(*, handle: str, viewer: User | None) -> User:
-    author = User.objects.filter(handle__iexact=handle.lstrip("@"), is_active=True).first()
+    from accounts.selectors import users_with_handle
+
+    found = users_with_handle(handle=handle.lstrip("@")).filter(is_active=True).order_by()[:1]
+    author = next(iter(found), None)
     if author is None or content_relations.is_blocked_between(user=viewer, other_id=author.pk):
         raise NotFoundError("No such user.", code="user_not_found")
     return author

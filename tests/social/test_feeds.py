@@ -368,3 +368,21 @@ def test_profile_and_hashtag_pages_pick_their_rows_without_distinct(as_user, net
         assert len(posts_sql) == 1
         assert "DISTINCT" not in posts_sql[0]
         assert "LIMIT 21" in posts_sql[0]
+
+
+def test_profile_feed_finds_the_author_in_any_case_through_the_lower_handle_index(as_user, network):
+    """``handle__iexact`` compiles to UPPER(handle), which no index serves (a scan of every
+    account per page); the lookup is by LOWER(handle), the unique index's expression."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ana, bob, _carol = network
+    post = make_post(bob, text="hello")
+    with CaptureQueriesContext(connection) as captured:
+        response = as_user(ana).get(f"{FEED}/users/@BoB/")
+
+    assert ids(response) == [str(post.pk)]
+    lookups = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "accounts_user"')]
+    assert len(lookups) == 1
+    assert 'LOWER("accounts_user"."handle") = ' in lookups[0]
+    assert "UPPER" not in lookups[0]
