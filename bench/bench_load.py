@@ -341,9 +341,12 @@ async def _open_loop(port: int, request: bytes, rate: float, seconds: float, exp
         "saturated": saturated,
         "saturated_in_warmup": saturated and in_warmup,
         "connections": pool.opened,
-        # Over the whole run (warm-up included), per answered request.
-        "server_cpu_ms_per_request": round(cpu_server * 1000 / len(answers), 2) if answers else None,
-        "db_cpu_ms_per_request": round(cpu_db * 1000 / len(answers), 2) if answers and _MEASURE_DB[0] else None,
+        # Over the whole run (warm-up included), per answered request; not for a saturated run (the
+        # server goes on working for requests the client gave up on, which would count as nothing).
+        "server_cpu_ms_per_request": round(cpu_server * 1000 / len(answers), 2) if answers and not saturated else None,
+        "db_cpu_ms_per_request": (
+            round(cpu_db * 1000 / len(answers), 2) if answers and _MEASURE_DB[0] and not saturated else None
+        ),
     }
 
 
@@ -371,8 +374,9 @@ def _step_search(port: int, request: bytes, expect_bytes: int | None) -> dict:
     steps, best = [], None
     for rate in STEPS:
         result = _run(port, request, rate, STEP_SECONDS, expect_bytes)
-        steps.append({k: result[k] for k in ("offered_per_second", "achieved_per_second", "p50_ms", "p99_ms",
-                                             "errors", "saturated")})  # fmt: skip
+        steps.append({k: result[k] for k in ("offered_per_second", "achieved_per_second", "p50_ms", "p95_ms", "p99_ms",
+                                             "errors", "saturated", "server_cpu_ms_per_request",
+                                             "db_cpu_ms_per_request")})  # fmt: skip
         if not _passes(result):
             break
         best = rate
