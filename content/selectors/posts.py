@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from accounts.selectors import users_in_good_standing_q
@@ -64,7 +64,11 @@ def posts_visible_q(*, user: User | None, prefix: str = "") -> Q:
         rule |= (
             shown & q(visibility=Post.Visibility.FOLLOWERS) & relations.follows_q(user=user, ref=f"{prefix}author_id")
         )
-        rule |= shown & q(visibility=Post.Visibility.MENTIONED, mentions=user)
+        # An EXISTS, not a join over the mentions: a join repeats the post per mention, which made
+        # every caller add DISTINCT, and DISTINCT made PostgreSQL read (and compute the select
+        # list of) every matching post before the page's LIMIT.
+        mentioned = Exists(Post.mentions.through.objects.filter(post_id=OuterRef(f"{prefix}id"), user_id=user.pk))
+        rule |= shown & q(visibility=Post.Visibility.MENTIONED) & Q(mentioned)
         rule = rule & relations.not_blocked_q(user=user, ref=f"{prefix}author_id")
         rule |= q(deleted_at__isnull=True, author=user)
     return rule
@@ -91,7 +95,9 @@ def _with_related(queryset: QuerySet[Post], *, user: User | None) -> QuerySet[Po
 
 def post_get(*, post_id: uuid.UUID, user: User | None) -> Post:
     """One post ``user`` may read, ready to render; ``not_found`` (404) otherwise."""
-    post = _with_related(Post.objects.filter(pk=post_id), user=user).first()
+    # At most one row by primary key: no ORDER BY (``first()`` would order by ``-id``, and an
+    # ordered query makes Django hash every selected column of the joined models).
+    post = next(iter(_with_related(Post.objects.filter(pk=post_id).order_by(), user=user)[:1]), None)
     if post is None or not can_view(post=post, user=user):
         raise NotFoundError("No such post.", code="post_not_found")
     return post
@@ -121,10 +127,12 @@ def post_current_images(*, post: Post) -> list[PostImage]:
 
 def posts_by_author(*, handle: str, user: User | None) -> QuerySet[Post]:
     """``handle``'s posts that ``user`` may read, newest first (paginate by ``-id``)."""
-    author = User.objects.filter(handle__iexact=handle).first()
+    from accounts.selectors import users_with_handle
+
+    author = next(iter(users_with_handle(handle=handle).order_by()[:1]), None)
     if author is None:
         raise NotFoundError("No such user.", code="user_not_found")
-    visible = Post.objects.filter(author=author).filter(posts_visible_q(user=user)).distinct()
+    visible = Post.objects.filter(author=author).filter(posts_visible_q(user=user))
     return _with_related(visible.order_by("-id"), user=user)
 
 

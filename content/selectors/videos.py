@@ -52,12 +52,14 @@ def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "")
     scheduled for later), 403 ``subscribers_only`` and 451 ``geo_restricted``. The owner sees every
     state of their own video except deletion, and is never geo-restricted; so are moderators.
     """
-    video = (
+    # At most one row by primary key, so no ORDER BY (``first()`` would add one, and an ordered
+    # query makes Django hash every selected column of the joined models).
+    found = (
         Video.objects.select_related("owner", "upload")
         .prefetch_related(Prefetch("renditions", queryset=Rendition.objects.order_by("height")))
-        .filter(pk=video_id)
-        .first()
+        .filter(pk=video_id)[:1]
     )
+    video = next(iter(found), None)
     if video is None:
         raise NotFoundError("No such video.")
     if _is_owner(video=video, user=user) or _is_moderator(user=user):

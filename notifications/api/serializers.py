@@ -58,7 +58,12 @@ class NotificationGroupSerializer(serializers.Serializer):
 
     @extend_schema_field(ActorSerializer(many=True))
     def get_actors(self, notification):
-        return ActorSerializer(self._actors(notification), many=True, context=self.context).data
+        # One actor serializer per request (the context is the whole page's): a new list
+        # serializer per notification made DRF deep-copy its fields for every row of the page.
+        child = self.context.get("_actor_serializer")
+        if child is None:
+            child = self.context["_actor_serializer"] = ActorSerializer(context=self.context)
+        return [child.to_representation(actor) for actor in self._actors(notification)]
 
     @extend_schema_field(TargetSerializer(allow_null=True))
     def get_target(self, notification):

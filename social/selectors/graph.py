@@ -5,16 +5,21 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import User
+from accounts.selectors import users_with_handle
 from content import relations as content_relations
 from core.errors import NotFoundError, PermissionDeniedError
 from social.models import Block, Follow, FollowRequest, Mute
 from social.selectors.relations import is_following
 
 
+def _active_with_handle(handle: str) -> User | None:
+    return next(iter(users_with_handle(handle=handle).filter(is_active=True).order_by()[:1]), None)
+
+
 def user_by_handle(*, handle: str) -> User:
     """The active user ``handle`` (with or without ``@``, any case), blocks or not (for the
     graph's own actions: you can unblock whoever you blocked); 404 ``user_not_found``."""
-    user = User.objects.filter(handle__iexact=handle.strip().lstrip("@"), is_active=True).first()
+    user = _active_with_handle(handle.strip().lstrip("@"))
     if user is None:
         raise NotFoundError("No such user.", code="user_not_found")
     return user
@@ -23,7 +28,7 @@ def user_by_handle(*, handle: str) -> User:
 def user_for_viewer(*, handle: str, viewer: User | None) -> User:
     """The active user ``handle`` (with or without ``@``, any case); 404 ``user_not_found``
     also when a block stands between them and ``viewer``."""
-    user = User.objects.filter(handle__iexact=handle.strip().lstrip("@"), is_active=True).first()
+    user = _active_with_handle(handle.strip().lstrip("@"))
     if user is None or content_relations.is_blocked_between(user=viewer, other_id=user.pk):
         raise NotFoundError("No such user.", code="user_not_found")
     return user

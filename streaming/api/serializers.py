@@ -122,13 +122,21 @@ class StreamSerializer(serializers.ModelSerializer):
         expires_at = self._playback(stream).expires_at
         return serializers.DateTimeField().to_representation(expires_at) if expires_at else None
 
+    def _nested(self, serializer_class):
+        """One instance of a nested serializer per request (the context is the whole list's): a new
+        one per stream made DRF deep-copy its declared fields for every stream of a page."""
+        cache = self.context.setdefault("_nested", {})
+        if serializer_class not in cache:
+            cache[serializer_class] = serializer_class()
+        return cache[serializer_class]
+
     @extend_schema_field(ChatSettingsSerializer)
     def get_chat(self, stream: LiveStream) -> dict:
-        return ChatSettingsSerializer(stream).data
+        return self._nested(ChatSettingsSerializer).to_representation(stream)
 
     @extend_schema_field(StreamSummarySerializer)
     def get_summary(self, stream: LiveStream) -> dict:
-        return StreamSummarySerializer(stream).data
+        return self._nested(StreamSummarySerializer).to_representation(stream)
 
 
 class OwnStreamSerializer(StreamSerializer):

@@ -32,3 +32,22 @@ def test_copy_insert_is_part_of_the_callers_transaction():
         fail_after_copy()
 
     assert not ProbeEvent.objects.exists()
+
+
+def test_copy_insert_from_template_writes_the_template_with_each_rows_values():
+    from core.bulk import copy_insert_from_template
+
+    now = timezone.now()
+    template = ProbeEvent(name="unused", created_at=now, extra_metadata={"kind": "announcement", "tags": ["x"]})
+
+    written = copy_insert_from_template(ProbeEvent, template, [("first",), ("second",)], fields=("name",))
+
+    assert written == 2
+    stored = list(ProbeEvent.objects.order_by("name"))
+    assert [(e.name, e.created_at, e.extra_metadata) for e in stored] == [
+        ("first", now, {"kind": "announcement", "tags": ["x"]}),
+        ("second", now, {"kind": "announcement", "tags": ["x"]}),
+    ]
+    # Each row has a primary key of its own, none of them the template's.
+    assert len({e.pk for e in stored}) == 2
+    assert template.pk not in {e.pk for e in stored}

@@ -70,3 +70,25 @@ def test_production_is_secure_by_default():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == ["False", "True", "True", "True", "31536000", "json"]
+
+
+@pytest.mark.parametrize(("pool_env", "expected"), [(None, "{'min_size': 2, 'max_size': 10} 0"), ("false", "None 0")])
+def test_production_keeps_a_connection_pool_unless_told_not_to(pool_env, expected):
+    code = (
+        "from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(d['OPTIONS'].get('pool'), d['CONN_MAX_AGE'])"
+    )
+    env = {**PRODUCTION_ENV, **({"DATABASE_POOL": pool_env} if pool_env else {})}
+    clean_pool = {key: value for key, value in os.environ.items() if not key.startswith("DATABASE_POOL")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env={**{k: v for k, v in clean_pool.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG"}}, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected

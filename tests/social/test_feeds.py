@@ -329,3 +329,60 @@ def test_profile_and_hashtag_feed_query_counts_are_fixed(as_user, network, page_
 
     assert len(profile.json()["results"]) == page_size
     assert len(hashtag.json()["results"]) == page_size
+
+
+def test_a_post_mentioning_several_users_is_listed_once_and_only_to_whom_it_may(as_user, network):
+    """Mentions are tested with EXISTS, so a post that mentions several users is one row (no
+    DISTINCT needed), in the profile and hashtag feeds and the posts-by-author list alike."""
+    ana, bob, carol = network
+    dave = VerifiedUserFactory(handle="dave")
+    mentioned = make_post(bob, text="@ana @carol @dave see #ink", visibility=Post.Visibility.MENTIONED)
+    public = make_post(bob, text="#ink for everyone")
+    assert mentioned.mentions.count() == 3
+    stranger = VerifiedUserFactory(handle="erin")
+
+    for viewer in (ana, carol, dave):
+        client = as_user(viewer)
+        assert ids(client.get(f"{FEED}/users/bob/")) == [str(public.pk), str(mentioned.pk)]
+        assert ids(client.get(f"{FEED}/hashtags/ink/")) == [str(public.pk), str(mentioned.pk)]
+        assert ids(client.get("/api/v1/posts/", {"author": "bob"})) == [str(public.pk), str(mentioned.pk)]
+    client = as_user(stranger)
+    assert ids(client.get(f"{FEED}/users/bob/")) == [str(public.pk)]
+    assert ids(client.get(f"{FEED}/hashtags/ink/")) == [str(public.pk)]
+    assert ids(client.get("/api/v1/posts/", {"author": "bob"})) == [str(public.pk)]
+
+
+def test_profile_and_hashtag_pages_pick_their_rows_without_distinct(as_user, network):
+    """The page's posts are picked by id under the LIMIT; a DISTINCT there made PostgreSQL read and
+    render every matching post first (see docs/social.md, performance)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ana, bob, _carol = network
+    make_post(bob, text="#ink with @carol")
+    client = as_user(ana)
+    for path in (f"{FEED}/users/bob/", f"{FEED}/hashtags/ink/"):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        posts_sql = [q["sql"] for q in captured.captured_queries if 'FROM "content_post"' in q["sql"]]
+        assert len(posts_sql) == 1
+        assert "DISTINCT" not in posts_sql[0]
+        assert "LIMIT 21" in posts_sql[0]
+
+
+def test_profile_feed_finds_the_author_in_any_case_through_the_lower_handle_index(as_user, network):
+    """``handle__iexact`` compiles to UPPER(handle), which no index serves (a scan of every
+    account per page); the lookup is by LOWER(handle), the unique index's expression."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ana, bob, _carol = network
+    post = make_post(bob, text="hello")
+    with CaptureQueriesContext(connection) as captured:
+        response = as_user(ana).get(f"{FEED}/users/@BoB/")
+
+    assert ids(response) == [str(post.pk)]
+    lookups = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "accounts_user"')]
+    assert len(lookups) == 1
+    assert 'LOWER("accounts_user"."handle") = ' in lookups[0]
+    assert "UPPER" not in lookups[0]
