@@ -64,6 +64,8 @@ BILLING_FINANCE_PERMISSIONS = [
     ("billing", "view_journalentry"),
     ("billing", "view_journalline"),
     ("djstripe", "view_webhookeventtrigger"),
+]
+
 # The moderation queue (moderation's 0001): cases, reports, decisions, notes, the log, rules.
 MODERATION_PERMISSIONS = [
     ("moderation", "handle_cases"),

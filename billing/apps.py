@@ -10,9 +10,8 @@ class BillingConfig(AppConfig):
         from django.conf import settings
 
         from billing import receivers, tasks  # noqa: F401 (connects the dj-stripe receivers, registers tasks)
-
-        from core import admin_pending
         from billing.admin_pending import disputes_needing_response
+        from core import admin_pending
 
         admin_pending.register(key="billing-disputes", provider=disputes_needing_response, order=50)
 

@@ -496,7 +496,10 @@ def _user_by_handle(*, handle: str, viewer: User | None) -> User:
     from accounts.selectors import users_with_handle
 
     found = (
-        users_with_handle(handle=handle.lstrip("@")).filter(is_active=True).filter(users_in_good_standing_q()).order_by()[:1]
+        users_with_handle(handle=handle.lstrip("@"))
+        .filter(is_active=True)
+        .filter(users_in_good_standing_q())
+        .order_by()[:1]
     )
     author = next(iter(found), None)
     if author is None or content_relations.is_blocked_between(user=viewer, other_id=author.pk):

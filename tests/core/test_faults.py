@@ -195,7 +195,9 @@ def _forget_broker_connections(app) -> None:
     app.amqp._producer_pool = None
 
 
-def test_broker_down_the_request_succeeds_and_the_task_waits_in_the_outbox(settings, django_capture_on_commit_callbacks):
+def test_broker_down_the_request_succeeds_and_the_task_waits_in_the_outbox(
+    settings, django_capture_on_commit_callbacks
+):
     """The request is not failed and the task is not lost: its outbox row stays unpublished for
     ``core.tasks_recover`` (tests/core/test_task_durability.py sends such rows to a real worker)."""
     from accounts.models import DataExport
