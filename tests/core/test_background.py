@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -158,6 +159,7 @@ def test_tasks_status_prints_workers_outbox_failed_tasks_and_periodic_jobs(setti
         name="content-video-stats-rollup",
         task="content.video_stats_rollup",
         last_sent_at=timezone.now() - timedelta(seconds=30),
+        last_task_id=uuid.uuid4(),
         last_finished_at=timezone.now() - timedelta(seconds=29),
         last_status="success",
     )
@@ -177,9 +179,13 @@ def test_tasks_status_prints_workers_outbox_failed_tasks_and_periodic_jobs(setti
     ]
     assert lines[8] == "Periodic jobs:"
     rollup = next(line for line in lines if "content-video-stats-rollup" in line)
-    assert "every 60 s" in rollup
-    assert "(30 s ago)" in rollup
-    assert rollup.endswith("(29 s ago) success")
+    sent, finished = re.search(
+        r"every 60 s +last sent \S+ \S+ \((\d+) s ago\)  finished \S+ \S+ \((\d+) s ago\) success$", rollup
+    ).groups()
+    assert 30 <= int(sent) < 60
+    assert 29 <= int(finished) < 59
+    never = next(line for line in lines if "accounts-data-exports-expire" in line)
+    assert never.endswith("last sent never  finished never ")
     assert len(lines) == 9 + len(BEAT_SCHEDULE)
 
 
