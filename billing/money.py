@@ -4,9 +4,12 @@
   1099 usd is $10.99, 1099 jpy is ¥1,099 (the yen has no minor unit).
 - A share of an amount (a creator's cut) is rounded **down** to the minor unit: the platform
   keeps the odd unit, and a share never exceeds what was paid.
-- A part of an earlier split that follows a part of the whole (a refund of a payment) is taken
-  cumulatively, ``floor(part_total * share / whole) - floor(part_before * share / whole)``, so a
-  payment refunded in several pieces gives back exactly what a full refund would.
+- A part of an earlier split that follows a part of the whole (a refund of a payment) is rounded
+  down on its own (``proportional_part`` with nothing before it), so its entry does not depend
+  on the order refunds are seen in; when the whole has been refunded, one more entry settles
+  what the rounding left (``billing.services.payments``), so a payment refunded in several
+  pieces gives back exactly what a full refund would. ``proportional_part`` also takes the
+  cumulative form, ``floor((before + part) * share / whole) - floor(before * share / whole)``.
 """
 
 from __future__ import annotations

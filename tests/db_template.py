@@ -5,7 +5,9 @@ The first run migrates as usual and then copies the migrated test database to a 
 named after a fingerprint of every migration file and the installed apps; later runs create
 the test database from that template (``CREATE DATABASE ... TEMPLATE``, a file copy) and let
 Django apply whatever is missing (nothing, unless the fingerprint missed a change). Any change
-to a migration gives a new fingerprint, a new template, and the old templates are dropped.
+to a migration gives a new fingerprint and a new template; on the embedded server (a Unix
+socket of this checkout's own) the old templates are dropped, on a server named by
+DATABASE_URL they are left alone (others may be using theirs).
 """
 
 from __future__ import annotations
@@ -63,7 +65,10 @@ def save_test_database_as_template() -> None:
     with connection._nodb_cursor() as cursor:
         if _exists(cursor, template):
             return
-        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{_PREFIX}%"])
-        for (stale,) in cursor.fetchall():
-            cursor.execute(f"DROP DATABASE IF EXISTS {quote(stale)} WITH (FORCE)")
+        if not settings.DATABASES["default"].get("HOST", "").startswith("/"):
+            pass  # a server others may share (DATABASE_URL): their templates are not ours to drop
+        else:
+            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{_PREFIX}%"])
+            for (stale,) in cursor.fetchall():
+                cursor.execute(f"DROP DATABASE IF EXISTS {quote(stale)} WITH (FORCE)")
         cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(test_name)}")

@@ -310,8 +310,9 @@ def _apply(payment: Payment, state: StripeState, *, locked: bool, new: bool = Fa
             payment.fee = txn.fee
             _post_capture(payment, txn)
             payment.succeeded_at = payment.succeeded_at or _ts(charge.created) or timezone.now()
-    for index, refund in enumerate(sorted(state.refunds, key=lambda r: (r.created, r.id))):
-        _apply_refund(payment, refund, refunded_before=sum(r.amount for r in _succeeded_before(state.refunds, index)))
+    for refund in sorted(state.refunds, key=lambda r: (r.created, r.id)):
+        _apply_refund(payment, refund)
+    _post_refund_rounding(payment, state.refunds)
     for dispute in state.disputes:
         _apply_dispute(payment, dispute)
     if not new and new_status != old_status and new_status not in _TRANSITIONS.get(old_status, set()):
@@ -324,11 +325,6 @@ def _apply(payment: Payment, state: StripeState, *, locked: bool, new: bool = Fa
             purposes.notify(payment.purpose, hook, payment=payment)
     if payment.amount_refunded > old_refunded:
         purposes.notify(payment.purpose, "refunded", payment=payment, amount=payment.amount_refunded - old_refunded)
-
-
-def _succeeded_before(refunds: Sequence[Any], index: int) -> list[Any]:
-    ordered = sorted(refunds, key=lambda r: (r.created, r.id))
-    return [refund for refund in ordered[:index] if refund.status in {"succeeded", "pending"}]
 
 
 # -- the capture entry ------------------------------------------------------------------------
@@ -400,7 +396,7 @@ def _creator_debit(payment: Payment, amount: int) -> list[Line]:
 
 
 # -- refunds ----------------------------------------------------------------------------------
-def _apply_refund(payment: Payment, remote: Any, *, refunded_before: int) -> None:
+def _apply_refund(payment: Payment, remote: Any) -> None:
     metadata = dict(remote.metadata or {})
     row = Refund.objects.filter(stripe_refund_id=remote.id).first()
     if row is None and metadata.get("fanfare_refund_id"):
@@ -416,7 +412,7 @@ def _apply_refund(payment: Payment, remote: Any, *, refunded_before: int) -> Non
             ledger.entry_post(
                 kind=JournalEntry.Kind.REFUND,
                 idempotency_key=key,
-                lines=_refund_lines(payment, remote, refunded_before=refunded_before),
+                lines=_refund_lines(payment, remote),
                 source=remote.id,
                 payment_id=payment.pk,
                 memo=f"Refund {remote.id}: {row.reason}"[:500],
@@ -432,7 +428,10 @@ def _apply_refund(payment: Payment, remote: Any, *, refunded_before: int) -> Non
         row.save()
 
 
-def _refund_lines(payment: Payment, remote: Any, *, refunded_before: int) -> list[Line]:
+def _refund_lines(payment: Payment, remote: Any) -> list[Line]:
+    """A refund's lines. Each share is of this refund alone, rounded down (so an entry never
+    depends on the order refunds are seen in); what the rounding left is settled once the
+    payment is fully refunded (``_post_refund_rounding``)."""
     currency, amount = payment.currency, remote.amount
     txn = remote.balance_transaction
     net, fee = -amount, 0
@@ -446,7 +445,7 @@ def _refund_lines(payment: Payment, remote: Any, *, refunded_before: int) -> lis
     for line in allocation:
         if line.account.startswith("platform:revenue:"):
             continue
-        part = -proportional_part(total=line.amount, part_before=refunded_before, part=amount, whole=payment.amount)
+        part = -proportional_part(total=line.amount, part_before=0, part=amount, whole=payment.amount)
         giving_back += part
         if line.account.startswith("creator:"):
             lines.extend(_creator_debit(payment, part))
@@ -456,6 +455,43 @@ def _refund_lines(payment: Payment, remote: Any, *, refunded_before: int) -> lis
     if revenue:
         lines.append(Line(revenue[0].account, -net - fee - giving_back, currency))
     return lines
+
+
+def _post_refund_rounding(payment: Payment, refunds: Sequence[Any]) -> None:
+    """Once all of a payment is refunded, give the creator's last rounded-down units back too,
+    so a payment refunded in odd pieces returns exactly what a full refund would."""
+    succeeded = [refund for refund in refunds if refund.status == "succeeded"]
+    if sum(refund.amount for refund in succeeded) != payment.amount:
+        return
+    key = f"payment:{payment.pk}:refund-rounding"
+    if ledger.entry_get_by_key(idempotency_key=key) is not None:
+        return
+    allocation = allocation_lines(payment, gross=payment.amount, fee=payment.fee)
+    revenue = [line for line in allocation if line.account.startswith("platform:revenue:")]
+    lines: list[Line] = []
+    settled = 0
+    for line in allocation:
+        if not line.account.startswith("creator:"):
+            continue
+        given_back = sum(
+            -proportional_part(total=line.amount, part_before=0, part=refund.amount, whole=payment.amount)
+            for refund in succeeded
+        )
+        remainder = -line.amount - given_back
+        if remainder > 0:
+            lines.extend(_creator_debit(payment, remainder))
+            settled += remainder
+    if not settled or not revenue:
+        return
+    lines.append(Line(revenue[0].account, -settled, payment.currency))
+    ledger.entry_post(
+        kind=JournalEntry.Kind.REFUND,
+        idempotency_key=key,
+        lines=lines,
+        source=payment.stripe_charge_id,
+        payment_id=payment.pk,
+        memo="Rounding of the creator's share, the payment being fully refunded",
+    )
 
 
 # -- disputes ---------------------------------------------------------------------------------

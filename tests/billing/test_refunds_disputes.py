@@ -46,8 +46,17 @@ def test_partial_refunds_in_odd_pieces_give_back_exactly_the_creators_share(stri
     assert payment.status == Payment.Status.REFUNDED
     assert payment.amount_refunded == 999
     refunds = JournalEntry.objects.filter(kind=JournalEntry.Kind.REFUND)
-    assert refunds.count() == 3
-    # The creator gave back all of their share, in pieces rounded down cumulatively.
+    # Three refunds and the rounding entry posted once all of it was refunded.
+    assert refunds.count() == 4
+    per_refund = [
+        lines_of(f"refund:{r.stripe_refund_id}")[chart.creator(creator.pk, "pending")] for r in Refund.objects.all()
+    ]
+    assert per_refund == [297, 297, 297]  # 893 x 333 / 999 = 297.67, rounded down each time
+    assert lines_of(f"payment:{payment.pk}:refund-rounding") == {
+        chart.creator(creator.pk, "pending"): 2,
+        chart.revenue("tip"): -2,
+    }
+    # The creator gave back all of their share.
     assert balance_of(account=chart.creator(creator.pk, "pending"), currency="usd") == 0
     assert creator_share == 893  # 95% of (999 - 59) = 893.0
     # Stripe keeps its fee on refunds: the platform is out of pocket by exactly the fee.
@@ -117,9 +126,9 @@ def test_two_refunds_racing_on_one_payment_never_refund_more_than_was_paid(strip
     charge = stripe_peer.state.objects[payment.stripe_charge_id]
     assert charge["amount_refunded"] == refunded
     assert Refund.objects.filter(status=Refund.Status.SUCCEEDED).count() == sum(1 for r, _ in outcomes if r == "ok")
-    assert JournalEntry.objects.filter(kind=JournalEntry.Kind.REFUND).count() == sum(
-        1 for r, _ in outcomes if r == "ok"
-    )
+    refund_entries = JournalEntry.objects.filter(kind=JournalEntry.Kind.REFUND, idempotency_key__startswith="refund:")
+    assert refund_entries.count() == sum(1 for r, _ in outcomes if r == "ok")
+    assert sum(balances_from_lines().values()) == 0
 
 
 def test_refunds_beyond_the_amount_or_of_unpaid_payments_are_refused(stripe_peer):
