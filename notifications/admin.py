@@ -152,6 +152,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
         form = context["adminform"].form
         if form.errors and set(form.errors) == {"__all__"} and form.has_error("__all__", code="confirm_audience"):
             context["errors"] = []
+            self.message_user(request, form.non_field_errors()[0], level=messages.WARNING)
         return super().render_change_form(request, context, *args, **kwargs)
 
     def get_fields(self, request, obj=None):

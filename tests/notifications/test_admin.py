@@ -51,7 +51,9 @@ def test_an_admin_sends_an_announcement_to_a_role_and_sees_its_progress(django_c
     assert preview.context["adminform"].form.non_field_errors() == [
         "This announcement will go to 3 active users (Creator). Nothing is sent yet: tick “Send it” and save."
     ]
-    assert "Please correct the error below" not in preview.content.decode()
+    html = preview.content.decode()
+    assert "Please correct the error below" not in html
+    assert '<li class="warning">This announcement will go to 3 active users (Creator).' in html
     assert not Announcement.objects.exists()
     assert "Progress" not in client.get("/admin/notifications/announcement/add/").content.decode()
 
