@@ -129,10 +129,11 @@ class AnnouncementForm(forms.ModelForm):
         self.audience_size = selectors.announcement_audience_size(role=role)
         if not cleaned.get("confirm") and not self.errors:
             who = dict(self.fields["role"].choices).get(role, role) if role else "everyone"
+            users = "1 active user" if self.audience_size == 1 else f"{self.audience_size} active users"
             raise forms.ValidationError(
-                "This announcement will go to %(count)s active users (%(who)s). Tick “Send it” and save to send it.",
+                "This announcement will go to %(users)s (%(who)s). Nothing is sent yet: tick “Send it” and save.",
                 code="confirm_audience",
-                params={"count": self.audience_size, "who": who},
+                params={"users": users, "who": who},
             )
         return cleaned
 
@@ -145,6 +146,14 @@ class AnnouncementAdmin(admin.ModelAdmin):
     list_display = ("created_at", "title", "audience", "status", "sent_count", "total", "progress_percent")
     list_filter = ("status", "role")
     readonly_fields = ("status", "total", "sent_count", "progress_percent", "created_by", "finished_at")
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        # The audience preview is a question, not a mistake: no "Please correct the error below".
+        form = context["adminform"].form
+        if form.errors and set(form.errors) == {"__all__"} and form.has_error("__all__", code="confirm_audience"):
+            context["errors"] = []
+            self.message_user(request, form.non_field_errors()[0], level=messages.WARNING)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:  # the add form: what to send, and the confirmation; no progress yet

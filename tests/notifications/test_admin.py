@@ -49,8 +49,11 @@ def test_an_admin_sends_an_announcement_to_a_role_and_sees_its_progress(django_c
     preview = client.post("/admin/notifications/announcement/add/", form)
     assert preview.status_code == 200
     assert preview.context["adminform"].form.non_field_errors() == [
-        "This announcement will go to 3 active users (Creator). Tick “Send it” and save to send it."
+        "This announcement will go to 3 active users (Creator). Nothing is sent yet: tick “Send it” and save."
     ]
+    html = preview.content.decode()
+    assert "Please correct the error below" not in html
+    assert '<li class="warning">This announcement will go to 3 active users (Creator).' in html
     assert not Announcement.objects.exists()
     assert "Progress" not in client.get("/admin/notifications/announcement/add/").content.decode()
 
