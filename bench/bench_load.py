@@ -167,6 +167,7 @@ def _postgres_processes() -> list[psutil.Process]:
 class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         self.reader, self.writer = reader, writer
+        self.used = 0  # answers read on it: a used one may have been closed by the server's keep-alive timeout
 
     async def get(self, request: bytes) -> tuple[int, int]:
         self.writer.write(request)
@@ -183,6 +184,7 @@ class _Connection:
                 chunked = True
         if length is not None:
             body = await self.reader.readexactly(length)
+            self.used += 1
             return status, len(body)
         if chunked:
             size = 0
@@ -191,6 +193,7 @@ class _Connection:
                 await self.reader.readexactly(chunk_size + 2)
                 size += chunk_size
                 if chunk_size == 0:
+                    self.used += 1
                     return status, size
         raise RuntimeError("a response without a length")
 
@@ -266,7 +269,18 @@ async def _open_loop(port: int, request: bytes, rate: float, seconds: float, exp
         pending[index] = due
         try:
             connection = await pool.acquire()
-            status, size = await asyncio.wait_for(connection.get(request), timeout=30)
+            try:
+                status, size = await asyncio.wait_for(connection.get(request), timeout=30)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                if not connection.used:
+                    raise
+                # The server closed this idle kept-alive connection (its keep-alive timeout) as the
+                # request went out: like any HTTP client, send it again on a new connection.
+                connection.writer.close()
+                pool.release(None)
+                connection = None
+                connection = await pool.acquire()
+                status, size = await asyncio.wait_for(connection.get(request), timeout=30)
             error = None
             if status != 200:
                 error = f"status_{status}"
