@@ -16,7 +16,7 @@ The shape (README, "API conventions"; docs/architecture.md, "Errors")::
   know and treat the rest by status.
 - The codes come from the code (``core.error_catalogue``), never from a list kept here.
 - Statuses: an operation documents what drf-standardized-errors infers (400 for a body or
-  query parameters, 401, 403, 404, 405, 415, 429, 500) plus what every operation of its kind
+  query parameters, 401, 403, 404, 405, 406, 415, 429, 500) plus what every operation of its kind
   can answer: 403 on every unsafe method (CSRF for session callers, suspended or banned
   accounts' writes), 413 on every operation with a body, 503 everywhere (a dependency down:
   ``database_unavailable``, ``cache_unavailable``, ``storage_unavailable``, ...). Statuses only some endpoints raise
@@ -102,7 +102,7 @@ class AutoSchema(StandardizedAutoSchema):
     """drf-standardized-errors' schema, with Fanfare's error contract (see the module docstring)."""
 
     def _get_allowed_error_status_codes(self) -> list[str]:
-        return ["400", "401", "403", "404", "405", "413", "415", "429", "500", "503"]
+        return ["400", "401", "403", "404", "405", "406", "413", "415", "429", "500", "503"]
 
     def _has_request_body(self) -> bool:
         return self.method in ("PUT", "PATCH", "POST") and self.get_request_serializer() is not None

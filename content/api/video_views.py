@@ -246,6 +246,9 @@ class UploadCompleteView(APIView):
         ),
     )
     def post(self, request: Request, pk) -> Response:
+        # Access first (as GET upload.url): 404 for someone else's upload before any 400 about the body.
+        if not Upload.objects.filter(pk=pk, video__owner=request.user, video__deleted_at__isnull=True).exists():
+            raise NotFoundError("No such upload.")
         serializer = UploadCompleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = video_s3.upload_s3_complete(upload_id=pk, user=request.user, parts=serializer.validated_data["parts"])

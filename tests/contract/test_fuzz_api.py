@@ -243,17 +243,22 @@ _COUNTS = {"requests": 0, "operations": set()}
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _report_counts(request):
-    """One line at the end: how many operations and requests the fuzzer ran."""
+def _timed():
+    """The fuzzer's running time, for the summary line (tests/contract/conftest.py)."""
     started = time.monotonic()
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and _COUNTS["requests"]:
-        reporter.write_line(
-            f"API fuzzer: {len(_COUNTS['operations'])} operations, {_COUNTS['requests']} generated requests "
-            f"(at most {MAX_EXAMPLES} examples per operation and caller, seed {SEED}), "
-            f"{time.monotonic() - started:.0f} s"
-        )
+    _COUNTS["seconds"] = time.monotonic() - started
+
+
+def summary_line() -> str | None:
+    """One line for the end of the run: how many operations and requests the fuzzer ran."""
+    if not _COUNTS["requests"]:
+        return None
+    return (
+        f"API fuzzer: {len(_COUNTS['operations'])} operations, {_COUNTS['requests']} generated requests "
+        f"(at most {MAX_EXAMPLES} examples per operation and caller, seed {SEED}), "
+        f"{_COUNTS.get('seconds', 0):.0f} s"
+    )
 
 
 def _fuzz(case: Case, who: str | None) -> None:
