@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
         from core.dashboard.navigation import register
 
         register(label="Security", url_name="accounts_studio:security", order=90)
+        register(label="Your data", url_name="accounts_studio:data", order=95)
 
         from accounts.admin_pending import pending_appeals
         from core import admin_pending

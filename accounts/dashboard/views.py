@@ -178,3 +178,39 @@ def disable(request):
     else:
         messages.success(request, "Two-factor authentication is off. Every second factor was removed.")
     return redirect("accounts_studio:security")
+
+
+@login_required
+def data(request):
+    """Your data: request an export of everything Fanfare holds about you, and follow its build."""
+    from accounts.services.export import download_url
+    from core.task_status import outbox_task_state
+
+    exports = []
+    for export in selectors.data_exports_for_user(user=request.user)[:5]:
+        building = export.status in (export.Status.REQUESTED, export.Status.BUILDING)
+        exports.append(
+            {
+                "export": export,
+                "progress": outbox_task_state(task="accounts.data_export_build", args=[str(export.pk)])
+                if building
+                else "",
+                "download": download_url(export=export) if export.status == export.Status.READY else "",
+            }
+        )
+    building = any(item["progress"] for item in exports)
+    return render(request, "accounts/studio/data.html", {"exports": exports, "building": building})
+
+
+@login_required
+@require_POST
+def data_export_request(request):
+    from accounts.services.export import data_export_request as request_export
+
+    try:
+        request_export(user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Your export is on its way: this page follows it, and we email you the link.")
+    return redirect("accounts_studio:data")

@@ -313,3 +313,15 @@ def test_the_videos_list_follows_processing_without_a_reload(page):
 
     cell = f'tr[data-video="{video.pk}"] [data-testid=video-status]'
     page.wait_for_function(f"document.querySelector('{cell}').innerText.trim() === 'Ready'", timeout=15_000)
+
+
+def test_your_data_requests_an_export_and_offers_its_download(page):
+    creator = VerifiedUserFactory(email="creator@example.com", handle="creator")
+    log_in(page, creator, "/studio/account/data/")
+    assert page.get_by_test_id("exports-empty").is_visible()
+
+    page.get_by_test_id("export-request").click()  # built at commit (eager tasks in the test suite)
+
+    assert page.get_by_test_id("export-status").inner_text() == "Ready"
+    assert page.get_by_test_id("export-download").get_attribute("href").startswith("http")
+    assert_fits_a_phone(page, "/studio/account/data/")
