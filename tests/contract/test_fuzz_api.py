@@ -256,7 +256,7 @@ def summary_line() -> str | None:
         return None
     return (
         f"API fuzzer: {len(_COUNTS['operations'])} operations, {_COUNTS['requests']} generated requests "
-        f"(at most {MAX_EXAMPLES} examples per operation and caller, seed {SEED}), "
+        f"(max_examples {MAX_EXAMPLES} per operation and caller, seed {SEED}), "
         f"{_COUNTS.get('seconds', 0):.0f} s"
     )
 
