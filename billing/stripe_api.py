@@ -33,9 +33,17 @@ class PaymentProviderUnavailableError(ServiceUnavailableError):
 
 
 class PaymentDeclinedError(ApplicationError):
+    """402 with Stripe's decline code: one of ``other_codes`` (the error catalogue lists them)."""
+
     status_code = status.HTTP_402_PAYMENT_REQUIRED
     default_code = "card_declined"
     default_message = "The card was declined."
+    other_codes: frozenset[str] = frozenset()  # DECLINE_CODES, set below
+
+    @classmethod
+    def for_decline_code(cls, decline_code: str, message: str | None = None) -> PaymentDeclinedError:
+        """The error for one of Stripe's decline codes; any code not in ``other_codes`` is card_declined."""
+        return cls(message, code=decline_code if decline_code in cls.other_codes else cls.default_code)
 
 
 class PaymentProviderRejectedError(ApplicationError):
@@ -60,6 +68,7 @@ DECLINE_CODES = frozenset(
         "fraudulent",
     }
 )
+PaymentDeclinedError.other_codes = DECLINE_CODES
 
 
 def decline_code_of(error: stripe.CardError) -> str:
@@ -113,9 +122,7 @@ def calling_stripe(action: str) -> Iterator[None]:
     try:
         yield
     except stripe.CardError as error:
-        raise PaymentDeclinedError(
-            error.user_message or "The card was declined.", code=decline_code_of(error)
-        ) from error
+        raise PaymentDeclinedError.for_decline_code(decline_code_of(error), error.user_message) from error
     except (stripe.APIConnectionError, stripe.RateLimitError) as error:
         logger.warning("stripe unreachable during %s: %s", action, error)
         raise PaymentProviderUnavailableError() from error

@@ -300,5 +300,11 @@ def error_codes() -> dict[int, frozenset[str]]:
         codes[status] |= found
     for status, loose in _LOOSE_CODES.items():
         codes[status] |= loose
+    # An error class that passes on codes from outside (Stripe's decline codes) lists them as
+    # ``other_codes`` and is raised through a constructor that keeps to them.
+    from core.errors import ApplicationError
+
+    for cls in _all_subclasses(ApplicationError):
+        codes[int(cls.status_code)] |= set(getattr(cls, "other_codes", ()))
     codes[400] |= _validation_codes()
     return {status: frozenset(found) for status, found in sorted(codes.items()) if 400 <= status < 600}

@@ -561,6 +561,9 @@ VIDEO_STUDIO_CHUNK_BYTES = env.int("VIDEO_STUDIO_CHUNK_BYTES", default=8 * 1024 
 VIDEO_FFMPEG_THREADS = env.int("VIDEO_FFMPEG_THREADS", default=0)
 # x264 preset of the local backend (ultrafast ... veryslow).
 VIDEO_X264_PRESET = env.str("VIDEO_X264_PRESET", default="veryfast")
+# ffmpeg options placed before the source of each local transcode, space-separated (for example
+# "-hwaccel auto"; the task-durability tests use "-re" to transcode at the clip's own pace).
+VIDEO_FFMPEG_INPUT_OPTIONS = env.str("VIDEO_FFMPEG_INPUT_OPTIONS", default="").split()
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoStatusEnum"] = "content.models.video.Video.Status"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoVisibilityEnum"] = "content.models.video.Video.Visibility"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["VideoModerationEnum"] = "content.models.video.Video.Moderation"

@@ -55,7 +55,7 @@ def rendition_command(*, source: Path, out_dir: Path, rung: Rung, width: int, he
     """The ffmpeg command for one rung; the benchmark runs exactly this without the pipeline."""
     return [
         ffmpeg(), "-hide_banner", "-nostdin", "-y", "-v", "error", "-progress", "pipe:1", "-nostats",
-        "-i", str(source),
+        *settings.VIDEO_FFMPEG_INPUT_OPTIONS, "-i", str(source),
         "-map", "0:v:0", "-map", "0:a:0?",
         "-vf", f"scale={width}:{height}",
         "-c:v", "libx264", "-preset", settings.VIDEO_X264_PRESET, "-profile:v", "main", "-pix_fmt", "yuv420p",

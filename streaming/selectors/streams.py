@@ -182,4 +182,15 @@ def stream_status_event(*, stream_id: Any) -> tuple[str | None, str | None]:
     stream = LiveStream.objects.filter(pk=stream_id).values("status", "started_at", "ended_at", "ended_reason").first()
     if stream is None:
         return None, None
-    return stream["status"], event_text("status", stream_id=str(stream_id), **stream)
+    return stream["status"], event_text("status", **status_event_fields(stream_id=stream_id, **stream))
+
+
+def status_event_fields(*, stream_id: Any, status: str, started_at, ended_at, ended_reason: str) -> dict[str, Any]:
+    """The fields of the chat protocol's ``status`` event; times in ISO 8601 like every other event."""
+    return {
+        "stream_id": str(stream_id),
+        "status": status,
+        "started_at": started_at.isoformat() if started_at else None,
+        "ended_at": ended_at.isoformat() if ended_at else None,
+        "ended_reason": ended_reason,
+    }

@@ -259,15 +259,18 @@ def _broadcast_status(stream: LiveStream) -> None:
     """Tell the stream's chat sockets (the control room, players) its new status, after commit:
     ``{"type": "status", "status", "started_at", "ended_at", "ended_reason"}``."""
     from streaming.selectors.chat import event_text
+    from streaming.selectors.streams import status_event_fields
     from streaming.services.chat import room_group
 
     text = event_text(
         "status",
-        stream_id=str(stream.pk),
-        status=stream.status,
-        started_at=stream.started_at,
-        ended_at=stream.ended_at,
-        ended_reason=stream.ended_reason,
+        **status_event_fields(
+            stream_id=stream.pk,
+            status=stream.status,
+            started_at=stream.started_at,
+            ended_at=stream.ended_at,
+            ended_reason=stream.ended_reason,
+        ),
     )
     side_effects.group_send(room_group(stream.pk), {"type": "chat.event", "text": text})
     # Rooms in processes that do not share this channel layer see the change too: see

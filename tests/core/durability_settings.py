@@ -16,3 +16,6 @@ if env.bool("DURABILITY_SLOW", default=False):
     STORAGES = {**STORAGES, "default": {"BACKEND": "tests.core.durability_probes.SlowStorage"}}  # noqa: F405
     VIDEO_X264_PRESET = "veryslow"
     VIDEO_FFMPEG_THREADS = 1
+    # A test pattern encodes in well under a second even at veryslow on an idle machine: read it at
+    # its own frame rate, so the 8 s clip takes 8 s whatever the machine and the kill lands mid-transcode.
+    VIDEO_FFMPEG_INPUT_OPTIONS = ["-re"]

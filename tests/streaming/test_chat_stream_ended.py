@@ -19,8 +19,18 @@ async def test_every_chat_socket_gets_stream_ended_and_the_chat_turns_read_only(
     ended = await database_sync_to_async(streams.stream_end)(stream=stream, by=streamer)
 
     expected = {"type": "stream_ended", "ended_at": ended.ended_at.isoformat()}
-    assert await next_of(anonymous, "stream_ended") == expected
-    assert await next_of(signed_in, "stream_ended") == expected
+    status = {
+        "type": "status",
+        "stream_id": str(stream.pk),
+        "status": "ended",
+        "started_at": ended.started_at.isoformat() if ended.started_at else None,
+        "ended_at": ended.ended_at.isoformat(),
+        "ended_reason": ended.ended_reason,
+    }
+    for socket in (anonymous, signed_in):
+        # stream_ended, then the status event the studio's control room follows (docs/streaming.md)
+        assert await next_of(socket, "stream_ended") == expected
+        assert await next_of(socket, "status") == status
     await send(signed_in, type="message", text="still there?")
     refused = await next_of(signed_in, "error")
     assert refused["code"] == "chat_disabled"
