@@ -110,6 +110,8 @@ class PaymentMethodDefaultView(APIView):
 class PaymentListView(APIView):
     permission_classes = [IsAuthenticated]
 
+    pagination_class = CursorPagination  # documents the GET as a page (next, previous, results)
+
     @extend_schema(operation_id="billing_payments_list", responses={200: PaymentSerializer(many=True)})
     def get(self, request: Request) -> Response:
         paginator = CursorPagination()

@@ -37,12 +37,16 @@ import time
 
 import pytest
 import schemathesis
+import stripe
 from django.core.cache import cache
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis import Case
+
+from billing.stripe_peer import running_peer
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
 
@@ -158,10 +162,17 @@ def fuzz_world(django_db_setup, django_db_blocker):
     # test's transaction.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    with django_db_blocker.unblock(), transaction.atomic():
-        _build_world()
-        yield
-        transaction.set_rollback(True)
+    # Billing's endpoints talk to the local Stripe peer over HTTP, as under `make run` (without it
+    # they answer 503 payment_provider_unavailable, which is a server error to the fuzzer).
+    with running_peer() as (peer_url, _server), override_settings(STRIPE_API_BASE=peer_url):
+        previous_api_base, stripe.api_base = stripe.api_base, peer_url
+        try:
+            with django_db_blocker.unblock(), transaction.atomic():
+                _build_world()
+                yield
+                transaction.set_rollback(True)
+        finally:
+            stripe.api_base = previous_api_base
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
