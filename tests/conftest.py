@@ -42,3 +42,14 @@ def asgi_server(transactional_db):
 
     with serve_asgi(application) as url:
         yield url
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The API fuzzer (tests/contract) runs first.
+
+    Its stateful phase replays request chains and needs the same answers on a replay; rows that
+    earlier modules' transactional tests leave behind have made hypothesis report the chains as
+    flaky (FlakyStrategyDefinition) after the billing tests. Until that is found, it runs on a
+    clean database.
+    """
+    items.sort(key=lambda item: 0 if "/tests/contract/" in str(item.path) else 1)

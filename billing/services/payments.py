@@ -219,10 +219,12 @@ def payment_sync(*, payment_intent_id: str, state: StripeState | None = None) ->
     alone: None. One Fanfare made whose row is missing (the insert failed after Stripe answered)
     gets its row back from the metadata.
     """
-    state = state or stripe_state_fetch(payment_intent_id=payment_intent_id)
-    metadata = dict(state.intent.metadata or {})
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(stripe_payment_intent_id=payment_intent_id).first()
+        # Read Stripe while holding the row: a state read before another sync's commit (two refunds
+        # racing) would otherwise be applied after it and move the payment back.
+        state = state or stripe_state_fetch(payment_intent_id=payment_intent_id)
+        metadata = dict(state.intent.metadata or {})
         new = payment is None
         if payment is None:
             payment = _payment_from_metadata(state.intent, metadata)
