@@ -16,7 +16,7 @@ def test_healthz_names_each_component_and_is_200_when_all_are_up(client):
     assert {component["status"] for component in body["components"].values()} == {"up"}
     expected_db = "postgresql" if _uses_database_url() else "embedded-postgresql"
     assert body["components"]["database"]["backend"] == expected_db
-    assert body["components"]["cache"]["backend"] == ("RedisCache" if settings.REDIS_URL else "LocMemCache")
+    assert body["components"]["cache"]["backend"] == ("ResilientRedisCache" if settings.REDIS_URL else "LocMemCache")
     assert body["components"]["channel_layer"]["backend"] == (
         "RedisPubSubChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
     )
