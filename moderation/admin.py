@@ -90,7 +90,7 @@ class CaseAdmin(ReadOnlyAdmin):
     change_list_template = "admin/moderation/case/change_list.html"
 
     class Media:
-        js = ["content/vendor/hls-1.7.4.min.js", "content/admin_player.js", "moderation/admin_case.js"]
+        js = ["vendor/hls/hls.min.js", "content/admin_player.js", "moderation/admin_case.js"]
         css = {"all": ["moderation/admin_case.css"]}
 
     @admin.display(description="")

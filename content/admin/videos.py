@@ -54,7 +54,7 @@ class VideoAdmin(ModerationAdmin):
     class Media:
         # hls.js plays the HLS ladder where the browser has Media Source Extensions; the small
         # script picks it, or native HLS (iOS Safari). See content/static/content/admin_player.js.
-        js = ["content/vendor/hls-1.7.4.min.js", "content/admin_player.js"]
+        js = ["vendor/hls/hls.min.js", "content/admin_player.js"]
 
     @admin.display(description="Watch")
     def watch(self, video: Video):

@@ -49,7 +49,7 @@ def test_the_case_page_shows_evidence_with_video_player_and_chat_context(admin_c
     chat_page = admin_client.get(f"/admin/moderation/case/{chat_case.pk}/change/").content.decode()
 
     assert f'data-hls="/api/v1/videos/{video_case.target_id}/media/master.m3u8"' in video_page
-    assert "hls-1.7.4.min.js" in video_page
+    assert "vendor/hls/hls.min.js" in video_page
     assert 'class="mod-reported"' in chat_page
     assert "the line before" in chat_page
     assert "the reported line" in chat_page
