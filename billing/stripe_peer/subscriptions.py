@@ -225,7 +225,7 @@ class SubscriptionsMixin:
             raise StripeError(
                 400,
                 "invalid_request_error",
-                "The local Stripe peer supports recurring prices only: recurring[interval] is day, week, month or year.",
+                "The local Stripe peer supports recurring prices only (recurring[interval]: day to year).",
                 param="recurring[interval]",
             )
         obj = price_shape(
@@ -397,9 +397,9 @@ class SubscriptionsMixin:
         invoice = self._invoice(
             subscription,
             reason="subscription_create",
-            lines=[(amount, f"1 × {price['nickname'] or 'membership'}", item, False)],
+            lines=[(amount, f"1 x {price['nickname'] or 'membership'}", item, False)],
             start=item["current_period_start"],
-            end=item["current_period_start"] if not trialing else item["current_period_start"],
+            end=item["current_period_start"],
         )
         subscription["latest_invoice"] = invoice["id"]
         pm_id = self._default_payment_method(subscription)
@@ -411,18 +411,7 @@ class SubscriptionsMixin:
                 code="resource_missing",
             )
         if behavior == "error_if_incomplete" and amount:
-            number = self.state.card_numbers.get(pm_id or "", "")
-            outcome = shapes.TEST_CARDS.get(number, ("visa", "ok"))[1]
-            if outcome.startswith("decline:"):
-                _, code, decline_code = outcome.split(":")
-                raise StripeError(
-                    402,
-                    "card_error",
-                    shapes.DECLINE_MESSAGES[decline_code],
-                    code=code,
-                    decline_code=decline_code,
-                    param="",
-                )
+            self._precheck_card(pm_id)
         self.state.put(subscription)
         self.state.put(invoice)
         self.state.emit("customer.subscription.created", subscription)
@@ -433,6 +422,18 @@ class SubscriptionsMixin:
         elif behavior != "default_incomplete":
             self._invoice_attempt(invoice, pm_id=pm_id, off_session=False, return_url=params.get("return_url"))
         return subscription
+
+    def _precheck_card(self, pm_id: str | None) -> None:
+        """``error_if_incomplete``: a card that will be declined is a 402 before anything changes."""
+        from billing.stripe_peer.server import StripeError
+
+        number = self.state.card_numbers.get(pm_id or "", "")
+        outcome = shapes.TEST_CARDS.get(number, ("visa", "ok"))[1]
+        if outcome.startswith("decline:"):
+            _, code, decline_code = outcome.split(":")
+            raise StripeError(
+                402, "card_error", shapes.DECLINE_MESSAGES[decline_code], code=code, decline_code=decline_code, param=""
+            )
 
     def subscription_list(self, params):
         filters = {key: params[key] for key in ("customer", "status") if key in params}
@@ -496,6 +497,8 @@ class SubscriptionsMixin:
                 subscription["pause_collection"] = None
         invoice = None
         if "items" in params:
+            if params.get("payment_behavior") == "error_if_incomplete":
+                self._precheck_card(self._default_payment_method(subscription))
             invoice = self._change_price(subscription, params, previous)
         self.state.emit("customer.subscription.updated", subscription, previous)
         if invoice is not None:
@@ -936,7 +939,7 @@ class SubscriptionsMixin:
         invoice = self._invoice(
             subscription,
             reason="subscription_cycle",
-            lines=[(item["price"]["unit_amount"], f"1 × {item['price']['nickname'] or 'membership'}", item, False)],
+            lines=[(item["price"]["unit_amount"], f"1 x {item['price']['nickname'] or 'membership'}", item, False)],
             start=start,
             end=start,
         )

@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.selectors import posting_restriction_error
-from content.selectors.videos import viewer_is_subscriber
+from billing.selectors import viewer_has_tier
 from core import side_effects
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from notifications.services import notify
@@ -510,7 +510,7 @@ def stream_live_fanout_batch(*, stream_id: Any, after: str | None = None, batch_
         "playback_url": None if stream_needs_playback_token(stream=stream) else stream.playback_url,
     }
     for user in get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"):
-        if stream.visibility == LiveStream.Visibility.SUBSCRIBERS and not viewer_is_subscriber(
+        if stream.visibility == LiveStream.Visibility.SUBSCRIBERS and not viewer_has_tier(
             viewer=user, creator_id=stream.owner_id, minimum_tier=None
         ):
             continue
