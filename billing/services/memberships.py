@@ -375,6 +375,7 @@ def membership_join(
     if _existing(viewer, tier.creator_id) is not None:
         raise ConflictError("You are already a member of this creator.", code="membership_exists")
     customer = customer_get_or_create(user=viewer)
+    pm_id = _payment_method_for_join(customer=customer, payment_method_id=payment_method_id)
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
@@ -391,7 +392,6 @@ def membership_join(
     except IntegrityError:
         raise ConflictError("You are already a member of this creator.", code="membership_exists") from None
     try:
-        pm_id = _payment_method_for_join(customer=customer, payment_method_id=payment_method_id)
         params: dict[str, Any] = {
             "customer": customer.stripe_customer_id,
             "items": [{"price": price.stripe_price_id}],
@@ -443,15 +443,11 @@ def _payment_method_for_join(*, customer, payment_method_id: str) -> str:
             raise MembershipInvalidError("Add a card first, or give one.", code="payment_method_required")
         return customer.default_payment_method_id
     if payment_method_id.startswith("pm_"):
-        with calling_stripe("payment method retrieve"):
-            pm = client().v1.payment_methods.retrieve(payment_method_id)
-        if pm.customer and pm.customer != customer.stripe_customer_id:
+        # A new card is attached to the viewer (a card already theirs is attached again: no change).
+        with calling_stripe("payment method attach"):
+            pm = client().v1.payment_methods.attach(payment_method_id, params={"customer": customer.stripe_customer_id})
+        if pm.customer != customer.stripe_customer_id:
             raise NotFoundError("No such payment method.", code="payment_method_not_found")
-        if not pm.customer:
-            with calling_stripe("payment method attach"):
-                pm = client().v1.payment_methods.attach(
-                    payment_method_id, params={"customer": customer.stripe_customer_id}
-                )
         return pm.id
     raise NotFoundError("No such payment method.", code="payment_method_not_found")
 
@@ -625,8 +621,8 @@ def membership_sync(*, subscription: Any) -> Membership | None:
         status = _STATUS_FROM_STRIPE.get(_get(subscription, "status"), membership.status)
         if membership.status in _FINAL:
             status = membership.status  # final: a late event cannot bring it back
-        if membership.paused_by_moderation and status == M.ACTIVE and _get(subscription, "pause_collection"):
-            status = M.PAUSED
+        if membership.paused_by_moderation and status in {M.ACTIVE, M.TRIALING, M.PAST_DUE}:
+            status = M.PAUSED  # paused by moderation until the creator's suspension is lifted
         if status == M.PAST_DUE and membership.past_due_since is None:
             membership.past_due_since = timezone.now()
         if status in {M.ACTIVE, M.TRIALING}:
