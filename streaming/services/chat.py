@@ -238,7 +238,8 @@ def chat_message_send(*, stream: LiveStream, user: Any, text: Any) -> StreamChat
                     idempotency_key=f"stream-chat-mention:{message.pk}",
                 )
         message.sender = user
-        broadcast(stream.pk, "message", message=chat_selectors.message_payload(message))
+        badge = chat_selectors.member_tier_of_sender(stream=stream, sender=user)
+        broadcast(stream.pk, "message", message=chat_selectors.message_payload(message, member_tier=badge))
     return message
 
 
@@ -257,7 +258,8 @@ def chat_tip_publish(
             text=(text or "")[:MAX_LENGTH],
             payload={"amount_minor": amount_minor, "currency": currency, "donation_id": str(donation_id)},
         )
-        broadcast(stream.pk, "tip", message=chat_selectors.message_payload(message))
+        badge = chat_selectors.member_tier_of_sender(stream=stream, sender=sender)
+        broadcast(stream.pk, "tip", message=chat_selectors.message_payload(message, member_tier=badge))
     return message
 
 
@@ -448,7 +450,8 @@ def chat_message_pin(*, stream: LiveStream, by: Any, message_id: Any, reason: An
         message=message,
         reason=_reason(reason),
     )
-    broadcast(stream.pk, "pinned", message=chat_selectors.message_payload(message))
+    badge = chat_selectors.member_tier_of_sender(stream=stream, sender=message.sender)
+    broadcast(stream.pk, "pinned", message=chat_selectors.message_payload(message, member_tier=badge))
     return message
 
 
