@@ -401,3 +401,22 @@ def test_gift_posts_nothing_and_ends_when_it_runs_out(stripe_peer):
     assert caught.value.code == "tier_not_found"
     assert svc.memberships_sweep(now=timezone.now() + timedelta(days=31)).gifts_ended == 1
     assert not viewer_has_tier(viewer=viewer, creator_id=creator.pk, minimum_tier=None)
+
+
+def test_the_sweep_command_dry_run_changes_nothing(stripe_peer):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    creator = UserFactory()
+    tier = _tier(creator)
+    gift = svc.membership_gift(creator=creator, viewer=UserFactory(), tier=tier, months=1)
+    Membership.objects.filter(pk=gift.pk).update(current_period_end=timezone.now() - timedelta(minutes=1))
+    out = StringIO()
+
+    call_command("memberships_sweep", "--dry-run", stdout=out)
+
+    assert out.getvalue().strip() == "would end 0 after the grace period and 1 gifts; 0 ending notices to send"
+    assert Membership.objects.get(pk=gift.pk).status == Membership.Status.ACTIVE
+    call_command("memberships_sweep", stdout=StringIO())
+    assert Membership.objects.get(pk=gift.pk).status == Membership.Status.ENDED
