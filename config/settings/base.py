@@ -721,6 +721,8 @@ BILLING_MEMBERSHIP_GRACE_DAYS = env.int("BILLING_MEMBERSHIP_GRACE_DAYS", default
 BILLING_MEMBERSHIP_MAX_TIERS = env.int("BILLING_MEMBERSHIP_MAX_TIERS", default=5)
 BILLING_MEMBERSHIP_ENDING_NOTICE_DAYS = env.int("BILLING_MEMBERSHIP_ENDING_NOTICE_DAYS", default=3)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MembershipStatusEnum"] = "billing.models.memberships.Membership.Status"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MembershipKindEnum"] = "billing.models.memberships.Membership.Kind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["GiftKindEnum"] = [("gift", "Gift"), ("comp", "Complimentary")]
 # --- end billing ---------------------------------------------------------------------------------
 
 # ---------------------------------------------------------------------------------------------
