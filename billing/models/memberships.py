@@ -83,6 +83,12 @@ class MembershipPrice(BaseModel):
     def __str__(self) -> str:
         return f"{self.amount} {self.currency.upper()}/{self.interval}"
 
+    @property
+    def amount_display(self) -> str:
+        from billing.money import format_amount
+
+        return format_amount(self.amount, self.currency)
+
 
 class Membership(BaseModel):
     class Status(models.TextChoices):

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -183,7 +184,7 @@ def tier_create(
     try:
         with transaction.atomic():
             # The creator's row serialises tier changes of one creator (the limit holds under races).
-            type(creator).objects.select_for_update().filter(pk=creator.pk).first()
+            get_user_model().objects.select_for_update().filter(pk=creator.pk).first()
             if _live_tiers(creator).count() >= limit:
                 raise ConflictError(
                     f"A creator has at most {limit} tiers; archive one first.", code="tier_limit_reached"
@@ -344,7 +345,7 @@ def _check_joinable(*, viewer, tier: MembershipTier) -> None:
         raise ConflictError("This tier is archived and takes no new members.", code="tier_archived")
     if tier.creator_id == viewer.pk:
         raise MembershipInvalidError("You cannot join your own tiers.", code="membership_own_tier")
-    if not type(viewer).objects.filter(in_good_standing_q(""), pk=tier.creator_id).exists():
+    if not get_user_model().objects.filter(in_good_standing_q(""), pk=tier.creator_id).exists():
         raise ConflictError("This creator takes no new members now.", code="creator_unavailable")
 
 
