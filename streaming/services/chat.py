@@ -179,8 +179,8 @@ def _check_modes(*, stream: LiveStream, user: User, text: str) -> None:
     if stream.subscribers_only:
         from billing.selectors import viewer_has_tier
 
-        if not viewer_has_tier(viewer=user, creator_id=stream.owner_id, minimum_tier=None):
-            raise ChatError("Subscribers-only mode: members of any tier may chat.", code="subscribers_only")
+        if not viewer_has_tier(viewer=user, creator_id=stream.owner_id, minimum_tier=stream.minimum_tier):
+            raise ChatError("Subscribers-only mode: members may chat.", code="subscribers_only")
 
 
 def _mentioned_users(handles: list[str], *, exclude_id: Any) -> list[User]:

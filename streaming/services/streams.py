@@ -53,7 +53,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # Fields the owner may change, and those that only make sense before the stream starts.
 EDITABLE = {
-    "title", "description", "tags", "visibility", "scheduled_at", "record", "chat_enabled",
+    "title", "description", "tags", "visibility", "minimum_tier", "scheduled_at", "record", "chat_enabled",
     "slow_mode_seconds", "followers_only_minutes", "subscribers_only", "emoji_only", "blocked_words",
 }  # fmt: skip
 BEFORE_START_ONLY = {"scheduled_at", "record"}
@@ -97,6 +97,7 @@ def stream_create(
     description: str = "",
     tags: list[str] | None = None,
     visibility: str = LiveStream.Visibility.PUBLIC,
+    minimum_tier: int | None = None,
     scheduled_at: dt.datetime | None = None,
     record: bool = False,
     chat_enabled: bool = True,
@@ -123,6 +124,7 @@ def stream_create(
         description=description,
         tags=_clean_tags(tags),
         visibility=visibility,
+        minimum_tier=minimum_tier,
         scheduled_at=scheduled_at,
         record=record,
         chat_enabled=chat_enabled,
@@ -511,7 +513,7 @@ def stream_live_fanout_batch(*, stream_id: Any, after: str | None = None, batch_
     }
     for user in get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"):
         if stream.visibility == LiveStream.Visibility.SUBSCRIBERS and not viewer_has_tier(
-            viewer=user, creator_id=stream.owner_id, minimum_tier=None
+            viewer=user, creator_id=stream.owner_id, minimum_tier=stream.minimum_tier
         ):
             continue
         notify(

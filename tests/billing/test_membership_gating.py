@@ -74,3 +74,24 @@ def test_streams_for_members_detail_list_and_go_live_notice(django_capture_on_co
 
     notices = Notification.objects.filter(kind="stream_live", created_at__lte=timezone.now())
     assert sorted(n.recipient_id for n in notices) == [member.pk]
+
+
+def test_a_stream_with_a_minimum_tier_admits_that_tier_and_above(api_client):
+    stream = LiveStreamFactory(visibility=LiveStream.Visibility.SUBSCRIBERS, minimum_tier=2)
+    bronze, gold = tier_of(stream.owner, position=1), tier_of(stream.owner, position=2, name="Gold")
+    low, high = UserFactory(), UserFactory()
+    member_of(bronze, low)
+    member_of(gold, high)
+
+    with pytest.raises(PermissionDeniedError) as caught:
+        stream_get_for_viewer(stream_id=stream.pk, user=low)
+    assert (caught.value.code, caught.value.extra["tier_needed"]["name"]) == ("members_only", "Gold")
+    assert stream_get_for_viewer(stream_id=stream.pk, user=high) == stream
+    assert list(stream_list_of_owner(owner_id=stream.owner_id, viewer=low)) == []
+    assert list(stream_list_of_owner(owner_id=stream.owner_id, viewer=high)) == [stream]
+    api_client.force_authenticate(low)
+    response = api_client.get(f"/api/v1/streams/{stream.pk}/")
+    assert (response.status_code, response.json()["errors"][0]["code"]) == (403, "members_only")
+    assert response.json()["extra"]["minimum_tier"] == 2
+    api_client.force_authenticate(high)
+    assert api_client.get(f"/api/v1/streams/{stream.pk}/").json()["minimum_tier"] == 2
