@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -54,12 +56,11 @@ class TierListCreateView(APIView):
         description="A creator's tiers (unarchived), lowest first, with their current prices.",
     )
     def get(self, request: Request) -> Response:
-        creator = request.query_params.get("creator", "")
         try:
-            tiers = list(selectors.tiers_of_creator(creator_id=creator))
-        except Exception:  # noqa: BLE001 (not a UUID)
+            creator = uuid.UUID(request.query_params.get("creator", ""))
+        except ValueError:
             raise NotFoundError("No such creator.", code="creator_not_found") from None
-        return Response(TierSerializer(tiers, many=True).data)
+        return Response(TierSerializer(selectors.tiers_of_creator(creator_id=creator), many=True).data)
 
     @extend_schema(
         operation_id="billing_tiers_create",
