@@ -15,6 +15,10 @@ class BillingConfig(AppConfig):
 
         admin_pending.register(key="billing-disputes", provider=disputes_needing_response, order=50)
 
+        from core.dashboard.navigation import register as studio_nav
+
+        studio_nav(label="Memberships", url_name="billing_studio:memberships", order=45)
+
         # dj-stripe calls Stripe through stripe-python's module-level client: the peer, or Stripe.
         if settings.STRIPE_API_BASE:
             stripe.api_base = settings.STRIPE_API_BASE

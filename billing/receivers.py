@@ -7,7 +7,7 @@ call one billing service each; the services are idempotent, so a replay changes 
 
 from djstripe.event_handlers import djstripe_receiver
 
-from billing.services import webhooks
+from billing.services import memberships, webhooks
 
 
 @djstripe_receiver([*webhooks.PAYMENT_EVENTS, "refund.created", "refund.updated"])
@@ -18,3 +18,13 @@ def payment_event(sender, event, **kwargs):
 @djstripe_receiver(webhooks.CUSTOMER_EVENTS)
 def customer_event(sender, event, **kwargs):
     webhooks.customer_event_handle(event_type=event.type, obj=event.data.get("object", {}))
+
+
+@djstripe_receiver(webhooks.SUBSCRIPTION_EVENTS)
+def subscription_event(sender, event, **kwargs):
+    memberships.subscription_event_handle(event_type=event.type, obj=event.data.get("object", {}))
+
+
+@djstripe_receiver(webhooks.INVOICE_EVENTS)
+def invoice_event(sender, event, **kwargs):
+    memberships.invoice_event_handle(event_type=event.type, obj=event.data.get("object", {}))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import QuerySet
+from typing import Any
 
-from billing.models import LedgerAccount, Payment
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
+
+from billing.models import LedgerAccount, Membership, MembershipPrice, MembershipTier, Payment
+from billing.models.memberships import ACCESS_STATUSES
+from core.errors import PermissionDeniedError
 
 
 def balance_of(*, account: str, currency: str) -> int:
@@ -31,3 +35,91 @@ def payments_of_user(*, user) -> QuerySet[Payment]:
 def payment_of_user(*, user, payment_id) -> Payment | None:
     """One payment ``user`` made, with its refunds; None when it is not theirs."""
     return Payment.objects.filter(payer=user, pk=payment_id).prefetch_related("refunds").first()
+
+
+# -- memberships: the one gate of members-only content ---------------------------------------
+def membership_tier_of(*, viewer, creator_id) -> MembershipTier | None:
+    """The tier through which ``viewer`` has access to ``creator_id``'s members-only content:
+    a membership that is active, in its trial, or in the grace period after a failed renewal
+    (paused, canceled and ended ones give none). None for a visitor or a non-member."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return None
+    membership = (
+        Membership.objects.filter(viewer_id=viewer.pk, creator_id=creator_id, status__in=ACCESS_STATUSES)
+        .select_related("tier")
+        .first()
+    )
+    return membership.tier if membership is not None else None
+
+
+def viewer_has_tier(*, viewer, creator_id, minimum_tier: int | None) -> bool:
+    """Whether ``viewer`` may see ``creator_id``'s content for members at ``minimum_tier`` (a tier
+    position; None: any tier) or above. The creator always may."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    if viewer.pk == creator_id:
+        return True
+    tier = membership_tier_of(viewer=viewer, creator_id=creator_id)
+    return tier is not None and (minimum_tier is None or tier.position >= minimum_tier)
+
+
+def tier_needed(*, creator_id, minimum_tier: int | None) -> dict[str, Any] | None:
+    """The lowest unarchived tier of ``creator_id`` that admits to ``minimum_tier`` content, for
+    the body of a 403 ``members_only``: ``{"id", "name", "position"}``; None when there is none."""
+    tiers = MembershipTier.objects.filter(creator_id=creator_id, archived_at__isnull=True)
+    if minimum_tier is not None:
+        tiers = tiers.filter(position__gte=minimum_tier)
+    tier = tiers.order_by("position").first()
+    return {"id": str(tier.pk), "name": tier.name, "position": tier.position} if tier is not None else None
+
+
+def members_only_error(*, creator_id, minimum_tier: int | None) -> PermissionDeniedError:
+    """403 ``members_only``, naming the tier needed (``tier_needed`` and ``minimum_tier`` in the body)."""
+    return PermissionDeniedError(
+        "This is for the creator's members.",
+        code="members_only",
+        extra={
+            "minimum_tier": minimum_tier,
+            "tier_needed": tier_needed(creator_id=creator_id, minimum_tier=minimum_tier),
+        },
+    )
+
+
+def member_badges(*, creator_id, viewer_ids) -> dict[Any, str]:
+    """``{viewer id: tier name}`` of those of ``viewer_ids`` with access to ``creator_id`` (chat badges)."""
+    rows = Membership.objects.filter(
+        creator_id=creator_id, viewer_id__in=list(viewer_ids), status__in=ACCESS_STATUSES
+    ).values_list("viewer_id", "tier__name")
+    return dict(rows)
+
+
+def memberships_of_viewer(*, viewer) -> QuerySet[Membership]:
+    """The viewer's memberships, live ones first, newest first."""
+    return (
+        Membership.objects.filter(viewer=viewer)
+        .select_related("tier", "price", "creator")
+        .order_by("ended_at", "-created_at")
+    )
+
+
+def members_of_creator(*, creator, status: str | None = None) -> QuerySet[Membership]:
+    """A creator's members (every status unless ``status``), newest first."""
+    members = Membership.objects.filter(creator=creator).exclude(status=Membership.Status.INCOMPLETE)
+    if status:
+        members = members.filter(status=status)
+    return members.select_related("viewer", "tier", "price").order_by("-created_at")
+
+
+def tiers_of_creator(*, creator_id, include_archived: bool = False) -> QuerySet[MembershipTier]:
+    tiers = MembershipTier.objects.filter(creator_id=creator_id)
+    if not include_archived:
+        tiers = tiers.filter(archived_at__isnull=True)
+    return tiers.prefetch_related(Prefetch("prices", queryset=MembershipPrice.objects.filter(active=True))).order_by(
+        "position"
+    )
+
+
+def receipts_of_membership(*, membership: Membership) -> QuerySet[Payment]:
+    return Payment.objects.filter(purpose=Payment.Purpose.MEMBERSHIP, purpose_ref=str(membership.pk)).order_by(
+        "-created_at"
+    )

@@ -12,3 +12,11 @@ def webhook_events_retry_task() -> dict[str, int]:
 
     results = webhook_events_retry()
     return {"retried": len(results), "processed": sum(1 for result in results if result.processed)}
+
+
+@shared_task(name="billing.memberships_sweep")
+def memberships_sweep_task() -> dict[str, int]:
+    """End memberships past their grace period or gift, announce endings (beat: hourly, config/schedule.py)."""
+    from billing.services.memberships import memberships_sweep
+
+    return memberships_sweep().as_dict()

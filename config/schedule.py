@@ -42,6 +42,8 @@ BEAT_SCHEDULE: dict = {
     # --- billing ----------------------------------------------------------------------------------
     # Webhook deliveries whose processing failed are processed again (billing_events_retry).
     "billing-events-retry": {"task": "billing.webhook_events_retry", "schedule": 5 * MINUTE},
+    # Memberships: failed renewals past their grace period end, gifts run out, members hear of an end.
+    "billing-memberships-sweep": {"task": "billing.memberships_sweep", "schedule": HOUR},
     # --- moderation -------------------------------------------------------------------------------
     "moderation-cases-priority-refresh": {"task": "moderation.cases_priority_refresh", "schedule": HOUR},
     "moderation-suspensions-ended-release": {"task": "moderation.suspensions_ended_release", "schedule": HOUR},

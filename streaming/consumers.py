@@ -124,8 +124,8 @@ def _open(*, stream_id: str, user: Any, client_id: str | None, headers: dict[str
             "owner_id": str(stream.owner_id),
         },
         settings=chat_selectors.chat_settings_payload(stream),
-        pinned=None if pinned is None else chat_selectors.message_payload(pinned),
-        messages=[chat_selectors.message_payload(m) for m in chat_selectors.chat_recent(stream=stream)],
+        pinned=None if pinned is None else chat_selectors.messages_payload(stream=stream, messages=[pinned])[0],
+        messages=chat_selectors.messages_payload(stream=stream, messages=chat_selectors.chat_recent(stream=stream)),
         you={
             "user_id": None if user is None else str(user.pk),
             "role": role,

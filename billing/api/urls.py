@@ -1,5 +1,6 @@
 from django.urls import path
 
+from billing.api import membership_views as mv
 from billing.api import views
 
 urlpatterns = [
@@ -17,4 +18,23 @@ urlpatterns = [
     ),
     path("billing/payments/", views.PaymentListView.as_view(), name="billing-payments"),
     path("billing/payments/<uuid:pk>/", views.PaymentDetailView.as_view(), name="billing-payment"),
+    path("billing/tiers/", mv.TierListCreateView.as_view(), name="billing-tiers"),
+    path("billing/tiers/<uuid:pk>/", mv.TierDetailView.as_view(), name="billing-tier"),
+    path("billing/tiers/<uuid:pk>/archive/", mv.TierArchiveView.as_view(), name="billing-tier-archive"),
+    path("billing/memberships/", mv.MembershipListJoinView.as_view(), name="billing-memberships"),
+    path("billing/memberships/<uuid:pk>/", mv.MembershipDetailView.as_view(), name="billing-membership"),
+    path(
+        "billing/memberships/<uuid:pk>/receipts/",
+        mv.MembershipReceiptsView.as_view(),
+        name="billing-membership-receipts",
+    ),
+    path(
+        "billing/memberships/<uuid:pk>/change-tier/",
+        mv.MembershipChangeTierView.as_view(),
+        name="billing-membership-change-tier",
+    ),
+    path("billing/memberships/<uuid:pk>/cancel/", mv.MembershipCancelView.as_view(), name="billing-membership-cancel"),
+    path("billing/memberships/<uuid:pk>/resume/", mv.MembershipResumeView.as_view(), name="billing-membership-resume"),
+    path("billing/members/", mv.MemberListView.as_view(), name="billing-members"),
+    path("billing/members/gifts/", mv.GiftCreateView.as_view(), name="billing-members-gift"),
 ]

@@ -1,4 +1,5 @@
 from billing.models.ledger import JournalEntry, JournalKey, JournalLine, LedgerAccount
+from billing.models.memberships import Membership, MembershipPrice, MembershipTier, MembershipTrial
 from billing.models.payment import BillingCustomer, Dispute, Payment, Refund
 
 __all__ = [
@@ -8,6 +9,10 @@ __all__ = [
     "JournalKey",
     "JournalLine",
     "LedgerAccount",
+    "Membership",
+    "MembershipPrice",
+    "MembershipTier",
+    "MembershipTrial",
     "Payment",
     "Refund",
 ]

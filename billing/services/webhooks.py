@@ -43,7 +43,25 @@ PAYMENT_EVENTS = [
     "charge.dispute.funds_reinstated",
 ]
 CUSTOMER_EVENTS = ["payment_method.attached", "payment_method.detached", "customer.updated"]
-ENABLED_EVENTS = [*PAYMENT_EVENTS, "refund.created", "refund.updated", *CUSTOMER_EVENTS]
+# Memberships (billing.services.memberships); product and price events keep dj-stripe's mirror.
+SUBSCRIPTION_EVENTS = [
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "customer.subscription.paused",
+    "customer.subscription.resumed",
+]
+INVOICE_EVENTS = ["invoice.paid", "invoice.payment_failed"]
+CATALOGUE_EVENTS = ["product.created", "product.updated", "price.created", "price.updated"]
+ENABLED_EVENTS = [
+    *PAYMENT_EVENTS,
+    "refund.created",
+    "refund.updated",
+    *CUSTOMER_EVENTS,
+    *SUBSCRIPTION_EVENTS,
+    *INVOICE_EVENTS,
+    *CATALOGUE_EVENTS,
+]
 
 
 def payment_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:

@@ -7,8 +7,9 @@ under ``/_peer/`` are for tests and the demo only: act as the card holder (3-D S
 and close disputes, wait for deliveries, list and resend events.
 
 What it covers: account, customers, payment methods, setup intents, payment intents, charges,
-balance transactions, refunds, disputes, events, webhook endpoints. Not yet: prices,
-subscriptions, Connect accounts, transfers, payouts, application fees (later billing issues).
+balance transactions, refunds, disputes, events, webhook endpoints; products, prices,
+subscriptions and invoices (``subscriptions.py``). Not yet: Connect accounts, transfers,
+payouts, application fees.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from billing.stripe_peer import shapes
 from billing.stripe_peer.formdata import decode, truthy
+from billing.stripe_peer.subscriptions import SubscriptionsMixin
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +143,7 @@ class PeerState:
         return event
 
 
-class Peer:
+class Peer(SubscriptionsMixin):
     """The API's behaviour: one method per route, working on a :class:`PeerState`."""
 
     def __init__(self, state: PeerState) -> None:
@@ -186,6 +188,7 @@ class Peer:
             ("GET", r"/v1/webhook_endpoints", self.webhook_endpoint_list),
             ("GET", r"/v1/webhook_endpoints/(?P<id>[^/]+)", self.webhook_endpoint_get),
             ("DELETE", r"/v1/webhook_endpoints/(?P<id>[^/]+)", self.webhook_endpoint_delete),
+            *self.subscription_routes(),
             # Test helpers (not Stripe's API).
             ("POST", r"/_peer/payment_intents/(?P<id>[^/]+)/authenticate", self.helper_authenticate_payment),
             ("POST", r"/_peer/setup_intents/(?P<id>[^/]+)/authenticate", self.helper_authenticate_setup),
@@ -657,6 +660,7 @@ class Peer:
                 self.state.emit("payment_method.attached", pm)
         self.state.emit("charge.succeeded", charge)
         self.state.emit("payment_intent.succeeded", intent)
+        self.invoice_intent_succeeded(intent)
         return intent
 
     def payment_intent_cancel(self, params, id):

@@ -714,6 +714,15 @@ BILLING_FEE_BEARER = {
 # Webhook deliveries whose processing failed are retried by beat (config/schedule.py: billing-events-retry).
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PaymentStatusEnum"] = "billing.models.payment.Payment.Status"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PaymentPurposeEnum"] = "billing.models.payment.Payment.Purpose"
+# Memberships (docs/billing.md#memberships): a failed renewal keeps access this many days (grace),
+# at most this many unarchived tiers per creator; the member hears of a renewal's end this many
+# days before it (beat: billing-memberships-sweep).
+BILLING_MEMBERSHIP_GRACE_DAYS = env.int("BILLING_MEMBERSHIP_GRACE_DAYS", default=7)
+BILLING_MEMBERSHIP_MAX_TIERS = env.int("BILLING_MEMBERSHIP_MAX_TIERS", default=5)
+BILLING_MEMBERSHIP_ENDING_NOTICE_DAYS = env.int("BILLING_MEMBERSHIP_ENDING_NOTICE_DAYS", default=3)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MembershipStatusEnum"] = "billing.models.memberships.Membership.Status"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MembershipKindEnum"] = "billing.models.memberships.Membership.Kind"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["GiftKindEnum"] = [("gift", "Gift"), ("comp", "Complimentary")]
 # --- end billing ---------------------------------------------------------------------------------
 
 # ---------------------------------------------------------------------------------------------

@@ -11,17 +11,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import users_in_good_standing_q
+from billing.selectors import members_only_error, viewer_has_tier
 from content import relations
 from content.models import Rendition, Video, VideoCountryDailyStat, VideoDailyStat
-from core.errors import NotFoundError, PermissionDeniedError, UnavailableForLegalReasonsError
-
-
-def viewer_is_subscriber(*, viewer: User | None, creator_id: Any, minimum_tier: int | None) -> bool:
-    """Whether ``viewer`` subscribes to ``creator_id`` at ``minimum_tier`` or above.
-
-    Until billing exists, only the creator passes; billing replaces this with its own selector.
-    """
-    return viewer is not None and viewer.is_authenticated and viewer.pk == creator_id
+from core.errors import NotFoundError, UnavailableForLegalReasonsError
 
 
 def _is_owner(*, video: Video, user: User | None) -> bool:
@@ -49,7 +42,7 @@ def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "")
     """The video, if ``user`` in ``country`` may see its page.
 
     Raises 404 ``not_found`` (deleted, removed by moderation, draft or unprocessed, private,
-    scheduled for later), 403 ``subscribers_only`` and 451 ``geo_restricted``. The owner sees every
+    scheduled for later), 403 ``members_only`` (with the tier needed) and 451 ``geo_restricted``. The owner sees every
     state of their own video except deletion, and is never geo-restricted; so are moderators.
     """
     # At most one row by primary key, so no ORDER BY (``first()`` would add one, and an ordered
@@ -72,10 +65,10 @@ def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "")
         raise NotFoundError("No such video.")
     if video.visibility == Video.Visibility.SCHEDULED and not video_is_published(video=video):
         raise NotFoundError("No such video.")
-    if video.visibility == Video.Visibility.SUBSCRIBERS and not viewer_is_subscriber(
+    if video.visibility == Video.Visibility.SUBSCRIBERS and not viewer_has_tier(
         viewer=user, creator_id=video.owner_id, minimum_tier=video.minimum_tier
     ):
-        raise PermissionDeniedError("This video is for the creator's subscribers.", code="subscribers_only")
+        raise members_only_error(creator_id=video.owner_id, minimum_tier=video.minimum_tier)
     country = (country or "").upper()
     if (video.geo_allow and country not in video.geo_allow) or (video.geo_deny and country in video.geo_deny):
         raise UnavailableForLegalReasonsError("This video is not available in your country.", code="geo_restricted")

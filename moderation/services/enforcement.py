@@ -15,8 +15,12 @@ messages and tasks go out after commit):
 - ``chat_history`` (an option): every chat line the account sent is hidden, tagged with the
   action. Lifting: the lines it hid are shown again.
 
-Money and ads have no part yet: billing (ledger hold, payouts) and ads (campaigns paused) add
-theirs to :data:`EFFECTS` and :data:`RELEASES` when those apps land (docs/moderation.md).
+- ``memberships``: a suspended creator's memberships are paused (Stripe stops collecting), a
+  banned creator's are cancelled with a prorated refund of the current period
+  (``billing.services.membership_moderation``). Lifting: paused ones resume; cancelled stay so.
+
+Payouts and ads add theirs to :data:`EFFECTS` and :data:`RELEASES` when those apps land
+(docs/moderation.md).
 
 Suspensions and bans made outside this app (accounts' staff API and admin) reach every domain
 too: accounts calls :func:`on_standing_changed` (its standing hook) and :func:`on_action_lifted`
@@ -72,12 +76,21 @@ def _chat_history(e: Enforcement) -> dict[str, Any]:
     return {"hidden": chat_lines_of_sender_hide(user=e.user, reason="account suspended", marker=e.marker)}
 
 
+def _memberships(e: Enforcement) -> dict[str, Any]:
+    from billing.services import membership_moderation
+
+    if e.code == "account_banned":
+        return membership_moderation.memberships_of_creator_cancel(creator=e.user, reason=e.reason)
+    return membership_moderation.memberships_of_creator_pause(creator=e.user, marker=e.marker)
+
+
 EFFECTS: list[tuple[str, Callable[[Enforcement], dict[str, Any]]]] = [
     ("access", _access),
     ("sockets", _sockets),
     ("streams", _streams),
     ("discovery", _discovery),
     ("chat_history", _chat_history),
+    ("memberships", _memberships),
 ]
 
 
@@ -95,7 +108,16 @@ def _release_chat(action: ModerationAction) -> dict[str, Any]:
     return {"restored": chat_lines_hidden_restore(marker=str(action.pk))}
 
 
-RELEASES: list[tuple[str, Callable[[ModerationAction], dict[str, Any]]]] = [("chat_history", _release_chat)]
+def _release_memberships(action: ModerationAction) -> dict[str, Any]:
+    from billing.services import membership_moderation
+
+    return membership_moderation.memberships_of_creator_resume(creator=action.user, marker=str(action.pk))
+
+
+RELEASES: list[tuple[str, Callable[[ModerationAction], dict[str, Any]]]] = [
+    ("chat_history", _release_chat),
+    ("memberships", _release_memberships),
+]
 
 
 def account_release(*, action: ModerationAction) -> dict[str, dict[str, Any]]:

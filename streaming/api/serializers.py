@@ -19,6 +19,10 @@ class StreamCreateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=50), max_length=20, required=False, default=list
     )
     visibility = serializers.ChoiceField(choices=LiveStream.Visibility.choices, default=LiveStream.Visibility.PUBLIC)
+    minimum_tier = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, allow_null=True, default=None,
+        help_text="With visibility subscribers: the lowest membership tier position admitted (null: any tier).",
+    )  # fmt: skip
     scheduled_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="Empty: go live whenever you start publishing."
     )
@@ -38,6 +42,7 @@ class StreamUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), max_length=20, required=False)
     visibility = serializers.ChoiceField(choices=LiveStream.Visibility.choices, required=False)
+    minimum_tier = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
     record = serializers.BooleanField(required=False)
     chat_enabled = serializers.BooleanField(required=False)
@@ -90,7 +95,7 @@ class StreamSerializer(serializers.ModelSerializer):
     class Meta:
         model = LiveStream
         fields = [
-            "id", "owner", "title", "description", "tags", "visibility", "status", "scheduled_at",
+            "id", "owner", "title", "description", "tags", "visibility", "minimum_tier", "status", "scheduled_at",
             "started_at", "ended_at", "playback_url", "playback_expires_at", "chat", "summary", "recording_video",
             "created_at",
         ]  # fmt: skip

@@ -46,6 +46,11 @@ class LiveStream(SoftDeleteModel):
     description = models.TextField(blank=True, default="")
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
     visibility = models.CharField(max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC)
+    minimum_tier = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Subscribers-only streams: the lowest membership tier position admitted (none: any).",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

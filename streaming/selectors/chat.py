@@ -12,8 +12,9 @@ from streaming.models import ChatBan, ChatModerationLog, ChatTimeout, LiveStream
 HISTORY_SIZE = 50
 
 
-def message_payload(message: StreamChat) -> dict[str, Any]:
-    """One chat line as clients see it (``sender`` is None for system lines)."""
+def message_payload(message: StreamChat, *, member_tier: str | None = None) -> dict[str, Any]:
+    """One chat line as clients see it (``sender`` is None for system lines). ``member_tier``: the
+    name of the sender's membership tier of the streamer, shown as a badge (None: not a member)."""
     sender = message.sender
     return {
         "id": str(message.pk),
@@ -24,8 +25,31 @@ def message_payload(message: StreamChat) -> dict[str, Any]:
         "created_at": message.created_at.isoformat(),
         "sender": None
         if sender is None
-        else {"id": str(sender.pk), "handle": sender.handle, "display_name": sender.display_name},
+        else {
+            "id": str(sender.pk),
+            "handle": sender.handle,
+            "display_name": sender.display_name,
+            "member_tier": member_tier,
+        },
     }
+
+
+def messages_payload(*, stream: LiveStream, messages: list[StreamChat]) -> list[dict[str, Any]]:
+    """Many lines with their senders' member badges (one query for all the badges)."""
+    from billing.selectors import member_badges
+
+    badges = member_badges(
+        creator_id=stream.owner_id, viewer_ids={m.sender_id for m in messages if m.sender_id is not None}
+    )
+    return [message_payload(m, member_tier=badges.get(m.sender_id)) for m in messages]
+
+
+def member_tier_of_sender(*, stream: LiveStream, sender: Any) -> str | None:
+    """The badge of one sender: their tier's name, or None."""
+    from billing.selectors import membership_tier_of
+
+    tier = membership_tier_of(viewer=sender, creator_id=stream.owner_id)
+    return tier.name if tier is not None else None
 
 
 def chat_settings_payload(stream: LiveStream) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
-from content.selectors.videos import viewer_is_subscriber
+from billing.selectors import members_only_error, membership_tier_of, viewer_has_tier
 from core.errors import NotFoundError, PermissionDeniedError
 from social.selectors.relations import is_following
 from streaming.models import ChannelModerator, LiveStream, StreamReminder
@@ -38,12 +38,12 @@ def stream_visible_to(*, stream: LiveStream, user: Any) -> bool:
         return True
     if stream.visibility == LiveStream.Visibility.FOLLOWERS:
         return _signed_in(user) and is_following(follower=user, followee=stream.owner_id)
-    return viewer_is_subscriber(viewer=user, creator_id=stream.owner_id, minimum_tier=None)
+    return viewer_has_tier(viewer=user, creator_id=stream.owner_id, minimum_tier=stream.minimum_tier)
 
 
 def stream_get_for_viewer(*, stream_id: Any, user: Any) -> LiveStream:
     """The stream if ``user`` may see it. 404 ``not_found`` (deleted or unknown), 403
-    ``followers_only`` or ``subscribers_only``."""
+    ``followers_only`` or ``members_only``."""
     stream = LiveStream.objects.select_related("owner").filter(pk=stream_id).first()
     if stream is None:
         raise NotFoundError("No such stream.")
@@ -53,10 +53,10 @@ def stream_get_for_viewer(*, stream_id: Any, user: Any) -> LiveStream:
 
 
 def stream_hidden_error(*, stream: LiveStream) -> PermissionDeniedError:
-    """Why a viewer may not see ``stream``: 403 ``followers_only`` or ``subscribers_only``."""
+    """Why a viewer may not see ``stream``: 403 ``followers_only`` or ``members_only`` (with the tier needed)."""
     if stream.visibility == LiveStream.Visibility.FOLLOWERS:
         return PermissionDeniedError("This stream is for the streamer's followers.", code="followers_only")
-    return PermissionDeniedError("This stream is for the streamer's subscribers.", code="subscribers_only")
+    return members_only_error(creator_id=stream.owner_id, minimum_tier=stream.minimum_tier)
 
 
 def stream_get_owned(*, stream_id: Any, owner: Any) -> LiveStream:
@@ -87,8 +87,11 @@ def stream_list_of_owner(*, owner_id: Any, viewer: Any) -> QuerySet[LiveStream]:
     allowed = Q(visibility=LiveStream.Visibility.PUBLIC)
     if _signed_in(viewer) and is_following(follower=viewer, followee=owner_id):
         allowed |= Q(visibility=LiveStream.Visibility.FOLLOWERS)
-    if viewer_is_subscriber(viewer=viewer, creator_id=owner_id, minimum_tier=None):
-        allowed |= Q(visibility=LiveStream.Visibility.SUBSCRIBERS)
+    tier = membership_tier_of(viewer=viewer, creator_id=owner_id)
+    if tier is not None:
+        allowed |= Q(visibility=LiveStream.Visibility.SUBSCRIBERS) & (
+            Q(minimum_tier__isnull=True) | Q(minimum_tier__lte=tier.position)
+        )
     return streams.filter(allowed)
 
 

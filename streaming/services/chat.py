@@ -177,10 +177,10 @@ def _check_modes(*, stream: LiveStream, user: User, text: str) -> None:
                 retry_after=retry,
             )
     if stream.subscribers_only:
-        from content.selectors.videos import viewer_is_subscriber
+        from billing.selectors import viewer_has_tier
 
-        if not viewer_is_subscriber(viewer=user, creator_id=stream.owner_id, minimum_tier=None):
-            raise ChatError("Subscribers-only mode.", code="subscribers_only")
+        if not viewer_has_tier(viewer=user, creator_id=stream.owner_id, minimum_tier=stream.minimum_tier):
+            raise ChatError("Subscribers-only mode: members may chat.", code="subscribers_only")
 
 
 def _mentioned_users(handles: list[str], *, exclude_id: Any) -> list[User]:
@@ -238,7 +238,8 @@ def chat_message_send(*, stream: LiveStream, user: Any, text: Any) -> StreamChat
                     idempotency_key=f"stream-chat-mention:{message.pk}",
                 )
         message.sender = user
-        broadcast(stream.pk, "message", message=chat_selectors.message_payload(message))
+        badge = chat_selectors.member_tier_of_sender(stream=stream, sender=user)
+        broadcast(stream.pk, "message", message=chat_selectors.message_payload(message, member_tier=badge))
     return message
 
 
@@ -257,7 +258,8 @@ def chat_tip_publish(
             text=(text or "")[:MAX_LENGTH],
             payload={"amount_minor": amount_minor, "currency": currency, "donation_id": str(donation_id)},
         )
-        broadcast(stream.pk, "tip", message=chat_selectors.message_payload(message))
+        badge = chat_selectors.member_tier_of_sender(stream=stream, sender=sender)
+        broadcast(stream.pk, "tip", message=chat_selectors.message_payload(message, member_tier=badge))
     return message
 
 
@@ -448,7 +450,8 @@ def chat_message_pin(*, stream: LiveStream, by: Any, message_id: Any, reason: An
         message=message,
         reason=_reason(reason),
     )
-    broadcast(stream.pk, "pinned", message=chat_selectors.message_payload(message))
+    badge = chat_selectors.member_tier_of_sender(stream=stream, sender=message.sender)
+    broadcast(stream.pk, "pinned", message=chat_selectors.message_payload(message, member_tier=badge))
     return message
 
 

@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.selectors import posting_restriction_error
-from content.selectors.videos import viewer_is_subscriber
+from billing.selectors import viewer_has_tier
 from core import side_effects
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from notifications.services import notify
@@ -53,7 +53,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # Fields the owner may change, and those that only make sense before the stream starts.
 EDITABLE = {
-    "title", "description", "tags", "visibility", "scheduled_at", "record", "chat_enabled",
+    "title", "description", "tags", "visibility", "minimum_tier", "scheduled_at", "record", "chat_enabled",
     "slow_mode_seconds", "followers_only_minutes", "subscribers_only", "emoji_only", "blocked_words",
 }  # fmt: skip
 BEFORE_START_ONLY = {"scheduled_at", "record"}
@@ -97,6 +97,7 @@ def stream_create(
     description: str = "",
     tags: list[str] | None = None,
     visibility: str = LiveStream.Visibility.PUBLIC,
+    minimum_tier: int | None = None,
     scheduled_at: dt.datetime | None = None,
     record: bool = False,
     chat_enabled: bool = True,
@@ -123,6 +124,7 @@ def stream_create(
         description=description,
         tags=_clean_tags(tags),
         visibility=visibility,
+        minimum_tier=minimum_tier,
         scheduled_at=scheduled_at,
         record=record,
         chat_enabled=chat_enabled,
@@ -510,8 +512,8 @@ def stream_live_fanout_batch(*, stream_id: Any, after: str | None = None, batch_
         "playback_url": None if stream_needs_playback_token(stream=stream) else stream.playback_url,
     }
     for user in get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"):
-        if stream.visibility == LiveStream.Visibility.SUBSCRIBERS and not viewer_is_subscriber(
-            viewer=user, creator_id=stream.owner_id, minimum_tier=None
+        if stream.visibility == LiveStream.Visibility.SUBSCRIBERS and not viewer_has_tier(
+            viewer=user, creator_id=stream.owner_id, minimum_tier=stream.minimum_tier
         ):
             continue
         notify(

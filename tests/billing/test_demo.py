@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from billing.models import Dispute, Payment
+from billing.models import Dispute, Membership, MembershipTier, Payment
 from billing.selectors import balances_from_lines
 from billing.services.reconcile import ledger_balances_check
 
@@ -21,12 +21,22 @@ def test_seed_demo_leaves_paid_refunded_and_disputed_payments_and_a_consistent_l
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
 
-    assert dict(Payment.objects.values_list("idempotency_key", "status")) == {
+    assert dict(
+        Payment.objects.filter(idempotency_key__startswith="demo:").values_list("idempotency_key", "status")
+    ) == {
         "demo:tip:paid": "succeeded",
         "demo:membership:refunded": "refunded",
         "demo:tip:disputed": "disputed",
     }
     assert Dispute.objects.get().status == "needs_response"
+    # Memberships: two tiers; the fan a Gold member whose join and one renewal were paid; a gift.
+    fan = Membership.objects.get(viewer__email="viewer@fanfare.local")
+    assert (fan.tier.name, fan.kind, fan.status) == ("Gold", "paid", "active")
+    renewals = Payment.objects.filter(purpose="membership", purpose_ref=str(fan.pk))
+    assert sorted(renewals.values_list("amount", "status")) == [(999, "succeeded"), (999, "succeeded")]
+    assert list(MembershipTier.objects.order_by("position").values_list("name", flat=True)) == ["Supporter", "Gold"]
+    gift = Membership.objects.get(viewer__email="moderator@fanfare.local")
+    assert (gift.kind, gift.tier.name) == ("gift", "Supporter")
     assert sum(balances_from_lines().values()) == 0
     assert ledger_balances_check()[0] == []
     assert "demo payments seeded before" in out.getvalue()

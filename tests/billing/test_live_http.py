@@ -35,3 +35,29 @@ def test_the_peer_delivers_signed_events_that_fanfare_processes(stripe_peer, asg
     payment.refresh_from_db()
     assert payment.status == Payment.Status.DISPUTED
     assert sorted(JournalEntry.objects.values_list("kind", flat=True)) == ["dispute_opened", "payment_captured"]
+
+
+def test_the_peer_delivers_membership_events_that_fanfare_processes(stripe_peer, asgi_server):
+    from billing.models import Membership
+    from billing.services import memberships
+    from billing.services.customers import payment_method_save
+
+    webhook_endpoint_register(base_url=asgi_server)
+    creator, viewer = UserFactory(), UserFactory()
+    tier = memberships.tier_create(
+        creator=creator, name="Gold", position=1, prices=[memberships.TierPrice("usd", 1000)]
+    )
+    payment_method_save(user=viewer, payment_method_id="pm_card_visa", make_default=True)
+    membership = memberships.membership_join(viewer=viewer, tier=tier, currency="usd").membership
+
+    stripe_peer.helper(f"/_peer/subscriptions/{membership.stripe_subscription_id}/advance")
+    stripe_peer.flush()
+
+    deliveries = stripe_peer.helper_get("/_peer/deliveries")["data"]
+    assert {delivery["status"] for delivery in deliveries} == {200}
+    delivered = {stripe_peer.state.objects[d["event"]]["type"] for d in deliveries}
+    assert {"customer.subscription.updated", "invoice.paid", "price.created", "product.created"} <= delivered
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ACTIVE
+    assert sorted(Payment.objects.values_list("purpose", "amount")) == [("membership", 1000), ("membership", 1000)]
+    assert JournalEntry.objects.filter(kind="payment_captured").count() == 2

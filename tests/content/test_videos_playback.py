@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from content.models import Video
+from tests.billing.factories import tier_of
 from tests.content import video_factories
 from tests.content.video_factories import VerifiedUserFactory, VideoFactory, with_files
 
@@ -67,12 +68,19 @@ def test_visibility_for_owner_other_user_and_anonymous(
     assert statuses(api_client, video, owner=owner, other=other, path="media/master.m3u8") == expected
 
 
-def test_subscribers_only_says_why(api_client, owner, other):
+def test_members_only_says_why_and_which_tier(api_client, owner, other):
     video = VideoFactory(owner=owner, visibility=Video.Visibility.SUBSCRIBERS, minimum_tier=2)
+    tier_of(owner, position=1)
+    gold = tier_of(owner, position=2, name="Gold")
 
     response = as_(api_client, other).get(f"{VIDEOS}{video.pk}/")
 
-    assert error(response)["code"] == "subscribers_only"
+    assert response.status_code == 403
+    assert error(response)["code"] == "members_only"
+    assert response.json()["extra"] == {
+        "minimum_tier": 2,
+        "tier_needed": {"id": str(gold.pk), "name": "Gold", "position": 2},
+    }
 
 
 def test_a_video_still_uploading_is_the_owners_only(api_client, owner, other):

@@ -112,7 +112,7 @@ def test_other_files_redirect_to_a_signed_url(s3, api_client):
 
 @pytest.mark.parametrize(
     ("visibility", "expected"),
-    [(Video.Visibility.PRIVATE, (404, "not_found")), (Video.Visibility.SUBSCRIBERS, (403, "subscribers_only"))],
+    [(Video.Visibility.PRIVATE, (404, "not_found")), (Video.Visibility.SUBSCRIBERS, (403, "members_only"))],
 )
 def test_viewers_without_access_get_no_signed_url(s3, api_client, visibility, expected):
     video = s3_video(s3, visibility=visibility)

@@ -86,7 +86,8 @@ def test_seed_demo_leaves_the_creator_grouped_unread_notifications(settings):
     creator = User.objects.get(email="creator@fanfare.local")
     groups = Notification.objects.filter(recipient=creator).order_by("kind", "actor_count")
     # Social's demo interactions add theirs (comments and likes on the sketch post grouped, on the
-    # video and a comment apart; a reply), and content's demo repost and quote now notify too.
+    # video and a comment apart; a reply), and content's demo repost and quote now notify too;
+    # billing's demo fan joins a membership tier (a new member).
     assert [(n.kind, n.actor_count, n.read_at) for n in groups] == [
         ("comment", 1, None),
         ("comment", 2, None),
@@ -98,4 +99,5 @@ def test_seed_demo_leaves_the_creator_grouped_unread_notifications(settings):
         ("quote", 1, None),
         ("reply", 1, None),
         ("repost", 1, None),
+        ("subscription", 1, None),  # billing's demo: the fan became a Gold member
     ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from social.models import Follow
 from streaming.models import LiveStream, StreamReminder
+from tests.billing.factories import member_of, tier_of
 from tests.clients import verified_client
 from tests.factories import UserFactory, with_role
 from tests.streaming.factories import LiveStreamFactory, VerifiedUserFactory, creator_factory, stream_root
@@ -161,14 +162,20 @@ def test_followers_only_stream(api_client, other):
     assert verified_client(other, api=True).get(detail(stream)).status_code == 200
 
 
-def test_subscribers_only_stream_is_for_the_owner_until_billing(api_client, other, owner_client, creator, moderator):
+def test_subscribers_only_stream_is_for_members_owner_and_moderators(
+    api_client, other, owner_client, creator, moderator
+):
     stream = LiveStreamFactory(owner=creator, visibility="subscribers")
     Follow.objects.create(follower=other, followee=creator)
+    tier = tier_of(creator, position=1, name="Fans")
 
     response = verified_client(other, api=True).get(detail(stream))
 
     assert response.status_code == 403
-    assert response.json()["errors"][0]["code"] == "subscribers_only"
+    assert response.json()["errors"][0]["code"] == "members_only"
+    assert response.json()["extra"]["tier_needed"] == {"id": str(tier.pk), "name": "Fans", "position": 1}
+    member_of(tier, other)
+    assert verified_client(other, api=True).get(detail(stream)).status_code == 200
     assert api_client.get(detail(stream)).status_code == 403
     assert owner_client.get(detail(stream)).status_code == 200
     assert verified_client(moderator, api=True).get(detail(stream)).status_code == 200

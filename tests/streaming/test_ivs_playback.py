@@ -274,8 +274,8 @@ def test_viewers_who_may_not_see_the_stream_get_no_url(aws, signing_key, creator
     for client, stream, code in [
         (api_client, followers, "followers_only"),
         (stranger, followers, "followers_only"),
-        (api_client, subscribers, "subscribers_only"),
-        (stranger, subscribers, "subscribers_only"),
+        (api_client, subscribers, "members_only"),
+        (stranger, subscribers, "members_only"),
     ]:
         response = client.get(f"{STREAMS}{stream.pk}/")
         assert response.status_code == 403
