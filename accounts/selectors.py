@@ -154,6 +154,34 @@ def device_for_token(*, auth_token):
     return AuthDevice.objects.filter(kind="token", token_key=auth_token.token_key, user_id=auth_token.user_id).first()
 
 
+def device_for_token_json_sql(*, token_table: str) -> str:
+    """SQL for the device of the token row of ``token_table`` in the outer query (as
+    :func:`device_for_token` picks it: the first by id), as a JSON object of its columns, or NULL."""
+    from accounts.models import AuthDevice
+
+    fields = list(AuthDevice._meta.concrete_fields)
+    columns = ", ".join(f"'{f.attname}', d.\"{f.column}\"" for f in fields)
+    return (
+        f"SELECT jsonb_build_object({columns}) FROM {AuthDevice._meta.db_table} d "  # noqa: S608 (names from the model)
+        f'WHERE d.kind = \'token\' AND d.token_key = "{token_table}"."token_key" '
+        f'AND d.user_id = "{token_table}"."user_id" ORDER BY d.id LIMIT 1'
+    )
+
+
+def device_from_json(data: dict | None):
+    """The :class:`AuthDevice` that :func:`device_for_token_json_sql` read, or None."""
+    from django.db import connection
+
+    from accounts.models import AuthDevice
+
+    if data is None:
+        return None
+    fields = AuthDevice._meta.concrete_fields
+    names = [f.attname for f in fields]
+    values = [None if data[f.attname] is None else f.to_python(data[f.attname]) for f in fields]
+    return AuthDevice.from_db(connection.alias, names, values)
+
+
 def device_for_session_key(*, session_key: str | None):
     """The :class:`AuthDevice` of a session (found by the key's SHA-256), revoked or not, or None."""
     import hashlib

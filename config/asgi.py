@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
-from django.core.asgi import get_asgi_application
+from core.asgi_handler import get_asgi_application  # Django's, with one thread hop a request
 
 django_asgi_app = get_asgi_application()
 

@@ -66,6 +66,11 @@ class NulByteGuardMiddleware:
     naming the parameter. Under ``/api/`` in the API's error shape; elsewhere plain text.
     """
 
+    # Both modes (see ``__call__``): declared, or Django would run it sync only and hop threads
+    # around it under ASGI (``core.asgi_handler``).
+    async_capable = True
+    sync_capable = True
+
     def __init__(self, get_response):
         self.get_response = get_response
         if iscoroutinefunction(self.get_response):
@@ -111,6 +116,11 @@ class ApiServerErrorMiddleware:
     debug page with internals. The exception is logged and signalled as Django does, so error
     trackers still see it. Django's own 404/403/400 exceptions pass through to their handlers.
     """
+
+    # Both modes (see ``__call__``): declared, or Django would run it sync only and hop threads
+    # around it under ASGI (``core.asgi_handler``).
+    async_capable = True
+    sync_capable = True
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -1,0 +1,67 @@
+"""core.compiled: a queryset compiled once runs with new values and gives what iterating it gives."""
+
+import pytest
+from django.db.models import BooleanField, CharField, Value
+from django.db.models.expressions import RawSQL
+
+from accounts.models import AuthDevice, User
+from core.compiled import CompiledQuery
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _devices(ids, label="x"):
+    table = AuthDevice._meta.db_table
+    return (
+        AuthDevice.objects.filter(RawSQL(f'"{table}"."id" = ANY(%s)', [ids], output_field=BooleanField()))  # noqa: S611
+        .select_related("user")
+        .annotate(label=Value(label, output_field=CharField()), owner_handle=RawSQL('"accounts_user"."handle"', []))
+        .order_by("id")
+    )
+
+
+def _device(user, key):
+    return AuthDevice.objects.create(user=user, kind="token", token_key=key, name=key)
+
+
+def _fields(obj):
+    return [getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields]
+
+
+def test_it_yields_the_instances_the_queryset_yields_with_new_values_each_call():
+    first, second = UserFactory(), UserFactory()
+    a, b, c = _device(first, "a"), _device(second, "b"), _device(second, "c")
+    query = CompiledQuery(lambda ids: _devices(ids), "ids")
+
+    for ids in ([a.pk], [b.pk, c.pk], [a.pk, b.pk, c.pk], []):
+        got = list(query(ids=ids))
+        want = list(_devices(ids))
+        assert [_fields(d) for d in got] == [_fields(d) for d in want]
+        # select_related: the user is in the cache, no query; annotations as attributes.
+        assert [(_fields(d.user), d.label, d.owner_handle) for d in got] == [
+            (_fields(d.user), d.label, d.owner_handle) for d in want
+        ]
+        assert all(type(d.user) is User for d in got)
+
+
+def test_it_sees_rows_changed_between_calls():
+    user = UserFactory()
+    device = _device(user, "k")
+    query = CompiledQuery(lambda ids: _devices(ids), "ids")
+    assert [d.name for d in query(ids=[device.pk])] == ["k"]
+
+    AuthDevice.objects.filter(pk=device.pk).update(name="renamed")
+    User.objects.filter(pk=user.pk).update(handle="renamed_handle")
+
+    (got,) = query(ids=[device.pk])
+    assert (got.name, got.user.handle, got.owner_handle) == ("renamed", "renamed_handle", "renamed_handle")
+    device.delete()
+    assert list(query(ids=[device.pk])) == []
+
+
+def test_a_marker_that_a_field_would_prepare_is_refused():
+    query = CompiledQuery(lambda name: AuthDevice.objects.filter(name=name), "name")
+
+    with pytest.raises(ValueError, match="did not reach"):
+        list(query(name="x"))
