@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("streaming.api.chat_urls")),
     path("", include("billing.api.urls")),
     path("", include("moderation.api.urls")),
+    path("", include("ads.api.urls")),
 ]
 
 urlpatterns = [
