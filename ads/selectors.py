@@ -124,3 +124,17 @@ def creator_ad_earnings(*, creator_id, since: dt.date | None = None) -> dict:
         items = items.filter(day__gte=since)
     by_currency = items.values("campaign__currency").annotate(share=Sum("creator_share"), spend=Sum("charged"))
     return {row["campaign__currency"]: {"share": row["share"], "spend": row["spend"]} for row in by_currency}
+
+
+def ad_for_report(*, ad_id) -> Ad:
+    """An ad a viewer can report: one whose campaign has run (404 ``not_found`` otherwise)."""
+    from core.errors import NotFoundError
+
+    ad = (
+        Ad.objects.select_related("campaign__advertiser__user")
+        .filter(pk=ad_id, campaign__status__in=[Campaign.Status.ACTIVE, Campaign.Status.PAUSED, Campaign.Status.COMPLETED])
+        .first()
+    )
+    if ad is None:
+        raise NotFoundError("No such ad.")
+    return ad

@@ -276,12 +276,18 @@ def campaigns_of_user_hold(*, user, marker: str) -> dict[str, Any]:
 
 
 def campaigns_of_user_release(*, user, marker: str) -> dict[str, Any]:
-    """Lifting resumes exactly the campaigns that hold paused (and still have time left)."""
+    """Lifting resumes exactly the campaigns that hold paused (and still have time left); those
+    paused by a suspension made outside moderation (no marker) resume once the account is in
+    good standing again."""
     resumed = []
     now = timezone.now()
+    user.refresh_from_db(fields=["suspended_until", "banned_at"])
+    markers = {marker}
+    if not user.banned_at and not (user.suspended_until and user.suspended_until > now):
+        markers.add("moderation")
     with transaction.atomic():
         for campaign in Campaign.objects.select_for_update().filter(
-            advertiser__user=user, status=S.PAUSED, paused_by=marker or "moderation"
+            advertiser__user=user, status=S.PAUSED, paused_by__in=markers
         ):
             if campaign.end_at and campaign.end_at <= now:
                 _move(campaign, S.COMPLETED, completed_reason="ended", paused_by="")
@@ -356,6 +362,16 @@ def ad_update(*, ad: Ad, data: dict[str, Any]) -> Ad:
         for field, value in cleaned.items():
             setattr(ad, field, value)
         ad.save()
+    return ad
+
+
+def ad_moderate(*, ad: Ad, active: bool) -> Ad:
+    """A moderator removes an ad from rotation (a report's ``remove``) or puts it back."""
+    with transaction.atomic():
+        ad = Ad.objects.select_for_update().get(pk=ad.pk)
+        ad.is_active = active
+        ad.extra_metadata = {**ad.extra_metadata, "removed_by_moderation": not active}
+        ad.save(update_fields=["is_active", "extra_metadata", "updated_at"])
     return ad
 
 

@@ -15,8 +15,11 @@ messages and tasks go out after commit):
 - ``chat_history`` (an option): every chat line the account sent is hidden, tagged with the
   action. Lifting: the lines it hid are shown again.
 
-Money and ads have no part yet: billing (ledger hold, payouts) and ads (campaigns paused) add
-theirs to :data:`EFFECTS` and :data:`RELEASES` when those apps land (docs/moderation.md).
+- ``ads``: the account's running ad campaigns pause, tagged with the marker. Lifting: exactly
+  those resume (ads.services.campaigns).
+
+Money has no part yet: billing (ledger hold, payouts) adds its own to :data:`EFFECTS` and
+:data:`RELEASES` when it lands (docs/moderation.md).
 
 Suspensions and bans made outside this app (accounts' staff API and admin) reach every domain
 too: accounts calls :func:`on_standing_changed` (its standing hook) and :func:`on_action_lifted`
@@ -72,12 +75,19 @@ def _chat_history(e: Enforcement) -> dict[str, Any]:
     return {"hidden": chat_lines_of_sender_hide(user=e.user, reason="account suspended", marker=e.marker)}
 
 
+def _ads(e: Enforcement) -> dict[str, Any]:
+    from ads.services.campaigns import campaigns_of_user_hold
+
+    return campaigns_of_user_hold(user=e.user, marker=e.marker)
+
+
 EFFECTS: list[tuple[str, Callable[[Enforcement], dict[str, Any]]]] = [
     ("access", _access),
     ("sockets", _sockets),
     ("streams", _streams),
     ("discovery", _discovery),
     ("chat_history", _chat_history),
+    ("ads", _ads),
 ]
 
 
@@ -95,7 +105,16 @@ def _release_chat(action: ModerationAction) -> dict[str, Any]:
     return {"restored": chat_lines_hidden_restore(marker=str(action.pk))}
 
 
-RELEASES: list[tuple[str, Callable[[ModerationAction], dict[str, Any]]]] = [("chat_history", _release_chat)]
+def _release_ads(action: ModerationAction) -> dict[str, Any]:
+    from ads.services.campaigns import campaigns_of_user_release
+
+    return campaigns_of_user_release(user=action.user, marker=str(action.pk))
+
+
+RELEASES: list[tuple[str, Callable[[ModerationAction], dict[str, Any]]]] = [
+    ("chat_history", _release_chat),
+    ("ads", _release_ads),
+]
 
 
 def account_release(*, action: ModerationAction) -> dict[str, dict[str, Any]]:
