@@ -37,6 +37,9 @@ def fund(advertiser: Advertiser, amount: int) -> None:
 
 
 def make_advertiser(*, balance: int = 100_000, tz: str = "UTC") -> Advertiser:
+    from django.contrib.auth.models import Group
+
+    Group.objects.get_or_create(name="advertiser")  # transactional tests flush the migrations' rows
     advertiser = campaigns.advertiser_register(user=UserFactory(), name="Acme", timezone_name=tz)
     if balance:
         fund(advertiser, balance)
