@@ -767,3 +767,5 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "AdFormatEnum": "ads.models.campaign.Ad.Format",
     }
 )
+# Where `manage.py ads_archive` writes the partitions it retires (gzipped CSV, one file a day).
+ADS_ARCHIVE_ROOT = env.str("ADS_ARCHIVE_ROOT", default=str(BASE_DIR / ".data" / "ads-archive"))
