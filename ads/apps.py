@@ -11,3 +11,10 @@ class AdsConfig(AppConfig):
         from core import admin_pending
 
         admin_pending.register(key="ads-campaigns-review", provider=campaigns_in_review, order=60)
+
+        from ads.integrations import home_feed_slots, video_preroll
+        from content.preroll import register_preroll_provider
+        from social.sponsored import register_home_slots_provider
+
+        register_home_slots_provider(home_feed_slots)
+        register_preroll_provider(video_preroll)

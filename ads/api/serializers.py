@@ -86,7 +86,7 @@ class AdWriteSerializer(serializers.Serializer):
     skippable_after = serializers.IntegerField(min_value=0, max_value=60, required=False, allow_null=True)
     weight = serializers.IntegerField(min_value=1, max_value=100, required=False)
     video = serializers.UUIDField(required=False, allow_null=True, help_text="One of your videos (video ads).")
-    image = serializers.ImageField(required=False, help_text="Image ads: JPEG, PNG, WebP or GIF.")
+    image = serializers.FileField(required=False, help_text="Image ads: JPEG, PNG, WebP or GIF (re-encoded).")
 
 
 class AdUpdateSerializer(serializers.Serializer):

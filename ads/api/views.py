@@ -197,11 +197,11 @@ class ReportView(APIView):
         parameters=[
             OpenApiParameter("by", str, enum=sorted(selectors.GROUPS), description="Group rows by (default day)."),
             OpenApiParameter("since", OpenApiTypes.DATE), OpenApiParameter("until", OpenApiTypes.DATE),
-            OpenApiParameter("format", str, enum=["json", "csv"]),
+            OpenApiParameter("export", str, enum=["csv"], description="csv: download the rows as CSV."),
         ],
         responses={200: s.ReportRowSerializer(many=True), (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)},
         description="Impressions, viewable rate, clicks, CTR, conversions, spend, eCPM, eCPC by day, country, "
-        "placement or ad (variant); today's rows follow the writer within a minute. `format=csv` downloads them. "
+        "placement or ad (variant); today's rows follow the writer within a minute. `export=csv` downloads them. "
         "400 `invalid_group`, `invalid_date`.",
     )
     def get(self, request: Request, pk) -> Response | HttpResponse:
@@ -216,7 +216,7 @@ class ReportView(APIView):
             raise AdInputError("Dates are YYYY-MM-DD.", code="invalid_date") from None
         rows = selectors.campaign_report(campaign=campaign, by=by, since=since, until=until)
         rows = [{"key": row.pop(by), **row} for row in rows]
-        if request.query_params.get("format") == "csv":
+        if request.query_params.get("export") == "csv":
             out = io.StringIO()
             writer = csv.DictWriter(out, fieldnames=list(s.ReportRowSerializer().fields))
             writer.writeheader()
