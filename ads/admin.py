@@ -19,7 +19,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from ads.models import Ad, Advertiser, AdSpendItem, Campaign
+from ads.models import Ad, AdSpendItem, Advertiser, Campaign
 from ads.services import campaigns as services
 from billing.money import format_amount
 from core.admin_actions import ReadOnlyAdmin, ReasonForm, run_with_reason
@@ -27,14 +27,25 @@ from core.errors import ApplicationError
 
 
 def ad_preview_html(ad: Ad) -> str:
-    image = format_html('<img src="{}" alt="" style="max-width:240px;display:block">', default_storage.url(ad.image)) if ad.image else ""
+    image = (
+        format_html('<img src="{}" alt="" style="max-width:240px;display:block">', default_storage.url(ad.image))
+        if ad.image
+        else ""
+    )
     return format_html(
         '<div style="border:1px solid #ccc;padding:8px;margin:4px 0;max-width:320px">'
-        '<small>Sponsored · {} · weight {}{}</small>{}<strong>{}</strong><p>{}</p>'
+        "<small>Sponsored · {} · weight {}{}</small>{}<strong>{}</strong><p>{}</p>"
         '<a href="{}" rel="nofollow noopener" target="_blank">{}</a> <small>{}</small></div>',
-        ad.get_format_display(), ad.weight, "" if ad.is_active else " · inactive", image, ad.headline, ad.body,
-        ad.destination_url, ad.call_to_action, ad.destination_url,
-    )  # fmt: skip
+        ad.get_format_display(),
+        ad.weight,
+        "" if ad.is_active else " · inactive",
+        image,
+        ad.headline,
+        ad.body,
+        ad.destination_url,
+        ad.call_to_action,
+        ad.destination_url,
+    )
 
 
 class AdInline(admin.TabularInline):
@@ -57,8 +68,18 @@ class AdInline(admin.TabularInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(ReadOnlyAdmin):
-    list_display = ["name", "advertiser", "status", "bid_model", "bid_display", "budget_display", "spent_display",
-                    "start_at", "end_at", "created_at"]  # fmt: skip
+    list_display = [
+        "name",
+        "advertiser",
+        "status",
+        "bid_model",
+        "bid_display",
+        "budget_display",
+        "spent_display",
+        "start_at",
+        "end_at",
+        "created_at",
+    ]
     list_filter = ["status", "bid_model", "pacing"]
     search_fields = ["name", "advertiser__name", "=id"]
     list_select_related = ["advertiser"]
@@ -81,8 +102,20 @@ class CampaignAdmin(ReadOnlyAdmin):
 
     @admin.display(description="targeting")
     def targeting(self, campaign: Campaign) -> str:
-        rows = [(name, ", ".join(map(str, getattr(campaign, name))) or "any") for name in
-                ("countries", "regions", "languages", "devices", "genders", "interests", "placements", "weekdays", "hours")]  # fmt: skip
+        rows = [
+            (name, ", ".join(map(str, getattr(campaign, name))) or "any")
+            for name in (
+                "countries",
+                "regions",
+                "languages",
+                "devices",
+                "genders",
+                "interests",
+                "placements",
+                "weekdays",
+                "hours",
+            )
+        ]
         return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 
     def has_review_permission(self, request) -> bool:
@@ -100,20 +133,32 @@ class CampaignAdmin(ReadOnlyAdmin):
     @admin.action(description="Reject the selected campaigns…", permissions=["review"])
     def reject(self, request, queryset):
         return run_with_reason(
-            self, request, queryset, form_class=ReasonForm, title="Reject campaigns", submit_label="Reject",
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Reject campaigns",
+            submit_label="Reject",
             description="The advertiser sees the reason and may edit the campaign and submit it again.",
-            apply=lambda campaign, data: services.campaign_reject(campaign=campaign, by=request.user,
-                                                                  reason=data["reason"]),
-        )  # fmt: skip
+            apply=lambda campaign, data: services.campaign_reject(
+                campaign=campaign, by=request.user, reason=data["reason"]
+            ),
+        )
 
     @admin.action(description="Pause the selected campaigns (moderation hold)…", permissions=["review"])
     def pause(self, request, queryset):
         return run_with_reason(
-            self, request, queryset, form_class=ReasonForm, title="Pause campaigns", submit_label="Pause",
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Pause campaigns",
+            submit_label="Pause",
             description="The advertiser cannot resume a campaign a moderator paused.",
-            apply=lambda campaign, data: services.campaign_pause(campaign=campaign,
-                                                                 by_marker=f"staff:{request.user.pk}"),
-        )  # fmt: skip
+            apply=lambda campaign, data: services.campaign_pause(
+                campaign=campaign, by_marker=f"staff:{request.user.pk}"
+            ),
+        )
 
     def get_urls(self):
         return [
@@ -131,22 +176,31 @@ class CampaignAdmin(ReadOnlyAdmin):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT 'impression', invalid_reason, COUNT(*) FROM ads_adimpression WHERE created_at >= %s "
-                "AND invalid_reason <> '' GROUP BY 2 UNION ALL SELECT 'click', invalid_reason, COUNT(*) FROM ads_adclick "
+                "AND invalid_reason <> '' GROUP BY 2 UNION ALL "
+                "SELECT 'click', invalid_reason, COUNT(*) FROM ads_adclick "
                 "WHERE created_at >= %s AND invalid_reason <> '' GROUP BY 2 ORDER BY 1, 3 DESC",
                 [since, since],
             )
             counts = cursor.fetchall()
             cursor.execute(
-                "(SELECT 'impression', created_at, invalid_reason, campaign_id, ip, country, browser, os, viewer_key "
-                "FROM ads_adimpression WHERE created_at >= %s AND invalid_reason <> '' ORDER BY created_at DESC LIMIT 100) "
-                "UNION ALL (SELECT 'click', created_at, invalid_reason, campaign_id, ip, country, browser, os, viewer_key "
-                "FROM ads_adclick WHERE created_at >= %s AND invalid_reason <> '' ORDER BY created_at DESC LIMIT 100) "
+                "(SELECT 'impression', created_at, invalid_reason, campaign_id, ip, country, browser, os, "
+                "viewer_key FROM ads_adimpression WHERE created_at >= %s AND invalid_reason <> '' "
+                "ORDER BY created_at DESC LIMIT 100) UNION ALL "
+                "(SELECT 'click', created_at, invalid_reason, campaign_id, ip, country, browser, os, viewer_key "
+                "FROM ads_adclick WHERE created_at >= %s AND invalid_reason <> '' "
+                "ORDER BY created_at DESC LIMIT 100) "
                 "ORDER BY 2 DESC LIMIT 100",
                 [since, since],
             )
             latest = cursor.fetchall()
-        context = {**self.admin_site.each_context(request), "title": "Invalid ad traffic", "days": days,
-                   "counts": counts, "latest": latest, "opts": Campaign._meta}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Invalid ad traffic",
+            "days": days,
+            "counts": counts,
+            "latest": latest,
+            "opts": Campaign._meta,
+        }
         return TemplateResponse(request, "admin/ads/invalid_traffic.html", context)
 
 

@@ -9,6 +9,10 @@ def campaigns_in_review(request) -> PendingWork | None:
     if not may_view(request, Campaign):
         return None
     count = Campaign.objects.filter(status=Campaign.Status.IN_REVIEW).count()
-    return PendingWork(key="ads-campaigns-review", label="Ad campaigns to review", count=count,
-                       help="Approve or reject campaigns advertisers submitted.",
-                       url=changelist_url(Campaign, "status__exact=in_review"))  # fmt: skip
+    return PendingWork(
+        key="ads-campaigns-review",
+        label="Ad campaigns to review",
+        count=count,
+        help="Approve or reject campaigns advertisers submitted.",
+        url=changelist_url(Campaign, "status__exact=in_review"),
+    )

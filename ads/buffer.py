@@ -53,7 +53,10 @@ class PostgresBuffer:
                 [limit],
             )
             rows = sorted(cursor.fetchall())
-            yield [(pk, kind, payload if isinstance(payload, dict) else json.loads(payload), at) for pk, kind, payload, at in rows]
+            yield [
+                (pk, kind, payload if isinstance(payload, dict) else json.loads(payload), at)
+                for pk, kind, payload, at in rows
+            ]
 
 
 @lru_cache(maxsize=4)

@@ -8,12 +8,20 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet, Sum
 
-from ads.models import Ad, AdDailyStat, AdFillCount, Advertiser, AdSpendItem, Campaign
+from ads.models import Ad, AdDailyStat, AdFillCount, AdSpendItem, Advertiser, Campaign
 
 MICROS = 1_000_000
 GROUPS = {"day": "day", "country": "country", "placement": "placement", "ad": "ad_id"}
-_SUMS = ("impressions", "viewable", "billable_impressions", "invalid_impressions", "clicks", "invalid_clicks",
-         "conversions", "spend_micros")  # fmt: skip
+_SUMS = (
+    "impressions",
+    "viewable",
+    "billable_impressions",
+    "invalid_impressions",
+    "clicks",
+    "invalid_clicks",
+    "conversions",
+    "spend_micros",
+)
 
 
 def campaigns_of(*, advertiser: Advertiser) -> QuerySet[Campaign]:
@@ -41,8 +49,9 @@ def _figures(row: dict) -> dict:
     }
 
 
-def campaign_report(*, campaign: Campaign, by: str = "day", since: dt.date | None = None,
-                    until: dt.date | None = None) -> list[dict]:  # fmt: skip
+def campaign_report(
+    *, campaign: Campaign, by: str = "day", since: dt.date | None = None, until: dt.date | None = None
+) -> list[dict]:
     """Rows of ``campaign``'s figures grouped by ``by`` (day, country, placement or ad):
     impressions, viewable rate, clicks, CTR, conversions, spend (minor units), eCPM, eCPC."""
     stats = AdDailyStat.objects.filter(campaign=campaign)
@@ -89,15 +98,26 @@ def ab_verdict(*, campaign: Campaign, min_trials: int = 100, confidence_needed: 
     metric = "conversion_rate" if campaign.objective == Campaign.Objective.CONVERSIONS else "ctr"
     stats = {
         row["ad_id"]: row
-        for row in AdDailyStat.objects.filter(campaign=campaign).values("ad_id")
+        for row in AdDailyStat.objects.filter(campaign=campaign)
+        .values("ad_id")
         .annotate(imps=Sum("billable_impressions"), clicks=Sum("clicks"), conversions=Sum("conversions"))
-    }  # fmt: skip
+    }
     arms = []
     for ad in ads_of(campaign=campaign):
         row = stats.get(ad.pk, {"imps": 0, "clicks": 0, "conversions": 0})
-        trials, successes = (row["clicks"], row["conversions"]) if metric == "conversion_rate" else (row["imps"], row["clicks"])
-        arms.append({"ad": str(ad.pk), "name": str(ad), "weight": ad.weight, "trials": trials, "successes": successes,
-                     "rate": round(successes / trials, 4) if trials else None})  # fmt: skip
+        trials, successes = (
+            (row["clicks"], row["conversions"]) if metric == "conversion_rate" else (row["imps"], row["clicks"])
+        )
+        arms.append(
+            {
+                "ad": str(ad.pk),
+                "name": str(ad),
+                "weight": ad.weight,
+                "trials": trials,
+                "successes": successes,
+                "rate": round(successes / trials, 4) if trials else None,
+            }
+        )
     if len(arms) < 2:
         return Verdict("single_ad", metric, None, None, arms)
     ranked = sorted(arms, key=lambda a: (a["successes"] / a["trials"]) if a["trials"] else -1, reverse=True)
@@ -132,7 +152,9 @@ def ad_for_report(*, ad_id) -> Ad:
 
     ad = (
         Ad.objects.select_related("campaign__advertiser__user")
-        .filter(pk=ad_id, campaign__status__in=[Campaign.Status.ACTIVE, Campaign.Status.PAUSED, Campaign.Status.COMPLETED])
+        .filter(
+            pk=ad_id, campaign__status__in=[Campaign.Status.ACTIVE, Campaign.Status.PAUSED, Campaign.Status.COMPLETED]
+        )
         .first()
     )
     if ad is None:

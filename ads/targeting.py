@@ -12,7 +12,12 @@ from core.errors import ApplicationError
 
 PLACEMENTS = ("feed", "preroll", "stream_chat", "stream_side")
 # Which ad formats each placement shows.
-PLACEMENT_FORMATS = {"feed": {"image", "text"}, "preroll": {"video"}, "stream_chat": {"text"}, "stream_side": {"image", "text"}}
+PLACEMENT_FORMATS = {
+    "feed": {"image", "text"},
+    "preroll": {"video"},
+    "stream_chat": {"text"},
+    "stream_side": {"image", "text"},
+}
 DEVICES = ("mobile", "tablet", "desktop", "other")
 GENDERS = ("female", "male", "nonbinary")
 _COUNTRIES = frozenset(country.alpha_2 for country in pycountry.countries)
@@ -60,7 +65,9 @@ def languages_check(values: list[str]) -> list[str]:
 def placements_check(values: list[str]) -> list[str]:
     for value in values:
         if value not in PLACEMENTS:
-            raise _bad(f"Unknown placement {value!r}; one of {', '.join(PLACEMENTS)}.", "placement_unknown", "placements")
+            raise _bad(
+                f"Unknown placement {value!r}; one of {', '.join(PLACEMENTS)}.", "placement_unknown", "placements"
+            )
     return sorted(set(values))
 
 

@@ -52,7 +52,9 @@ def viewer_from_request(*, user, meta: dict, placement: str, video_id: Any = Non
 def content_of_video(viewer: Viewer, video_id: Any) -> None:
     from content.models import Video
 
-    video = Video.objects.filter(pk=video_id).only("owner_id", "monetized", "visibility", "minimum_tier", "tags").first()
+    video = (
+        Video.objects.filter(pk=video_id).only("owner_id", "monetized", "visibility", "minimum_tier", "tags").first()
+    )
     if video is None:
         viewer.monetized = False
         return

@@ -22,13 +22,13 @@ class AdvertiserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TopUpSerializer(serializers.Serializer):
+class AdTopUpSerializer(serializers.Serializer):
     amount = serializers.IntegerField(min_value=1, help_text="Minor units of the advertiser's currency.")
     payment_method_id = serializers.CharField(max_length=255, help_text="A saved card (pm_...).")
     idempotency_key = serializers.CharField(max_length=80, help_text="Names this top-up; retrying it charges once.")
 
 
-class TopUpResultSerializer(serializers.Serializer):
+class AdTopUpResultSerializer(serializers.Serializer):
     payment = serializers.UUIDField()
     status = serializers.CharField()
     amount = serializers.IntegerField()
@@ -39,7 +39,7 @@ class TopUpResultSerializer(serializers.Serializer):
 _LIST = {"required": False}
 
 
-class CampaignWriteSerializer(serializers.Serializer):
+class AdCampaignWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     objective = serializers.ChoiceField(choices=Campaign.Objective.choices, required=False)
     budget_total = serializers.IntegerField(min_value=0, max_value=10**12)
@@ -64,15 +64,40 @@ class CampaignWriteSerializer(serializers.Serializer):
     placements = serializers.ListField(child=serializers.CharField(max_length=16), max_length=4, **_LIST)
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class AdCampaignSerializer(serializers.ModelSerializer):
     class Meta:
         model = Campaign
         fields = [
-            "id", "name", "objective", "status", "rejection_reason", "currency", "budget_total", "budget_daily",
-            "bid_model", "bid_amount", "start_at", "end_at", "weekdays", "hours", "pacing", "frequency_cap_day",
-            "frequency_cap_total", "countries", "regions", "languages", "devices", "age_min", "age_max", "genders",
-            "interests", "placements", "spent", "completed_reason", "created_at",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "objective",
+            "status",
+            "rejection_reason",
+            "currency",
+            "budget_total",
+            "budget_daily",
+            "bid_model",
+            "bid_amount",
+            "start_at",
+            "end_at",
+            "weekdays",
+            "hours",
+            "pacing",
+            "frequency_cap_day",
+            "frequency_cap_total",
+            "countries",
+            "regions",
+            "languages",
+            "devices",
+            "age_min",
+            "age_max",
+            "genders",
+            "interests",
+            "placements",
+            "spent",
+            "completed_reason",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -104,8 +129,22 @@ class AdSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Ad
-        fields = ["id", "campaign", "name", "format", "headline", "body", "image_url", "video", "skippable_after",
-                  "destination_url", "call_to_action", "weight", "is_active", "created_at"]  # fmt: skip
+        fields = [
+            "id",
+            "campaign",
+            "name",
+            "format",
+            "headline",
+            "body",
+            "image_url",
+            "video",
+            "skippable_after",
+            "destination_url",
+            "call_to_action",
+            "weight",
+            "is_active",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_image_url(self, ad: Ad) -> str | None:
@@ -127,7 +166,7 @@ class ServedAdSerializer(serializers.Serializer):
     destination_host = serializers.CharField()
 
 
-class DecisionSerializer(serializers.Serializer):
+class AdDecisionSerializer(serializers.Serializer):
     ad = ServedAdSerializer(allow_null=True)
     offer = serializers.CharField(allow_null=True, help_text="The single-use offer token (view and click carry it).")
     view_url = serializers.CharField(allow_null=True, help_text="POST {offer, visible_ratio, visible_ms} here.")
@@ -136,18 +175,18 @@ class DecisionSerializer(serializers.Serializer):
     explain = serializers.DictField(required=False, help_text="Staff only: the reason, and each campaign's.")
 
 
-class ViewBeaconSerializer(serializers.Serializer):
+class AdViewBeaconSerializer(serializers.Serializer):
     offer = serializers.CharField(max_length=2000)
     visible_ratio = serializers.FloatField(min_value=0, max_value=1, help_text="Share of the ad's pixels in view.")
     visible_ms = serializers.IntegerField(min_value=0, max_value=86_400_000, help_text="Continuous ms at that share.")
 
 
-class ConversionSerializer(serializers.Serializer):
+class AdConversionSerializer(serializers.Serializer):
     click_id = serializers.UUIDField()
     value = serializers.IntegerField(min_value=0, max_value=10**12, required=False, default=0)
 
 
-class ConversionResultSerializer(serializers.Serializer):
+class AdConversionResultSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     click_id = serializers.UUIDField()
     campaign = serializers.UUIDField(source="campaign_id")
@@ -155,11 +194,7 @@ class ConversionResultSerializer(serializers.Serializer):
     value = serializers.IntegerField()
 
 
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
-
-
-class ReportRowSerializer(serializers.Serializer):
+class AdReportRowSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="The group: a day, a country, a placement or an ad id.")
     impressions = serializers.IntegerField()
     viewable = serializers.IntegerField()
@@ -175,7 +210,7 @@ class ReportRowSerializer(serializers.Serializer):
     ecpc = serializers.FloatField(allow_null=True)
 
 
-class VerdictSerializer(serializers.Serializer):
+class AdVerdictSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["winner", "too_early", "single_ad"])
     metric = serializers.CharField()
     winner = serializers.UUIDField(allow_null=True)
@@ -183,7 +218,7 @@ class VerdictSerializer(serializers.Serializer):
     arms = serializers.ListField(child=serializers.DictField())
 
 
-class ViewerProfileSerializer(serializers.Serializer):
+class AdViewerProfileSerializer(serializers.Serializer):
     birth_year = serializers.IntegerField(required=False, allow_null=True, min_value=1800, max_value=3000)
     gender = serializers.CharField(required=False, allow_blank=True, max_length=16)
     interests = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50, required=False)

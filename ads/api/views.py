@@ -52,81 +52,106 @@ def _advertiser_data(advertiser) -> dict:
 class AdvertiserView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="ads_advertiser_get", responses={200: s.AdvertiserSerializer},
-                   description="The caller's advertiser account and prepaid balance (403 `not_an_advertiser`).")
+    @extend_schema(
+        operation_id="ads_advertiser_get",
+        responses={200: s.AdvertiserSerializer},
+        description="The caller's advertiser account and prepaid balance (403 `not_an_advertiser`).",
+    )
     def get(self, request: Request) -> Response:
         return Response(_advertiser_data(_advertiser(request)))
 
-    @extend_schema(operation_id="ads_advertiser_register", request=s.AdvertiserRegisterSerializer,
-                   responses={201: s.AdvertiserSerializer},
-                   description="Become an advertiser (the `advertiser` role). Idempotent. "
-                   "400 `timezone_unknown`, `currency_unsupported`.")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_advertiser_register",
+        request=s.AdvertiserRegisterSerializer,
+        responses={201: s.AdvertiserSerializer},
+        description="Become an advertiser (the `advertiser` role). Idempotent. "
+        "400 `timezone_unknown`, `currency_unsupported`.",
+    )
     def post(self, request: Request) -> Response:
         data = s.AdvertiserRegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         advertiser = campaigns.advertiser_register(
-            user=request.user, name=data.validated_data["name"], timezone_name=data.validated_data["timezone"],
+            user=request.user,
+            name=data.validated_data["name"],
+            timezone_name=data.validated_data["timezone"],
             currency=data.validated_data["currency"],
-        )  # fmt: skip
+        )
         return Response(_advertiser_data(advertiser), status=status.HTTP_201_CREATED)
 
 
 class TopUpView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="ads_top_up", request=s.TopUpSerializer,
-                   responses={201: s.TopUpResultSerializer, **error_responses(402, 503)},
-                   description="Top up the prepaid balance with a saved card: a billing payment (`ad_topup`) "
-                   "whose capture posts to `advertiser:<id>:prepaid`. The same `idempotency_key` charges once. "
-                   "400 `amount_too_small` ...; 402 with the decline code; 503 `payment_provider_unavailable`.")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_top_up",
+        request=s.AdTopUpSerializer,
+        responses={201: s.AdTopUpResultSerializer, **error_responses(402, 503)},
+        description="Top up the prepaid balance with a saved card: a billing payment (`ad_topup`) "
+        "whose capture posts to `advertiser:<id>:prepaid`. The same `idempotency_key` charges once. "
+        "400 `amount_too_small` ...; 402 with the decline code; 503 `payment_provider_unavailable`.",
+    )
     def post(self, request: Request) -> Response:
-        data = s.TopUpSerializer(data=request.data)
+        data = s.AdTopUpSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         advertiser = _advertiser(request)
         payment = campaigns.advertiser_top_up(advertiser=advertiser, **data.validated_data)
         return Response(
-            {"payment": payment.pk, "status": payment.status, "amount": payment.amount, "currency": payment.currency,
-             "balance": campaigns.advertiser_balance(advertiser=advertiser)},
+            {
+                "payment": payment.pk,
+                "status": payment.status,
+                "amount": payment.amount,
+                "currency": payment.currency,
+                "balance": campaigns.advertiser_balance(advertiser=advertiser),
+            },
             status=status.HTTP_201_CREATED,
-        )  # fmt: skip
+        )
 
 
 class CampaignListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="ads_campaigns_list", responses={200: s.CampaignSerializer(many=True)},
-                   description="The caller's campaigns, newest first.")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_campaigns_list",
+        responses={200: s.AdCampaignSerializer(many=True)},
+        description="The caller's campaigns, newest first.",
+    )
     def get(self, request: Request) -> Response:
         rows = selectors.campaigns_of(advertiser=_advertiser(request))[:200]
-        return Response(s.CampaignSerializer(rows, many=True).data)
+        return Response(s.AdCampaignSerializer(rows, many=True).data)
 
-    @extend_schema(operation_id="ads_campaigns_create", request=s.CampaignWriteSerializer,
-                   responses={201: s.CampaignSerializer},
-                   description="A draft campaign. 400 `budget_too_small`, `daily_budget_over_total`, `end_before_start`, "
-                   "`country_unknown`, `region_unknown`, `language_unknown`, `placement_unknown`, `device_unknown`, "
-                   "`gender_unknown`, `interest_invalid`, `weekdays_invalid`, `hours_invalid`, `age_range_invalid`.")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_campaigns_create",
+        request=s.AdCampaignWriteSerializer,
+        responses={201: s.AdCampaignSerializer},
+        description="A draft campaign. 400 `budget_too_small`, `daily_budget_over_total`, `end_before_start`, "
+        "`country_unknown`, `region_unknown`, `language_unknown`, `placement_unknown`, `device_unknown`, "
+        "`gender_unknown`, `interest_invalid`, `weekdays_invalid`, `hours_invalid`, `age_range_invalid`.",
+    )
     def post(self, request: Request) -> Response:
-        data = s.CampaignWriteSerializer(data=request.data)
+        data = s.AdCampaignWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         campaign = campaigns.campaign_create(advertiser=_advertiser(request), data=data.validated_data)
-        return Response(s.CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
+        return Response(s.AdCampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
 class CampaignDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="ads_campaigns_get", responses={200: s.CampaignSerializer})
+    @extend_schema(operation_id="ads_campaigns_get", responses={200: s.AdCampaignSerializer})
     def get(self, request: Request, pk) -> Response:
-        return Response(s.CampaignSerializer(_campaign(request, pk)).data)
+        return Response(s.AdCampaignSerializer(_campaign(request, pk)).data)
 
-    @extend_schema(operation_id="ads_campaigns_update", request=s.CampaignWriteSerializer(partial=True),
-                   responses={200: s.CampaignSerializer, **error_responses(409)},
-                   description="Edit (same checks as create; 409 `campaign_not_editable` once completed or in review).")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_campaigns_update",
+        request=s.AdCampaignWriteSerializer(partial=True),
+        responses={200: s.AdCampaignSerializer, **error_responses(409)},
+        description="Edit (same checks as create; 409 `campaign_not_editable` once completed or in review).",
+    )
     def patch(self, request: Request, pk) -> Response:
-        data = s.CampaignWriteSerializer(data=request.data, partial=True)
+        data = s.AdCampaignWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         campaign = campaigns.campaign_update(campaign=_campaign(request, pk), data=data.validated_data)
-        return Response(s.CampaignSerializer(campaign).data)
+        return Response(s.AdCampaignSerializer(campaign).data)
 
 
 _ACTIONS = {
@@ -140,15 +165,18 @@ _ACTIONS = {
 class CampaignActionView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="ads_campaigns_action", request=None,
-                   responses={200: s.CampaignSerializer, **error_responses(409)},
-                   parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(_ACTIONS))],
-                   description="Move the campaign: `submit` (to review; needs an ad), `pause`, `resume`, `complete`. "
-                   "409 `campaign_state`, `campaign_has_no_ads`, `campaign_held` (paused by a moderator).")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_campaigns_action",
+        request=None,
+        responses={200: s.AdCampaignSerializer, **error_responses(409)},
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(_ACTIONS))],
+        description="Move the campaign: `submit` (to review; needs an ad), `pause`, `resume`, `complete`. "
+        "409 `campaign_state`, `campaign_has_no_ads`, `campaign_held` (paused by a moderator).",
+    )
     def post(self, request: Request, pk, action: str) -> Response:
         if action not in _ACTIONS:
             raise NotFoundError("No such action.", code="not_found")
-        return Response(s.CampaignSerializer(_ACTIONS[action](_campaign(request, pk))).data)
+        return Response(s.AdCampaignSerializer(_ACTIONS[action](_campaign(request, pk))).data)
 
 
 class AdListView(APIView):
@@ -159,12 +187,14 @@ class AdListView(APIView):
     def get(self, request: Request, pk) -> Response:
         return Response(s.AdSerializer(selectors.ads_of(campaign=_campaign(request, pk)), many=True).data)
 
-    @extend_schema(operation_id="ads_ads_create", request={"application/json": s.AdWriteSerializer,
-                   "multipart/form-data": s.AdWriteSerializer},
-                   responses={201: s.AdSerializer, **error_responses(409, 413, 415)},
-                   description="An ad (A/B variants: several ads, traffic split by `weight`). 400 `destination_invalid`, "
-                   "`destination_forbidden` (the platform's admin, private addresses), `ad_image_required`, "
-                   "`ad_video_invalid`; 413 `ad_media_too_large`; 415 for images Fanfare cannot read.")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_ads_create",
+        request={"application/json": s.AdWriteSerializer, "multipart/form-data": s.AdWriteSerializer},
+        responses={201: s.AdSerializer, **error_responses(409, 413, 415)},
+        description="An ad (A/B variants: several ads, traffic split by `weight`). 400 `destination_invalid`, "
+        "`destination_forbidden` (the platform's admin, private addresses), `ad_image_required`, "
+        "`ad_video_invalid`; 413 `ad_media_too_large`; 415 for images Fanfare cannot read.",
+    )
     def post(self, request: Request, pk) -> Response:
         data = s.AdWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -196,10 +226,11 @@ class ReportView(APIView):
         operation_id="ads_campaigns_report",
         parameters=[
             OpenApiParameter("by", str, enum=sorted(selectors.GROUPS), description="Group rows by (default day)."),
-            OpenApiParameter("since", OpenApiTypes.DATE), OpenApiParameter("until", OpenApiTypes.DATE),
+            OpenApiParameter("since", OpenApiTypes.DATE),
+            OpenApiParameter("until", OpenApiTypes.DATE),
             OpenApiParameter("export", str, enum=["csv"], description="csv: download the rows as CSV."),
         ],
-        responses={200: s.ReportRowSerializer(many=True), (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)},
+        responses={200: s.AdReportRowSerializer(many=True), (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)},
         description="Impressions, viewable rate, clicks, CTR, conversions, spend, eCPM, eCPC by day, country, "
         "placement or ad (variant); today's rows follow the writer within a minute. `export=csv` downloads them. "
         "400 `invalid_group`, `invalid_date`.",
@@ -218,35 +249,44 @@ class ReportView(APIView):
         rows = [{"key": row.pop(by), **row} for row in rows]
         if request.query_params.get("export") == "csv":
             out = io.StringIO()
-            writer = csv.DictWriter(out, fieldnames=list(s.ReportRowSerializer().fields))
+            writer = csv.DictWriter(out, fieldnames=list(s.AdReportRowSerializer().fields))
             writer.writeheader()
             writer.writerows(rows)
             response = HttpResponse(out.getvalue(), content_type="text/csv")
             response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-{by}.csv"'
             return response
-        return Response(s.ReportRowSerializer(rows, many=True).data)
+        return Response(s.AdReportRowSerializer(rows, many=True).data)
 
 
 class VerdictView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="ads_campaigns_ab", responses={200: s.VerdictSerializer},
-                   description="The A/B test of the campaign's ads: `winner` with a confidence (two-proportion "
-                   "z-test, best against runner-up, at least 95% and 100 trials each), or `too_early`.")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_campaigns_ab",
+        responses={200: s.AdVerdictSerializer},
+        description="The A/B test of the campaign's ads: `winner` with a confidence (two-proportion "
+        "z-test, best against runner-up, at least 95% and 100 trials each), or `too_early`.",
+    )
     def get(self, request: Request, pk) -> Response:
         verdict = selectors.ab_verdict(campaign=_campaign(request, pk))
-        return Response(s.VerdictSerializer(verdict.__dict__).data)
+        return Response(s.AdVerdictSerializer(verdict.__dict__).data)
 
 
 def _served(ad) -> dict:
     from django.core.files.storage import default_storage
 
     return {
-        "id": ad.pk, "format": ad.format, "headline": ad.headline, "body": ad.body, "call_to_action": ad.call_to_action,
-        "advertiser": ad.campaign.advertiser.name, "image_url": default_storage.url(ad.image) if ad.image else None,
-        "video": ad.video_id, "skippable_after": ad.skippable_after,
+        "id": ad.pk,
+        "format": ad.format,
+        "headline": ad.headline,
+        "body": ad.body,
+        "call_to_action": ad.call_to_action,
+        "advertiser": ad.campaign.advertiser.name,
+        "image_url": default_storage.url(ad.image) if ad.image else None,
+        "video": ad.video_id,
+        "skippable_after": ad.skippable_after,
         "destination_host": urlsplit(ad.destination_url).hostname or "",
-    }  # fmt: skip
+    }
 
 
 def decision_payload(request, decision, *, staff: bool) -> dict:
@@ -257,10 +297,12 @@ def decision_payload(request, decision, *, staff: bool) -> dict:
     if decision.ad is not None:
         click = reverse("v1:ads-click") + "?offer=" + decision.token
         data.update(
-            ad=_served(decision.ad), offer=decision.token, view_url=request.build_absolute_uri(reverse("v1:ads-view")),
+            ad=_served(decision.ad),
+            offer=decision.token,
+            view_url=request.build_absolute_uri(reverse("v1:ads-view")),
             click_url=request.build_absolute_uri(click),
             expires_at=timezone.now() + dt.timedelta(seconds=settings.ADS_OFFER_TTL_SECONDS),
-        )  # fmt: skip
+        )
     if staff:
         data["explain"] = {"reason": decision.reason, "campaigns": decision.campaign_reasons}
     return data
@@ -277,7 +319,7 @@ class DecisionView(APIView):
             OpenApiParameter("stream", OpenApiTypes.UUID, description="The live stream it runs beside."),
             OpenApiParameter("explain", bool, description="Staff: every campaign's reason."),
         ],
-        responses={200: s.DecisionSerializer},
+        responses={200: s.AdDecisionSerializer},
         description="At most one ad, with a single-use offer token; `ad` is null when nothing may be shown "
         "(fill rate counts both). 400 `placement_unknown`, `invalid_content`.",
     )
@@ -295,8 +337,13 @@ class DecisionView(APIView):
                     ids[name] = uuid.UUID(value)
                 except ValueError:
                     raise AdInputError(f"{name} is an id.", code="invalid_content") from None
-        viewer = viewer_from_request(user=request.user, meta=request.META, placement=placement,
-                                     video_id=ids.get("video"), stream_id=ids.get("stream"))  # fmt: skip
+        viewer = viewer_from_request(
+            user=request.user,
+            meta=request.META,
+            placement=placement,
+            video_id=ids.get("video"),
+            stream_id=ids.get("stream"),
+        )
         staff = bool(request.user.is_authenticated and request.user.is_staff)
         explain = staff and request.query_params.get("explain") in {"1", "true"}
         decision = decisions.decision_make(viewer=viewer, explain=explain)
@@ -305,33 +352,49 @@ class DecisionView(APIView):
 
 def _client(request: Request) -> beacons.Client:
     ip = traffic.client_ip(request.META)
-    return beacons.Client(ip=ip, user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                          country=traffic.country_of(request.META, ip), user=request.user)  # fmt: skip
+    return beacons.Client(
+        ip=ip,
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        country=traffic.country_of(request.META, ip),
+        user=request.user,
+    )
 
 
 class ViewBeaconView(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list = []
 
-    @extend_schema(operation_id="ads_beacon_view", request=s.ViewBeaconSerializer, responses={204: None},
-                   description="The client's viewability report for an offer: the share of the ad's pixels in view "
-                   "and for how many continuous ms. Counts once per offer when viewable (50% for 1 s; 2 s for video). "
-                   "400 `offer_token_invalid` (forged or damaged); 403 `offer_token_foreign` (another viewer's).")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_beacon_view",
+        request=s.AdViewBeaconSerializer,
+        responses={204: None},
+        description="The client's viewability report for an offer: the share of the ad's pixels in view "
+        "and for how many continuous ms. Counts once per offer when viewable (50% for 1 s; 2 s for video). "
+        "400 `offer_token_invalid` (forged or damaged); 403 `offer_token_foreign` (another viewer's).",
+    )
     def post(self, request: Request) -> Response:
-        data = s.ViewBeaconSerializer(data=request.data)
+        data = s.AdViewBeaconSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        beacons.view_record(token=data.validated_data["offer"], visible_ratio=data.validated_data["visible_ratio"],
-                            visible_ms=data.validated_data["visible_ms"], client=_client(request))  # fmt: skip
+        beacons.view_record(
+            token=data.validated_data["offer"],
+            visible_ratio=data.validated_data["visible_ratio"],
+            visible_ms=data.validated_data["visible_ms"],
+            client=_client(request),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ClickView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="ads_click", parameters=[OpenApiParameter("offer", str, required=True)],
-                   responses={302: None}, description="Records the click and redirects to the ad's destination "
-                   "(with `fanfare_click_id` for conversion postbacks). 400 `offer_token_invalid`; "
-                   "403 `offer_token_foreign`; 404 `ad_not_found`.")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_click",
+        parameters=[OpenApiParameter("offer", str, required=True)],
+        responses={302: None},
+        description="Records the click and redirects to the ad's destination "
+        "(with `fanfare_click_id` for conversion postbacks). 400 `offer_token_invalid`; "
+        "403 `offer_token_foreign`; 404 `ad_not_found`.",
+    )
     def get(self, request: Request) -> HttpResponseRedirect:
         target = beacons.click_record(token=request.query_params.get("offer", ""), client=_client(request))
         return HttpResponseRedirect(target)
@@ -340,38 +403,51 @@ class ClickView(APIView):
 class ConversionView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="ads_conversions_create", request=s.ConversionSerializer,
-                   responses={201: s.ConversionResultSerializer, **error_responses(409)},
-                   description="Server-to-server postback, signed in as the advertiser (a token), with the "
-                   "`fanfare_click_id` the click carried; within `ADS_ATTRIBUTION_DAYS`. 404 `click_not_found`; "
-                   "409 `click_invalid`, `attribution_window_over`, `conversion_exists`.")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_conversions_create",
+        request=s.AdConversionSerializer,
+        responses={201: s.AdConversionResultSerializer, **error_responses(409)},
+        description="Server-to-server postback, signed in as the advertiser (a token), with the "
+        "`fanfare_click_id` the click carried; within `ADS_ATTRIBUTION_DAYS`. 404 `click_not_found`; "
+        "409 `click_invalid`, `attribution_window_over`, `conversion_exists`.",
+    )
     def post(self, request: Request) -> Response:
-        data = s.ConversionSerializer(data=request.data)
+        data = s.AdConversionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         conversion = conversions.conversion_record(advertiser=_advertiser(request), **data.validated_data)
-        return Response(s.ConversionResultSerializer(conversion).data, status=status.HTTP_201_CREATED)
+        return Response(s.AdConversionResultSerializer(conversion).data, status=status.HTTP_201_CREATED)
 
 
 class ViewerProfileView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="ads_viewer_profile_set", request=s.ViewerProfileSerializer,
-                   responses={200: s.ViewerProfileSerializer},
-                   description="What you choose to share for ad targeting (age, gender, interests). Nothing is inferred.")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_viewer_profile_set",
+        request=s.AdViewerProfileSerializer,
+        responses={200: s.AdViewerProfileSerializer},
+        description="What you choose to share for ad targeting (age, gender, interests). Nothing is inferred.",
+    )
     def put(self, request: Request) -> Response:
-        data = s.ViewerProfileSerializer(data=request.data)
+        data = s.AdViewerProfileSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        profile = campaigns.viewer_profile_set(user=request.user, birth_year=data.validated_data.get("birth_year"),
-                                               gender=data.validated_data.get("gender", ""),
-                                               interests=data.validated_data.get("interests", []))  # fmt: skip
-        return Response(s.ViewerProfileSerializer(profile).data)
+        profile = campaigns.viewer_profile_set(
+            user=request.user,
+            birth_year=data.validated_data.get("birth_year"),
+            gender=data.validated_data.get("gender", ""),
+            interests=data.validated_data.get("interests", []),
+        )
+        return Response(s.AdViewerProfileSerializer(profile).data)
 
 
 class AdvertiserBlockView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="ads_advertisers_block", request=None, responses={204: None},
-                   description="Stop seeing this advertiser's ads (404 `advertiser_not_found`).")  # fmt: skip
+    @extend_schema(
+        operation_id="ads_advertisers_block",
+        request=None,
+        responses={204: None},
+        description="Stop seeing this advertiser's ads (404 `advertiser_not_found`).",
+    )
     def post(self, request: Request, pk) -> Response:
         campaigns.advertiser_block(user=request.user, advertiser_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

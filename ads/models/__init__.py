@@ -12,6 +12,6 @@ __all__ = [
     "AdSpendItem",
     "Advertiser",
     "AdvertiserBlock",
-    "ViewerAdProfile",
     "Campaign",
+    "ViewerAdProfile",
 ]

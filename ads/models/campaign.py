@@ -59,10 +59,14 @@ class Campaign(BaseModel):
     budget_total = models.BigIntegerField(help_text="Minor units.")
     budget_daily = models.BigIntegerField(null=True, blank=True, help_text="Minor units; none: no daily cap.")
     bid_model = models.CharField(max_length=3, choices=BidModel.choices, default=BidModel.CPM)
-    bid_amount = models.BigIntegerField(help_text="Minor units per 1,000 viewable impressions (CPM) or per click (CPC).")
+    bid_amount = models.BigIntegerField(
+        help_text="Minor units per 1,000 viewable impressions (CPM) or per click (CPC)."
+    )
     start_at = models.DateTimeField()
     end_at = models.DateTimeField(null=True, blank=True)
-    weekdays = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True, help_text="0=Monday; empty: all.")
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(), default=list, blank=True, help_text="0=Monday; empty: all."
+    )
     hours = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True, help_text="0-23; empty: all.")
     pacing = models.CharField(max_length=4, choices=Pacing.choices, default=Pacing.EVEN)
     frequency_cap_day = models.PositiveIntegerField(null=True, blank=True)

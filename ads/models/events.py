@@ -96,9 +96,10 @@ class AdSpendItem(BaseModel):
     class Meta(BaseModel.Meta):
         indexes = [models.Index(fields=["posted_at", "created_at"], name="ads_spenditem_posted")]
         constraints = [
-            models.UniqueConstraint(fields=["batch_id", "campaign", "creator_id"], name="ads_spenditem_unique",
-                                    nulls_distinct=False),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["batch_id", "campaign", "creator_id"], name="ads_spenditem_unique", nulls_distinct=False
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.micros}µ"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from ads.services.rollup import stats_rollup
 
@@ -28,7 +29,7 @@ class Partition:
 
 def partitions_older_than(*, days: int, today: dt.date | None = None) -> list[Partition]:
     """Day partitions of the event tables that end before ``today - days``."""
-    cutoff = (today or dt.date.today()) - dt.timedelta(days=days)
+    cutoff = (today or timezone.now().date()) - dt.timedelta(days=days)
     found = []
     with connection.cursor() as cursor:
         for table in TABLES:
@@ -54,9 +55,10 @@ def partition_archive(*, partition: Partition) -> Path:
     target = Path(settings.ADS_ARCHIVE_ROOT) / partition.table / f"{partition.day.isoformat()}.csv.gz"
     target.parent.mkdir(parents=True, exist_ok=True)
     with transaction.atomic(), connection.cursor() as cursor:
-        with gzip.open(target, "wb") as out, cursor.cursor.copy(
-            f'COPY "{partition.name}" TO STDOUT WITH (FORMAT csv, HEADER true)'
-        ) as copy:
+        with (
+            gzip.open(target, "wb") as out,
+            cursor.cursor.copy(f'COPY "{partition.name}" TO STDOUT WITH (FORMAT csv, HEADER true)') as copy,
+        ):
             for chunk in copy:
                 out.write(chunk)
         cursor.execute(f'DROP TABLE "{partition.name}"')

@@ -47,11 +47,13 @@ class Client:
 def view_record(*, token: str, visible_ratio: Any, visible_ms: Any, client: Client) -> None:
     """Buffer a view beacon: the share of the ad's pixels in view and for how long, continuously."""
     if isinstance(visible_ratio, bool) or not isinstance(visible_ratio, int | float) or not 0 <= visible_ratio <= 1:
-        raise AdInputError("visible_ratio is between 0 and 1.", code="visible_ratio_invalid",
-                           extra={"attr": "visible_ratio"})  # fmt: skip
+        raise AdInputError(
+            "visible_ratio is between 0 and 1.", code="visible_ratio_invalid", extra={"attr": "visible_ratio"}
+        )
     if isinstance(visible_ms, bool) or not isinstance(visible_ms, int) or not 0 <= visible_ms <= 86_400_000:
-        raise AdInputError("visible_ms is a whole number of milliseconds.", code="visible_ms_invalid",
-                           extra={"attr": "visible_ms"})  # fmt: skip
+        raise AdInputError(
+            "visible_ms is a whole number of milliseconds.", code="visible_ms_invalid", extra={"attr": "visible_ms"}
+        )
     offer = offer_read(token)
     offer_check_owner(offer, viewer_key=client.viewer_key)
     event_buffer().append("view", {"offer": offer, "r": float(visible_ratio), "ms": visible_ms, **client.fields()})

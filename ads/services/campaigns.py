@@ -41,10 +41,29 @@ EDITABLE = {S.DRAFT, S.REJECTED, S.PAUSED, S.ACTIVE}
 # Changing these on a running campaign sends it back to review.
 _REVIEWED_FIELDS = {"name"}
 CAMPAIGN_FIELDS = (
-    "name", "objective", "budget_total", "budget_daily", "bid_model", "bid_amount", "start_at", "end_at",
-    "weekdays", "hours", "pacing", "frequency_cap_day", "frequency_cap_total", "countries", "regions",
-    "languages", "devices", "age_min", "age_max", "genders", "interests", "placements",
-)  # fmt: skip
+    "name",
+    "objective",
+    "budget_total",
+    "budget_daily",
+    "bid_model",
+    "bid_amount",
+    "start_at",
+    "end_at",
+    "weekdays",
+    "hours",
+    "pacing",
+    "frequency_cap_day",
+    "frequency_cap_total",
+    "countries",
+    "regions",
+    "languages",
+    "devices",
+    "age_min",
+    "age_max",
+    "genders",
+    "interests",
+    "placements",
+)
 
 
 class CampaignStateError(ConflictError):
@@ -125,17 +144,20 @@ def _clean(data: dict[str, Any], current: Campaign | None) -> dict[str, Any]:
     if budget is None or budget < settings.ADS_MIN_BUDGET:
         raise AdInputError(
             f"The total budget is at least {settings.ADS_MIN_BUDGET} minor units.",
-            code="budget_too_small", extra={"attr": "budget_total"},
-        )  # fmt: skip
+            code="budget_too_small",
+            extra={"attr": "budget_total"},
+        )
     daily = merged.get("budget_daily")
     if daily is not None and daily < settings.ADS_MIN_DAILY_BUDGET:
         raise AdInputError(
             f"The daily budget is at least {settings.ADS_MIN_DAILY_BUDGET} minor units.",
-            code="budget_too_small", extra={"attr": "budget_daily"},
-        )  # fmt: skip
+            code="budget_too_small",
+            extra={"attr": "budget_daily"},
+        )
     if daily is not None and daily > budget:
-        raise AdInputError("The daily budget is at most the total.", code="daily_budget_over_total",
-                           extra={"attr": "budget_daily"})  # fmt: skip
+        raise AdInputError(
+            "The daily budget is at most the total.", code="daily_budget_over_total", extra={"attr": "budget_daily"}
+        )
     if not merged.get("bid_amount") or merged["bid_amount"] <= 0:
         raise AdInputError("The bid is a positive amount.", code="bid_invalid", extra={"attr": "bid_amount"})
     start, end = merged.get("start_at"), merged.get("end_at")
@@ -163,8 +185,9 @@ def _clean(data: dict[str, Any], current: Campaign | None) -> dict[str, Any]:
         out["interests"] = targeting.interests_check(data["interests"])
     age_min, age_max = merged.get("age_min"), merged.get("age_max")
     if (age_min is not None and age_min < 13) or (age_min is not None and age_max is not None and age_max < age_min):
-        raise AdInputError("The age range is 13 or over, lowest first.", code="age_range_invalid",
-                           extra={"attr": "age_min"})  # fmt: skip
+        raise AdInputError(
+            "The age range is 13 or over, lowest first.", code="age_range_invalid", extra={"attr": "age_min"}
+        )
     return out
 
 
@@ -187,8 +210,9 @@ def campaign_update(*, campaign: Campaign, data: dict[str, Any]) -> Campaign:
             raise CampaignStateError(f"A campaign {campaign.status} cannot be edited.", code="campaign_not_editable")
         cleaned = _clean({k: v for k, v in data.items() if k in CAMPAIGN_FIELDS}, campaign)
         if "budget_total" in cleaned and cleaned["budget_total"] < campaign.spent:
-            raise AdInputError("The budget is below what was spent.", code="budget_below_spent",
-                               extra={"attr": "budget_total"})  # fmt: skip
+            raise AdInputError(
+                "The budget is below what was spent.", code="budget_below_spent", extra={"attr": "budget_total"}
+            )
         for field, value in cleaned.items():
             setattr(campaign, field, value)
         campaign.save()
@@ -224,8 +248,9 @@ def campaign_reject(*, campaign: Campaign, by, reason: str) -> Campaign:
     if not reason:
         raise AdInputError("Say why the campaign is rejected.", code="reason_required", extra={"attr": "reason"})
     with transaction.atomic():
-        return _move(_locked(campaign), S.REJECTED, reviewed_by=by, reviewed_at=timezone.now(),
-                     rejection_reason=reason[:2000])  # fmt: skip
+        return _move(
+            _locked(campaign), S.REJECTED, reviewed_by=by, reviewed_at=timezone.now(), rejection_reason=reason[:2000]
+        )
 
 
 def campaign_pause(*, campaign: Campaign, by_marker: str = "") -> Campaign:
@@ -298,8 +323,17 @@ def campaigns_of_user_release(*, user, marker: str) -> dict[str, Any]:
 
 
 # -- ads ------------------------------------------------------------------------------------------
-AD_FIELDS = ("name", "format", "headline", "body", "skippable_after", "destination_url", "call_to_action", "weight",
-             "is_active")  # fmt: skip
+AD_FIELDS = (
+    "name",
+    "format",
+    "headline",
+    "body",
+    "skippable_after",
+    "destination_url",
+    "call_to_action",
+    "weight",
+    "is_active",
+)
 
 
 def _clean_ad(data: dict[str, Any], campaign: Campaign) -> dict[str, Any]:
@@ -315,8 +349,9 @@ def _ad_image_store(*, upload, ad_id) -> str:
     from core.images import image_decode, image_encode_webp
 
     if upload.size > settings.ADS_MAX_IMAGE_BYTES:
-        raise PayloadTooLargeError(f"An ad image is at most {settings.ADS_MAX_IMAGE_BYTES} bytes.",
-                                   code="ad_media_too_large")  # fmt: skip
+        raise PayloadTooLargeError(
+            f"An ad image is at most {settings.ADS_MAX_IMAGE_BYTES} bytes.", code="ad_media_too_large"
+        )
     image = image_decode(upload=upload)
     data, _size = image_encode_webp(image=image, max_side=1200)
     return default_storage.save(f"ads/{ad_id}.webp", ContentFile(data))

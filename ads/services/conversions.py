@@ -23,8 +23,11 @@ def conversion_record(*, advertiser: Advertiser, click_id: Any, value: Any = 0) 
     try:
         click_uuid = UUID(str(click_id))
     except ValueError:
-        raise AdInputError("click_id is the fanfare_click_id the ad's link carried.", code="click_id_invalid",
-                           extra={"attr": "click_id"}) from None  # fmt: skip
+        raise AdInputError(
+            "click_id is the fanfare_click_id the ad's link carried.",
+            code="click_id_invalid",
+            extra={"attr": "click_id"},
+        ) from None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise AdInputError("value is a whole number of minor units.", code="value_invalid", extra={"attr": "value"})
     now = timezone.now()
@@ -45,8 +48,13 @@ def conversion_record(*, advertiser: Advertiser, click_id: Any, value: Any = 0) 
     try:
         with transaction.atomic():
             return AdConversion.objects.create(
-                click_id=click.id, click_created_at=click.created_at, campaign_id=click.campaign_id, ad_id=click.ad_id,
-                value=value, country=click.country, placement=click.placement,
-            )  # fmt: skip
+                click_id=click.id,
+                click_created_at=click.created_at,
+                campaign_id=click.campaign_id,
+                ad_id=click.ad_id,
+                value=value,
+                country=click.country,
+                placement=click.placement,
+            )
     except IntegrityError:
         raise ConflictError("This click already converted.", code="conversion_exists") from None

@@ -25,7 +25,6 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -135,7 +134,9 @@ def _schedule_ok(row: dict, now: dt.datetime) -> bool:
         local = now.astimezone(zoneinfo.ZoneInfo(row["timezone"]))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         local = now
-    return (not row["weekdays"] or local.weekday() in row["weekdays"]) and (not row["hours"] or local.hour in row["hours"])
+    return (not row["weekdays"] or local.weekday() in row["weekdays"]) and (
+        not row["hours"] or local.hour in row["hours"]
+    )
 
 
 def _pacing_ok(row: dict, now: dt.datetime) -> bool:
@@ -176,7 +177,9 @@ def campaign_reason(row: dict, viewer: Viewer, *, now: dt.datetime, balance: int
         if viewer.birth_year is None:
             return "targeting_age"
         age = now.year - viewer.birth_year
-        if (row["age_min"] is not None and age < row["age_min"]) or (row["age_max"] is not None and age > row["age_max"]):
+        if (row["age_min"] is not None and age < row["age_min"]) or (
+            row["age_max"] is not None and age > row["age_max"]
+        ):
             return "targeting_age"
     if row["genders"] and viewer.gender not in row["genders"]:
         return "targeting_gender"
@@ -196,11 +199,34 @@ def campaign_reason(row: dict, viewer: Viewer, *, now: dt.datetime, balance: int
 
 
 _COLUMNS = (
-    "id", "advertiser_id", "advertiser_user_id", "timezone", "currency", "bid_model", "bid_amount", "budget_total",
-    "budget_daily", "spent_micros", "pacing", "frequency_cap_day", "frequency_cap_total", "weekdays", "hours",
-    "countries", "regions", "languages", "devices", "age_min", "age_max", "genders", "interests", "start_at",
-    "end_at", "today", "unposted",
-)  # fmt: skip
+    "id",
+    "advertiser_id",
+    "advertiser_user_id",
+    "timezone",
+    "currency",
+    "bid_model",
+    "bid_amount",
+    "budget_total",
+    "budget_daily",
+    "spent_micros",
+    "pacing",
+    "frequency_cap_day",
+    "frequency_cap_total",
+    "weekdays",
+    "hours",
+    "countries",
+    "regions",
+    "languages",
+    "devices",
+    "age_min",
+    "age_max",
+    "genders",
+    "interests",
+    "start_at",
+    "end_at",
+    "today",
+    "unposted",
+)
 
 
 def _frequency(viewer: Viewer, rows: list[dict], now: dt.datetime) -> dict:
@@ -225,8 +251,7 @@ def _balances(rows: list[dict]) -> dict:
     names = {chart.advertiser_prepaid(row["advertiser_user_id"]) for row in rows}
     found = balances_of(accounts=sorted(names))
     return {
-        row["id"]: -found.get((chart.advertiser_prepaid(row["advertiser_user_id"]), row["currency"]), 0)
-        for row in rows
+        row["id"]: -found.get((chart.advertiser_prepaid(row["advertiser_user_id"]), row["currency"]), 0) for row in rows
     }
 
 
@@ -271,11 +296,15 @@ def _decide(*, viewer: Viewer, explain: bool, rng: random.Random, now: dt.dateti
     if viewer.members_only:
         return Decision(ad=None, reason="members_only")
     params = {
-        "today": now.date(), "now": now, "placement": viewer.placement,
-        "formats": sorted(PLACEMENT_FORMATS.get(viewer.placement, set())), "country": viewer.country,
-        "language": viewer.language, "device": viewer.device,
+        "today": now.date(),
+        "now": now,
+        "placement": viewer.placement,
+        "formats": sorted(PLACEMENT_FORMATS.get(viewer.placement, set())),
+        "country": viewer.country,
+        "language": viewer.language,
+        "device": viewer.device,
         "interests": sorted(set(viewer.interests) | set(viewer.content_tags)),
-    }  # fmt: skip
+    }
     with connection.cursor() as cursor:
         cursor.execute(candidates_sql(with_targeting=not explain), params)
         rows = [dict(zip(_COLUMNS, values, strict=True)) for values in cursor.fetchall()]
@@ -307,11 +336,13 @@ def _decide(*, viewer: Viewer, explain: bool, rng: random.Random, now: dt.dateti
     ctr = _ctr_by_campaign()
     weights = [
         expected_micros_per_impression(
-            bid_model=row["bid_model"], bid_amount=row["bid_amount"], clicks=ctr.get(row["id"], (0, 0))[0],
+            bid_model=row["bid_model"],
+            bid_amount=row["bid_amount"],
+            clicks=ctr.get(row["id"], (0, 0))[0],
             impressions=ctr.get(row["id"], (0, 0))[1],
         )
         for row in eligible
-    ]  # fmt: skip
+    ]
     chosen = rng.choices(eligible, weights=weights, k=1)[0]
     ads = list(
         Ad.objects.filter(campaign_id=chosen["id"], is_active=True, format__in=params["formats"])

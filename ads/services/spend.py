@@ -37,7 +37,9 @@ def spend_item_post(*, item_id) -> int:
     from billing.services.ledger import Line
 
     with transaction.atomic():
-        item = AdSpendItem.objects.select_for_update(skip_locked=True).filter(pk=item_id, posted_at__isnull=True).first()
+        item = (
+            AdSpendItem.objects.select_for_update(skip_locked=True).filter(pk=item_id, posted_at__isnull=True).first()
+        )
         if item is None:
             return 0
         campaign = Campaign.objects.select_for_update().select_related("advertiser").get(pk=item.campaign_id)
@@ -59,7 +61,9 @@ def spend_item_post(*, item_id) -> int:
                 memo=f"Ad spend, campaign {campaign.pk}",
             )
         now = timezone.now()
-        AdSpendItem.objects.filter(pk=item.pk).update(posted_at=now, charged=amount, creator_share=share, updated_at=now)
+        AdSpendItem.objects.filter(pk=item.pk).update(
+            posted_at=now, charged=amount, creator_share=share, updated_at=now
+        )
         campaign.spent += amount
         campaign.spent_micros += item.micros
         campaign.save(update_fields=["spent", "spent_micros", "updated_at"])
@@ -73,5 +77,7 @@ def spend_item_post(*, item_id) -> int:
 
 def spend_post(*, limit: int = 10_000) -> int:
     """Post every waiting item, oldest first. Returns the minor units charged."""
-    ids = list(AdSpendItem.objects.filter(posted_at__isnull=True).order_by("created_at").values_list("pk", flat=True)[:limit])
+    ids = list(
+        AdSpendItem.objects.filter(posted_at__isnull=True).order_by("created_at").values_list("pk", flat=True)[:limit]
+    )
     return sum(spend_item_post(item_id=pk) for pk in ids)

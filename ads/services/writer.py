@@ -155,12 +155,24 @@ def _write(events: list[tuple[int, str, dict[str, Any], Any]]) -> BatchResult:
         elif by_key[key] > limit or (ip and by_ip[ip] > limit):
             reason = "rate_limited"
         common = {
-            "id": uuid7(), "created_at": received, "event_at": received, "offer_id": offer["o"],
-            "campaign_id": offer["c"], "ad_id": offer["a"], "advertiser_id": offer["v"], "creator_id": offer.get("cr"),
-            "viewer_key": key[:80], "user_id": payload.get("u"), "placement": offer["p"],
-            "country": (payload.get("cc") or offer.get("cc") or "")[:2], "device": agent.device, "os": agent.os,
-            "browser": agent.browser, "ip": ip, "batch_id": batch_id,
-        }  # fmt: skip
+            "id": uuid7(),
+            "created_at": received,
+            "event_at": received,
+            "offer_id": offer["o"],
+            "campaign_id": offer["c"],
+            "ad_id": offer["a"],
+            "advertiser_id": offer["v"],
+            "creator_id": offer.get("cr"),
+            "viewer_key": key[:80],
+            "user_id": payload.get("u"),
+            "placement": offer["p"],
+            "country": (payload.get("cc") or offer.get("cc") or "")[:2],
+            "device": agent.device,
+            "os": agent.os,
+            "browser": agent.browser,
+            "ip": ip,
+            "batch_id": batch_id,
+        }
         cost = 0
         if kind == "view":
             is_viewable = viewable(ratio=payload["r"], ms=payload["ms"], video=offer.get("f") == "video")
@@ -171,8 +183,15 @@ def _write(events: list[tuple[int, str, dict[str, Any], Any]]) -> BatchResult:
                 viewed.add(offer["o"])
                 cost = offer["m"] * 1000 if offer["b"] == "cpm" else 0
             impressions.append(
-                AdImpression(**common, visible_ratio=payload["r"], visible_ms=payload["ms"], viewable=is_viewable,
-                             billable=billable, invalid_reason=reason, cost_micros=cost)  # fmt: skip
+                AdImpression(
+                    **common,
+                    visible_ratio=payload["r"],
+                    visible_ms=payload["ms"],
+                    viewable=is_viewable,
+                    billable=billable,
+                    invalid_reason=reason,
+                    cost_micros=cost,
+                )
             )
         else:
             common["id"] = UUID(payload["id"])
@@ -208,7 +227,9 @@ def _write(events: list[tuple[int, str, dict[str, Any], Any]]) -> BatchResult:
     if fills:
         AdFillCount.objects.bulk_create(
             [
-                AdFillCount(batch_id=batch_id, day=dt.date.fromisoformat(day), placement=placement, requests=r, filled=f)
+                AdFillCount(
+                    batch_id=batch_id, day=dt.date.fromisoformat(day), placement=placement, requests=r, filled=f
+                )
                 for (day, placement), (r, f) in sorted(fills.items())
             ]
         )

@@ -40,8 +40,13 @@ from notifications.services import notify
 MAX_REASON = 2000
 MAX_DAYS = 365
 REMOVABLE = {
-    TargetType.POST, TargetType.COMMENT, TargetType.VIDEO, TargetType.CHAT_MESSAGE, TargetType.LIVE_STREAM, TargetType.AD,
-}  # fmt: skip
+    TargetType.POST,
+    TargetType.COMMENT,
+    TargetType.VIDEO,
+    TargetType.CHAT_MESSAGE,
+    TargetType.LIVE_STREAM,
+    TargetType.AD,
+}
 SENSITIVE_TARGETS = {TargetType.POST, TargetType.VIDEO}
 NEEDS_DAYS = {Action.RESTRICT, Action.SUSPEND}
 ACCOUNT_ACTIONS = {Action.WARN, Action.RESTRICT, Action.SUSPEND, Action.BAN}

@@ -16,8 +16,10 @@ from tests.factories import UserFactory
 
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
-IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-          "Version/17.0 Mobile/15E148 Safari/604.1")  # fmt: skip
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.0 Mobile/15E148 Safari/604.1"
+)
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
@@ -30,10 +32,13 @@ def fund(advertiser: Advertiser, amount: int) -> None:
     from core.ids import uuid7
 
     ledger.entry_post(
-        kind=JournalEntry.Kind.ADJUSTMENT, idempotency_key=f"test-fund:{uuid7()}",
-        lines=[Line(chart.STRIPE_BALANCE, amount, advertiser.currency),
-               Line(chart.advertiser_prepaid(advertiser.user_id), -amount, advertiser.currency)],
-    )  # fmt: skip
+        kind=JournalEntry.Kind.ADJUSTMENT,
+        idempotency_key=f"test-fund:{uuid7()}",
+        lines=[
+            Line(chart.STRIPE_BALANCE, amount, advertiser.currency),
+            Line(chart.advertiser_prepaid(advertiser.user_id), -amount, advertiser.currency),
+        ],
+    )
 
 
 def make_advertiser(*, balance: int = 100_000, tz: str = "UTC") -> Advertiser:
@@ -48,33 +53,54 @@ def make_advertiser(*, balance: int = 100_000, tz: str = "UTC") -> Advertiser:
 
 def campaign_data(**overrides: Any) -> dict[str, Any]:
     data = {
-        "name": "Spring sale", "budget_total": 50_000, "budget_daily": None, "bid_model": "cpm", "bid_amount": 2000,
-        "start_at": timezone.now() - dt.timedelta(days=1), "end_at": None, "pacing": "fast",
-    }  # fmt: skip
+        "name": "Spring sale",
+        "budget_total": 50_000,
+        "budget_daily": None,
+        "bid_model": "cpm",
+        "bid_amount": 2000,
+        "start_at": timezone.now() - dt.timedelta(days=1),
+        "end_at": None,
+        "pacing": "fast",
+    }
     data.update(overrides)
     return data
 
 
-def live_campaign(advertiser: Advertiser | None = None, *, ads: int = 1, fmt: str = "image", **overrides: Any) -> Campaign:
+def live_campaign(
+    advertiser: Advertiser | None = None, *, ads: int = 1, fmt: str = "image", **overrides: Any
+) -> Campaign:
     """An approved (active) campaign with ``ads`` ads of ``fmt``."""
     advertiser = advertiser or make_advertiser()
     campaign = campaigns.campaign_create(advertiser=advertiser, data=campaign_data(**overrides))
     for index in range(ads):
-        Ad.objects.create(campaign=campaign, format=fmt, headline=f"Ad {index}", name=f"variant {index}",
-                          destination_url="https://shop.example.com/sale", weight=1)  # fmt: skip
+        Ad.objects.create(
+            campaign=campaign,
+            format=fmt,
+            headline=f"Ad {index}",
+            name=f"variant {index}",
+            destination_url="https://shop.example.com/sale",
+            weight=1,
+        )
     campaigns.campaign_submit(campaign=campaign)
     return campaigns.campaign_approve(campaign=campaign, by=None)
 
 
 def viewer(**overrides: Any) -> Viewer:
-    values = {"placement": "feed", "viewer_key": "anon:test", "country": "FR", "language": "fr", "device": "desktop",
-              "os": "Linux", "browser": "Chrome"}  # fmt: skip
+    values = {
+        "placement": "feed",
+        "viewer_key": "anon:test",
+        "country": "FR",
+        "language": "fr",
+        "device": "desktop",
+        "os": "Linux",
+        "browser": "Chrome",
+    }
     values.update(overrides)
     return Viewer(**values)
 
 
 def offer(v: Viewer | None = None, *, seed: int = 1):
-    decision = decision_make(viewer=v or viewer(), rng=random.Random(seed))  # noqa: S311
+    decision = decision_make(viewer=v or viewer(), rng=random.Random(seed))
     assert decision.ad is not None, decision.reason
     return decision
 

@@ -2,7 +2,6 @@
 the home feed's slots and the video pre-roll."""
 
 import pytest
-from django.urls import reverse
 from rest_framework.test import APIClient
 
 from ads.models import AdClick, AdEventBuffer, AdImpression, Campaign
@@ -26,8 +25,15 @@ def _code(response) -> str:
     return response.json()["errors"][0]["code"]
 
 
-CAMPAIGN = {"name": "Launch", "budget_total": 20000, "bid_model": "cpm", "bid_amount": 1500,
-            "start_at": "2026-01-01T00:00:00Z", "countries": ["FR"], "placements": ["feed"]}  # fmt: skip
+CAMPAIGN = {
+    "name": "Launch",
+    "budget_total": 20000,
+    "bid_model": "cpm",
+    "bid_amount": 1500,
+    "start_at": "2026-01-01T00:00:00Z",
+    "countries": ["FR"],
+    "placements": ["feed"],
+}
 
 
 def test_an_advertiser_builds_a_campaign_and_submits_it():
@@ -42,8 +48,11 @@ def test_an_advertiser_builds_a_campaign_and_submits_it():
     assert response.status_code == 201, response.json()
     campaign_id = response.json()["id"]
     assert response.json()["status"] == "draft"
-    response = api.post(f"{API}/campaigns/{campaign_id}/ads/", {"format": "text", "headline": "Hello",
-                        "destination_url": "https://acme.example/"}, format="json")  # fmt: skip
+    response = api.post(
+        f"{API}/campaigns/{campaign_id}/ads/",
+        {"format": "text", "headline": "Hello", "destination_url": "https://acme.example/"},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     response = api.post(f"{API}/campaigns/{campaign_id}/submit/")
     assert (response.status_code, response.json()["status"]) == (200, "in_review")
@@ -83,8 +92,11 @@ def test_oversized_and_unreadable_ad_images_are_refused(settings):
     campaign = Campaign.objects.get(pk=h.live_campaign().pk)
     api = _client(campaign.advertiser.user)
     big = SimpleUploadedFile("a.png", b"\x89PNG" + b"0" * 200, content_type="image/png")
-    response = api.post(f"{API}/campaigns/{campaign.pk}/ads/", {"format": "image", "headline": "x",
-                        "destination_url": "https://a.example/", "image": big}, format="multipart")  # fmt: skip
+    response = api.post(
+        f"{API}/campaigns/{campaign.pk}/ads/",
+        {"format": "image", "headline": "x", "destination_url": "https://a.example/", "image": big},
+        format="multipart",
+    )
     assert (response.status_code, _code(response)) == (413, "ad_media_too_large")
 
 
@@ -94,14 +106,16 @@ def test_decision_view_click_and_report_over_http():
     decision = viewer.get(f"{API}/decision/", {"placement": "feed"}).json()
     assert decision["ad"]["headline"] == "Ad 0"
     assert "explain" not in decision
-    response = viewer.post(f"{API}/beacons/view/", {"offer": decision["offer"], "visible_ratio": 0.8,
-                           "visible_ms": 1100}, format="json")  # fmt: skip
+    response = viewer.post(
+        f"{API}/beacons/view/", {"offer": decision["offer"], "visible_ratio": 0.8, "visible_ms": 1100}, format="json"
+    )
     assert response.status_code == 204
     response = viewer.get(decision["click_url"])
     assert response.status_code == 302
     assert response["Location"].startswith("https://shop.example.com/sale?fanfare_click_id=")
     events_write_all()
-    assert AdImpression.objects.get().billable and AdClick.objects.get().billable
+    assert AdImpression.objects.get().billable
+    assert AdClick.objects.get().billable
     stats_rollup(day=AdClick.objects.get().created_at.date())
 
     owner = _client(campaign.advertiser.user)
@@ -124,10 +138,13 @@ def test_bad_beacons_are_refused_and_nothing_is_recorded():
     h.live_campaign()
     decision = _client().get(f"{API}/decision/", {"placement": "feed"}).json()
     AdEventBuffer.objects.all().delete()
-    bad = _client().post(f"{API}/beacons/view/", {"offer": "forged", "visible_ratio": 1, "visible_ms": 1000}, format="json")
+    bad = _client().post(
+        f"{API}/beacons/view/", {"offer": "forged", "visible_ratio": 1, "visible_ms": 1000}, format="json"
+    )
     assert (bad.status_code, _code(bad)) == (400, "offer_token_invalid")
-    foreign = _client(UserFactory()).post(f"{API}/beacons/view/", {"offer": decision["offer"], "visible_ratio": 1,
-                                          "visible_ms": 1000}, format="json")  # fmt: skip
+    foreign = _client(UserFactory()).post(
+        f"{API}/beacons/view/", {"offer": decision["offer"], "visible_ratio": 1, "visible_ms": 1000}, format="json"
+    )
     assert (foreign.status_code, _code(foreign)) == (403, "offer_token_foreign")
     assert _client().get(f"{API}/click/", {"offer": "nope"}).status_code == 400
     assert _code(_client().get(f"{API}/decision/", {"placement": "billboard"})) == "placement_unknown"

@@ -67,7 +67,9 @@ def test_the_status_machine_moves_only_along_its_edges():
     with pytest.raises(ConflictError) as error:
         campaigns.campaign_submit(campaign=campaign)
     assert error.value.code == "campaign_has_no_ads"
-    campaigns.ad_create(campaign=campaign, data={"format": "text", "headline": "Hi", "destination_url": "https://a.example/"})
+    campaigns.ad_create(
+        campaign=campaign, data={"format": "text", "headline": "Hi", "destination_url": "https://a.example/"}
+    )
     with pytest.raises(ConflictError) as error:
         campaigns.campaign_approve(campaign=campaign, by=None)
     assert error.value.code == "campaign_state"
@@ -105,10 +107,12 @@ def test_registering_gives_the_advertiser_role_once():
 def test_a_top_up_is_a_card_payment_posted_to_the_prepaid_balance(stripe_peer):
     advertiser = h.make_advertiser(balance=0)
 
-    payment = campaigns.advertiser_top_up(advertiser=advertiser, amount=5000, idempotency_key="t1",
-                                          payment_method_id="pm_card_visa")  # fmt: skip
-    again = campaigns.advertiser_top_up(advertiser=advertiser, amount=5000, idempotency_key="t1",
-                                        payment_method_id="pm_card_visa")  # fmt: skip
+    payment = campaigns.advertiser_top_up(
+        advertiser=advertiser, amount=5000, idempotency_key="t1", payment_method_id="pm_card_visa"
+    )
+    again = campaigns.advertiser_top_up(
+        advertiser=advertiser, amount=5000, idempotency_key="t1", payment_method_id="pm_card_visa"
+    )
 
     assert again.pk == payment.pk
     assert (payment.status, payment.purpose) == ("succeeded", "ad_topup")

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _reason(campaign, v):
-    decision = decision_make(viewer=v, explain=True, rng=random.Random(0))  # noqa: S311
+    decision = decision_make(viewer=v, explain=True, rng=random.Random(0))
     return decision.campaign_reasons.get(str(campaign.pk), decision.reason)
 
 
@@ -75,8 +75,12 @@ def test_budget_daily_cap_and_balance_stop_serving():
     campaign = h.live_campaign(budget_total=5000, budget_daily=1000)
     AdSpendItem.objects.create(batch_id=campaign.pk, campaign=campaign, day=timezone.now().date(), micros=1000 * 10**6)
     assert _reason(campaign, h.viewer()) == "daily_cap"
-    AdSpendItem.objects.create(batch_id=campaign.advertiser_id, campaign=campaign,
-                               day=timezone.now().date() - dt.timedelta(days=1), micros=4000 * 10**6)  # fmt: skip
+    AdSpendItem.objects.create(
+        batch_id=campaign.advertiser_id,
+        campaign=campaign,
+        day=timezone.now().date() - dt.timedelta(days=1),
+        micros=4000 * 10**6,
+    )
     assert _reason(campaign, h.viewer()) == "budget_spent"
     broke = h.live_campaign(h.make_advertiser(balance=0))
     assert _reason(broke, h.viewer()) == "balance_empty"
@@ -88,8 +92,9 @@ def test_even_pacing_holds_back_a_campaign_ahead_of_the_day(monkeypatch):
     # 06:00 UTC: a quarter of the day gone, plus an hour of slack: 700 of 2400 may be spent.
     AdSpendItem.objects.create(batch_id=campaign.pk, campaign=campaign, day=timezone.now().date(), micros=699 * 10**6)
     assert _reason(campaign, h.viewer()) == "served"
-    AdSpendItem.objects.create(batch_id=campaign.advertiser_id, campaign=campaign, day=timezone.now().date(),
-                               micros=2 * 10**6)  # fmt: skip
+    AdSpendItem.objects.create(
+        batch_id=campaign.advertiser_id, campaign=campaign, day=timezone.now().date(), micros=2 * 10**6
+    )
     assert _reason(campaign, h.viewer()) == "pacing"
     campaigns.campaign_update(campaign=campaign, data={"pacing": "fast"})
     assert _reason(campaign, h.viewer()) == "served"
@@ -109,7 +114,7 @@ def test_the_frequency_cap_counts_a_viewers_billable_impressions():
 def test_a_higher_bid_wins_more_often_and_ctr_weighs_cpc_bids():
     low = h.live_campaign(bid_amount=1000)
     high = h.live_campaign(bid_amount=3000)
-    rng = random.Random(42)  # noqa: S311
+    rng = random.Random(42)
     served = Counter(str(decision_make(viewer=h.viewer(), rng=rng).ad.campaign_id) for _ in range(400))
     assert served[str(high.pk)] + served[str(low.pk)] == 400
     assert 240 < served[str(high.pk)] < 360  # expected 300 (3:1)
@@ -123,7 +128,7 @@ def test_ab_variants_split_traffic_by_weight():
     campaign = h.live_campaign(ads=2)
     first, second = list(campaign.ads.order_by("id"))
     campaigns.ad_update(ad=first, data={"weight": 3})
-    rng = random.Random(7)  # noqa: S311
+    rng = random.Random(7)
     served = Counter(str(decision_make(viewer=h.viewer(), rng=rng).ad.pk) for _ in range(400))
     assert served[str(first.pk)] + served[str(second.pk)] == 400
     assert 255 < served[str(first.pk)] < 345  # expected 300 (3:1)

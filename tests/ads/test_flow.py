@@ -2,11 +2,11 @@
 
 import pytest
 
+from ads import selectors
 from ads.models import AdClick, AdEventBuffer, AdImpression, AdSpendItem
 from ads.services.rollup import stats_rollup
 from ads.services.spend import spend_post
 from ads.services.writer import events_write_all
-from ads import selectors
 from billing import chart
 from billing.selectors import balance_of
 from tests.ads import helpers as h
@@ -27,7 +27,12 @@ def test_a_viewable_view_and_a_click_are_written_billed_and_reported():
     assert written == 3  # decision, view, click
     assert AdEventBuffer.objects.count() == 0
     impression = AdImpression.objects.get()
-    assert (impression.viewable, impression.billable, impression.invalid_reason, impression.cost_micros) == (True, True, "", 0)
+    assert (impression.viewable, impression.billable, impression.invalid_reason, impression.cost_micros) == (
+        True,
+        True,
+        "",
+        0,
+    )
     assert impression.ip == "203.0.113.0"
     clicked = AdClick.objects.get()
     assert (clicked.billable, clicked.cost_micros) == (True, 150_000_000)
@@ -41,4 +46,10 @@ def test_a_viewable_view_and_a_click_are_written_billed_and_reported():
     stats_rollup(day=impression.created_at.date())
     [row] = selectors.campaign_report(campaign=campaign, by="day")
     assert (row["impressions"], row["billable_impressions"], row["clicks"], row["ctr"], row["spend"], row["ecpc"]) == (
-        1, 1, 1, 1.0, 150.0, 150.0)
+        1,
+        1,
+        1,
+        1.0,
+        150.0,
+        150.0,
+    )

@@ -24,8 +24,7 @@ def moderator():
 def _report_advertiser(advertiser, moderator, action="suspend"):
     reporter = verified(handle="adreporter")
     case = report_create(reporter=reporter, target_type="user", target_id=advertiser.user_id, category="spam")[0].case
-    return case_act(case=case, by=moderator, action=action, reason="Scam ads",
-                    days=7 if action == "suspend" else None)  # fmt: skip
+    return case_act(case=case, by=moderator, action=action, reason="Scam ads", days=7 if action == "suspend" else None)
 
 
 def test_an_ad_can_be_reported_and_removed_from_rotation(moderator):
@@ -53,7 +52,9 @@ def test_an_ad_can_be_reported_and_removed_from_rotation(moderator):
 
 def test_a_draft_ad_cannot_be_reported():
     campaign = campaigns.campaign_create(advertiser=h.make_advertiser(balance=0), data=h.campaign_data())
-    ad = campaigns.ad_create(campaign=campaign, data={"format": "text", "headline": "x", "destination_url": "https://a.example/"})
+    ad = campaigns.ad_create(
+        campaign=campaign, data={"format": "text", "headline": "x", "destination_url": "https://a.example/"}
+    )
     from core.errors import NotFoundError
 
     with pytest.raises(NotFoundError):
@@ -70,7 +71,11 @@ def test_a_suspension_pauses_the_campaigns_and_lifting_resumes_exactly_those(mod
 
     assert decision.effects["ads"] == {"paused": [str(running.pk)]}
     statuses = dict(Campaign.objects.values_list("pk", "status"))
-    assert (statuses[running.pk], statuses[paused_by_them.pk], statuses[someone_elses.pk]) == ("paused", "paused", "active")
+    assert (statuses[running.pk], statuses[paused_by_them.pk], statuses[someone_elses.pk]) == (
+        "paused",
+        "paused",
+        "active",
+    )
     running.refresh_from_db()
     with pytest.raises(campaigns.CampaignStateError) as error:
         campaigns.campaign_resume(campaign=running)

@@ -20,9 +20,19 @@ pytestmark = pytest.mark.django_db
 
 
 def _stat(campaign, ad, *, imps, clicks, conversions=0, day=None, country="FR", placement="feed"):
-    return AdDailyStat.objects.create(day=day or timezone.now().date(), campaign=campaign, ad=ad, country=country,
-                                      placement=placement, impressions=imps, viewable=imps, billable_impressions=imps,
-                                      clicks=clicks, conversions=conversions, spend_micros=imps * 2_000_000)  # fmt: skip
+    return AdDailyStat.objects.create(
+        day=day or timezone.now().date(),
+        campaign=campaign,
+        ad=ad,
+        country=country,
+        placement=placement,
+        impressions=imps,
+        viewable=imps,
+        billable_impressions=imps,
+        clicks=clicks,
+        conversions=conversions,
+        spend_micros=imps * 2_000_000,
+    )
 
 
 def test_the_report_groups_by_country_and_computes_rates():
@@ -32,13 +42,37 @@ def test_the_report_groups_by_country_and_computes_rates():
     _stat(campaign, ad, imps=500, clicks=5, country="DE")
     rows = selectors.campaign_report(campaign=campaign, by="country")
     assert rows == [
-        {"country": "DE", "impressions": 500, "viewable": 500, "billable_impressions": 500, "invalid_impressions": 0,
-         "clicks": 5, "invalid_clicks": 0, "conversions": 0, "viewable_rate": 1.0, "ctr": 0.01, "spend": 1000.0,
-         "ecpm": 2000.0, "ecpc": 200.0},
-        {"country": "FR", "impressions": 1000, "viewable": 1000, "billable_impressions": 1000, "invalid_impressions": 0,
-         "clicks": 20, "invalid_clicks": 0, "conversions": 0, "viewable_rate": 1.0, "ctr": 0.02, "spend": 2000.0,
-         "ecpm": 2000.0, "ecpc": 100.0},
-    ]  # fmt: skip
+        {
+            "country": "DE",
+            "impressions": 500,
+            "viewable": 500,
+            "billable_impressions": 500,
+            "invalid_impressions": 0,
+            "clicks": 5,
+            "invalid_clicks": 0,
+            "conversions": 0,
+            "viewable_rate": 1.0,
+            "ctr": 0.01,
+            "spend": 1000.0,
+            "ecpm": 2000.0,
+            "ecpc": 200.0,
+        },
+        {
+            "country": "FR",
+            "impressions": 1000,
+            "viewable": 1000,
+            "billable_impressions": 1000,
+            "invalid_impressions": 0,
+            "clicks": 20,
+            "invalid_clicks": 0,
+            "conversions": 0,
+            "viewable_rate": 1.0,
+            "ctr": 0.02,
+            "spend": 2000.0,
+            "ecpm": 2000.0,
+            "ecpc": 100.0,
+        },
+    ]
 
 
 def test_the_ab_verdict_names_a_winner_only_with_confidence():
@@ -92,14 +126,30 @@ def test_ads_archive_writes_old_partitions_to_csv_and_drops_them(settings, tmp_p
     campaign = h.live_campaign()
     old = dt.datetime(2025, 1, 10, 12, 0, tzinfo=dt.UTC)
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE ads_adimpression_test_old PARTITION OF ads_adimpression "
-                       "FOR VALUES FROM ('2025-01-10 00:00+00') TO ('2025-01-11 00:00+00')")  # fmt: skip
+        cursor.execute(
+            "CREATE TABLE ads_adimpression_test_old PARTITION OF ads_adimpression "
+            "FOR VALUES FROM ('2025-01-10 00:00+00') TO ('2025-01-11 00:00+00')"
+        )
     ad = campaign.ads.get()
-    copy_insert(AdImpression, [AdImpression(
-        created_at=old, event_at=old, offer_id=uuid.uuid4(), campaign_id=campaign.pk, ad_id=ad.pk,
-        advertiser_id=campaign.advertiser_id, viewer_key="anon:x", placement="feed", billable=True, viewable=True,
-        batch_id=uuid.uuid4(), cost_micros=5,
-    )])  # fmt: skip
+    copy_insert(
+        AdImpression,
+        [
+            AdImpression(
+                created_at=old,
+                event_at=old,
+                offer_id=uuid.uuid4(),
+                campaign_id=campaign.pk,
+                ad_id=ad.pk,
+                advertiser_id=campaign.advertiser_id,
+                viewer_key="anon:x",
+                placement="feed",
+                billable=True,
+                viewable=True,
+                batch_id=uuid.uuid4(),
+                cost_micros=5,
+            )
+        ],
+    )
 
     out = StringIO()
     call_command("ads_archive", "--older-than", "30", "--dry-run", stdout=out)
@@ -108,6 +158,8 @@ def test_ads_archive_writes_old_partitions_to_csv_and_drops_them(settings, tmp_p
 
     call_command("ads_archive", "--older-than", "30", stdout=StringIO())
     assert AdImpression.objects.count() == 0
-    archived = gzip.open(tmp_path / "ads_adimpression" / "2025-01-10.csv.gz", "rt").read().splitlines()
-    assert len(archived) == 2 and archived[0].startswith("id,created_at")
+    with gzip.open(tmp_path / "ads_adimpression" / "2025-01-10.csv.gz", "rt") as archive:
+        archived = archive.read().splitlines()
+    assert len(archived) == 2
+    assert archived[0].startswith("id,created_at")
     assert AdDailyStat.objects.get(day=dt.date(2025, 1, 10)).billable_impressions == 1

@@ -23,8 +23,9 @@ def _balance(name: str) -> int:
 
 
 def _item(campaign, micros, creator=None):
-    return AdSpendItem.objects.create(batch_id=uuid.uuid4(), campaign=campaign, creator_id=creator,
-                                      day=timezone.now().date(), micros=micros)  # fmt: skip
+    return AdSpendItem.objects.create(
+        batch_id=uuid.uuid4(), campaign=campaign, creator_id=creator, day=timezone.now().date(), micros=micros
+    )
 
 
 def test_spend_on_a_creators_video_shares_revenue_to_their_pending_earnings(settings):
@@ -47,8 +48,11 @@ def test_spend_on_a_creators_video_shares_revenue_to_their_pending_earnings(sett
     # The carried remainder is charged when the next batch completes a unit.
     _item(campaign, 1000)
     assert spend_post() == 1
-    assert all(balance == total for (name, cur), total in balances_from_lines().items()
-               for balance in [balance_of(account=name, currency=cur)])  # fmt: skip
+    assert all(
+        balance == total
+        for (name, cur), total in balances_from_lines().items()
+        for balance in [balance_of(account=name, currency=cur)]
+    )
 
 
 def test_a_campaign_never_spends_past_its_budget_and_completes():

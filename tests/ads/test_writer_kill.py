@@ -35,12 +35,17 @@ def test_a_writer_killed_mid_batch_loses_nothing_and_duplicates_nothing(tmp_path
 
     # when: a writer process takes a batch of 200, has COPYed it, and is killed before committing
     flag = tmp_path / "copied"
-    env = {**os.environ, "ADS_PROBE_DB_NAME": connection.settings_dict["NAME"],
-           "DJANGO_SETTINGS_MODULE": "tests.ads.probe_settings"}
+    env = {
+        **os.environ,
+        "ADS_PROBE_DB_NAME": connection.settings_dict["NAME"],
+        "DJANGO_SETTINGS_MODULE": "tests.ads.probe_settings",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.ads.writer_probe", str(flag), "200"],
-        cwd=django_settings.BASE_DIR, env=env, start_new_session=True,
-    )  # fmt: skip
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while not flag.exists():
         assert process.poll() is None, "the writer process died before its COPY"

@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Archive the ad impression and click partitions of days older than --older-than days."
 
     def add_arguments(self, parser):
-        parser.add_argument("--older-than", type=int, required=True, help="Days; partitions ending before are archived.")
+        parser.add_argument(
+            "--older-than", type=int, required=True, help="Days; partitions ending before are archived."
+        )
         parser.add_argument("--dry-run", action="store_true", help="List what would be archived, change nothing.")
 
     def handle(self, *args, **options):
