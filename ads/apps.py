@@ -9,6 +9,9 @@ class AdsConfig(AppConfig):
         from ads import tasks  # noqa: F401 (registers the tasks)
         from ads.admin_pending import campaigns_in_review
         from core import admin_pending
+        from core.dashboard.navigation import register
+
+        register(label="Ads", url_name="ads_studio:campaigns", order=70)
 
         admin_pending.register(key="ads-campaigns-review", provider=campaigns_in_review, order=60)
 

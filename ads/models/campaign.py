@@ -126,6 +126,12 @@ class Ad(BaseModel):
     def __str__(self) -> str:
         return self.name or self.headline
 
+    @property
+    def image_url(self) -> str:
+        from django.core.files.storage import default_storage
+
+        return default_storage.url(self.image) if self.image else ""
+
 
 class AdConversion(BaseModel):
     """A conversion postback for one click (at most one per click)."""
