@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from ads.models import Ad, Advertiser, AdSpendItem, Campaign
+from ads.models import Ad, AdSpendItem, Advertiser, Campaign
 from tests.ads import helpers as h
 from tests.factories import UserFactory
 
