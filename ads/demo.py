@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts import selectors as account_selectors
 
 EMAIL = "advertiser@fanfare.local"
-PASSWORD = "fanfare-advertiser-demo"
+PASSWORD = "fanfare-advertiser-demo"  # noqa: S105 (a published demo password, as accounts.demo's)
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 
 

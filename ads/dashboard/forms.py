@@ -52,7 +52,7 @@ class CampaignForm(forms.Form):
 
 
 class AdForm(forms.Form):
-    format = forms.ChoiceField(choices=[(v, l) for v, l in Ad.Format.choices if v != "video"])
+    format = forms.ChoiceField(choices=[(value, label) for value, label in Ad.Format.choices if value != "video"])
     headline = forms.CharField(max_length=90)
     body = forms.CharField(max_length=280, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     destination_url = forms.CharField(max_length=2000, label="Destination URL")
