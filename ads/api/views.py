@@ -390,7 +390,7 @@ class ClickView(APIView):
     @extend_schema(
         operation_id="ads_click",
         parameters=[OpenApiParameter("offer", str, required=True)],
-        responses={302: None},
+        responses={302: None, **error_responses(404)},
         description="Records the click and redirects to the ad's destination "
         "(with `fanfare_click_id` for conversion postbacks). 400 `offer_token_invalid`; "
         "403 `offer_token_foreign`; 404 `ad_not_found`.",
@@ -406,7 +406,7 @@ class ConversionView(APIView):
     @extend_schema(
         operation_id="ads_conversions_create",
         request=s.AdConversionSerializer,
-        responses={201: s.AdConversionResultSerializer, **error_responses(409)},
+        responses={201: s.AdConversionResultSerializer, **error_responses(404, 409)},
         description="Server-to-server postback, signed in as the advertiser (a token), with the "
         "`fanfare_click_id` the click carried; within `ADS_ATTRIBUTION_DAYS`. 404 `click_not_found`; "
         "409 `click_invalid`, `attribution_window_over`, `conversion_exists`.",
