@@ -103,8 +103,9 @@ class MonetizationSerializer(serializers.Serializer):
     monetized = serializers.BooleanField(read_only=True)
     midroll_offsets = serializers.ListField(child=serializers.IntegerField(), read_only=True)
     minimum_tier = serializers.IntegerField(read_only=True, allow_null=True)
+    # Not read_only: a read-only field is documented as always present; this one is optional.
     preroll = serializers.DictField(
-        read_only=True, required=False,
+        required=False,
         help_text="On `GET /videos/{id}/` of a monetized video, when an ad is served: the ads decision "
         "(`ad`, `offer`, `view_url`, `click_url`, `expires_at`; docs/ads.md). Absent otherwise.",
     )  # fmt: skip
