@@ -47,9 +47,12 @@ class PostgresBuffer:
     @contextlib.contextmanager
     def drain(self, limit: int) -> Iterator[list[Event]]:
         with transaction.atomic(), connection.cursor() as cursor:
+            # The batch is chosen once, in a MATERIALIZED CTE: a LIMIT ... SKIP LOCKED subquery inside
+            # ``WHERE id IN (...)`` may be evaluated again by the plan and take more than ``limit``.
             cursor.execute(
-                f"DELETE FROM {self.table} WHERE id IN (SELECT id FROM {self.table} ORDER BY id "  # noqa: S608
-                f"LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, kind, payload, received_at",
+                f"WITH batch AS MATERIALIZED (SELECT id FROM {self.table} ORDER BY id LIMIT %s "  # noqa: S608
+                f"FOR UPDATE SKIP LOCKED) DELETE FROM {self.table} AS b USING batch WHERE b.id = batch.id "
+                f"RETURNING b.id, b.kind, b.payload, b.received_at",
                 [limit],
             )
             rows = sorted(cursor.fetchall())
