@@ -28,7 +28,7 @@ class AdInputError(ApplicationError):
     default_message = "This campaign or ad is not valid."
 
 
-def _bad(message: str, code: str, attr: str) -> AdInputError:
+def _bad(message: str, *, code: str, attr: str) -> AdInputError:
     return AdInputError(message, code=code, extra={"attr": attr})
 
 
@@ -37,7 +37,7 @@ def countries_check(values: list[str]) -> list[str]:
     for value in values:
         code = str(value).upper()
         if code not in _COUNTRIES:
-            raise _bad(f"{value!r} is not an ISO 3166-1 country code.", "country_unknown", "countries")
+            raise _bad(f"{value!r} is not an ISO 3166-1 country code.", code="country_unknown", attr="countries")
         out.append(code)
     return sorted(set(out))
 
@@ -47,7 +47,7 @@ def regions_check(values: list[str]) -> list[str]:
     for value in values:
         code = str(value).upper()
         if pycountry.subdivisions.get(code=code) is None:
-            raise _bad(f"{value!r} is not an ISO 3166-2 region code.", "region_unknown", "regions")
+            raise _bad(f"{value!r} is not an ISO 3166-2 region code.", code="region_unknown", attr="regions")
         out.append(code)
     return sorted(set(out))
 
@@ -57,7 +57,7 @@ def languages_check(values: list[str]) -> list[str]:
     for value in values:
         code = str(value).lower()
         if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
-            raise _bad(f"{value!r} is not an ISO 639-1 language code.", "language_unknown", "languages")
+            raise _bad(f"{value!r} is not an ISO 639-1 language code.", code="language_unknown", attr="languages")
         out.append(code)
     return sorted(set(out))
 
@@ -65,16 +65,16 @@ def languages_check(values: list[str]) -> list[str]:
 def placements_check(values: list[str]) -> list[str]:
     for value in values:
         if value not in PLACEMENTS:
-            raise _bad(
-                f"Unknown placement {value!r}; one of {', '.join(PLACEMENTS)}.", "placement_unknown", "placements"
-            )
+            message = f"Unknown placement {value!r}; one of {', '.join(PLACEMENTS)}."
+            raise _bad(message, code="placement_unknown", attr="placements")
     return sorted(set(values))
 
 
-def choices_check(values: list[str], allowed: tuple[str, ...], attr: str) -> list[str]:
+def choices_check(values: list[str], allowed: tuple[str, ...], attr: str, *, code: str) -> list[str]:
     for value in values:
         if value not in allowed:
-            raise _bad(f"Unknown {attr[:-1]} {value!r}; one of {', '.join(allowed)}.", f"{attr[:-1]}_unknown", attr)
+            message = f"Unknown {attr[:-1]} {value!r}; one of {', '.join(allowed)}."
+            raise AdInputError(message, code=code, extra={"attr": attr})
     return sorted(set(values))
 
 
@@ -83,7 +83,7 @@ def interests_check(values: list[str]) -> list[str]:
     for value in values:
         tag = str(value).lstrip("#").lower()
         if not tag or len(tag) > 100 or not tag.replace("_", "").isalnum():
-            raise _bad(f"{value!r} is not a hashtag.", "interest_invalid", "interests")
+            raise _bad(f"{value!r} is not a hashtag.", code="interest_invalid", attr="interests")
         out.append(tag)
     return sorted(set(out))
 
@@ -93,15 +93,17 @@ def destination_check(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname or len(url) > 2000:
-        raise _bad("The destination is an http or https URL.", "destination_invalid", "destination_url")
+        raise _bad("The destination is an http or https URL.", code="destination_invalid", attr="destination_url")
     own_hosts = {urlsplit(settings.SITE_URL).hostname, *[h.lstrip(".") for h in settings.ALLOWED_HOSTS if h != "*"]}
     path = parts.path.lower()
     if parts.hostname.lower() in own_hosts and (path.startswith("/admin") or path.startswith("/studio")):
-        raise _bad("An ad cannot point at the platform's own admin.", "destination_forbidden", "destination_url")
+        raise _bad(
+            "An ad cannot point at the platform's own admin.", code="destination_forbidden", attr="destination_url"
+        )
     try:
         address = ipaddress.ip_address(parts.hostname)
     except ValueError:
         return url
     if address.is_private or address.is_loopback or address.is_link_local:
-        raise _bad("An ad cannot point at a private address.", "destination_forbidden", "destination_url")
+        raise _bad("An ad cannot point at a private address.", code="destination_forbidden", attr="destination_url")
     return url

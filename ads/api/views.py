@@ -54,7 +54,7 @@ class AdvertiserView(APIView):
 
     @extend_schema(
         operation_id="ads_advertiser_get",
-        responses={200: s.AdvertiserSerializer},
+        responses={200: s.AdvertiserSerializer, **error_responses(403)},
         description="The caller's advertiser account and prepaid balance (403 `not_an_advertiser`).",
     )
     def get(self, request: Request) -> Response:
@@ -112,7 +112,7 @@ class CampaignListView(APIView):
 
     @extend_schema(
         operation_id="ads_campaigns_list",
-        responses={200: s.AdCampaignSerializer(many=True)},
+        responses={200: s.AdCampaignSerializer(many=True), **error_responses(403)},
         description="The caller's campaigns, newest first.",
     )
     def get(self, request: Request) -> Response:
@@ -137,7 +137,7 @@ class CampaignListView(APIView):
 class CampaignDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="ads_campaigns_get", responses={200: s.AdCampaignSerializer})
+    @extend_schema(operation_id="ads_campaigns_get", responses={200: s.AdCampaignSerializer, **error_responses(403)})
     def get(self, request: Request, pk) -> Response:
         return Response(s.AdCampaignSerializer(_campaign(request, pk)).data)
 
@@ -183,7 +183,7 @@ class AdListView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(operation_id="ads_ads_list", responses={200: s.AdSerializer(many=True)})
+    @extend_schema(operation_id="ads_ads_list", responses={200: s.AdSerializer(many=True), **error_responses(403)})
     def get(self, request: Request, pk) -> Response:
         return Response(s.AdSerializer(selectors.ads_of(campaign=_campaign(request, pk)), many=True).data)
 
@@ -230,7 +230,11 @@ class ReportView(APIView):
             OpenApiParameter("until", OpenApiTypes.DATE),
             OpenApiParameter("export", str, enum=["csv"], description="csv: download the rows as CSV."),
         ],
-        responses={200: s.AdReportRowSerializer(many=True), (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)},
+        responses={
+            200: s.AdReportRowSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
+            **error_responses(403),
+        },
         description="Impressions, viewable rate, clicks, CTR, conversions, spend, eCPM, eCPC by day, country, "
         "placement or ad (variant); today's rows follow the writer within a minute. `export=csv` downloads them. "
         "400 `invalid_group`, `invalid_date`.",
@@ -263,7 +267,7 @@ class VerdictView(APIView):
 
     @extend_schema(
         operation_id="ads_campaigns_ab",
-        responses={200: s.AdVerdictSerializer},
+        responses={200: s.AdVerdictSerializer, **error_responses(403)},
         description="The A/B test of the campaign's ads: `winner` with a confidence (two-proportion "
         "z-test, best against runner-up, at least 95% and 100 trials each), or `too_early`.",
     )

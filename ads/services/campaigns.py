@@ -127,11 +127,11 @@ def advertiser_balance(*, advertiser: Advertiser) -> int:
 
 
 # -- campaigns ------------------------------------------------------------------------------------
-def _int_list(values: Any, *, low: int, high: int, attr: str) -> list[int]:
+def _int_list(values: Any, *, low: int, high: int, attr: str, code: str) -> list[int]:
     if not isinstance(values, list) or any(not isinstance(v, int) or isinstance(v, bool) for v in values):
-        raise AdInputError(f"{attr} is a list of whole numbers.", code=f"{attr}_invalid", extra={"attr": attr})
+        raise AdInputError(f"{attr} is a list of whole numbers.", code=code, extra={"attr": attr})
     if any(v < low or v > high for v in values):
-        raise AdInputError(f"{attr} are between {low} and {high}.", code=f"{attr}_invalid", extra={"attr": attr})
+        raise AdInputError(f"{attr} are between {low} and {high}.", code=code, extra={"attr": attr})
     return sorted(set(values))
 
 
@@ -166,9 +166,9 @@ def _clean(data: dict[str, Any], current: Campaign | None) -> dict[str, Any]:
     if end is not None and end <= start:
         raise AdInputError("The end is after the start.", code="end_before_start", extra={"attr": "end_at"})
     if "weekdays" in data:
-        out["weekdays"] = _int_list(data["weekdays"], low=0, high=6, attr="weekdays")
+        out["weekdays"] = _int_list(data["weekdays"], low=0, high=6, attr="weekdays", code="weekdays_invalid")
     if "hours" in data:
-        out["hours"] = _int_list(data["hours"], low=0, high=23, attr="hours")
+        out["hours"] = _int_list(data["hours"], low=0, high=23, attr="hours", code="hours_invalid")
     if "countries" in data:
         out["countries"] = targeting.countries_check(data["countries"])
     if "regions" in data:
@@ -178,9 +178,9 @@ def _clean(data: dict[str, Any], current: Campaign | None) -> dict[str, Any]:
     if "placements" in data:
         out["placements"] = targeting.placements_check(data["placements"])
     if "devices" in data:
-        out["devices"] = targeting.choices_check(data["devices"], targeting.DEVICES, "devices")
+        out["devices"] = targeting.choices_check(data["devices"], targeting.DEVICES, "devices", code="device_unknown")
     if "genders" in data:
-        out["genders"] = targeting.choices_check(data["genders"], targeting.GENDERS, "genders")
+        out["genders"] = targeting.choices_check(data["genders"], targeting.GENDERS, "genders", code="gender_unknown")
     if "interests" in data:
         out["interests"] = targeting.interests_check(data["interests"])
     age_min, age_max = merged.get("age_min"), merged.get("age_max")
@@ -417,7 +417,7 @@ def viewer_profile_set(*, user, birth_year: int | None, gender: str, interests: 
     if birth_year is not None and not this_year - 120 <= birth_year <= this_year - 13:
         raise AdInputError("Not a plausible birth year.", code="birth_year_invalid", extra={"attr": "birth_year"})
     if gender:
-        targeting.choices_check([gender], targeting.GENDERS, "genders")
+        targeting.choices_check([gender], targeting.GENDERS, "genders", code="gender_unknown")
     profile, _ = ViewerAdProfile.objects.update_or_create(
         user=user,
         defaults={"birth_year": birth_year, "gender": gender or "", "interests": targeting.interests_check(interests)},
