@@ -56,7 +56,7 @@ def test_finance_cannot_review_but_sees_balances():
     campaign.refresh_from_db()
     assert campaign.status == "in_review"
     page = finance.get("/admin/ads/advertiser/")
-    assert "$1,000.00" in page.content.decode()
+    assert "1000.00 USD" in page.content.decode()
 
 
 def test_invalid_traffic_is_listed_by_reason(moderator):
