@@ -88,6 +88,18 @@ MODERATION_ADMIN_PERMISSIONS = [
     ("moderation", "delete_actionpreset"),
 ]
 
+# Ad review in the admin (ads' 0002_ads_roles): campaigns and ads, approve/reject, invalid traffic.
+ADS_REVIEW_PERMISSIONS = [
+    ("ads", "view_campaign"),
+    ("ads", "review_campaigns"),
+    ("ads", "view_ad"),
+    ("ads", "view_advertiser"),
+    ("ads", "view_adimpression"),
+    ("ads", "view_adclick"),
+]
+# Finance sees advertisers' balances and the spend batches.
+ADS_FINANCE_PERMISSIONS = [("ads", "view_advertiser"), ("ads", "view_campaign"), ("ads", "view_adspenditem")]
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Role.USER: [],
     # Going live is for creators (streaming's 0002_core_streams grants it).
@@ -109,8 +121,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *SOCIAL_MODERATION_PERMISSIONS,
         *STREAM_MODERATION_PERMISSIONS,
         *MODERATION_PERMISSIONS,
+        *ADS_REVIEW_PERMISSIONS,
     ],
-    Role.FINANCE: [("accounts", "view_user"), *BILLING_FINANCE_PERMISSIONS],
+    Role.FINANCE: [("accounts", "view_user"), *BILLING_FINANCE_PERMISSIONS, *ADS_FINANCE_PERMISSIONS],
     Role.ADMIN: [
         ("accounts", "view_user"),
         ("accounts", "change_user"),
@@ -133,6 +146,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *STREAM_MODERATION_PERMISSIONS,
         *BILLING_FINANCE_PERMISSIONS,
         *MODERATION_ADMIN_PERMISSIONS,
+        *ADS_REVIEW_PERMISSIONS,
+        ("ads", "view_adspenditem"),
     ],
 }
 

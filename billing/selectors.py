@@ -17,6 +17,12 @@ def balance_of(*, account: str, currency: str) -> int:
     return LedgerAccount.objects.filter(name=account, currency=currency).values_list("balance", flat=True).first() or 0
 
 
+def balances_of(*, accounts: list[str]) -> dict[tuple[str, str], int]:
+    """The running balances of several accounts, in one query: ``{(name, currency): balance}``."""
+    rows = LedgerAccount.objects.filter(name__in=accounts).values_list("name", "currency", "balance")
+    return {(name, currency): balance for name, currency, balance in rows}
+
+
 def balances_from_lines() -> dict[tuple[str, str], int]:
     """Every account's balance recomputed from its lines: ``{(name, currency): sum}``."""
     with connection.cursor() as cursor:

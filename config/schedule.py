@@ -47,4 +47,11 @@ BEAT_SCHEDULE: dict = {
     # --- moderation -------------------------------------------------------------------------------
     "moderation-cases-priority-refresh": {"task": "moderation.cases_priority_refresh", "schedule": HOUR},
     "moderation-suspensions-ended-release": {"task": "moderation.suspensions_ended_release", "schedule": HOUR},
+    # --- ads ---------------------------------------------------------------------------------------
+    # Buffered view/click/decision events into the partitioned tables, a batch per transaction.
+    "ads-events-write": {"task": "ads.events_write", "schedule": 5},
+    # The batches' spend onto the ledger (advertiser prepaid, platform ad revenue, creator share).
+    "ads-spend-post": {"task": "ads.spend_post", "schedule": 30},
+    # Today's and yesterday's figures into AdDailyStat; campaigns past their end complete.
+    "ads-rollup": {"task": "ads.rollup", "schedule": MINUTE},
 }

@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("streaming.api.chat_urls")),
     path("", include("billing.api.urls")),
     path("", include("moderation.api.urls")),
+    path("", include("ads.api.urls")),
 ]
 
 urlpatterns = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("studio/", include("social.dashboard.urls")),
     path("studio/", include("notifications.dashboard.urls")),
     path("studio/", include("billing.dashboard.urls")),
+    path("studio/", include("ads.dashboard.urls")),
     path("studio/", include("core.dashboard.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

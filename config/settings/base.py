@@ -742,3 +742,39 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "AccountStandingEnum": ["good", "restricted", "suspended", "banned", "gone"],
     }
 )
+
+# ---------------------------------------------------------------------------------------------
+# Ads (docs/ads.md)
+# ---------------------------------------------------------------------------------------------
+
+# The creator's share of ad spend on their videos and streams, in basis points (rounded down).
+ADS_CREATOR_SHARE_BPS = env.int("ADS_CREATOR_SHARE_BPS", default=5500)
+# Smallest total and daily budgets, in minor units of the campaign's currency.
+ADS_MIN_BUDGET = env.int("ADS_MIN_BUDGET", default=1000)
+ADS_MIN_DAILY_BUDGET = env.int("ADS_MIN_DAILY_BUDGET", default=100)
+# How long an offer token (decision -> view/click beacons) stays valid.
+ADS_OFFER_TTL_SECONDS = env.int("ADS_OFFER_TTL_SECONDS", default=3600)
+# The home feed gets an ad slot after every N items.
+ADS_FEED_SLOT_EVERY = env.int("ADS_FEED_SLOT_EVERY", default=5)
+# Where buffered events wait for the writer: a class path (ads.buffer; the scale-out seam).
+ADS_EVENT_BUFFER = env.str("ADS_EVENT_BUFFER", default="ads.buffer.PostgresBuffer")
+# Events the writer moves in one transaction.
+ADS_WRITER_BATCH = env.int("ADS_WRITER_BATCH", default=5000)
+# More view or click events than this from one address or viewer in a minute are invalid.
+ADS_MAX_EVENTS_PER_MINUTE = env.int("ADS_MAX_EVENTS_PER_MINUTE", default=60)
+# Staff and internal addresses (CIDR) whose events are never billed.
+ADS_INTERNAL_NETWORKS = env.list("ADS_INTERNAL_NETWORKS", default=[])
+# Conversions count within this many days of their click.
+ADS_ATTRIBUTION_DAYS = env.int("ADS_ATTRIBUTION_DAYS", default=30)
+# Largest ad image upload, in bytes.
+ADS_MAX_IMAGE_BYTES = env.int("ADS_MAX_IMAGE_BYTES", default=2 * 1024 * 1024)
+# Where a CDN reports the viewer's region (ISO 3166-2 subdivision, without the country), if it does.
+ADS_REGION_HEADER = env.str("ADS_REGION_HEADER", default="CloudFront-Viewer-Country-Region")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "AdCampaignStatusEnum": "ads.models.campaign.Campaign.Status",
+        "AdFormatEnum": "ads.models.campaign.Ad.Format",
+    }
+)
+# Where `manage.py ads_archive` writes the partitions it retires (gzipped CSV, one file a day).
+ADS_ARCHIVE_ROOT = env.str("ADS_ARCHIVE_ROOT", default=str(BASE_DIR / ".data" / "ads-archive"))

@@ -30,3 +30,6 @@ STRIPE_PEER_STATE_FILE = Path(tempfile.gettempdir()) / "fanfare-test-stripe-peer
 # No stray local peer (a developer's `make run`) is ever reached from tests: billing's tests start
 # their own peer on a free port and point STRIPE_API_BASE at it; nothing listens on port 9.
 STRIPE_API_BASE = "http://127.0.0.1:9"
+# Home feed ad slots are off unless a test turns them on (tests/ads): the feeds' own tests pin the
+# exact queries of a page, and a slot's decision adds its own.
+ADS_FEED_SLOT_EVERY = env.int("ADS_FEED_SLOT_EVERY", default=0)

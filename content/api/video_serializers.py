@@ -103,6 +103,12 @@ class MonetizationSerializer(serializers.Serializer):
     monetized = serializers.BooleanField(read_only=True)
     midroll_offsets = serializers.ListField(child=serializers.IntegerField(), read_only=True)
     minimum_tier = serializers.IntegerField(read_only=True, allow_null=True)
+    # Not read_only: a read-only field is documented as always present; this one is optional.
+    preroll = serializers.DictField(
+        required=False,
+        help_text="On `GET /videos/{id}/` of a monetized video, when an ad is served: the ads decision "
+        "(`ad`, `offer`, `view_url`, `click_url`, `expires_at`; docs/ads.md). Absent otherwise.",
+    )  # fmt: skip
 
 
 def _media_url(request, video: Video, name: str) -> str:
@@ -156,11 +162,18 @@ class VideoSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MonetizationSerializer)
     def get_monetization(self, video: Video) -> dict:
-        return {
+        data = {
             "monetized": video.monetized,
             "midroll_offsets": video.midroll_offsets,
             "minimum_tier": video.minimum_tier,
         }
+        if self.context.get("with_preroll") and video.monetized:
+            from content.preroll import preroll_for
+
+            preroll = preroll_for(request=self.context["request"], video=video)
+            if preroll is not None:
+                data["preroll"] = preroll
+        return data
 
 
 class RenditionSerializer(serializers.ModelSerializer):

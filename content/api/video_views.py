@@ -52,10 +52,10 @@ def _user(request: Request):
     return request.user if request.user.is_authenticated else None
 
 
-def _render(request: Request, video) -> dict:
+def _render(request: Request, video, *, with_preroll: bool = False) -> dict:
     is_owner = request.user.is_authenticated and video.owner_id == request.user.pk
     serializer = OwnVideoSerializer if is_owner else VideoSerializer
-    return serializer(video, context={"request": request}).data
+    return serializer(video, context={"request": request, "with_preroll": with_preroll and not is_owner}).data
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -153,7 +153,7 @@ class VideoDetailView(APIView):
     )
     def get(self, request: Request, pk) -> Response:
         video = selectors.video_get_for_viewer(video_id=pk, user=_user(request), country=viewer_country(request))
-        return Response(_render(request, video))
+        return Response(_render(request, video, with_preroll=True))
 
     @extend_schema(operation_id="videos_update", request=VideoUpdateSerializer, responses={200: OwnVideoSerializer})
     def patch(self, request: Request, pk) -> Response:

@@ -10,6 +10,7 @@ class TargetType(models.TextChoices):
     VIDEO = "video", "Video"
     LIVE_STREAM = "live_stream", "Live stream"
     CHAT_MESSAGE = "chat_message", "Chat message"
+    AD = "ad", "Ad"
 
 
 class Category(models.TextChoices):

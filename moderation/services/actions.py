@@ -39,7 +39,14 @@ from notifications.services import notify
 
 MAX_REASON = 2000
 MAX_DAYS = 365
-REMOVABLE = {TargetType.POST, TargetType.COMMENT, TargetType.VIDEO, TargetType.CHAT_MESSAGE, TargetType.LIVE_STREAM}
+REMOVABLE = {
+    TargetType.POST,
+    TargetType.COMMENT,
+    TargetType.VIDEO,
+    TargetType.CHAT_MESSAGE,
+    TargetType.LIVE_STREAM,
+    TargetType.AD,
+}
 SENSITIVE_TARGETS = {TargetType.POST, TargetType.VIDEO}
 NEEDS_DAYS = {Action.RESTRICT, Action.SUSPEND}
 ACCOUNT_ACTIONS = {Action.WARN, Action.RESTRICT, Action.SUSPEND, Action.BAN}
@@ -69,6 +76,8 @@ def target_state(*, target_type: str, obj: Any) -> dict[str, Any]:
             "restricted_until": obj.restricted_until.isoformat() if obj.restricted_until else None,
             "banned_at": obj.banned_at.isoformat() if obj.banned_at else None,
         }
+    if target_type == TargetType.AD:
+        return {"is_active": obj.is_active, "campaign_status": obj.campaign.status}
     state: dict[str, Any] = {"deleted": obj.deleted_at is not None}
     if target_type in (TargetType.POST, TargetType.VIDEO):
         state.update({"moderation_status": obj.moderation_status, "sensitive": obj.sensitive})
@@ -106,6 +115,10 @@ def _remove(*, target_type: str, obj: Any, by: User, reason: str) -> None:
     elif target_type == TargetType.CHAT_MESSAGE:
         if obj.deleted_at is None:
             chat_message_delete_by_staff(message=obj, by=by, reason=reason)
+    elif target_type == TargetType.AD:
+        from ads.services.campaigns import ad_moderate
+
+        ad_moderate(ad=obj, active=False)
     elif target_type == TargetType.LIVE_STREAM:
         if obj.status != LiveStream.Status.LIVE:
             raise ConflictError("Only a live stream can be ended.", code="stream_not_live")
@@ -130,6 +143,10 @@ def _restore(*, target_type: str, obj: Any, by: User, reason: str) -> None:
         comment_moderate(comment=obj, status=Comment.ModerationStatus.VISIBLE, reason=reason, by=by)
     elif target_type == TargetType.CHAT_MESSAGE:
         chat_message_restore_by_staff(message_id=obj.pk, by=by)
+    elif target_type == TargetType.AD:
+        from ads.services.campaigns import ad_moderate
+
+        ad_moderate(ad=obj, active=True)
     # A live stream that was ended stays ended.
 
 

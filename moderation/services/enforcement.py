@@ -14,13 +14,14 @@ messages and tasks go out after commit):
   Lifting (or the suspension's end): back by themselves.
 - ``chat_history`` (an option): every chat line the account sent is hidden, tagged with the
   action. Lifting: the lines it hid are shown again.
-
 - ``memberships``: a suspended creator's memberships are paused (Stripe stops collecting), a
   banned creator's are cancelled with a prorated refund of the current period
   (``billing.services.membership_moderation``). Lifting: paused ones resume; cancelled stay so.
+- ``ads``: the account's running ad campaigns pause, tagged with the marker. Lifting: exactly
+  those resume (ads.services.campaigns).
 
-Payouts and ads add theirs to :data:`EFFECTS` and :data:`RELEASES` when those apps land
-(docs/moderation.md).
+Billing's earnings hold and payouts add theirs to :data:`EFFECTS` and :data:`RELEASES` when they
+land (docs/moderation.md).
 
 Suspensions and bans made outside this app (accounts' staff API and admin) reach every domain
 too: accounts calls :func:`on_standing_changed` (its standing hook) and :func:`on_action_lifted`
@@ -82,6 +83,10 @@ def _memberships(e: Enforcement) -> dict[str, Any]:
     if e.code == "account_banned":
         return membership_moderation.memberships_of_creator_cancel(creator=e.user, reason=e.reason)
     return membership_moderation.memberships_of_creator_pause(creator=e.user, marker=e.marker)
+def _ads(e: Enforcement) -> dict[str, Any]:
+    from ads.services.campaigns import campaigns_of_user_hold
+
+    return campaigns_of_user_hold(user=e.user, marker=e.marker)
 
 
 EFFECTS: list[tuple[str, Callable[[Enforcement], dict[str, Any]]]] = [
@@ -91,6 +96,7 @@ EFFECTS: list[tuple[str, Callable[[Enforcement], dict[str, Any]]]] = [
     ("discovery", _discovery),
     ("chat_history", _chat_history),
     ("memberships", _memberships),
+    ("ads", _ads),
 ]
 
 
@@ -112,11 +118,16 @@ def _release_memberships(action: ModerationAction) -> dict[str, Any]:
     from billing.services import membership_moderation
 
     return membership_moderation.memberships_of_creator_resume(creator=action.user, marker=str(action.pk))
+def _release_ads(action: ModerationAction) -> dict[str, Any]:
+    from ads.services.campaigns import campaigns_of_user_release
+
+    return campaigns_of_user_release(user=action.user, marker=str(action.pk))
 
 
 RELEASES: list[tuple[str, Callable[[ModerationAction], dict[str, Any]]]] = [
     ("chat_history", _release_chat),
     ("memberships", _release_memberships),
+    ("ads", _release_ads),
 ]
 
 

@@ -166,6 +166,22 @@ def _chat(message) -> dict[str, Any]:
     }
 
 
+def _ad(ad) -> dict[str, Any]:
+    media = []
+    if ad.image:
+        media.append(_copy(storage=default_storage, name=ad.image, kind="image", alt_text="ad image"))
+    return {
+        "headline": ad.headline,
+        "body": ad.body,
+        "format": ad.format,
+        "destination_url": ad.destination_url,
+        "call_to_action": ad.call_to_action,
+        "campaign": {"id": str(ad.campaign_id), "name": ad.campaign.name, "status": ad.campaign.status},
+        "video": str(ad.video_id) if ad.video_id else None,
+        "media": media,
+    }
+
+
 _SNAPSHOTS = {
     TargetType.USER: _user,
     TargetType.POST: _post,
@@ -173,6 +189,7 @@ _SNAPSHOTS = {
     TargetType.VIDEO: _video,
     TargetType.LIVE_STREAM: _stream,
     TargetType.CHAT_MESSAGE: _chat,
+    TargetType.AD: _ad,
 }
 
 

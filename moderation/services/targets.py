@@ -82,6 +82,15 @@ def _chat_target(*, target_id: Any, viewer: User | None) -> Target:
     )
 
 
+def _ad_target(*, target_id: Any, viewer: User | None) -> Target:
+    from ads.selectors import ad_for_report
+
+    ad = ad_for_report(ad_id=target_id)
+    advertiser = ad.campaign.advertiser
+    label = _label(f"Ad by {advertiser.name}: {ad.headline}")
+    return Target(TargetType.AD, str(ad.pk), ad, advertiser.user, label, advertiser.user.followers_count)
+
+
 _RESOLVERS = {
     TargetType.USER: _user_target,
     TargetType.POST: _post_target,
@@ -89,6 +98,7 @@ _RESOLVERS = {
     TargetType.VIDEO: _video_target,
     TargetType.LIVE_STREAM: _stream_target,
     TargetType.CHAT_MESSAGE: _chat_target,
+    TargetType.AD: _ad_target,
 }
 
 
@@ -105,6 +115,7 @@ def target_for_viewer(*, target_type: str, target_id: Any, viewer: User | None) 
 
 def target_for_moderator(*, target_type: str, target_id: str) -> Any:
     """The target's row, whatever its state (deleted and removed included), or None when gone for good."""
+    from ads.models import Ad
     from content.models import Post, Video
     from social.models import Comment
     from streaming.models import LiveStream, StreamChat
@@ -117,4 +128,6 @@ def target_for_moderator(*, target_type: str, target_id: str) -> Any:
         TargetType.LIVE_STREAM: LiveStream,
         TargetType.CHAT_MESSAGE: StreamChat,
     }
+    if target_type == TargetType.AD:
+        return Ad.objects.filter(pk=target_id).first()
     return models[target_type].all_objects.filter(pk=target_id).first()

@@ -140,6 +140,23 @@ class FeedPageSerializer(serializers.Serializer):
     results = FeedItemSerializer(many=True, read_only=True)
 
 
+class SponsoredSlotSerializer(serializers.Serializer):
+    """An ad placed after ``position`` items of ``results`` (docs/ads.md): the ads decision's shape."""
+
+    position = serializers.IntegerField(read_only=True, help_text="Show it after this many items of the page.")
+    ad = serializers.DictField(read_only=True)
+    offer = serializers.CharField(read_only=True)
+    view_url = serializers.CharField(read_only=True)
+    click_url = serializers.CharField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+
+
+class HomeFeedPageSerializer(FeedPageSerializer):
+    """The home page, with its sponsored slots (empty when no ad is served)."""
+
+    sponsored = SponsoredSlotSerializer(many=True, read_only=True)
+
+
 class TrendingHashtagSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     uses_24h = serializers.IntegerField(read_only=True)

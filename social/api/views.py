@@ -334,7 +334,7 @@ class MutesView(APIView):
 # --- feeds ---------------------------------------------------------------------------------------
 
 
-def _feed_response(request: Request, page: feeds.FeedPage) -> Response:
+def _feed_response(request: Request, page: feeds.FeedPage, *, sponsored: bool = False) -> Response:
     next_url = None
     if page.next_cursor:
         query = QueryDict(mutable=True)
@@ -342,7 +342,13 @@ def _feed_response(request: Request, page: feeds.FeedPage) -> Response:
         query["cursor"] = page.next_cursor
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
     data = {"next": next_url, "next_cursor": page.next_cursor, "results": page.items}
-    return Response(out.FeedPageSerializer(data, context=out.feed_context(request=request, items=page.items)).data)
+    context = out.feed_context(request=request, items=page.items)
+    if sponsored:
+        from social.sponsored import home_slots
+
+        data["sponsored"] = home_slots(request=request, items=page.items)
+        return Response(out.HomeFeedPageSerializer(data, context=context).data)
+    return Response(out.FeedPageSerializer(data, context=context).data)
 
 
 def _feed_args(request: Request) -> dict:
@@ -361,14 +367,14 @@ class HomeFeedView(APIView):
         description=(
             "Posts, reposts, quotes and videos of the people you follow and your own, newest first, with blocks "
             "and mutes applied (also to reposted posts). Cursor-paginated: no gaps or repeats while new items "
-            "arrive. 400 `invalid_cursor`."
+            "arrive. `sponsored`: ads placed every `ADS_FEED_SLOT_EVERY` items (docs/ads.md). 400 `invalid_cursor`."
         ),
         parameters=_PAGE,
-        responses={200: out.FeedPageSerializer, **error_responses(400)},
+        responses={200: out.HomeFeedPageSerializer, **error_responses(400)},
         tags=FEEDS,
     )
     def get(self, request: Request) -> Response:
-        return _feed_response(request, feeds.feed_home(user=request.user, **_feed_args(request)))
+        return _feed_response(request, feeds.feed_home(user=request.user, **_feed_args(request)), sponsored=True)
 
 
 class ProfileFeedView(APIView):

@@ -26,16 +26,19 @@ def partitions_of(table: str) -> set[str]:
 
 def test_each_apps_configs_are_gathered():
     from accounts.models import LoginEvent
+    from ads.models import AdClick, AdImpression
     from billing.models import JournalEntry, JournalLine
     from content.models import ViewEvent
     from streaming.models import StreamViewer
 
-    # INSTALLED_APPS order: accounts, content, billing, streaming, then the test-only probe app.
+    # INSTALLED_APPS order: accounts, content, billing, ads, streaming, then the test-only probe app.
     assert [config.model for config in gather_partitioning_configs()] == [
         LoginEvent,
         ViewEvent,
         JournalEntry,
         JournalLine,
+        AdImpression,
+        AdClick,
         StreamViewer,
         ProbeEvent,
     ]

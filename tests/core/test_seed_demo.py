@@ -28,6 +28,7 @@ def test_seed_demo_creates_the_four_demo_accounts(settings):
         "moderator@fanfare.local",
         "creator@fanfare.local",
         "viewer@fanfare.local",
+        "advertiser@fanfare.local",  # ads' demo advertiser (ads/demo.py)
     }
     assert users["admin@fanfare.local"].is_superuser
     assert users["moderator@fanfare.local"].is_staff
@@ -39,6 +40,7 @@ def test_seed_demo_creates_the_four_demo_accounts(settings):
         "moderator@fanfare.local": ["moderator", "user"],
         "creator@fanfare.local": ["creator", "user"],
         "viewer@fanfare.local": ["user"],
+        "advertiser@fanfare.local": ["advertiser", "user"],
     }
     totp = TOTPDevice.objects.get(user=users["moderator@fanfare.local"], confirmed=True)
     assert f"authenticator secret: {base64.b32encode(totp.bin_key).decode()}" in output
@@ -53,10 +55,10 @@ def test_seed_demo_is_idempotent(settings):
 
     output = seed()
 
-    assert User.objects.count() == 4
+    assert User.objects.count() == 5  # with ads' demo advertiser
     assert StaticDevice.objects.count() == 2
     assert TOTPDevice.objects.count() == 1
-    assert output.count("(existing)") == 4
+    assert output.count("(existing)") == 5
 
 
 def test_seed_demo_refuses_without_debug(settings):
@@ -73,7 +75,7 @@ def test_seed_demo_with_force_runs_without_debug(settings):
 
     seed(force=True)
 
-    assert User.objects.count() == 4
+    assert User.objects.count() == 5  # with ads' demo advertiser
 
 
 def test_seed_demo_leaves_the_creator_grouped_unread_notifications(settings):

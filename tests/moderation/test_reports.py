@@ -209,7 +209,7 @@ def test_what_the_reporter_cannot_see_is_not_found_as_on_its_own_endpoint(client
     [
         ({"category": "rudeness"}, "category", "invalid_choice"),
         ({"comment": "x" * 1001}, "comment", "max_length"),
-        ({"target": {"type": "ad", "id": "0193b0a8-7c1e-7e4b-9d3c-5f2a1b0c9d8e"}}, "target.type", "invalid_choice"),
+        ({"target": {"type": "advert", "id": "0193b0a8-7c1e-7e4b-9d3c-5f2a1b0c9d8e"}}, "target.type", "invalid_choice"),
         ({"target": {"type": "post", "id": "not-a-uuid"}}, "target.id", "invalid"),
     ],
 )

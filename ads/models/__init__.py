@@ -1,0 +1,17 @@
+from ads.models.campaign import Ad, AdConversion, Advertiser, AdvertiserBlock, Campaign, ViewerAdProfile
+from ads.models.events import AdClick, AdDailyStat, AdEventBuffer, AdFillCount, AdImpression, AdSpendItem
+
+__all__ = [
+    "Ad",
+    "AdClick",
+    "AdConversion",
+    "AdDailyStat",
+    "AdEventBuffer",
+    "AdFillCount",
+    "AdImpression",
+    "AdSpendItem",
+    "Advertiser",
+    "AdvertiserBlock",
+    "Campaign",
+    "ViewerAdProfile",
+]

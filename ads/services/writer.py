@@ -1,0 +1,236 @@
+"""The writer: buffered events to the partitioned tables, a batch per transaction (docs/ads.md).
+
+``events_write`` takes up to ``ADS_WRITER_BATCH`` events from the buffer (``ads.buffer``),
+decides what each was worth, and in the same transaction writes them with COPY
+(``core.bulk.copy_insert``) into AdImpression and AdClick, adds the batch's AdSpendItem (what
+each campaign owes, per creator) and AdFillCount rows, and removes them from the buffer. A
+writer killed anywhere in a batch commits none of it: the events are still in the buffer and
+the next run writes them once. Writers take a transaction-level advisory lock, so two never
+judge the same offer at once (one writer at a time; the scale-out is docs/ads.md's).
+
+What an event is worth, first reason wins (``invalid_reason``; never billed):
+
+- ``bot``: a crawler or bot user agent (crawlerdetect, ua-parser), or none.
+- ``internal``: a staff account or an address in ``ADS_INTERNAL_NETWORKS``.
+- ``own_ad``: the advertiser's own account.
+- ``token_expired``: the beacon came after ``ADS_OFFER_TTL_SECONDS``.
+- ``ua_changed``: operating system or browser differ from the offer's.
+- ``rate_limited``: more than ``ADS_MAX_EVENTS_PER_MINUTE`` events in a minute from the address
+  or the viewer.
+- ``click_without_view``: a click on an offer that has no viewable impression.
+- ``token_reused``: the offer already had its viewable impression (views) or its click.
+
+A view is viewable when at least 50% of the ad's pixels were in view for 1 continuous second
+(2 seconds for video ads): ``visible_ratio >= 0.5`` and ``visible_ms >= 1000`` (2000). A valid,
+viewable view is billable; a valid click is billable. CPM campaigns pay bid / 1000 per
+billable impression, CPC campaigns their bid per billable click (in micro-units here; spend
+posting rounds down to minor units, ``ads.services.spend``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from ads import traffic
+from ads.buffer import event_buffer
+from ads.models import AdClick, AdFillCount, AdImpression, AdSpendItem
+from core.bulk import copy_insert
+from core.ids import uuid7
+
+MICROS = 1_000_000
+WRITER_LOCK = 0x41445357  # "ADSW"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch_id: UUID | None
+    impressions: int
+    clicks: int
+    decisions: int
+    billable_micros: int
+
+
+def viewable(*, ratio: float, ms: int, video: bool) -> bool:
+    return ratio >= 0.5 and ms >= (2000 if video else 1000)
+
+
+def _existing(table: str, offers: list[str], since: dt.datetime, *, viewable_only: bool) -> set[str]:
+    if not offers:
+        return set()
+    extra = " AND viewable AND invalid_reason = ''" if viewable_only else " AND invalid_reason = ''"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT offer_id::text FROM {table} WHERE offer_id = ANY(%s::uuid[]) AND created_at >= %s{extra}",  # noqa: S608
+            [offers, since],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _recent_counts(ips: list[str], keys: list[str], since: dt.datetime) -> tuple[Counter, Counter]:
+    by_ip, by_key = Counter(), Counter()
+    with connection.cursor() as cursor:
+        for table in ("ads_adimpression", "ads_adclick"):
+            cursor.execute(
+                f"SELECT ip, viewer_key, COUNT(*) FROM {table} WHERE created_at >= %s "  # noqa: S608
+                "AND (ip = ANY(%s) OR viewer_key = ANY(%s)) GROUP BY ip, viewer_key",
+                [since, ips, keys],
+            )
+            for ip, key, count in cursor.fetchall():
+                if ip in ips:
+                    by_ip[ip] += count
+                if key in keys:
+                    by_key[key] += count
+    return by_ip, by_key
+
+
+def events_write(*, limit: int | None = None) -> BatchResult:
+    """Write one batch. Returns what it wrote (zeros when the buffer was empty)."""
+    limit = limit or settings.ADS_WRITER_BATCH
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
+        with event_buffer().drain(limit) as events:
+            if not events:
+                return BatchResult(None, 0, 0, 0, 0)
+            return _write(events)
+
+
+def events_write_all(*, limit: int | None = None, max_batches: int = 1000) -> int:
+    """Write batches until the buffer is empty (or ``max_batches``). Returns events written."""
+    total = 0
+    for _ in range(max_batches):
+        result = events_write(limit=limit)
+        if result.batch_id is None:
+            break
+        total += result.impressions + result.clicks + result.decisions
+    return total
+
+
+def _write(events: list[tuple[int, str, dict[str, Any], Any]]) -> BatchResult:
+    batch_id = uuid7()
+    ttl = dt.timedelta(seconds=settings.ADS_OFFER_TTL_SECONDS)
+    beacons = [(kind, payload, received) for _pk, kind, payload, received in events if kind in {"view", "click"}]
+    decisions = [payload for _pk, kind, payload, _at in events if kind == "decision"]
+    oldest = min((received for _k, _p, received in beacons), default=None)
+    since = (oldest - ttl - dt.timedelta(minutes=5)) if oldest else None
+    view_offers = sorted({p["offer"]["o"] for k, p, _ in beacons})
+    viewed = _existing("ads_adimpression", view_offers, since, viewable_only=True) if beacons else set()
+    clicked = _existing("ads_adclick", view_offers, since, viewable_only=False) if beacons else set()
+    keys = sorted({p["offer"]["k"] for _k, p, _ in beacons})
+    ips = sorted({p["ip"] for _k, p, _ in beacons if p["ip"]})
+    newest = max((received for _k, _p, received in beacons), default=None)
+    by_ip, by_key = _recent_counts(ips, keys, newest - dt.timedelta(minutes=1)) if beacons else (Counter(), Counter())
+    limit = settings.ADS_MAX_EVENTS_PER_MINUTE
+
+    impressions: list[AdImpression] = []
+    clicks: list[AdClick] = []
+    spend: dict[tuple[str, str | None, dt.date], int] = defaultdict(int)
+    billable_total = 0
+    for kind, payload, received in beacons:
+        offer = payload["offer"]
+        agent = traffic.agent_of(payload.get("ua") or "")
+        issued = dt.datetime.fromtimestamp(offer["t"], tz=dt.UTC)
+        key, ip = offer["k"], payload.get("ip") or ""
+        by_key[key] += 1
+        if ip:
+            by_ip[ip] += 1
+        reason = ""
+        if agent.bot:
+            reason = "bot"
+        elif payload.get("in"):
+            reason = "internal"
+        elif payload.get("u") and payload["u"] == offer.get("au"):
+            reason = "own_ad"
+        elif received - issued > ttl:
+            reason = "token_expired"
+        elif (offer.get("os"), offer.get("br")) != (agent.os, agent.browser):
+            reason = "ua_changed"
+        elif by_key[key] > limit or (ip and by_ip[ip] > limit):
+            reason = "rate_limited"
+        common = {
+            "id": uuid7(),
+            "created_at": received,
+            "event_at": received,
+            "offer_id": offer["o"],
+            "campaign_id": offer["c"],
+            "ad_id": offer["a"],
+            "advertiser_id": offer["v"],
+            "creator_id": offer.get("cr"),
+            "viewer_key": key[:80],
+            "user_id": payload.get("u"),
+            "placement": offer["p"],
+            "country": (payload.get("cc") or offer.get("cc") or "")[:2],
+            "device": agent.device,
+            "os": agent.os,
+            "browser": agent.browser,
+            "ip": ip,
+            "batch_id": batch_id,
+        }
+        cost = 0
+        if kind == "view":
+            is_viewable = viewable(ratio=payload["r"], ms=payload["ms"], video=offer.get("f") == "video")
+            if not reason and is_viewable and offer["o"] in viewed:
+                reason = "token_reused"
+            billable = not reason and is_viewable
+            if billable:
+                viewed.add(offer["o"])
+                cost = offer["m"] * 1000 if offer["b"] == "cpm" else 0
+            impressions.append(
+                AdImpression(
+                    **common,
+                    visible_ratio=payload["r"],
+                    visible_ms=payload["ms"],
+                    viewable=is_viewable,
+                    billable=billable,
+                    invalid_reason=reason,
+                    cost_micros=cost,
+                )
+            )
+        else:
+            common["id"] = UUID(payload["id"])
+            if not reason and offer["o"] not in viewed:
+                reason = "click_without_view"
+            if not reason and offer["o"] in clicked:
+                reason = "token_reused"
+            billable = not reason
+            if billable:
+                clicked.add(offer["o"])
+                cost = offer["m"] * MICROS if offer["b"] == "cpc" else 0
+            clicks.append(AdClick(**common, billable=billable, invalid_reason=reason, cost_micros=cost))
+        if cost:
+            spend[(offer["c"], offer.get("cr"), received.date())] += cost
+            billable_total += cost
+
+    if impressions:
+        copy_insert(AdImpression, impressions)
+    if clicks:
+        copy_insert(AdClick, clicks)
+    if spend:
+        AdSpendItem.objects.bulk_create(
+            [
+                AdSpendItem(batch_id=batch_id, campaign_id=campaign, creator_id=creator, day=day, micros=micros)
+                for (campaign, creator, day), micros in sorted(spend.items(), key=lambda item: str(item[0]))
+            ]
+        )
+    fills: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for payload in decisions:
+        counts = fills[(payload["d"], payload["p"])]
+        counts[0] += 1
+        counts[1] += 1 if payload["f"] else 0
+    if fills:
+        AdFillCount.objects.bulk_create(
+            [
+                AdFillCount(
+                    batch_id=batch_id, day=dt.date.fromisoformat(day), placement=placement, requests=r, filled=f
+                )
+                for (day, placement), (r, f) in sorted(fills.items())
+            ]
+        )
+    return BatchResult(batch_id, len(impressions), len(clicks), len(decisions), billable_total)
