@@ -83,6 +83,8 @@ def _memberships(e: Enforcement) -> dict[str, Any]:
     if e.code == "account_banned":
         return membership_moderation.memberships_of_creator_cancel(creator=e.user, reason=e.reason)
     return membership_moderation.memberships_of_creator_pause(creator=e.user, marker=e.marker)
+
+
 def _ads(e: Enforcement) -> dict[str, Any]:
     from ads.services.campaigns import campaigns_of_user_hold
 
@@ -118,6 +120,8 @@ def _release_memberships(action: ModerationAction) -> dict[str, Any]:
     from billing.services import membership_moderation
 
     return membership_moderation.memberships_of_creator_resume(creator=action.user, marker=str(action.pk))
+
+
 def _release_ads(action: ModerationAction) -> dict[str, Any]:
     from ads.services.campaigns import campaigns_of_user_release
 
