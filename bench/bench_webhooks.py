@@ -37,6 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 EVENTS = int(os.environ.get("BENCH_WEBHOOK_EVENTS", "10000"))
 CLIENTS = int(os.environ.get("BENCH_WEBHOOK_CLIENTS", "8"))
+# A file name: instead of the measured runs, post the events one after another in this thread under
+# cProfile (Django's test client, no server) and write the profile there, for finding where time goes.
+PROFILE = os.environ.get("BENCH_WEBHOOK_PROFILE", "")
 SECRET = "whsec_bench_fanfare_webhooks"  # noqa: S105 (a throwaway endpoint's secret)
 
 
@@ -164,6 +167,33 @@ def _post_all(url: str, events: list[dict]) -> tuple[float, dict[int, int]]:
     return time.perf_counter() - started, statuses
 
 
+def _profile(events: list[dict], endpoint) -> dict:
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    from billing.stripe_peer import sign
+
+    client = Client()
+    url = f"/stripe/webhook/{endpoint.djstripe_uuid}/"
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for event in events:
+        payload = json.dumps(event)
+        response = client.post(
+            url, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload, SECRET),
+            HTTP_HOST="127.0.0.1",
+        )  # fmt: skip
+        assert response.status_code == 200, response.content
+    profiler.disable()
+    seconds = time.perf_counter() - started
+    profiler.dump_stats(PROFILE)
+    pstats.Stats(PROFILE).sort_stats("cumulative").print_stats(40)
+    return {"name": "webhooks", "profile": PROFILE, "events": len(events), "seconds": round(seconds, 2)}
+
+
 def run() -> dict:
     import stripe
     from djstripe.models import WebhookEndpoint
@@ -199,6 +229,8 @@ def run() -> dict:
             )  # fmt: skip
             payer, creator = UserFactory(), UserFactory()
             events = _make_events(peer_url, payer, creator)
+            if PROFILE:
+                return _profile(events, endpoint)
             with serve_asgi(minimal_receiver) as url:
                 baseline_seconds, baseline_statuses = _post_all(url + "/", events)
             with serve_asgi(application) as url:

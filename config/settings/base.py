@@ -698,6 +698,8 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
+# A delivery whose signature is valid is stored and acknowledged; a task processes it (docs/billing.md).
+DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.services.webhooks.webhook_event_accept"
 # Currencies Fanfare charges in (Stripe's lower-case ISO 4217 codes); others get 400 currency_unsupported.
 BILLING_CURRENCIES = env.list("BILLING_CURRENCIES", default=["usd", "eur", "gbp", "jpy", "cad", "aud"])
 # Creator's share per revenue kind, in basis points of the gross (10000 = all), rounded down to the
