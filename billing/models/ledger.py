@@ -34,6 +34,7 @@ from django.db import models
 
 from core.models import BaseModel, PartitionedModel
 
+
 def _no_truncate(name: str) -> pgtrigger.Trigger:
     """TRUNCATE refused (pgtrigger's Protect covers UPDATE and DELETE, row by row; TRUNCATE fires
     statement-level triggers only)."""
