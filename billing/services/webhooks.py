@@ -2,11 +2,11 @@
 
 A delivery (``POST /stripe/webhook/<uuid>/``, dj-stripe's view) goes through two steps:
 
-1. **Accept** (on the request): dj-stripe stores the delivery (``WebhookEventTrigger``) and
-   verifies its signature on the raw body (400 and an invalid row otherwise). For a valid one it
-   calls ``DJSTRIPE_WEBHOOK_EVENT_CALLBACK``, which is :func:`webhook_event_accept`: in one
-   transaction it marks the row valid and queues the processing task through the outbox, then
-   the view answers 200. Nothing else happens on the request, so Stripe gets its answer at once.
+1. **Accept** (on the request, ``billing.webhook_view``): in one transaction, the delivery is
+   stored as dj-stripe's ``WebhookEventTrigger`` and its signature verified on the raw body
+   (dj-stripe's ``validate``; 400 and an invalid row otherwise); for a valid one
+   :func:`webhook_event_accept` marks it valid and queues the processing task through the
+   outbox; then the view answers 200. Nothing else happens on the request.
 2. **Process** (``billing.webhook_events_process``, :func:`webhook_events_process`): takes the
    stored deliveries not processed yet (row locks, ``SKIP LOCKED``, oldest first, a batch at a
    time) and runs dj-stripe's own processing (``WebhookEventTrigger.process``: the ``Event`` row,
@@ -115,30 +115,22 @@ class RetryResult:
     error: str
 
 
-def webhook_event_accept(trigger: WebhookEventTrigger, api_key: str | None = None) -> None:
-    """dj-stripe's ``DJSTRIPE_WEBHOOK_EVENT_CALLBACK``: called (inside dj-stripe's transaction) for
-    a delivery whose signature is valid, instead of processing it on the request.
+def webhook_event_accept(trigger: WebhookEventTrigger) -> None:
+    """A stored delivery whose signature is valid (``billing.webhook_view``, in its transaction):
+    mark it valid and queue ``billing.webhook_events_process`` through the outbox, together.
 
-    Marks the stored delivery valid and queues ``billing.webhook_events_process`` through the
-    outbox, in the same transaction. One queued task drains every stored delivery, so a delivery
-    that finds a task still queued joins it rather than queueing another: it holds a share lock on
-    that task's outbox row until it commits, and a worker marks the row running (an UPDATE, which
-    waits for the lock) before the task reads the deliveries, so the task sees this one.
+    One queued task drains every stored delivery, so a delivery that finds that task still queued
+    joins it rather than queueing another: it holds a share lock on the task's outbox row until it
+    commits, and a worker marks the row running (an UPDATE, which waits for the lock) before the
+    task reads the deliveries, so the task sees this one.
     """
     from billing.tasks import webhook_events_process_task
     from core.side_effects import enqueue_task
 
-    WebhookEventTrigger.objects.filter(pk=trigger.pk).update(valid=True, updated=timezone.now())
+    trigger.valid = True
+    trigger.save(update_fields=["valid", "updated"])
     if webhook_events_process_task.app.conf.task_always_eager or not _queued_task_joined():
         enqueue_task(webhook_events_process_task)
-    # dj-stripe saves its copy of the row once more after this callback; by then the task may
-    # have processed the delivery (at once, with eager tasks), and that copy still says "not
-    # processed". What it would write (valid) is written above, so its save is skipped.
-    trigger.save = _already_saved
-
-
-def _already_saved(*args: Any, **kwargs: Any) -> None:
-    return None
 
 
 def _queued_task_joined() -> bool:

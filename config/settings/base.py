@@ -690,6 +690,9 @@ if STRIPE_USES_PEER:
 # because its deploy check warns about it.)
 STRIPE_API_BASE = f"http://{STRIPE_PEER_HOST}:{STRIPE_PEER_PORT}" if STRIPE_USES_PEER else ""
 STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
+# The signing secret of Fanfare's webhook endpoint at Stripe (whsec_...). Set, it is what signatures
+# are checked with (it wins over the secret kept with the endpoint); production requires it.
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_PUBLIC_KEY = env.str("STRIPE_PUBLIC_KEY", default="pk_test_FanfareLocalStripePeer000000000")
 # Seconds Fanfare waits for Stripe, and how often stripe-python retries a failed connection
 # (every call carries an idempotency key, so a retry never charges twice).
@@ -698,8 +701,6 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
-# A delivery whose signature is valid is stored and acknowledged; a task processes it (docs/billing.md).
-DJSTRIPE_WEBHOOK_EVENT_CALLBACK = "billing.services.webhooks.webhook_event_accept"
 # Currencies Fanfare charges in (Stripe's lower-case ISO 4217 codes); others get 400 currency_unsupported.
 BILLING_CURRENCIES = env.list("BILLING_CURRENCIES", default=["usd", "eur", "gbp", "jpy", "cad", "aud"])
 # Creator's share per revenue kind, in basis points of the gross (10000 = all), rounded down to the
