@@ -100,6 +100,11 @@ def test_ledger_balances_check_finds_a_running_balance_that_drifted(stripe_peer,
         call_command("ledger_balances_check")
     assert "platform:stripe_balance USD: running 0.01 USD, lines 9.41 USD" in capsys.readouterr().out
 
+    with pytest.raises(CommandError, match="1 running balances differ"):
+        call_command("ledger_balances_check", "--repair", "--dry-run")
+    assert "(would repair)" in capsys.readouterr().out
+    assert LedgerAccount.objects.get(name=chart.STRIPE_BALANCE).balance == 1
+
     call_command("ledger_balances_check", "--repair")
     assert LedgerAccount.objects.get(name=chart.STRIPE_BALANCE).balance == 941
     call_command("ledger_balances_check")
