@@ -18,10 +18,11 @@ class Command(BaseCommand):
         would_repair = repair and dry_run
         repair = repair and not dry_run
         differences, totals = ledger_balances_check(repair=repair)
+        note = " (repaired)" if repair else " (would repair)" if would_repair else ""
         for d in differences:
             self.stdout.write(
                 f"{d.account} {d.currency.upper()}: running {format_amount(d.running, d.currency)}, "
-                f"lines {format_amount(d.from_lines, d.currency)}" + (" (repaired)" if repair else " (would repair)" if would_repair else "")
+                f"lines {format_amount(d.from_lines, d.currency)}" + note
             )
         for currency, total in sorted(totals.items()):
             self.stdout.write(f"all lines in {currency.upper()} sum to {total}")
