@@ -92,6 +92,9 @@ def _production_env(database: str, secret_key: str | None = None) -> dict:
             "DATABASE_URL": f"postgres://{SUPERUSER}@/{database}?host={socket_dir}&port={PORT}",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "WARNING",
+            # Production requires Stripe's keys; the pages measured never call Stripe.
+            "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or "sk_test_" + "BenchLoadNeverCalled0000",
+            "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or "whsec_bench_load_never_used",
         }
     )
     if os.environ.get("BENCH_LOAD_REDIS_URL"):

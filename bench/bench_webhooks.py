@@ -8,12 +8,18 @@ default 8) POST them, signed with the endpoint's secret, to:
 
 - the minimal receiver (the baseline): verifies each signature and inserts the raw event
   (``INSERT ... ON CONFLICT DO NOTHING``), the least any receiver must do;
-- Fanfare's webhook URL (``/stripe/webhook/<uuid>/``): dj-stripe stores the delivery, verifies,
-  re-fetches the object from the peer, and billing syncs the payment and posts its entries.
+- Fanfare's webhook URL (``/stripe/webhook/<uuid>/``), as production runs it: dj-stripe stores
+  the delivery and verifies it, billing queues the processing task through the outbox and the
+  view answers; a Celery worker started as ``make run`` starts it (``--pool threads
+  --concurrency 2``, on the embedded broker unless ``BENCH_WEBHOOK_BROKER`` names another) runs
+  dj-stripe's processing (its re-fetch and mirror sync) and billing's payment sync and entries.
 
 Both behind the same uvicorn, in this process, with a connection pool (as DATABASE_POOL gives);
-the peer runs in a process of its own. Reported: events/s of each, ledger
-entries/s, the ratio (target >= 0.25), then a replay of every event, which must post no entry.
+the peer runs in a process of its own. Reported: events/s of each receiver (acknowledged), the
+events/s and ledger entries/s of Fanfare's processing (from the first delivery until the worker
+has processed the last one), the ratios of both to the minimal receiver (target >= 0.25), then a
+replay of every event, which must post no entry. Processing stops being waited for after
+``BENCH_WEBHOOK_TIMEOUT`` seconds (default 900); what was done by then is reported.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +44,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 EVENTS = int(os.environ.get("BENCH_WEBHOOK_EVENTS", "10000"))
 CLIENTS = int(os.environ.get("BENCH_WEBHOOK_CLIENTS", "8"))
+# A file name: instead of the measured runs, post the events one after another in this thread under
+# cProfile (Django's test client, no server) and write the profile there, for finding where time goes.
+PROFILE = os.environ.get("BENCH_WEBHOOK_PROFILE", "")
+TIMEOUT = float(os.environ.get("BENCH_WEBHOOK_TIMEOUT", "900"))
+BROKER = os.environ.get("BENCH_WEBHOOK_BROKER", "")
 SECRET = "whsec_bench_fanfare_webhooks"  # noqa: S105 (a throwaway endpoint's secret)
 
 
@@ -97,6 +109,60 @@ def _start_peer() -> tuple[subprocess.Popen, str]:
     raise RuntimeError("the Stripe peer did not start")
 
 
+def _use_broker(url: str) -> None:
+    from config.celery import app
+
+    app.conf.broker_url = url
+    app.conf.task_always_eager = False
+    app._pool = None
+    app.amqp._producer_pool = None
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_declare("celery", durable=True, auto_delete=False)
+        conn.default_channel.queue_purge("celery")
+
+
+def _start_worker(broker_url: str, peer_url: str, log_path: Path) -> subprocess.Popen:
+    """A worker as ``make run`` starts one, on the benchmark's database, talking to the peer."""
+    env = {key: value for key, value in os.environ.items() if key != "STRIPE_SECRET_KEY"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        CELERY_BROKER_URL=broker_url,
+        STRIPE_PEER_PORT=peer_url.rsplit(":", 1)[1],
+        LOG_LEVEL="WARNING",
+    )
+    if os.environ.get("DATABASE_URL"):
+        env["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
+    else:
+        env["EMBEDDED_DB_NAME"] = connection.settings_dict["NAME"]
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", "2",
+         "--without-mingle", "--without-gossip", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    from core.models import WorkerHeartbeat
+
+    deadline = time.monotonic() + 120
+    while not WorkerHeartbeat.objects.filter(kind="worker").exists():
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError(f"the benchmark's worker did not start (see {log_path})")
+        time.sleep(0.2)
+    return process
+
+
+def _wait_processed(started: float) -> tuple[float, int]:
+    """Seconds from ``started`` until no delivery waits (or TIMEOUT); how many still wait."""
+    from billing.services.webhooks import webhook_events_pending
+
+    while True:
+        waiting = webhook_events_pending().count()
+        elapsed = time.perf_counter() - started
+        if not waiting or elapsed > TIMEOUT:
+            return elapsed, waiting
+        time.sleep(0.25)
+
+
 def _make_events(url: str, payer, creator) -> list[dict]:
     """N/2 paid tips (with Fanfare's metadata, as payment_create writes it) and N/2 partial refunds."""
     from billing.stripe_api import client
@@ -138,7 +204,7 @@ def _make_events(url: str, payer, creator) -> list[dict]:
     return events
 
 
-def _post_all(url: str, events: list[dict]) -> tuple[float, dict[int, int]]:
+def _post_all(url: str, events: list[dict], started: float | None = None) -> tuple[float, dict[int, int]]:
     from billing.stripe_peer import sign
 
     local = threading.local()
@@ -158,10 +224,51 @@ def _post_all(url: str, events: list[dict]) -> tuple[float, dict[int, int]]:
         with lock:
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
-    started = time.perf_counter()
+    started = started or time.perf_counter()
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
         list(pool.map(post, events))
     return time.perf_counter() - started, statuses
+
+
+def _profile(events: list[dict], endpoint) -> dict:
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    from billing.stripe_peer import sign
+
+    client = Client()
+    url = f"/stripe/webhook/{endpoint.djstripe_uuid}/"
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for event in events:
+        payload = json.dumps(event)
+        response = client.post(
+            url, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload, SECRET),
+            HTTP_HOST="127.0.0.1",
+        )  # fmt: skip
+        assert response.status_code == 200, response.content
+    profiler.disable()
+    seconds = time.perf_counter() - started
+    profiler.dump_stats(PROFILE)
+    pstats.Stats(PROFILE).sort_stats("cumulative").print_stats(40)
+    # Then the processing of what was accepted (the task's work, here in this thread).
+    from billing.services.webhooks import webhook_events_process
+
+    processing = cProfile.Profile()
+    started = time.perf_counter()
+    processing.enable()
+    counts = webhook_events_process()
+    processing.disable()
+    processing_seconds = time.perf_counter() - started
+    processing.dump_stats(PROFILE + ".processing")
+    pstats.Stats(PROFILE + ".processing").sort_stats("cumulative").print_stats(40)
+    return {
+        "name": "webhooks", "profile": PROFILE, "events": len(events), "accept_seconds": round(seconds, 2),
+        "processing_seconds": round(processing_seconds, 2), "processing": counts,
+    }  # fmt: skip
 
 
 def run() -> dict:
@@ -171,6 +278,7 @@ def run() -> dict:
     from billing.models import JournalEntry
     from billing.stripe_api import api_base_override
     from config.asgi import application
+    from core.embedded_broker import broker_url_for
     from tests import db_template
     from tests.factories import UserFactory
     from tests.servers import serve_asgi
@@ -199,14 +307,29 @@ def run() -> dict:
             )  # fmt: skip
             payer, creator = UserFactory(), UserFactory()
             events = _make_events(peer_url, payer, creator)
+            broker_url = BROKER or broker_url_for(connection.settings_dict)
+            _use_broker(broker_url)
+            if PROFILE:
+                return _profile(events, endpoint)
             with serve_asgi(minimal_receiver) as url:
                 baseline_seconds, baseline_statuses = _post_all(url + "/", events)
-            with serve_asgi(application) as url:
-                hook = f"{url}/stripe/webhook/{endpoint.djstripe_uuid}/"
-                fanfare_seconds, fanfare_statuses = _post_all(hook, events)
-                entries = JournalEntry.objects.count()
-                _, replay_statuses = _post_all(hook, events)
-                replay_entries = JournalEntry.objects.count() - entries
+            log_path = Path(tempfile.gettempdir()) / f"bench-webhooks-worker-{os.getpid()}.log"
+            worker = _start_worker(broker_url, peer_url, log_path)
+            try:
+                entries_before = JournalEntry.objects.count()
+                with serve_asgi(application) as url:
+                    hook = f"{url}/stripe/webhook/{endpoint.djstripe_uuid}/"
+                    started = time.perf_counter()
+                    fanfare_seconds, fanfare_statuses = _post_all(hook, events, started)
+                    processed_seconds, waiting = _wait_processed(started)
+                    entries = JournalEntry.objects.count() - entries_before
+                    started = time.perf_counter()
+                    replay_seconds, replay_statuses = _post_all(hook, events, started)
+                    replay_processed_seconds, replay_waiting = _wait_processed(started)
+                    replay_entries = JournalEntry.objects.count() - entries_before - entries
+            finally:
+                worker.terminate()
+                worker.wait(60)
             stack.__exit__(None, None, None)
         finally:
             peer.terminate()
@@ -215,9 +338,20 @@ def run() -> dict:
             cursor.execute("SELECT count(*) FROM bench_raw_event")
             (raw_rows,) = cursor.fetchone()
     finally:
+        from core.embedded_broker_transport import Channel
+
+        for engine, _session in Channel._engines.values():
+            engine.dispose()
+        from django.db import connections
+
+        for conn in connections.all():
+            conn.close()
+            if hasattr(conn, "close_pool"):
+                conn.close_pool()
         teardown_databases(old_config, verbosity=0)
     baseline_rate = len(events) / baseline_seconds
     fanfare_rate = len(events) / fanfare_seconds
+    processed_rate = (len(events) - waiting) / processed_seconds
     return {
         "name": "webhooks",
         "events": len(events),
@@ -229,13 +363,25 @@ def run() -> dict:
             "rows": raw_rows,
         },
         "fanfare": {
-            "seconds": round(fanfare_seconds, 2),
-            "events_per_second": round(fanfare_rate, 1),
-            "ledger_entries": entries,
-            "ledger_entries_per_second": round(entries / fanfare_seconds, 1),
+            "broker": broker_url.split(":", 1)[0],
+            "acknowledged_seconds": round(fanfare_seconds, 2),
+            "acknowledged_events_per_second": round(fanfare_rate, 1),
             "statuses": fanfare_statuses,
+            "processed_seconds": round(processed_seconds, 2),
+            "processed_events_per_second": round(processed_rate, 1),
+            "not_processed_at_timeout": waiting,
+            "ledger_entries": entries,
+            "ledger_entries_per_second": round(entries / processed_seconds, 1),
         },
-        "ratio": round(fanfare_rate / baseline_rate, 3),
+        "ratio_acknowledged": round(fanfare_rate / baseline_rate, 3),
+        "ratio_processed": round(processed_rate / baseline_rate, 3),
         "target_ratio": 0.25,
-        "replay": {"statuses": replay_statuses, "new_entries": replay_entries},
+        "replay": {
+            "statuses": replay_statuses,
+            "acknowledged_seconds": round(replay_seconds, 2),
+            "processed_seconds": round(replay_processed_seconds, 2),
+            "not_processed_at_timeout": replay_waiting,
+            "new_entries": replay_entries,
+        },
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }

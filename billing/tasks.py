@@ -5,9 +5,17 @@ from __future__ import annotations
 from celery import shared_task
 
 
+@shared_task(name="billing.webhook_events_process")
+def webhook_events_process_task() -> dict[str, int]:
+    """Process the stored webhook deliveries (queued through the outbox by each accepted delivery)."""
+    from billing.services.webhooks import webhook_events_process
+
+    return webhook_events_process()
+
+
 @shared_task(name="billing.webhook_events_retry")
 def webhook_events_retry_task() -> dict[str, int]:
-    """Process again the webhook deliveries whose processing failed (beat: every 5 minutes, config/schedule.py)."""
+    """Process again the webhook deliveries not processed yet (beat: every 5 minutes, config/schedule.py)."""
     from billing.services.webhooks import webhook_events_retry
 
     results = webhook_events_retry()

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from billing.webhook_view import WebhookView
 from core.views import api_not_found, healthz
 
 api_v1 = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Stripe's webhooks, through dj-stripe: /stripe/webhook/<endpoint uuid>/ (billing.receivers).
+    path("stripe/webhook/<uuid:uuid>/", WebhookView.as_view(), name="stripe_webhook"),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
     # Accounts' studio pages first: its /studio/login/ (password, then a second factor) wins over core's.
     path("studio/", include("accounts.dashboard.urls")),

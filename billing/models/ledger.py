@@ -10,9 +10,12 @@
 
 The database enforces the rules, not only the code:
 
-- UPDATE and DELETE on entries, lines and keys are refused (django-pgtrigger's Protect).
-  TRUNCATE fires no row trigger; it needs the tables' owner, which the application's database
-  role should not be in production (docs/billing.md). The test suite truncates between tests.
+- UPDATE, DELETE and TRUNCATE on entries, lines and keys are refused (django-pgtrigger's
+  Protect; TRUNCATE by a statement-level trigger). A statement-level trigger on a partitioned
+  table is not copied to its partitions, so every partition gets its own
+  (``billing.partitioning.partitions_guard``, run by the migration and whenever
+  ``pgpartition`` creates a partition). The test suite's flush truncates under
+  ``pgtrigger.ignore`` (tests/conftest.py).
 - The lines of an entry sum to zero per currency, and an entry has at least two lines: a
   deferred constraint trigger checks it when the transaction commits.
 - Idempotency keys are unique: :class:`JournalKey`, an ordinary table, because a unique
@@ -30,6 +33,19 @@ import pgtrigger
 from django.db import models
 
 from core.models import BaseModel, PartitionedModel
+
+
+def _no_truncate(name: str) -> pgtrigger.Trigger:
+    """TRUNCATE refused (pgtrigger's Protect covers UPDATE and DELETE, row by row; TRUNCATE fires
+    statement-level triggers only)."""
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.Before,
+        operation=pgtrigger.Truncate,
+        level=pgtrigger.Statement,
+        func="RAISE EXCEPTION 'pgtrigger: Cannot truncate rows from % table', TG_TABLE_NAME;",
+    )
+
 
 # Balanced per currency, checked at commit: one query per inserted line, on the entry's lines only.
 _LINES_BALANCE_CHECK = """
@@ -115,6 +131,7 @@ class JournalEntry(PartitionedModel):
         ]
         triggers = [
             pgtrigger.Protect(name="billing_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            _no_truncate("billing_entry_no_truncate"),
             pgtrigger.Trigger(
                 name="billing_entry_has_lines",
                 when=pgtrigger.After,
@@ -141,6 +158,7 @@ class JournalLine(PartitionedModel):
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="billing_line_not_zero")]
         triggers = [
             pgtrigger.Protect(name="billing_line_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            _no_truncate("billing_line_no_truncate"),
             pgtrigger.Trigger(
                 name="billing_line_balanced",
                 when=pgtrigger.After,
@@ -164,6 +182,7 @@ class JournalKey(models.Model):
     class Meta:
         triggers = [
             pgtrigger.Protect(name="billing_key_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            _no_truncate("billing_key_no_truncate"),
         ]
 
     def __str__(self) -> str:

@@ -1,20 +1,37 @@
-"""Stripe webhooks: what the dj-stripe receivers call, retries of failed deliveries, the endpoint.
+"""Stripe webhooks: acknowledging deliveries, processing them in a task, retries, the endpoint.
 
-dj-stripe verifies the signature on the raw body (400 and an invalid WebhookEventTrigger row
-otherwise), stores every delivery before processing it (WebhookEventTrigger), skips an event id
-it has processed already, and processes the event in a transaction; a failure rolls the
-processing back, keeps the delivery with its exception, and answers 500 (Stripe retries, and so
-does ``webhook_events_retry``).
+A delivery (``POST /stripe/webhook/<uuid>/``, dj-stripe's view) goes through two steps:
+
+1. **Accept** (on the request, ``billing.webhook_view``): in one transaction, the delivery is
+   stored as dj-stripe's ``WebhookEventTrigger`` and its signature verified on the raw body
+   (dj-stripe's ``validate``; 400 and an invalid row otherwise); for a valid one
+   :func:`webhook_event_accept` marks it valid and queues the processing task through the
+   outbox; then the view answers 200. Nothing else happens on the request.
+2. **Process** (``billing.webhook_events_process``, :func:`webhook_events_process`): takes the
+   stored deliveries not processed yet (row locks, ``SKIP LOCKED``, oldest first, a batch at a
+   time) and runs dj-stripe's own processing (``WebhookEventTrigger.process``: the ``Event`` row,
+   unique by event id so a replay does nothing, dj-stripe's mirror sync, then its signals and so
+   Fanfare's receivers). The receivers only note which PaymentIntent each event is about; each
+   noted payment is then synced once (``payment_sync``, from Stripe's current state, which is
+   what makes the order of arrival irrelevant), all in the batch's transaction. When a batch
+   fails it is rolled back and its deliveries are processed one by one, each in its own
+   transaction, so one bad delivery keeps its exception and the rest go through. Failed ones
+   are processed again by the beat task ``billing.webhook_events_retry`` and by
+   ``manage.py billing_events_retry`` (and from the admin's webhook log).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from djstripe.models import WebhookEndpoint, WebhookEventTrigger
 from djstripe.settings import djstripe_settings
 
@@ -64,15 +81,40 @@ ENABLED_EVENTS = [
 ]
 
 
+# The PaymentIntents whose events the current batch has processed (None outside a batch).
+_BATCH_INTENTS: ContextVar[set[str] | None] = ContextVar("billing_webhook_batch_intents", default=None)
+# Deliveries processed in one transaction by the processing task.
+BATCH_SIZE = 50
+PROCESS_TASK = "billing.webhook_events_process"
+
+
 def payment_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:
-    """Any event about a payment: sync the payment it belongs to from Stripe's current state."""
+    """Any event about a payment: sync the payment it belongs to from Stripe's current state
+    (in a batch, once per payment at the end of the batch, in the same transaction)."""
     intent_id = obj.get("id") if obj.get("object") == "payment_intent" else obj.get("payment_intent")
     if isinstance(intent_id, dict):
         intent_id = intent_id.get("id")
     if not intent_id:
         logger.info("stripe event %s about %s has no payment intent; ignored", event_type, obj.get("id"))
         return
+    batch = _BATCH_INTENTS.get()
+    if batch is not None:
+        batch.add(intent_id)
+        return
     payment_sync(payment_intent_id=intent_id)
+
+
+@contextmanager
+def _payments_synced_once() -> Iterator[None]:
+    """Within: ``payment_event_handle`` notes the PaymentIntents; at the end each is synced once."""
+    intents: set[str] = set()
+    token = _BATCH_INTENTS.set(intents)
+    try:
+        yield
+    finally:
+        _BATCH_INTENTS.reset(token)
+    for intent_id in sorted(intents):
+        payment_sync(payment_intent_id=intent_id)
 
 
 def customer_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:
@@ -91,37 +133,133 @@ class RetryResult:
     error: str
 
 
-def webhook_events_failed():
-    """Deliveries that passed the signature check but whose processing failed."""
+def webhook_event_accept(trigger: WebhookEventTrigger) -> None:
+    """A stored delivery whose signature is valid (``billing.webhook_view``, in its transaction):
+    mark it valid and queue ``billing.webhook_events_process`` through the outbox, together.
+
+    One queued task drains every stored delivery, so a delivery that finds that task still queued
+    joins it rather than queueing another: it holds a share lock on the task's outbox row until it
+    commits, and a worker marks the row running (an UPDATE, which waits for the lock) before the
+    task reads the deliveries, so the task sees this one.
+    """
+    from billing.tasks import webhook_events_process_task
+    from core.side_effects import enqueue_task
+
+    trigger.valid = True
+    trigger.save(update_fields=["valid", "updated"])
+    if webhook_events_process_task.app.conf.task_always_eager or not _queued_task_joined():
+        enqueue_task(webhook_events_process_task)
+
+
+def _queued_task_joined() -> bool:
+    from core.models import OutboxTask
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {OutboxTask._meta.db_table} WHERE task = %s AND status = %s "  # noqa: S608 (a model's table)
+            "ORDER BY created_at LIMIT 1 FOR SHARE",
+            [PROCESS_TASK, OutboxTask.Status.QUEUED],
+        )
+        return cursor.fetchone() is not None
+
+
+def webhook_events_pending():
+    """Deliveries that passed the signature check and are not processed yet (failed or waiting)."""
     return WebhookEventTrigger.objects.filter(valid=True, processed=False).order_by("created", "id")
+
+
+def webhook_events_failed():
+    """Deliveries whose processing failed (they keep the exception)."""
+    return webhook_events_pending().exclude(exception="")
+
+
+def webhook_events_process(*, batch_size: int = BATCH_SIZE, limit: int = 100_000) -> dict[str, int]:
+    """Process the stored deliveries not processed yet, oldest first, a batch per transaction,
+    until none is left (or ``limit`` have been taken). Deliveries another process holds are
+    skipped (it is processing them); failed ones are left to the retries."""
+    counts = {"processed": 0, "failed": 0}
+    while counts["processed"] + counts["failed"] < limit:
+        taken, failed = _process_batch(batch_size)
+        if not taken:
+            break
+        if not failed:
+            counts["processed"] += len(taken)
+            continue
+        for result in _process_each(taken):  # the batch failed: one by one, each keeping its outcome
+            counts["processed" if result.processed else "failed"] += 1
+    return counts
+
+
+def _process_batch(batch_size: int) -> tuple[list[int], bool]:
+    """Take up to ``batch_size`` waiting deliveries no one else holds and process them in one
+    transaction: (their ids, False); (their ids, True) and nothing written when any fails."""
+    taken: list[int] = []
+    try:
+        with transaction.atomic():
+            triggers = list(
+                webhook_events_pending().filter(exception="").select_for_update(skip_locked=True)[:batch_size]
+            )
+            taken = [trigger.id for trigger in triggers]
+            with _payments_synced_once():
+                for trigger in triggers:
+                    trigger.process(save=False, api_key=_api_key(trigger))
+            for trigger in triggers:
+                trigger.save()
+    except Exception:  # noqa: BLE001 (processed again one by one, where each keeps its exception)
+        logger.info("a batch of %d webhook deliveries failed; processing them one by one", len(taken))
+        return taken, True
+    return taken, False
+
+
+def _api_key(trigger: WebhookEventTrigger) -> str:
+    return djstripe_settings.get_default_api_key(livemode=trigger.json_body.get("livemode", False))
+
+
+def _process_each(trigger_ids: list[int]) -> list[RetryResult]:
+    results = []
+    for trigger_id in trigger_ids:
+        with transaction.atomic():
+            trigger = (
+                WebhookEventTrigger.objects.select_for_update(skip_locked=True)
+                .filter(id=trigger_id, valid=True, processed=False)
+                .first()
+            )
+            if trigger is None:  # processed meanwhile, or being processed elsewhere
+                continue
+            try:
+                with transaction.atomic():
+                    trigger.process(save=False, api_key=_api_key(trigger))
+            except Exception as error:  # noqa: BLE001 (kept on the delivery, as dj-stripe does)
+                WebhookEventTrigger.objects.filter(pk=trigger.pk).update(
+                    processed=False, exception=str(error)[:128], traceback=_traceback(), updated=timezone.now()
+                )
+                results.append(RetryResult(trigger.id, False, str(error)))
+                continue
+            trigger.exception, trigger.traceback = "", ""
+            trigger.save()
+            results.append(RetryResult(trigger.id, True, ""))
+    return results
+
+
+def _traceback() -> str:
+    import traceback
+
+    return traceback.format_exc()
 
 
 def webhook_events_retry(
     *, dry_run: bool = False, limit: int = 500, trigger_ids: list[int] | None = None
 ) -> list[RetryResult]:
-    """Process the failed deliveries again (oldest first); each in its own transaction."""
-    triggers = webhook_events_failed()
+    """Process again the deliveries not processed yet (failed ones, and any the task has not
+    reached), oldest first, each in its own transaction."""
+    triggers = webhook_events_pending()
     if trigger_ids is not None:
         triggers = triggers.filter(id__in=trigger_ids)
-    results = []
-    for trigger in triggers[:limit]:
-        if dry_run:
-            results.append(RetryResult(trigger.id, False, trigger.exception))
-            continue
-        api_key = djstripe_settings.get_default_api_key(livemode=trigger.json_body.get("livemode", False))
-        try:
-            with transaction.atomic():
-                trigger.process(save=False, api_key=api_key)
-        except Exception as error:  # noqa: BLE001 (kept on the delivery, as dj-stripe does)
-            trigger.processed = False
-            trigger.exception = str(error)[:128]
-            trigger.save(update_fields=["processed", "exception", "updated"])
-            results.append(RetryResult(trigger.id, False, str(error)))
-            continue
-        trigger.exception, trigger.traceback = "", ""
-        trigger.save()
-        results.append(RetryResult(trigger.id, True, ""))
-    return results
+    ids = list(triggers.values_list("id", flat=True)[:limit])
+    if dry_run:
+        exceptions = dict(WebhookEventTrigger.objects.filter(id__in=ids).values_list("id", "exception"))
+        return [RetryResult(trigger_id, False, exceptions[trigger_id]) for trigger_id in ids]
+    return _process_each(ids)
 
 
 def webhook_endpoint_register(*, base_url: str) -> WebhookEndpoint:

@@ -690,6 +690,9 @@ if STRIPE_USES_PEER:
 # because its deploy check warns about it.)
 STRIPE_API_BASE = f"http://{STRIPE_PEER_HOST}:{STRIPE_PEER_PORT}" if STRIPE_USES_PEER else ""
 STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
+# The signing secret of Fanfare's webhook endpoint at Stripe (whsec_...). Set, it is what signatures
+# are checked with (it wins over the secret kept with the endpoint); production requires it.
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_PUBLIC_KEY = env.str("STRIPE_PUBLIC_KEY", default="pk_test_FanfareLocalStripePeer000000000")
 # Seconds Fanfare waits for Stripe, and how often stripe-python retries a failed connection
 # (every call carries an idempotency key, so a retry never charges twice).

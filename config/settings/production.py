@@ -1,6 +1,7 @@
 """Production: secure defaults, secrets and the database only from the environment, JSON logs.
 
-Refuses to start without SECRET_KEY or DATABASE_URL (django-environ raises ImproperlyConfigured).
+Refuses to start without SECRET_KEY or DATABASE_URL (django-environ raises ImproperlyConfigured),
+and without Stripe's secret key and webhook secret (production never talks to the local peer).
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -19,6 +20,23 @@ if not env.str("DATABASE_URL", default=""):
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+
+# Stripe (docs/billing.md, "Production"): a real account's key, never the local peer's, and the
+# signing secret of Fanfare's webhook endpoint there.
+_stripe_key = env.str("STRIPE_SECRET_KEY", default="")
+if (
+    not _stripe_key.startswith(("sk_live_", "sk_test_", "rk_live_", "rk_test_"))
+    or "FanfareLocalStripePeer" in _stripe_key
+):
+    raise ImproperlyConfigured(
+        "Set the STRIPE_SECRET_KEY environment variable to your Stripe account's secret key (sk_live_...): "
+        "production never uses the local Stripe peer."
+    )
+if not env.str("STRIPE_WEBHOOK_SECRET", default="").startswith("whsec_"):
+    raise ImproperlyConfigured(
+        "Set the STRIPE_WEBHOOK_SECRET environment variable to the signing secret (whsec_...) of Fanfare's "
+        "webhook endpoint at Stripe (manage.py billing_webhook_register prints it)."
+    )
 
 # A psycopg connection pool per process, on unless DATABASE_POOL=false (e.g. behind PgBouncer in
 # transaction mode). Without one, every request under ASGI opens its own connection.

@@ -72,15 +72,22 @@ def webhook_endpoint(db):
 
 
 def post_event(client, endpoint, event: dict[str, Any], *, secret: str | None = None, signature: str | None = None):
-    """POST one event to Fanfare's webhook URL as Stripe does (raw JSON body, Stripe-Signature)."""
+    """POST one event to Fanfare's webhook URL as Stripe does (raw JSON body, Stripe-Signature).
+
+    The test's transaction never commits, so what runs at commit (the processing task, queued by
+    the accepted delivery; eager in tests) runs when the request is done, as a worker would.
+    """
+    from django.test import TestCase
+
     payload = json.dumps(event)
     header = signature or sign(payload, secret or endpoint.secret)
-    return client.post(
-        f"/stripe/webhook/{endpoint.djstripe_uuid}/",
-        data=payload,
-        content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=header,
-    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            f"/stripe/webhook/{endpoint.djstripe_uuid}/",
+            data=payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=header,
+        )
 
 
 def replay_shuffled(client, endpoint, events: list[dict[str, Any]], times: int = 3, seed: int = 7) -> list[int]:

@@ -99,6 +99,31 @@ def test_the_database_refuses_update_and_delete_of_entries_lines_and_keys():
     assert sorted(JournalLine.objects.values_list("amount", flat=True)) == [-855, -145, 59, 941]
 
 
+def test_the_database_refuses_truncate_of_the_ledger_and_of_each_partition():
+    entry_post(kind="payment_captured", idempotency_key="k1", lines=_capture_lines())
+    with connection.cursor() as c:
+        c.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the entry's checks run now, not at the test's end
+        c.execute(
+            "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = inhrelid "
+            "JOIN pg_class parent ON parent.oid = inhparent "
+            "WHERE parent.relname IN ('billing_journalentry', 'billing_journalline') ORDER BY 1"
+        )
+        partitions = [name for (name,) in c.fetchall()]
+    # pgpartition made them (three months ahead and the current one, for entries and lines).
+    assert len(partitions) >= 8
+    assert {name.split("_")[1] for name in partitions} == {"journalentry", "journalline"}
+
+    for table in ["billing_journalentry", "billing_journalline", "billing_journalkey", *partitions]:
+        with (
+            pytest.raises(DatabaseError, match=f"Cannot truncate rows from {table} table"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
+            c.execute(f"TRUNCATE {table} CASCADE")
+    assert JournalEntry.objects.count() == 1
+    assert JournalLine.objects.count() == 4
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_database_refuses_an_unbalanced_entry_at_commit():
     account_a = LedgerAccount.objects.create(name="a", currency="usd")

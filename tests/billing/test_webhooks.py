@@ -159,3 +159,50 @@ def test_every_event_type_replayed_three_times_in_shuffled_order_gives_the_ident
     assert declined is not None
     assert Event.objects.count() == len(events)
     assert all(total == 0 for total in [sum(balances_from_lines().values())])
+
+
+def test_a_delivery_is_stored_and_acknowledged_then_the_queued_task_processes_it(stripe_peer, webhook_endpoint, client):
+    from billing.services.webhooks import webhook_events_process
+    from config.celery import app
+    from core.models import OutboxTask
+
+    payer, creator = UserFactory(), UserFactory()
+    payment = _paid_tip(payer, creator)
+    stripe_peer.dispute(payment.stripe_payment_intent_id)
+    created = stripe_peer.events("charge.dispute.created")[0]
+    withdrawn = stripe_peer.events("charge.dispute.funds_withdrawn")[0]
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    try:
+        # As with a broker: the task goes to the outbox (published after commit, never here).
+        first = client.post(
+            f"/stripe/webhook/{webhook_endpoint.djstripe_uuid}/", data=json.dumps(created),
+            content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(json.dumps(created), webhook_endpoint.secret),
+        )  # fmt: skip
+        second = client.post(
+            f"/stripe/webhook/{webhook_endpoint.djstripe_uuid}/", data=json.dumps(withdrawn),
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=sign(json.dumps(withdrawn), webhook_endpoint.secret),
+        )  # fmt: skip
+    finally:
+        app.conf.task_always_eager = eager
+
+    # then: both stored, valid, not processed yet; one queued task (the second joined it)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert list(WebhookEventTrigger.objects.order_by("id").values_list("valid", "processed")) == [
+        (True, False),
+        (True, False),
+    ]
+    assert list(OutboxTask.objects.values_list("task", "status")) == [("billing.webhook_events_process", "queued")]
+    assert Event.objects.count() == 0
+    assert not JournalEntry.objects.filter(kind=JournalEntry.Kind.DISPUTE_OPENED).exists()
+
+    # when: the task runs
+    assert webhook_events_process() == {"processed": 2, "failed": 0}
+
+    # then: processed once each, the payment disputed, one entry
+    assert list(WebhookEventTrigger.objects.values_list("processed", flat=True)) == [True, True]
+    assert Event.objects.count() == 2
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.DISPUTED
+    assert JournalEntry.objects.filter(kind=JournalEntry.Kind.DISPUTE_OPENED).count() == 1
+    assert webhook_events_process() == {"processed": 0, "failed": 0}

@@ -13,11 +13,17 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k" * 20 + "production-secret-for-the-deploy-check-" + "z" * 20,
     "DATABASE_URL": "postgres://fanfare:secret@db.internal:5432/fanfare",
     "ALLOWED_HOSTS": "fanfare.example.com",
+    "STRIPE_SECRET_KEY": "sk_live_" + "p" * 24,
+    "STRIPE_WEBHOOK_SECRET": "whsec_" + "w" * 24,
 }
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "SECRET_KEY", "DEBUG"}}
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"}
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -42,6 +48,8 @@ def test_check_deploy_reports_nothing():
         ("SECRET_KEY", "Set the SECRET_KEY environment variable"),
         ("DATABASE_URL", "Set the DATABASE_URL environment variable"),
         ("ALLOWED_HOSTS", "Set the ALLOWED_HOSTS environment variable"),
+        ("STRIPE_SECRET_KEY", "Set the STRIPE_SECRET_KEY environment variable"),
+        ("STRIPE_WEBHOOK_SECRET", "Set the STRIPE_WEBHOOK_SECRET environment variable"),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(missing, message):
@@ -58,6 +66,16 @@ def test_production_refuses_a_weak_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be a random value of at least 50 characters." in result.stderr
+
+
+def test_production_refuses_the_local_peers_key_and_a_malformed_webhook_secret():
+    peer_key = manage("check", env={**PRODUCTION_ENV, "STRIPE_SECRET_KEY": "sk_test_FanfareLocalStripePeer000000000"})
+    bad_secret = manage("check", env={**PRODUCTION_ENV, "STRIPE_WEBHOOK_SECRET": "secret"})
+
+    assert peer_key.returncode != 0
+    assert "production never uses the local Stripe peer" in peer_key.stderr
+    assert bad_secret.returncode != 0
+    assert "Set the STRIPE_WEBHOOK_SECRET environment variable" in bad_secret.stderr
 
 
 def test_production_is_secure_by_default():

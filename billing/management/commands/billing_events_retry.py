@@ -1,17 +1,21 @@
 from django.core.management.base import BaseCommand
 
-from billing.services.webhooks import webhook_events_failed, webhook_events_retry
+from billing.services.webhooks import webhook_events_failed, webhook_events_pending, webhook_events_retry
 
 
 class Command(BaseCommand):
-    help = "Process again the Stripe webhook deliveries whose processing failed (oldest first)."
+    help = (
+        "Process the Stripe webhook deliveries not processed yet: those whose processing failed, and any the "
+        "processing task has not reached (oldest first)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="List them; process nothing.")
         parser.add_argument("--limit", type=int, default=500)
 
     def handle(self, *args, dry_run: bool, limit: int, **options):
-        self.stdout.write(f"{webhook_events_failed().count()} failed deliveries")
+        failed = webhook_events_failed().count()
+        self.stdout.write(f"{failed} failed deliveries, {webhook_events_pending().count() - failed} waiting")
         results = webhook_events_retry(dry_run=dry_run, limit=limit)
         for result in results:
             state = "would retry" if dry_run else ("processed" if result.processed else "failed again")

@@ -12,3 +12,5 @@ class Command(BaseCommand):
     def handle(self, *args, base_url: str, **options):
         endpoint = webhook_endpoint_register(base_url=base_url)
         self.stdout.write(self.style.SUCCESS(f"webhooks go to {endpoint.url} ({endpoint.id})"))
+        # Production requires it in the environment (docs/billing.md, "Production").
+        self.stdout.write(f"STRIPE_WEBHOOK_SECRET={endpoint.secret}")
