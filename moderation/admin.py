@@ -352,3 +352,10 @@ class RuleAdmin(admin.ModelAdmin):
 @admin.register(ActionPreset)
 class ActionPresetAdmin(admin.ModelAdmin):
     list_display = ["label", "action", "rule", "days"]
+
+
+# Bulk moderation actions in the content lists (posts, comments, videos, streams, chat, users):
+# moderation is the last local app, so their admin classes are registered by now.
+from moderation.admin_bulk import install as _install_bulk_actions  # noqa: E402
+
+_install_bulk_actions()
