@@ -107,6 +107,6 @@ def test_a_moderator_removes_posts_in_bulk_from_the_posts_list(page):
     assert statuses == {posts[0].pk: "removed", posts[1].pk: "removed", posts[2].pk: "visible"}
     entries = ModerationLogEntry.objects.filter(action="remove", actor=moderator, source="admin")
     assert sorted(e.target_id for e in entries) == sorted(str(p.pk) for p in posts[:2])
-    assert {e.rule_id for e in entries} == {rule.pk}
+    assert {e.rule for e in entries} == {rule.title}
     notices = Notification.objects.filter(recipient=author, kind="moderation_action")
     assert [n.data["reason"] for n in notices] == ["Flooding the feed with ads."] * 2

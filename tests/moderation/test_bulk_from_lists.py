@@ -54,7 +54,7 @@ def test_the_posts_list_removes_each_selected_post_with_rule_reason_and_notice(a
     }
     entries = ModerationLogEntry.objects.filter(action="remove").order_by("target_id")
     assert sorted(e.target_id for e in entries) == sorted(str(p.pk) for p in posts)
-    assert {(e.source, e.reason, e.rule_id) for e in entries} == {("admin", "Link farm", rule.pk)}
+    assert {(e.source, e.reason, e.rule) for e in entries} == {("admin", "Link farm", rule.title)}
     assert all(e.before["target"]["moderation_status"] == "visible" for e in entries)
     assert all(e.after["target"]["moderation_status"] == "removed" for e in entries)
     notices = Notification.objects.filter(kind="moderation_action").order_by("recipient__handle")
