@@ -224,7 +224,8 @@ def profile_hidden_check_set(*, check: Callable[..., bool] | None) -> None:
 
 def profile_by_handle(*, handle: str, viewer: Any = None) -> User | None:
     """The public profile behind ``handle`` (any case); None for unknown, deleted or banned
-    accounts, suspended ones (but for the account itself and moderators), and for a ``viewer`` the account has blocked (indistinguishable from unknown)."""
+    accounts, suspended ones (but for the account itself and moderators), and for a ``viewer``
+    the account has blocked (indistinguishable from unknown)."""
     user = User.objects.filter(handle__iexact=handle, banned_at__isnull=True).first()
     if user is not None and account_hidden_from(owner=user, viewer=viewer):
         return None  # suspended now: hidden from everyone but the account and moderators until it ends

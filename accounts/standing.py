@@ -88,9 +88,7 @@ def account_hidden_from(*, owner, viewer) -> bool:
     if not is_out_of_standing(owner):
         return False
     signed_in = viewer is not None and getattr(viewer, "is_authenticated", False)
-    if signed_in and (viewer.pk == owner.pk or viewer.has_perm(SEES_HIDDEN_ACCOUNTS_PERMISSION)):
-        return False
-    return True
+    return not (signed_in and (viewer.pk == owner.pk or viewer.has_perm(SEES_HIDDEN_ACCOUNTS_PERMISSION)))
 
 
 def out_of_standing_ids():

@@ -117,8 +117,9 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def monthly_figures(*, month: dt.date) -> MonthlyFigures:
     """Reports by category, the median time from a case's opening to its first action (cases
-    opened that month by reports: not the ones a moderator opened by acting from a list), decisions by action, and appeals decided that month: upheld (rejected)
-    and overturned (accepted)."""
+    opened that month by reports: not the ones a moderator opened by acting from a list),
+    decisions by action, and appeals decided that month: upheld (rejected) and overturned
+    (accepted)."""
     from accounts.selectors import appeals_decided_counts
 
     start, end = month_bounds(month)

@@ -65,7 +65,9 @@ def posts_visible_q(*, user: User | None, prefix: str = "") -> Q:
 
     # Authors suspended or banned now, and reposts and quotes of their posts, are left out (a hashed
     # subplan over the few such accounts, and one primary-key probe for a repost or quote).
-    of_hidden_account = Post.all_objects.filter(pk=OuterRef(f"{prefix}original_id"), author_id__in=out_of_standing_ids())
+    of_hidden_account = Post.all_objects.filter(
+        pk=OuterRef(f"{prefix}original_id"), author_id__in=out_of_standing_ids()
+    )
     shown = (
         q(deleted_at__isnull=True)
         & ~q(moderation_status=Post.ModerationStatus.REMOVED)

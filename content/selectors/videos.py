@@ -49,8 +49,9 @@ def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "")
     """The video, if ``user`` in ``country`` may see its page.
 
     Raises 404 ``not_found`` (deleted, removed by moderation, draft or unprocessed, private,
-    scheduled for later, its owner suspended or banned now), 403 ``subscribers_only`` and 451 ``geo_restricted``. The owner sees every
-    state of their own video except deletion, and is never geo-restricted; so are moderators.
+    scheduled for later, its owner suspended or banned now), 403 ``subscribers_only`` and 451
+    ``geo_restricted``. The owner sees every state of their own video except deletion, and is
+    never geo-restricted; so are moderators.
     """
     # At most one row by primary key, so no ORDER BY (``first()`` would add one, and an ordered
     # query makes Django hash every selected column of the joined models).

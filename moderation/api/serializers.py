@@ -186,8 +186,12 @@ class BulkResultSerializer(serializers.Serializer):
 
 
 class TargetsActionInputSerializer(ActionInputSerializer):
-    targets = TargetInputSerializer(many=True, min_length=1, max_length=100,
-                                    help_text="1 to 100 posts, comments, videos, streams, chat lines or users.")  # fmt: skip
+    targets = TargetInputSerializer(
+        many=True,
+        min_length=1,
+        max_length=100,
+        help_text="1 to 100 posts, comments, videos, streams, chat lines or users.",
+    )
 
 
 class TargetFailureSerializer(serializers.Serializer):

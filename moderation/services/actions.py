@@ -434,7 +434,7 @@ def target_act(
     effects, notifications, reporters told, one log entry). If the action fails, a case opened
     for it is not kept. 404 ``not_found`` for a target gone for good; 400 ``action_not_applicable``
     for an action the target type has no use for here (``dismiss`` needs reports)."""
-    from moderation.models import Category, CaseNote
+    from moderation.models import CaseNote, Category
     from moderation.services.priority import priority_of
     from moderation.services.reports import _open_case
     from moderation.services.targets import target_for_staff
@@ -481,9 +481,7 @@ def targets_act(
                                      "detail": "Acted on this account already in this batch."})  # fmt: skip
                     continue
                 accounts_done.add(user_id)
-            decisions.append(
-                target_act(target_type=target_type, target_id=target_id, by=by, action=action, **options)
-            )
+            decisions.append(target_act(target_type=target_type, target_id=target_id, by=by, action=action, **options))
         except ApplicationError as error:
             failures.append({"type": target_type, "id": str(target_id), "code": error.code, "detail": error.message})
     return decisions, failures

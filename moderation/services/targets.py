@@ -131,9 +131,7 @@ def target_for_staff(*, target_type: str, target_id: Any) -> Target:
         raise NotFoundError("No such target.")
     if target_type == TargetType.USER:
         user, label = obj, f"@{obj.handle}"
-    elif target_type == TargetType.POST:
-        user, label = obj.author, _label(f"@{obj.author.handle}: {obj.text}")
-    elif target_type == TargetType.COMMENT:
+    elif target_type in (TargetType.POST, TargetType.COMMENT):
         user, label = obj.author, _label(f"@{obj.author.handle}: {obj.text}")
     elif target_type == TargetType.VIDEO:
         user, label = obj.owner, _label(obj.title)

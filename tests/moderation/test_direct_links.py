@@ -42,9 +42,15 @@ def stream_files(settings, tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("video_root")
 @pytest.mark.parametrize("action", ["suspend", "ban"])
 def test_every_direct_link_to_the_accounts_content_is_404_to_others_and_comes_back_when_lifted(
-    reporter, author, moderator, client_of, video_root, stream_files, action  # noqa: F811
+    reporter,
+    author,
+    moderator,
+    client_of,
+    stream_files,
+    action,
 ):
     bystander = verified(handle="bystander")
     post = make_post(author, text="my words")
