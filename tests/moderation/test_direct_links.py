@@ -170,3 +170,27 @@ def test_reposts_by_and_of_a_suspended_account_leave_home_hashtag_and_profile_fe
     decision_reverse(decision=decision, by=moderator, reason="Lifted")
 
     assert seen() == before
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_chat_socket_of_a_suspended_accounts_stream_closes_as_not_found(settings):
+    from channels.db import database_sync_to_async as db
+    from django.utils import timezone
+
+    from accounts.models import User
+    from tests.streaming.helpers import closed_with, connect
+
+    settings.STREAMING_METRICS_INTERVAL = 60
+    owner, stranger = await db(lambda: [verified(handle="owner"), verified(handle="stranger")])()
+    stream = await db(make_live_stream)(owner, status="ended", ended_at=timezone.now())
+    await db(lambda: User.objects.filter(pk=owner.pk).update(suspended_until=timezone.now() + timezone.timedelta(1)))()
+
+    refused = await connect(stream, stranger)
+    assert (await refused.receive_json_from(timeout=5))["code"] == "not_found"
+    assert await closed_with(refused) == 4404
+
+    await db(lambda: User.objects.filter(pk=owner.pk).update(suspended_until=None))()
+    welcomed = await connect(stream, stranger)
+    assert (await welcomed.receive_json_from(timeout=5))["type"] == "welcome"
+    await welcomed.disconnect()
