@@ -194,3 +194,24 @@ async def test_the_chat_socket_of_a_suspended_accounts_stream_closes_as_not_foun
     welcomed = await connect(stream, stranger)
     assert (await welcomed.receive_json_from(timeout=5))["type"] == "welcome"
     await welcomed.disconnect()
+
+
+@pytest.mark.django_db
+def test_saves_of_a_suspended_accounts_posts_and_videos_leave_the_saves_list(reporter, author, moderator):
+    from social.selectors.saves import saves_of_user
+    from social.services.likes import save
+
+    reader = verified(handle="reader")
+    theirs, others = make_post(author), make_post(verified(handle="other"))
+    video = VideoFactory(owner=author)
+    for target in (theirs, others, video):
+        save(user=reader, content=target)
+
+    def saved():
+        return {save.post_id or save.video_id for save in saves_of_user(user=reader)}
+
+    assert saved() == {theirs.pk, others.pk, video.pk}
+    decision = _suspend(reporter=reporter, user=author, moderator=moderator)
+    assert saved() == {others.pk}
+    decision_reverse(decision=decision, by=moderator, reason="Lifted")
+    assert saved() == {theirs.pk, others.pk, video.pk}
