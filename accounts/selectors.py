@@ -252,8 +252,11 @@ def profile_hidden_check_set(*, check: Callable[..., bool] | None) -> None:
 
 def profile_by_handle(*, handle: str, viewer: Any = None) -> User | None:
     """The public profile behind ``handle`` (any case); None for unknown, deleted or banned
-    accounts, and for a ``viewer`` the account has blocked (indistinguishable from unknown)."""
+    accounts, suspended ones (but for the account itself and moderators), and for a ``viewer``
+    the account has blocked (indistinguishable from unknown)."""
     user = User.objects.filter(handle__iexact=handle, banned_at__isnull=True).first()
+    if user is not None and account_hidden_from(owner=user, viewer=viewer):
+        return None  # suspended now: hidden from everyone but the account and moderators until it ends
     if user is None or viewer is None or not getattr(viewer, "is_authenticated", False) or viewer.pk == user.pk:
         return user
     if _profile_hidden_check is not None and _profile_hidden_check(viewer=viewer, user=user):
@@ -313,6 +316,21 @@ def users_in_good_standing_q(*, prefix: str = ""):
     from accounts.standing import in_good_standing_q
 
     return in_good_standing_q(prefix)
+
+
+def account_hidden_from(*, owner, viewer) -> bool:
+    """Whether a suspended or banned ``owner``'s content is hidden from ``viewer`` (not the owner,
+    not a moderator): direct links to it answer 404."""
+    from accounts.standing import account_hidden_from as hidden
+
+    return hidden(owner=owner, viewer=viewer)
+
+
+def out_of_standing_ids():
+    """The ids of users suspended or banned now, as a subquery for ``field__in`` filters."""
+    from accounts.standing import out_of_standing_ids as ids
+
+    return ids()
 
 
 def account_age_days(*, user) -> int:

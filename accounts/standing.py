@@ -63,3 +63,36 @@ def out_of_standing_ids_sql() -> str:
         f"SELECT u.id FROM {User._meta.db_table} u WHERE (u.banned_at IS NOT NULL OR u.suspended_until IS NOT NULL)"  # noqa: S608
         " AND (u.banned_at IS NOT NULL OR u.suspended_until > now())"
     )
+
+
+# Who still sees a suspended or banned account's content by direct link: the account itself and
+# staff who moderate accounts (to review reports and appeals). Everyone else gets the endpoint's
+# own 404, as for content that does not exist.
+SEES_HIDDEN_ACCOUNTS_PERMISSION = "accounts.moderate_users"
+
+
+def is_out_of_standing(user) -> bool:
+    """Whether ``user`` is banned or suspended now."""
+    if user is None:
+        return False
+    if user.banned_at is not None:
+        return True
+    return user.suspended_until is not None and user.suspended_until > timezone.now()
+
+
+def account_hidden_from(*, owner, viewer) -> bool:
+    """Whether ``owner``'s content (posts, videos, comments, streams, profile) is hidden from
+    ``viewer`` (None or anonymous: a visitor) because ``owner`` is suspended or banned now.
+    The owner and moderators still see it; it comes back by itself when the suspension ends or
+    is lifted."""
+    if not is_out_of_standing(owner):
+        return False
+    signed_in = viewer is not None and getattr(viewer, "is_authenticated", False)
+    return not (signed_in and (viewer.pk == owner.pk or viewer.has_perm(SEES_HIDDEN_ACCOUNTS_PERMISSION)))
+
+
+def out_of_standing_ids():
+    """:func:`out_of_standing_ids_sql` as an expression for ``field__in`` filters on querysets."""
+    from django.db.models.expressions import RawSQL
+
+    return RawSQL(out_of_standing_ids_sql(), [])  # noqa: S611  (no parameters: fixed SQL)

@@ -25,6 +25,15 @@ from moderation.services import actions, cases
 from moderation.services.evidence import evidence_media
 
 ADMIN = ModerationLogEntry.Source.ADMIN
+# The figures' bar charts: labels short enough for an axis on a phone (the tables keep the full ones).
+SHORT_LABELS = {
+    Category.SEXUAL_UNLABELED.label: "Sexual, unlabelled",
+    Category.INTELLECTUAL_PROPERTY.label: "IP",
+    Category.IMPERSONATION.label: "Impersonation",
+    Action.REMOVE.label: "Remove",
+    Action.WARN.label: "Warn",
+    Action.RESTRICT.label: "Restrict",
+}
 
 
 class CaseStatusFilter(admin.SimpleListFilter):
@@ -75,8 +84,8 @@ def _bulk(action: str, description: str):
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
-    list_display = ["flag", "priority", "target_type", "target_link", "category", "reporters_count", "reach",
-                    "assigned_to", "created_at", "status"]  # fmt: skip
+    list_display = ["flag", "priority", "target_link", "category", "reporters", "reach", "assignee", "opened",
+                    "status"]  # fmt: skip
     list_display_links = ["target_link"]
     list_filter = [CaseStatusFilter, AssignedFilter, "urgent", "category", "target_type"]
     search_fields = ["target_label", "target_id", "target_user__handle", "target_user__email", "=id"]
@@ -93,13 +102,27 @@ class CaseAdmin(ReadOnlyAdmin):
         js = ["vendor/hls/hls.min.js", "content/admin_player.js", "moderation/admin_case.js"]
         css = {"all": ["moderation/admin_case.css"]}
 
-    @admin.display(description="")
+    @admin.display(description="", empty_value="")
     def flag(self, case: Case):
         return format_html('<strong class="mod-urgent">{}</strong>', "URGENT") if case.urgent else ""
 
     @admin.display(description="target", ordering="target_label")
     def target_link(self, case: Case):
-        return case.target_label or case.target_id
+        label = case.target_label or case.target_id
+        label = label if len(label) <= 90 else label[:89] + "…"
+        return format_html('<span class="mod-type">{}</span> {}', case.get_target_type_display(), label)
+
+    @admin.display(description="reporters", ordering="reporters_count")
+    def reporters(self, case: Case):
+        return case.reporters_count
+
+    @admin.display(description="assigned to", ordering="assigned_to__handle", empty_value="nobody")
+    def assignee(self, case: Case):
+        return f"@{case.assigned_to.handle}" if case.assigned_to_id else None
+
+    @admin.display(description="opened", ordering="created_at")
+    def opened(self, case: Case):
+        return timezone.localtime(case.created_at).strftime("%-d %b %Y, %H:%M")
 
     def has_handle_permission(self, request):
         return request.user.has_perm("moderation.handle_cases")
@@ -155,6 +178,11 @@ class CaseAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{error.message} ({error.code})", messages.ERROR)
         case.refresh_from_db()
         reports = selectors.case_reports(case=case)
+        for report in reports:
+            try:
+                report.captured = dt.datetime.fromisoformat(report.evidence.get("captured_at") or "")
+            except ValueError:
+                report.captured = None
         context = {
             **self.admin_site.each_context(request),
             "title": f"Case: {case}",
@@ -254,13 +282,25 @@ class CaseAdmin(ReadOnlyAdmin):
         figures = selectors.monthly_figures(month=month)
         previous = (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
         following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        from core.dashboard.charts import Series, bars
+
+        categories = [(label, figures.reports_by_category.get(value, 0)) for value, label in Category.choices]
+        actions_rows = [(label, figures.actions_by_type.get(value, 0)) for value, label in Action.choices]
         context = {
             **self.admin_site.each_context(request),
             "title": f"Trust and safety figures, {month:%B %Y}",
+            "reports_chart": bars(key="mod-reports", title="Reports by category",
+                                  labels=[SHORT_LABELS.get(label, label) for label, _ in categories],
+                                  series=[Series("Reports", [n for _, n in categories])],
+                                  empty="No reports this month."),
+            "actions_chart": bars(key="mod-actions", title="Actions by type",
+                                  labels=[SHORT_LABELS.get(label, label) for label, _ in actions_rows],
+                                  series=[Series("Actions", [n for _, n in actions_rows])],
+                                  empty="No actions this month."),
             "opts": self.model._meta,
             "figures": figures,
-            "categories": [(label, figures.reports_by_category.get(value, 0)) for value, label in Category.choices],
-            "actions_rows": [(label, figures.actions_by_type.get(value, 0)) for value, label in Action.choices],
+            "categories": categories,
+            "actions_rows": actions_rows,
             "median_hours": None if figures.median_seconds_to_first_action is None
             else round(figures.median_seconds_to_first_action / 3600, 1),
             "previous": f"{previous:%Y-%m}",
@@ -352,3 +392,10 @@ class RuleAdmin(admin.ModelAdmin):
 @admin.register(ActionPreset)
 class ActionPresetAdmin(admin.ModelAdmin):
     list_display = ["label", "action", "rule", "days"]
+
+
+# Bulk moderation actions in the content lists (posts, comments, videos, streams, chat, users):
+# moderation is the last local app, so their admin classes are registered by now.
+from moderation.admin_bulk import install as _install_bulk_actions  # noqa: E402
+
+_install_bulk_actions()

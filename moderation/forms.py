@@ -23,13 +23,18 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fixed_action = fixed_action
         if fixed_action:
-            self.fields["action"].initial = fixed_action
-            self.fields["action"].widget = forms.HiddenInput()
-            self.fields["action"].required = False
+            # One action for a batch: only the fields it uses.
+            del self.fields["action"]
+            if fixed_action not in (Action.RESTRICT, Action.SUSPEND):
+                del self.fields["days"]
+            if fixed_action not in (Action.SUSPEND, Action.BAN):
+                del self.fields["hide_chat"]
             self.fields["preset"].queryset = self.fields["preset"].queryset.filter(action=fixed_action)
 
     def clean(self):
         data = super().clean()
+        data.setdefault("days", None)
+        data.setdefault("hide_chat", False)
         preset = data.get("preset")
         if preset is not None:
             data["action"] = self.fixed_action or preset.action

@@ -117,8 +117,9 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def monthly_figures(*, month: dt.date) -> MonthlyFigures:
     """Reports by category, the median time from a case's opening to its first action (cases
-    opened that month), decisions by action, and appeals decided that month: upheld (rejected)
-    and overturned (accepted)."""
+    opened that month by reports: not the ones a moderator opened by acting from a list),
+    decisions by action, and appeals decided that month: upheld (rejected) and overturned
+    (accepted)."""
     from accounts.selectors import appeals_decided_counts
 
     start, end = month_bounds(month)
@@ -131,6 +132,7 @@ def monthly_figures(*, month: dt.date) -> MonthlyFigures:
     sql = (
         "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM first_action_at - created_at)) "  # noqa: S608
         f"FROM {Case._meta.db_table} WHERE created_at >= %s AND created_at < %s AND first_action_at IS NOT NULL"
+        " AND reporters_count > 0"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [start, end])

@@ -82,7 +82,13 @@ def _open(*, stream_id: str, user: Any, client_id: str | None, headers: dict[str
     from accounts.selectors import standing_error
     from core.errors import NotFoundError
     from streaming.selectors import chat as chat_selectors
-    from streaming.selectors.streams import MODERATING_ROLES, can_view_stream, chat_role, stream_get
+    from streaming.selectors.streams import (
+        MODERATING_ROLES,
+        can_view_stream,
+        chat_role,
+        stream_get,
+        stream_owner_hidden,
+    )
     from streaming.services.viewers import viewer_heartbeat, viewer_key_for
 
     try:
@@ -94,6 +100,8 @@ def _open(*, stream_id: str, user: Any, client_id: str | None, headers: dict[str
         if error is not None:
             raise ChatClose(CLOSE_ACCOUNT, error.code, error.message)
     if not can_view_stream(stream=stream, user=user):
+        if stream_owner_hidden(stream=stream, user=user):  # its owner is suspended or banned: as if gone
+            raise ChatClose(CLOSE_NOT_FOUND, "not_found", "No such stream.")
         raise ChatClose(CLOSE_NOT_ALLOWED, "not_allowed", "This stream is not visible to you.")
     if user is not None and chat_selectors.chat_ban_get(streamer_id=stream.owner_id, user_id=user.pk):
         raise ChatClose(CLOSE_BANNED, "banned", "You are banned from this chat.")

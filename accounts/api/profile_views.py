@@ -183,7 +183,8 @@ class PublicProfileView(APIView):
         operation_id="accounts_profile_retrieve",
         summary="A public profile, by handle",
         description=(
-            "The handle is matched ignoring case. Deleted and banned accounts are 404 `not_found`, and so is "
+            "The handle is matched ignoring case. Deleted and banned accounts are 404 `not_found`, so are suspended "
+            "ones while the suspension lasts (but to the account itself and moderators), and so is "
             "the profile of an account that blocked the caller (as if it did not exist)."
         ),
         responses={200: PublicProfileSerializer},

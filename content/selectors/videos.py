@@ -10,7 +10,7 @@ from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import users_in_good_standing_q
+from accounts.selectors import account_hidden_from, users_in_good_standing_q
 from billing.selectors import members_only_error, viewer_has_tier
 from content import relations
 from content.models import Rendition, Video, VideoCountryDailyStat, VideoDailyStat
@@ -42,8 +42,9 @@ def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "")
     """The video, if ``user`` in ``country`` may see its page.
 
     Raises 404 ``not_found`` (deleted, removed by moderation, draft or unprocessed, private,
-    scheduled for later), 403 ``members_only`` (with the tier needed) and 451 ``geo_restricted``. The owner sees every
-    state of their own video except deletion, and is never geo-restricted; so are moderators.
+    scheduled for later, its owner suspended or banned now), 403 ``members_only`` (with the tier
+    needed) and 451 ``geo_restricted``. The owner sees every state of their own video except
+    deletion, and is never geo-restricted; so are moderators.
     """
     # At most one row by primary key, so no ORDER BY (``first()`` would add one, and an ordered
     # query makes Django hash every selected column of the joined models).
@@ -58,6 +59,8 @@ def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "")
     if _is_owner(video=video, user=user) or _is_moderator(user=user):
         return video
     if video.moderation_status == Video.Moderation.REMOVED or not video_is_playable(video=video):
+        raise NotFoundError("No such video.")
+    if account_hidden_from(owner=video.owner, viewer=user):
         raise NotFoundError("No such video.")
     if relations.is_blocked_between(user=user, other_id=video.owner_id):
         raise NotFoundError("No such video.")

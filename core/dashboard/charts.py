@@ -57,3 +57,9 @@ def curve(
     """A line over named points (retention: 0%..100% of the video; live viewers: clock times)."""
     return _spec(key=key, title=title, kind="line", x=list(labels), x_kind="category", series=series,
                  unit=unit, y_max=y_max, empty=empty)  # fmt: skip
+
+
+def bars(*, key: str, title: str, labels: Sequence[str], series: Sequence[Series], empty: str, unit: str = "") -> dict:
+    """Bars over named categories (moderation's reports by category and actions by type)."""
+    return _spec(key=key, title=title, kind="bar", x=list(labels), x_kind="category", series=series,
+                 unit=unit, y_max=None, empty=empty)  # fmt: skip

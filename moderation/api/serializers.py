@@ -185,6 +185,27 @@ class BulkResultSerializer(serializers.Serializer):
     failed = BulkFailureSerializer(many=True, read_only=True)
 
 
+class TargetsActionInputSerializer(ActionInputSerializer):
+    targets = TargetInputSerializer(
+        many=True,
+        min_length=1,
+        max_length=100,
+        help_text="1 to 100 posts, comments, videos, streams, chat lines or users.",
+    )
+
+
+class TargetFailureSerializer(serializers.Serializer):
+    type = serializers.CharField(read_only=True)
+    id = serializers.CharField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    detail = serializers.CharField(read_only=True)
+
+
+class TargetsResultSerializer(serializers.Serializer):
+    decisions = DecisionSerializer(many=True, read_only=True)
+    failed = TargetFailureSerializer(many=True, read_only=True)
+
+
 class ReverseInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 

@@ -16,6 +16,7 @@ urlpatterns = [
         views.DecisionReverseView.as_view(),
         name="moderation-reverse",
     ),
+    path("staff/moderation/targets/act/", views.TargetsActionView.as_view(), name="moderation-targets-act"),
     path("staff/moderation/log/", views.LogView.as_view(), name="moderation-log"),
     path("staff/moderation/pending/", views.PendingWorkView.as_view(), name="moderation-pending"),
     path("staff/moderation/stats/", views.StatsView.as_view(), name="moderation-stats"),

@@ -250,6 +250,44 @@ class BulkActionView(APIView):
 
 
 @extend_schema(tags=["staff"])
+class TargetsActionView(APIView):
+    """The admin's bulk actions from its content lists: the same action on up to 100 targets."""
+
+    permission_classes = MODERATOR
+
+    @extend_schema(
+        request=s.TargetsActionInputSerializer,
+        responses={200: s.TargetsResultSerializer},
+        description=(
+            "Each target goes through its open case, or a case opened for it (no reports), and the same "
+            "service as `cases/<id>/actions/`: checks, effects, the user notified unless `notify_user` is false, "
+            "one log entry each. `dismiss` is not offered here. Account actions (warn, restrict, suspend, ban) act "
+            "once per account: later targets of the same account fail with `same_account`. Each target succeeds "
+            "or fails on its own; `failed` carries the code its own request would get (`not_found`, "
+            "`action_not_applicable`, `stream_not_live`, `already_banned`, `not_allowed`, ...). 400 "
+            "`reason_required`, `min_length`/`max_length` (1 to 100 targets)."
+        ),
+        examples=[
+            OpenApiExample(
+                "Remove two posts",
+                value={"action": "remove", "reason": "Link farm", "notify_user": True,
+                       "targets": [{"type": "post", "id": "01a24cb9-233a-759d-911b-390394b3e097"},
+                                   {"type": "post", "id": "01a24cb9-233a-759d-911b-390394b3e098"}]},
+                request_only=True,
+            )
+        ],
+    )  # fmt: skip
+    def post(self, request):
+        data = _validated(s.TargetsActionInputSerializer, request)
+        targets = list(dict.fromkeys((item["type"], str(item["id"])) for item in data["targets"]))
+        done, failed = actions.targets_act(
+            targets=targets, by=request.user, action=data["action"], reason=data["reason"], rule=data.get("rule"),
+            days=data.get("days"), hide_chat=data["hide_chat"], notify_user=data["notify_user"], source=API,
+        )  # fmt: skip
+        return Response(s.TargetsResultSerializer({"decisions": done, "failed": failed}).data)
+
+
+@extend_schema(tags=["staff"])
 class DecisionReverseView(APIView):
     """Undo a decision; the user is told."""
 

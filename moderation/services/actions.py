@@ -418,3 +418,87 @@ def decision_reverse_for_lifted_action(*, action: ModerationAction) -> Decision 
         if decision.notify_user:
             _notify_user(decision, kind="moderation_reversed")
     return decision
+
+
+# What each action from a list of targets can do: ``dismiss`` needs a case with reports.
+LIST_ACTIONS = {
+    TargetType.USER: [Action.WARN, Action.RESTRICT, Action.SUSPEND, Action.BAN],
+    TargetType.POST: [Action.REMOVE, Action.MARK_SENSITIVE, Action.WARN, Action.RESTRICT, Action.SUSPEND, Action.BAN],
+    TargetType.VIDEO: [Action.REMOVE, Action.MARK_SENSITIVE, Action.WARN, Action.RESTRICT, Action.SUSPEND, Action.BAN],
+    TargetType.COMMENT: [Action.REMOVE, Action.WARN, Action.RESTRICT, Action.SUSPEND, Action.BAN],
+    TargetType.CHAT_MESSAGE: [Action.REMOVE, Action.WARN, Action.RESTRICT, Action.SUSPEND, Action.BAN],
+    TargetType.LIVE_STREAM: [Action.REMOVE, Action.WARN, Action.RESTRICT, Action.SUSPEND, Action.BAN],
+}
+
+
+def target_act(
+    *,
+    target_type: str,
+    target_id: Any,
+    by: User,
+    action: str,
+    reason: str,
+    rule: Rule | None = None,
+    days: int | None = None,
+    hide_chat: bool = False,
+    notify_user: bool = True,
+    source: str = ModerationLogEntry.Source.ADMIN,
+) -> Decision:
+    """Act on a target found in a list (the admin's posts, comments, videos, chat, streams and
+    users lists; the staff API's ``targets/act/``) rather than in the queue: the target's open
+    case is used, or one is opened for it (category ``other``, no reports, a note saying who
+    opened it), and :func:`case_act` does the rest exactly as from the queue (the same checks,
+    effects, notifications, reporters told, one log entry). If the action fails, a case opened
+    for it is not kept. 404 ``not_found`` for a target gone for good; 400 ``action_not_applicable``
+    for an action the target type has no use for here (``dismiss`` needs reports)."""
+    from moderation.models import CaseNote, Category
+    from moderation.services.priority import priority_of
+    from moderation.services.reports import _open_case
+    from moderation.services.targets import target_for_staff
+
+    ensure_moderator(by)
+    reason = _clean_reason(reason)
+    if action not in Action.values:
+        raise ApplicationError("Unknown action.", code="invalid_action")
+    if action not in LIST_ACTIONS.get(target_type, []):
+        raise ApplicationError("This action does not apply to this kind of target.", code="action_not_applicable")
+    with transaction.atomic():
+        target = target_for_staff(target_type=target_type, target_id=target_id)
+        case = _open_case(target=target, category=Category.OTHER)
+        if not case.reports.exists() and not case.notes.exists():
+            case.reach = target.reach
+            case.priority = priority_of(category=case.category, reporters=0, reach=target.reach)
+            case.save(update_fields=["reach", "priority", "updated_at"])
+            CaseNote.objects.create(case=case, author=by, text=f"Opened by @{by.handle} from a list ({source}).")
+        return case_act(
+            case=case, by=by, action=action, reason=reason, rule=rule, days=days, hide_chat=hide_chat,
+            notify_user=notify_user, source=source,
+        )  # fmt: skip
+
+
+def targets_act(
+    *, targets: list[tuple[str, Any]], by: User, action: str, **options: Any
+) -> tuple[list[Decision], list[dict[str, Any]]]:
+    """:func:`target_act` for each of ``targets`` (``(type, id)``), each in its own transaction
+    and log entry: ``(decisions, failures)``, a failure being ``{type, id, code, detail}``.
+    Account actions (warn, restrict, suspend, ban) act once per account: a second target of the
+    same account is skipped (``code: same_account``), so selecting three posts of one spammer
+    and choosing "suspend" suspends them once, about the first."""
+    decisions: list[Decision] = []
+    failures: list[dict[str, Any]] = []
+    accounts_done: set[Any] = set()
+    for target_type, target_id in targets:
+        try:
+            if action in ACCOUNT_ACTIONS:
+                from moderation.services.targets import target_for_staff
+
+                user_id = target_for_staff(target_type=target_type, target_id=target_id).user.pk
+                if user_id in accounts_done:
+                    failures.append({"type": target_type, "id": str(target_id), "code": "same_account",
+                                     "detail": "Acted on this account already in this batch."})  # fmt: skip
+                    continue
+                accounts_done.add(user_id)
+            decisions.append(target_act(target_type=target_type, target_id=target_id, by=by, action=action, **options))
+        except ApplicationError as error:
+            failures.append({"type": target_type, "id": str(target_id), "code": error.code, "detail": error.message})
+    return decisions, failures

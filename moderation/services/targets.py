@@ -131,3 +131,31 @@ def target_for_moderator(*, target_type: str, target_id: str) -> Any:
     if target_type == TargetType.AD:
         return Ad.objects.filter(pk=target_id).first()
     return models[target_type].all_objects.filter(pk=target_id).first()
+
+
+def target_for_staff(*, target_type: str, target_id: Any) -> Target:
+    """The target as a moderator finds it from the admin's lists (any state but gone for good),
+    with who answers for it; 404 ``not_found`` when it is gone or has nobody to answer for it
+    (a system line in a chat)."""
+    if target_type not in _RESOLVERS:
+        raise NotFoundError("No such target.")
+    obj = target_for_moderator(target_type=target_type, target_id=target_id)
+    if obj is None:
+        raise NotFoundError("No such target.")
+    if target_type == TargetType.USER:
+        user, label = obj, f"@{obj.handle}"
+    elif target_type in (TargetType.POST, TargetType.COMMENT):
+        user, label = obj.author, _label(f"@{obj.author.handle}: {obj.text}")
+    elif target_type == TargetType.VIDEO:
+        user, label = obj.owner, _label(obj.title)
+    elif target_type == TargetType.LIVE_STREAM:
+        user, label = obj.owner, _label(f"@{obj.owner.handle}: {obj.title}")
+    else:
+        user = obj.sender
+        if user is None:
+            raise NotFoundError("No such target.")
+        label = _label(f"@{user.handle} in {obj.stream.title}: {obj.text}")
+    reach = user.followers_count
+    if target_type == TargetType.VIDEO:
+        reach = max(reach, obj.view_count)
+    return Target(target_type, str(obj.pk), obj, user, label, reach)

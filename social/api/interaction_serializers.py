@@ -27,7 +27,7 @@ class CommentSerializer(serializers.Serializer):
     reply_to = serializers.SerializerMethodField(help_text="Handle of the parent comment's author (replies only).")
     state = serializers.SerializerMethodField(
         help_text="`visible`; `deleted`, `removed` (by a moderator) and `hidden` (a block between you and the "
-        "author) are tombstones without author and text."
+        "author, or the author is suspended) are tombstones without author and text."
     )
     author = serializers.SerializerMethodField()
     text = serializers.SerializerMethodField()

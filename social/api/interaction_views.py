@@ -236,6 +236,7 @@ VideoCommentSettingsView = _settings_view("video", "videos")
 
 def _visible_comment(request: Request, comment_id: uuid.UUID, *, live: bool = False):
     comment = comment_selectors.comment_get(comment_id=comment_id, live=live)
+    comment_selectors.comment_hidden_check(comment=comment, viewer=_viewer(request))
     content = content_of_comment(comment=comment, user=request.user, country=_country(request))
     return comment, content
 

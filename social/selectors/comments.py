@@ -12,7 +12,8 @@ it answers.
 What a viewer sees of a comment (``state``): ``visible``; ``deleted`` (by its author or the
 content's owner) and ``removed`` (by a moderator) show as tombstones without author or text, and
 only while they still have live replies; ``hidden``: the author and the viewer have a block
-between them (a tombstone too).
+between them, or the author is suspended or banned now (a tombstone too; by direct link such a
+comment is 404 ``comment_not_found`` for everyone but its author and moderators).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class ViewerContext:
 
     liked_ids: set = field(default_factory=set)
     blocked_user_ids: set = field(default_factory=set)
+    hidden_author_ids: set = field(default_factory=set)  # suspended or banned now (accounts.standing)
 
 
 def _shown() -> Q:
@@ -103,13 +105,28 @@ def viewer_context(*, viewer: Any, comments: list[Comment]) -> ViewerContext:
     (none for a visitor; the blocks are shared with content's visibility check of the same
     request through ``content.relations.blocked_ids``, which keeps them on the user object).
     Also loads every comment's mentions in one query."""
+    from accounts.selectors import account_hidden_from
+
     prefetch_related_objects(comments, "mentions")
+    # The authors came with the comments (select_related): no query.
+    hidden = {c.author_id for c in comments if c.author_id and account_hidden_from(owner=c.author, viewer=viewer)}
     if viewer is None or not viewer.is_authenticated or not comments:
-        return ViewerContext()
+        return ViewerContext(hidden_author_ids=hidden)
     liked = set(
         Like.objects.filter(user=viewer, comment_id__in=[c.pk for c in comments]).values_list("comment_id", flat=True)
     )
-    return ViewerContext(liked_ids=liked, blocked_user_ids=set(relations.blocked_ids(user=viewer)))
+    return ViewerContext(
+        liked_ids=liked, blocked_user_ids=set(relations.blocked_ids(user=viewer)), hidden_author_ids=hidden
+    )
+
+
+def comment_hidden_check(*, comment: Comment, viewer: Any) -> None:
+    """404 ``comment_not_found`` when the comment's author is suspended or banned now and
+    ``viewer`` is neither the author nor a moderator (a direct link to it)."""
+    from accounts.selectors import account_hidden_from
+
+    if comment.author_id and account_hidden_from(owner=comment.author, viewer=viewer):
+        raise NotFoundError("No such comment.", code="comment_not_found")
 
 
 def comment_state(*, comment: Comment, context: ViewerContext) -> str:
@@ -117,7 +134,7 @@ def comment_state(*, comment: Comment, context: ViewerContext) -> str:
         return "deleted"
     if comment.moderation_status != Comment.ModerationStatus.VISIBLE:
         return "removed"
-    if comment.author_id in context.blocked_user_ids:
+    if comment.author_id in context.blocked_user_ids or comment.author_id in context.hidden_author_ids:
         return "hidden"
     return "visible"
 

@@ -30,10 +30,20 @@ def is_stream_moderator(*, user: Any) -> bool:
     return _signed_in(user) and user.has_perm("streaming.moderate_streams")
 
 
+def stream_owner_hidden(*, stream: LiveStream, user: Any) -> bool:
+    """Whether the stream's owner is suspended or banned now and ``user`` is neither the owner
+    nor a moderator: then the stream, its playback and its chat are 404 for ``user``."""
+    from accounts.selectors import account_hidden_from
+
+    return account_hidden_from(owner=stream.owner, viewer=user)
+
+
 def stream_visible_to(*, stream: LiveStream, user: Any) -> bool:
     """Whether ``user`` (None or anonymous too) may see and watch ``stream``."""
     if _signed_in(user) and (stream.owner_id == user.pk or user.has_perm("streaming.view_livestream")):
         return True
+    if stream_owner_hidden(stream=stream, user=user):
+        return False
     if stream.visibility in {LiveStream.Visibility.PUBLIC, LiveStream.Visibility.UNLISTED}:
         return True
     if stream.visibility == LiveStream.Visibility.FOLLOWERS:
@@ -42,10 +52,14 @@ def stream_visible_to(*, stream: LiveStream, user: Any) -> bool:
 
 
 def stream_get_for_viewer(*, stream_id: Any, user: Any) -> LiveStream:
-    """The stream if ``user`` may see it. 404 ``not_found`` (deleted or unknown), 403
-    ``followers_only`` or ``members_only``."""
+    """The stream if ``user`` may see it. 404 ``not_found`` (deleted or unknown, or its owner
+    suspended or banned now), 403 ``followers_only`` or ``members_only``."""
     stream = LiveStream.objects.select_related("owner").filter(pk=stream_id).first()
     if stream is None:
+        raise NotFoundError("No such stream.")
+    if not (_signed_in(user) and user.has_perm("streaming.view_livestream")) and stream_owner_hidden(
+        stream=stream, user=user
+    ):
         raise NotFoundError("No such stream.")
     if not stream_visible_to(stream=stream, user=user):
         raise stream_hidden_error(stream=stream)
@@ -67,16 +81,28 @@ def stream_get_owned(*, stream_id: Any, owner: Any) -> LiveStream:
     return stream
 
 
+def _owner_in_good_standing() -> Q:
+    from accounts.selectors import users_in_good_standing_q
+
+    return users_in_good_standing_q(prefix="owner__")
+
+
 def stream_list_live() -> QuerySet[LiveStream]:
-    """Public streams live now, newest first."""
-    return LiveStream.objects.filter(status=LiveStream.Status.LIVE, visibility__in=LISTED).select_related("owner")
+    """Public streams live now, newest first (owners suspended or banned now left out)."""
+    return (
+        LiveStream.objects.filter(status=LiveStream.Status.LIVE, visibility__in=LISTED)
+        .filter(_owner_in_good_standing())
+        .select_related("owner")
+    )
 
 
 def stream_list_upcoming() -> QuerySet[LiveStream]:
     """Public scheduled streams with a time, soonest first (the cursor pages by id: newest first)."""
-    return LiveStream.objects.filter(
-        status=LiveStream.Status.SCHEDULED, scheduled_at__isnull=False, visibility__in=LISTED
-    ).select_related("owner")
+    return (
+        LiveStream.objects.filter(status=LiveStream.Status.SCHEDULED, scheduled_at__isnull=False, visibility__in=LISTED)
+        .filter(_owner_in_good_standing())
+        .select_related("owner")
+    )
 
 
 def stream_list_of_owner(*, owner_id: Any, viewer: Any) -> QuerySet[LiveStream]:
@@ -84,6 +110,7 @@ def stream_list_of_owner(*, owner_id: Any, viewer: Any) -> QuerySet[LiveStream]:
     streams = LiveStream.objects.filter(owner_id=owner_id).select_related("owner")
     if _signed_in(viewer) and viewer.pk == owner_id:
         return streams
+    streams = streams.filter(_owner_in_good_standing())
     allowed = Q(visibility=LiveStream.Visibility.PUBLIC)
     if _signed_in(viewer) and is_following(follower=viewer, followee=owner_id):
         allowed |= Q(visibility=LiveStream.Visibility.FOLLOWERS)

@@ -71,3 +71,42 @@ def test_a_moderator_handles_a_case_from_the_queue(page):
     assert Notification.objects.get(recipient=author, kind="moderation_action").data["reason"] == "Spam removed."
     assert Notification.objects.get(recipient=reporter, kind="report_outcome").data["outcome"] == "actioned"
     assert ModerationLogEntry.objects.filter(action="remove", actor=moderator, source="admin").count() == 1
+
+
+def _sign_in_moderator(page):
+    moderator = moderator_by_permissions(email="mod@example.com", handle="moderator")
+    code = services.backup_codes_regenerate(user=moderator)[0]
+    page.goto("/admin/login/")
+    page.fill("#id_username", "mod@example.com")
+    page.fill("#id_password", PASSWORD)
+    page.fill("#id_otp_token", code)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    return moderator
+
+
+def test_a_moderator_removes_posts_in_bulk_from_the_posts_list(page):
+    author = VerifiedUserFactory(handle="flooder")
+    posts = [make_post(author, text=f"Buy now number {n}") for n in range(3)]
+    rule, _ = Rule.objects.get_or_create(title="No spam")
+    moderator = _sign_in_moderator(page)
+
+    page.goto("/admin/content/post/")
+    for post in posts[:2]:
+        page.check(f"input[name=_selected_action][value='{post.pk}']")
+    page.select_option("select[name=action]", label="Moderate: remove the content…")
+    page.click("button[name=index]")
+    page.wait_for_selector("#id_act-reason")
+    assert page.is_checked("#id_act-notify_user")
+    page.select_option("#id_act-rule", label=str(rule))
+    page.fill("#id_act-reason", "Flooding the feed with ads.")
+    page.click("input[type=submit][value='Remove the content']")
+    page.wait_for_selector("text=Remove the content: 2 done, each logged.")
+
+    statuses = {p.pk: Post.all_objects.get(pk=p.pk).moderation_status for p in posts}
+    assert statuses == {posts[0].pk: "removed", posts[1].pk: "removed", posts[2].pk: "visible"}
+    entries = ModerationLogEntry.objects.filter(action="remove", actor=moderator, source="admin")
+    assert sorted(e.target_id for e in entries) == sorted(str(p.pk) for p in posts[:2])
+    assert {e.rule for e in entries} == {rule.title}
+    notices = Notification.objects.filter(recipient=author, kind="moderation_action")
+    assert [n.data["reason"] for n in notices] == ["Flooding the feed with ads."] * 2
