@@ -442,9 +442,11 @@ def feed_home(*, user: User, cursor: str | None = None, page_size: int = DEFAULT
 
 # The profile and hashtag feeds' page statements: what ``posts_visible_q`` and
 # ``videos_visible_q`` say, written out once (tests/social/test_feeds.py holds them to it), less
-# the authors the viewer has a block with (either way) or mutes, and reposts and quotes of theirs.
+# the authors the viewer has a block with (either way) or mutes, and reposts and quotes of theirs
+# or of accounts suspended or banned now (accounts.standing).
 # A signed-out viewer is NULL: every test on it is then false, leaving public posts only.
-_POST_SEEN = """
+_POST_SEEN = (
+    """
     p.id < %(cursor)s AND p.deleted_at IS NULL
     AND (p.author_id = %(user)s OR (
         p.moderation_status <> 'removed'
@@ -458,9 +460,13 @@ _POST_SEEN = """
     AND NOT EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = p.author_id)
     AND (p.original_id IS NULL OR NOT EXISTS (SELECT 1 FROM {post} o WHERE o.id = p.original_id AND (
         EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = o.author_id)
+        OR o.author_id IN ("""  # noqa: S608
+    + out_of_standing_ids_sql()
+    + """)
         OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocker_id = %(user)s AND b.blocked_id = o.author_id)
         OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocked_id = %(user)s AND b.blocker_id = o.author_id))))
 """
+)
 _VIDEO_SEEN = (
     """
     v.id < %(cursor)s AND v.deleted_at IS NULL AND v.moderation_status = 'visible' AND v.master_playlist <> ''
