@@ -145,10 +145,17 @@ def _check_standing(*, stream: LiveStream, user: Any) -> None:
         raise ChatError("Sign in to chat.", code="not_allowed")
     if user.email_verified_at is None:
         raise ChatError("Verify your email address to chat.", code="not_allowed")
-    from accounts.selectors import posting_restriction_error
+    from accounts.standing import restriction_error, standing_error
 
-    if posting_restriction_error(user) is not None:
+    if standing_error(user) is not None:
         raise ChatError("This account cannot chat.", code="not_allowed")
+    if restriction_error(user) is not None:
+        # A moderator's restriction (no posting or chat for N days): its own code, with the end.
+        raise ChatError(
+            f"This account may not chat until {user.restricted_until:%Y-%m-%d %H:%M} UTC.",
+            code="account_restricted",
+            retry_after=_remaining(user.restricted_until),
+        )
     if chat_selectors.chat_ban_get(streamer_id=stream.owner_id, user_id=user.pk) is not None:
         raise ChatError("You are banned from this chat.", code="banned")
     until = chat_selectors.chat_timeout_until(streamer_id=stream.owner_id, user_id=user.pk)

@@ -144,7 +144,9 @@ def test_a_restriction_stops_posting_commenting_and_chatting_for_n_days(reporter
     assert commenting.value.code == "account_restricted"
     with pytest.raises(ChatError) as chatting:
         chat_message_send(stream=make_live_stream(verified()), user=author, text="hi")
-    assert chatting.value.code == "not_allowed"
+    assert chatting.value.code == "account_restricted"
+    remaining = (author.restricted_until - timezone.now()).total_seconds()
+    assert remaining - 5 <= chatting.value.retry_after <= remaining + 1
     assert author.suspended_until is None  # still signs in and reads
 
 
