@@ -18,3 +18,8 @@ def payment_event(sender, event, **kwargs):
 @djstripe_receiver(webhooks.CUSTOMER_EVENTS)
 def customer_event(sender, event, **kwargs):
     webhooks.customer_event_handle(event_type=event.type, obj=event.data.get("object", {}))
+
+
+@djstripe_receiver(webhooks.CONNECT_EVENTS)
+def connect_event(sender, event, **kwargs):
+    webhooks.connect_event_handle(event_type=event.type, obj=event.data.get("object", {}))

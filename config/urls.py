@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("social.api.interaction_urls")),
     path("", include("streaming.api.urls")),
     path("", include("streaming.api.chat_urls")),
+    path("", include("streaming.api.tip_urls")),
     path("", include("billing.api.urls")),
     path("", include("moderation.api.urls")),
 ]

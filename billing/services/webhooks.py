@@ -43,7 +43,9 @@ PAYMENT_EVENTS = [
     "charge.dispute.funds_reinstated",
 ]
 CUSTOMER_EVENTS = ["payment_method.attached", "payment_method.detached", "customer.updated"]
-ENABLED_EVENTS = [*PAYMENT_EVENTS, "refund.created", "refund.updated", *CUSTOMER_EVENTS]
+# Connect: creators' Express accounts and the transfers that pay them (billing.services.payouts).
+CONNECT_EVENTS = ["account.updated", "transfer.created", "transfer.updated", "transfer.reversed"]
+ENABLED_EVENTS = [*PAYMENT_EVENTS, "refund.created", "refund.updated", *CUSTOMER_EVENTS, *CONNECT_EVENTS]
 
 
 def payment_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:
@@ -55,6 +57,17 @@ def payment_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:
         logger.info("stripe event %s about %s has no payment intent; ignored", event_type, obj.get("id"))
         return
     payment_sync(payment_intent_id=intent_id)
+
+
+def connect_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:
+    """A Connect account or a transfer changed: read its current state from Stripe and apply it."""
+    from billing.services.connect import connect_account_sync
+    from billing.services.payouts import transfer_sync
+
+    if event_type == "account.updated" and obj.get("id"):
+        connect_account_sync(stripe_account_id=obj["id"])
+    elif event_type.startswith("transfer.") and obj.get("id"):
+        transfer_sync(transfer_id=obj["id"])
 
 
 def customer_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:

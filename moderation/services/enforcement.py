@@ -15,8 +15,13 @@ messages and tasks go out after commit):
 - ``chat_history`` (an option): every chat line the account sent is hidden, tagged with the
   action. Lifting: the lines it hid are shown again.
 
-Money and ads have no part yet: billing (ledger hold, payouts) and ads (campaigns paused) add
-theirs to :data:`EFFECTS` and :data:`RELEASES` when those apps land (docs/moderation.md).
+- ``earnings`` (billing): the creator's available money moves to ``creator:<id>:held`` (a
+  ledger entry) and payouts not yet approved are held; payout runs skip the account while it is
+  suspended or banned. Lifting (once the account is in good standing again): the held money
+  goes back to available and the payouts back to prepared (to be checked and approved again).
+
+Ads have no part yet: ads (campaigns paused) add theirs to :data:`EFFECTS` and :data:`RELEASES`
+when that app lands (docs/moderation.md).
 
 Suspensions and bans made outside this app (accounts' staff API and admin) reach every domain
 too: accounts calls :func:`on_standing_changed` (its standing hook) and :func:`on_action_lifted`
@@ -72,12 +77,19 @@ def _chat_history(e: Enforcement) -> dict[str, Any]:
     return {"hidden": chat_lines_of_sender_hide(user=e.user, reason="account suspended", marker=e.marker)}
 
 
+def _earnings(e: Enforcement) -> dict[str, Any]:
+    from billing.services.payouts import earnings_moderation_hold
+
+    return earnings_moderation_hold(user=e.user, marker=e.marker)
+
+
 EFFECTS: list[tuple[str, Callable[[Enforcement], dict[str, Any]]]] = [
     ("access", _access),
     ("sockets", _sockets),
     ("streams", _streams),
     ("discovery", _discovery),
     ("chat_history", _chat_history),
+    ("earnings", _earnings),
 ]
 
 
@@ -95,7 +107,16 @@ def _release_chat(action: ModerationAction) -> dict[str, Any]:
     return {"restored": chat_lines_hidden_restore(marker=str(action.pk))}
 
 
-RELEASES: list[tuple[str, Callable[[ModerationAction], dict[str, Any]]]] = [("chat_history", _release_chat)]
+def _release_earnings(action: ModerationAction) -> dict[str, Any]:
+    from billing.services.payouts import earnings_moderation_release
+
+    return earnings_moderation_release(user=action.user)
+
+
+RELEASES: list[tuple[str, Callable[[ModerationAction], dict[str, Any]]]] = [
+    ("chat_history", _release_chat),
+    ("earnings", _release_earnings),
+]
 
 
 def account_release(*, action: ModerationAction) -> dict[str, dict[str, Any]]:
