@@ -318,7 +318,9 @@ def test_a_refund_after_the_payout_leaves_a_debt_the_next_payout_nets_off(
         payout_approve(payout=first, by=approver)
 
     refund_create(payment=paid_out, amount=4_000, reason="chargeback avoided")
-    assert _available(creator) == -3_678  # 9196 x 4000 / 10000, rounded down, taken back from available: the creator owes it
+    assert (
+        _available(creator) == -3_678
+    )  # 9196 x 4000 / 10000, rounded down, taken back from available: the creator owes it
     _tip(UserFactory(), creator, amount=10_000, key="tip:b")
     _release_all()
     second = payouts_prepare(period=(dt.date(2026, 11, 30), dt.date(2026, 12, 6))).prepared[0]
