@@ -98,10 +98,12 @@ def test_onboarding_creates_an_express_account_once_and_a_link_whose_page_comple
     assert "external_account" in row.requirements_due
     assert len([o for o in stripe_peer.state.objects.values() if o.get("type") == "express"]) == 1
     page = requests.get(url, timeout=10)
-    assert page.status_code == 200 and "Submit details" in page.text
+    assert page.status_code == 200
+    assert "Submit details" in page.text
     done = requests.post(url, data={"state": "pending_verification", "return_url": "http://testserver/x"},
                          allow_redirects=False, timeout=10)  # fmt: skip
-    assert done.status_code == 303 and done.headers["Location"] == "http://testserver/x"
+    assert done.status_code == 303
+    assert done.headers["Location"] == "http://testserver/x"
 
     # account.updated, through dj-stripe (which re-fetches the account from the peer), keeps it current.
     event = stripe_peer.events("account.updated")[-1]
@@ -153,7 +155,8 @@ def test_a_run_prepares_one_payout_per_creator_over_the_minimum_and_says_why_oth
     _release_all()
 
     dry = payouts_prepare(period=PERIOD, dry_run=True)
-    assert Payout.objects.count() == 0 and PayoutRun.objects.count() == 0
+    assert Payout.objects.count() == 0
+    assert PayoutRun.objects.count() == 0
     assert dry.would_prepare == [(str(rich.pk), "usd", 9_196)]
 
     result = payouts_prepare(period=PERIOD)
@@ -163,7 +166,8 @@ def test_a_run_prepares_one_payout_per_creator_over_the_minimum_and_says_why_oth
     assert (payout.creator_id, payout.amount, payout.net, payout.status) == (rich.pk, 9_196, 9_196, "prepared")
     assert (payout.period_start, payout.period_end) == PERIOD
     assert result.skipped == {"below_minimum": [f"{poor.pk}:usd"], "not_onboarded": [f"{not_onboarded.pk}:usd"]}
-    assert again.prepared == [] and again.skipped["exists"] == [f"{rich.pk}:usd"]
+    assert again.prepared == []
+    assert again.skipped["exists"] == [f"{rich.pk}:usd"]
     run = PayoutRun.objects.get()
     assert run.prepared_count == 1
     # Nothing leaves available until a payout is approved.

@@ -92,7 +92,8 @@ async def test_a_3ds_tip_is_highlighted_only_after_its_payment_succeeds(quiet, s
     await tipper.disconnect()
     await viewer.disconnect()
     tip = await db(StreamTip.objects.get)()
-    assert tip.status == "succeeded" and tip.highlighted_at is not None
+    assert tip.status == "succeeded"
+    assert tip.highlighted_at is not None
     notified = await db(lambda: list(Notification.objects.filter(recipient=owner, kind="tip")))()
     assert len(notified) == 1
 
@@ -124,7 +125,8 @@ async def test_a_paid_tip_is_shown_at_once_and_a_declined_one_answers_with_its_c
     assert shown["message"]["payload"]["anonymous"] is True
     assert owner_view["message"]["id"] == shown["message"]["id"]
     assert received["tip"]["tipper"]["id"] == str(fan.pk)  # the streamer's control room sees who
-    assert received["totals"]["count"] == 1 and received["totals"]["totals"] == {"usd": 500}
+    assert received["totals"]["count"] == 1
+    assert received["totals"]["totals"] == {"usd": 500}
     for socket in (tipper, viewer, control):
         await socket.disconnect()
     statuses = await db(lambda: sorted(StreamTip.objects.values_list("status", "failure_code")))()
@@ -166,14 +168,16 @@ def test_bad_tips_get_4xx_with_stable_codes(stripe_peer, settings):  # noqa: F81
 
     paid = tip(fan, amount=1000, client_key="k-1")
     again = tip(fan, amount=1000, client_key="k-1")
-    assert paid.status_code == 201 and again.status_code == 201
+    assert paid.status_code == 201
+    assert again.status_code == 201
     assert paid.json()["tip"]["id"] == again.json()["tip"]["id"]
     assert Payment.objects.filter(status="succeeded").count() == 1
 
 
 @pytest.mark.django_db
 def test_a_refunded_tip_reverses_its_entry_and_is_marked_in_history_and_totals(
-    stripe_peer, django_capture_on_commit_callbacks
+    stripe_peer,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     from streaming.services.tips import tip_create
 
@@ -187,8 +191,10 @@ def test_a_refunded_tip_reverses_its_entry_and_is_marked_in_history_and_totals(
 
     tip.refresh_from_db()
     line = StreamChat.all_objects.get(pk=tip.chat_message_id)
-    assert tip.status == "refunded" and tip.reversed_at is not None
-    assert line.payload["reversed"] is True and line.payload["highlighted"] is False
+    assert tip.status == "refunded"
+    assert tip.reversed_at is not None
+    assert line.payload["reversed"] is True
+    assert line.payload["highlighted"] is False
     assert balance_of(account=chart.creator(owner.pk, "pending"), currency="usd") == 0
     metrics = stream_metrics(stream=stream)["tips"]
     assert (metrics["count"], metrics["totals"], metrics["top_tippers"]) == (0, {}, [])
