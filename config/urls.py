@@ -34,6 +34,7 @@ urlpatterns = [
     path("studio/", include("streaming.dashboard.chat_urls")),
     path("studio/", include("social.dashboard.urls")),
     path("studio/", include("notifications.dashboard.urls")),
+    path("studio/", include("billing.earnings_studio.urls")),
     path("studio/", include("core.dashboard.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
