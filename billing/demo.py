@@ -16,6 +16,7 @@ from django.conf import settings
 
 from accounts import selectors as account_selectors
 from billing.models import Payment
+from billing.money import format_amount
 from billing.selectors import balances_from_lines
 from billing.services.payments import payment_create, payment_sync
 from billing.services.refunds import refund_create
@@ -33,6 +34,13 @@ def _answers(url: str) -> bool:
     except requests.RequestException:
         return False
     return response.status_code == 200
+
+
+@contextlib.contextmanager
+def demo_peer() -> Iterator[str]:
+    """The running local peer, or a short-lived one on its state file (streaming's tip demo uses it too)."""
+    with _peer() as url:
+        yield url
 
 
 @contextlib.contextmanager
@@ -79,5 +87,48 @@ def seed(*, report) -> None:
         )
         response.raise_for_status()
         payment_sync(payment_intent_id=disputed.stripe_payment_intent_id)
+        payout = _seed_payout(url=url, creator=creator, fan=fan, report=report)
     total = sum(balances_from_lines().values())
     report(f"billing   tip {paid.status}, membership refunded, tip disputed; ledger lines sum to {total}")
+    if payout is not None:
+        amount = format_amount(payout.amount, payout.currency)
+        report(f"payout    {amount} {payout.status}, transfer {payout.stripe_transfer_id}")
+
+
+def _seed_payout(*, url: str, creator, fan, report):
+    """One paid payout: the creator onboarded to Connect, a week's earnings past the hold period,
+    the run, checked by the admin and approved by finance (two people), the transfer sent."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from billing.services.connect import connect_account_get_or_create, connect_account_sync
+    from billing.services.payouts import (
+        earnings_release,
+        payout_approve,
+        payout_check,
+        payout_transfer_send,
+        payouts_prepare,
+        period_before,
+    )
+
+    admin = account_selectors.user_by_email(email="admin@fanfare.local")
+    finance = account_selectors.user_by_email(email="finance@fanfare.local")
+    if admin is None or finance is None:
+        report("payout: no demo admin or finance user, skipped")
+        return None
+    payment_create(
+        payer=fan, beneficiary=creator, purpose=Payment.Purpose.TIP, amount=5000, currency="usd",
+        idempotency_key="demo:tip:paid-out", description="Thanks for the tutorial", payment_method_id="pm_card_visa",
+    )  # fmt: skip
+    account = connect_account_get_or_create(user=creator)
+    requests.post(f"{url}/_peer/accounts/{account.stripe_account_id}/state", data={"state": "enabled"}, timeout=10)
+    connect_account_sync(stripe_account_id=account.stripe_account_id)
+    earnings_release(now=timezone.now() + dt.timedelta(days=settings.BILLING_EARNINGS_HOLD_DAYS, hours=1))
+    result = payouts_prepare(period=period_before(timezone.localdate() - dt.timedelta(days=7)))
+    if not result.prepared:
+        report(f"payout: nothing prepared ({result.skipped})")
+        return None
+    payout = payout_check(payout=result.prepared[0], by=admin)
+    payout_approve(payout=payout, by=finance)
+    return payout_transfer_send(payout_id=payout.pk)

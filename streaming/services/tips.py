@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from core.errors import ApplicationError, ConflictError
 from streaming.models import LiveStream, StreamChat, StreamTip
-from streaming.services.chat import MAX_LENGTH, ChatError, _check_standing, blocked_word_in, broadcast
+from streaming.services.chat import MAX_LENGTH, _check_standing, blocked_word_in, broadcast
 
 logger = logging.getLogger(__name__)
 
@@ -96,10 +96,7 @@ class TipOutcome:
 def _validate(*, stream: LiveStream, user: Any, amount: Any, currency: Any, message: Any, anonymous: Any) -> tuple:
     from billing.money import supported_currencies
 
-    try:
-        _check_standing(stream=stream, user=user)
-    except ChatError as error:
-        raise TipError(error.message, code=error.code) from error
+    _check_standing(stream=stream, user=user)  # the chat's codes (ChatError, 400): not_allowed, banned, timed_out
     if user.pk == stream.owner_id:
         raise TipError("You cannot tip your own stream.", code="tip_own_stream")
     if stream.status == LiveStream.Status.ENDED:
