@@ -38,7 +38,7 @@ def test_earnings_empty_then_with_money_and_onboarding_round_trip(page, stripe_p
             earnings_release(now=timezone.now() + dt.timedelta(days=8))
     page.reload()
     assert page.get_by_test_id("available-usd").inner_text().startswith("91.96 USD")
-    assert page.get_by_test_id("pending-usd").inner_text() == "17.68 USD"  # 95% of (2000 - 88), rounded down
+    assert page.get_by_test_id("pending-usd").inner_text() == "18.16 USD"  # 95% of (2000 - 88), rounded down
     assert page.locator(".chart-plot svg, .chart-plot .main-svg").first.is_visible()
 
     # onboarding: Stripe's (the peer's) page, then back to the studio with the status
