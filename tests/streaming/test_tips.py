@@ -205,6 +205,25 @@ def test_a_refunded_tip_reverses_its_entry_and_is_marked_in_history_and_totals(
 
 
 @pytest.mark.django_db
+def test_an_ended_streams_studio_summary_counts_its_tips(stripe_peer):  # noqa: F811
+    from streaming.services.tips import tip_create
+    from tests.clients import verified_client
+
+    owner, fan = verified_user(), verified_user(handle="big_fan")
+    stream = make_stream(owner)
+    tip_create(stream=stream, user=fan, amount=1500, currency="usd", payment_method="pm_card_visa")
+    tip_create(stream=stream, user=fan, amount=500, currency="usd", payment_method="pm_card_visa", anonymous=True)
+    stream.status = "ended"
+    stream.save(update_fields=["status"])
+
+    page = verified_client(owner).get(f"/studio/streams/{stream.pk}/").content.decode()
+
+    assert "Tips (2)" in page
+    assert "20.00 USD" in page
+    assert "@big_fan (15.00 USD)" in page  # the anonymous tip counts in the total, not by name
+
+
+@pytest.mark.django_db
 def test_pin_time_grows_with_the_amount():
     assert [pin_seconds_for(amount, "usd") for amount in (100, 499, 500, 1000, 2000, 5000, 99_999)] == [
         15, 15, 60, 120, 300, 600, 600,
