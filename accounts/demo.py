@@ -17,6 +17,7 @@ DEMO_USERS = [
     ("admin", "admin@fanfare.local", "demo_admin", "Demo Admin", "fanfare-admin-demo", ["admin"], True),
     ("moderator", "moderator@fanfare.local", "demo_moderator", "Demo Moderator", "fanfare-moderator-demo",
      ["moderator"], False),
+    ("finance", "finance@fanfare.local", "demo_finance", "Demo Finance", "fanfare-finance-demo", ["finance"], False),
     ("creator", "creator@fanfare.local", "demo_creator", "Demo Creator", "fanfare-creator-demo", ["creator"], False),
     ("viewer", "viewer@fanfare.local", "demo_viewer", "Demo Viewer", "fanfare-viewer-demo", [], False),
 ]  # fmt: skip

@@ -64,6 +64,13 @@ BILLING_FINANCE_PERMISSIONS = [
     ("billing", "view_journalentry"),
     ("billing", "view_journalline"),
     ("djstripe", "view_webhookeventtrigger"),
+    # Payouts (billing's 0005_connect_payouts): runs, payouts (check, approve, hold), Connect, tax.
+    ("billing", "view_payoutrun"),
+    ("billing", "view_payout"),
+    ("billing", "approve_payout"),
+    ("billing", "view_connectaccount"),
+    ("billing", "view_taxprofile"),
+    ("billing", "change_taxprofile"),
 ]
 
 # The moderation queue (moderation's 0001): cases, reports, decisions, notes, the log, rules.

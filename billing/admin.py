@@ -249,3 +249,6 @@ class WebhookEventTriggerAdmin(DjstripeWebhookEventTriggerAdmin):
             f"{done} processed, {len(results) - done} failed again.",
             messages.SUCCESS if done == len(results) else messages.WARNING,
         )
+
+
+from billing import admin_payouts  # noqa: E402, F401 (payouts, runs, Connect accounts, tax profiles)

@@ -14,6 +14,8 @@ TRANSFERS_IN_FLIGHT = "platform:transfers_in_flight"
 DISPUTES = "platform:disputes"
 DISPUTE_LOSSES = "platform:dispute_losses"
 REFUNDS = "platform:refunds"
+# Tax withheld from creators' payouts (finance pays it to the tax authority; docs/billing.md "Tax").
+TAX_WITHHOLDING = "platform:tax_withholding"
 
 
 def revenue(kind: str) -> str:

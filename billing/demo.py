@@ -1,6 +1,7 @@
 """Demo payments for ``manage.py seed_demo``: a paid tip, a refunded membership, a disputed tip;
 and memberships: the demo creator's tiers (Supporter, Gold), the demo fan a paying Gold member
-with one renewal (two paid membership payments in the ledger), and a gifted membership.
+with one renewal (two paid membership payments in the ledger), a gifted membership;
+and one paid payout to the creator (Connect onboarding, the run, two approvals, the transfer).
 
 They are made through the real services against the local Stripe peer. When no peer answers
 (``make run`` starts it after seeding), a short-lived one is started here on the peer's state
@@ -18,6 +19,7 @@ from django.conf import settings
 
 from accounts import selectors as account_selectors
 from billing.models import MembershipTier, MembershipTrial, Payment
+from billing.money import format_amount
 from billing.selectors import balances_from_lines
 from billing.services import memberships
 from billing.services.customers import payment_method_save
@@ -37,6 +39,13 @@ def _answers(url: str) -> bool:
     except requests.RequestException:
         return False
     return response.status_code == 200
+
+
+@contextlib.contextmanager
+def demo_peer() -> Iterator[str]:
+    """The running local peer, or a short-lived one on its state file (streaming's tip demo uses it too)."""
+    with _peer() as url:
+        yield url
 
 
 @contextlib.contextmanager
@@ -69,12 +78,18 @@ def seed(*, report) -> None:
         report("billing   demo payments seeded before")
         return
     with _peer() as url:
+        payout = None
         if not payments_done:
             _seed_payments(fan=fan, creator=creator, url=url, report=report)
         if not members_done:
             report(f"billing   memberships: {_seed_memberships(fan=fan, creator=creator, url=url)}")
+        if not payments_done:
+            payout = _seed_payout(url=url, creator=creator, fan=fan, report=report)
     total = sum(balances_from_lines().values())
     report(f"billing   ledger lines sum to {total}")
+    if payout is not None:
+        amount = format_amount(payout.amount, payout.currency)
+        report(f"payout    {amount} {payout.status}, transfer {payout.stripe_transfer_id}")
 
 
 def _seed_payments(*, fan, creator, url: str, report) -> None:
@@ -128,3 +143,42 @@ def _seed_memberships(*, fan, creator, url: str) -> str:
         memberships.membership_gift(creator=creator, viewer=moderator, tier=supporter, kind="gift", months=3)
     paid = Payment.objects.filter(purpose=Payment.Purpose.MEMBERSHIP, purpose_ref=str(membership.pk)).count()
     return f"Supporter and Gold; the fan is a Gold member ({paid} payments), the moderator a gifted Supporter"
+
+
+def _seed_payout(*, url: str, creator, fan, report):
+    """One paid payout: the creator onboarded to Connect, a week's earnings past the hold period,
+    the run, checked by the admin and approved by finance (two people), the transfer sent."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from billing.services.connect import connect_account_get_or_create, connect_account_sync
+    from billing.services.payouts import (
+        earnings_release,
+        payout_approve,
+        payout_check,
+        payout_transfer_send,
+        payouts_prepare,
+        period_before,
+    )
+
+    admin = account_selectors.user_by_email(email="admin@fanfare.local")
+    finance = account_selectors.user_by_email(email="finance@fanfare.local")
+    if admin is None or finance is None:
+        report("payout: no demo admin or finance user, skipped")
+        return None
+    payment_create(
+        payer=fan, beneficiary=creator, purpose=Payment.Purpose.TIP, amount=5000, currency="usd",
+        idempotency_key="demo:tip:paid-out", description="Thanks for the tutorial", payment_method_id="pm_card_visa",
+    )  # fmt: skip
+    account = connect_account_get_or_create(user=creator)
+    requests.post(f"{url}/_peer/accounts/{account.stripe_account_id}/state", data={"state": "enabled"}, timeout=10)
+    connect_account_sync(stripe_account_id=account.stripe_account_id)
+    earnings_release(now=timezone.now() + dt.timedelta(days=settings.BILLING_EARNINGS_HOLD_DAYS, hours=1))
+    result = payouts_prepare(period=period_before(timezone.localdate() - dt.timedelta(days=7)))
+    if not result.prepared:
+        report(f"payout: nothing prepared ({result.skipped})")
+        return None
+    payout = payout_check(payout=result.prepared[0], by=admin)
+    payout_approve(payout=payout, by=finance)
+    return payout_transfer_send(payout_id=payout.pk)

@@ -37,6 +37,11 @@ def register(purpose: str, handler: Any) -> None:
     _handlers[str(purpose)] = handler
 
 
+def handler_of(purpose: str) -> Any:
+    """The handler registered for ``purpose`` (None if none): tests that swap it put it back."""
+    return _handlers.get(str(purpose))
+
+
 def unregister(purpose: str) -> None:
     _handlers.pop(str(purpose), None)
 

@@ -28,3 +28,8 @@ def subscription_event(sender, event, **kwargs):
 @djstripe_receiver(webhooks.INVOICE_EVENTS)
 def invoice_event(sender, event, **kwargs):
     memberships.invoice_event_handle(event_type=event.type, obj=event.data.get("object", {}))
+
+
+@djstripe_receiver(webhooks.CONNECT_EVENTS)
+def connect_event(sender, event, **kwargs):
+    webhooks.connect_event_handle(event_type=event.type, obj=event.data.get("object", {}))

@@ -44,6 +44,15 @@ BEAT_SCHEDULE: dict = {
     "billing-events-retry": {"task": "billing.webhook_events_retry", "schedule": 5 * MINUTE},
     # Memberships: failed renewals past their grace period end, gifts run out, members hear of an end.
     "billing-memberships-sweep": {"task": "billing.memberships_sweep", "schedule": HOUR},
+    # Creators' earnings past the hold period (BILLING_EARNINGS_HOLD_DAYS) become available.
+    "billing-earnings-release": {"task": "billing.earnings_release", "schedule": HOUR},
+    # The weekly payout run (last Monday-Sunday); finance then checks and approves in the admin.
+    "billing-payouts-prepare": {
+        "task": "billing.payouts_prepare",
+        "schedule": crontab(hour=6, minute=0, day_of_week=1),
+    },
+    # Approved payouts whose Transfer was not sent (Stripe unreachable) are sent again.
+    "billing-payout-transfers-retry": {"task": "billing.payout_transfers_retry", "schedule": 10 * MINUTE},
     # --- moderation -------------------------------------------------------------------------------
     "moderation-cases-priority-refresh": {"task": "moderation.cases_priority_refresh", "schedule": HOUR},
     "moderation-suspensions-ended-release": {"task": "moderation.suspensions_ended_release", "schedule": HOUR},

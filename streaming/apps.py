@@ -11,6 +11,13 @@ class StreamingConfig(AppConfig):
 
         register(label="Streams", url_name="streaming_studio:streams", order=40)
 
+        # Tips are payments of purpose "tip": billing calls this handler as their payment moves.
+        from billing import purposes
+        from billing.models import Payment
+        from streaming.services.tips import TipPaymentHandler
+
+        purposes.register(Payment.Purpose.TIP, TipPaymentHandler())
+
         from core.dashboard import home
         from streaming.dashboard import home as studio_home
 

@@ -190,6 +190,32 @@ def _act(stream_id: str, user_id: Any, kind: str, content: dict[str, Any]) -> No
 
 
 @database_sync_to_async
+def _tip(stream_id: str, user_id: Any, content: dict[str, Any]) -> str:
+    """A ``tip`` from the socket: the ``tip_result`` frame for the sender (docs/streaming.md "Tips")."""
+    from streaming.services.tips import tip_create, tip_payload
+
+    stream, user = _fresh(stream_id, user_id)
+    if user is None:
+        raise ChatError("Sign in to tip.", code="not_allowed")
+    outcome = tip_create(
+        stream=stream,
+        user=user,
+        amount=content.get("amount"),
+        currency=content.get("currency"),
+        message=content.get("message", ""),
+        anonymous=content.get("anonymous", False),
+        payment_method=content.get("payment_method"),
+        client_key=content.get("client_key") or "",
+    )
+    return event_text(
+        "tip_result",
+        ref=content.get("ref") if isinstance(content.get("ref"), str | int) else None,
+        tip=tip_payload(outcome.tip, for_owner=True),
+        client_secret=outcome.client_secret,
+    )
+
+
+@database_sync_to_async
 def _heartbeat(stream_id: str, user: Any, viewer_key: str) -> None:
     from streaming.models import LiveStream
     from streaming.services.viewers import viewer_heartbeat
@@ -479,6 +505,13 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=event_text("pong", ref=ref))
         elif kind == "heartbeat":
             await _heartbeat(self.opened.stream_id, self.user, self.opened.viewer_key)
+        elif kind == "tip":
+            try:
+                await self.send(
+                    text_data=await _tip(self.opened.stream_id, self.user.pk if self.user else None, content)
+                )
+            except ApplicationError as exc:
+                await self._error(exc.code, exc.message, ref=ref)
         elif kind in ACTIONS:
             try:
                 await _act(self.opened.stream_id, self.user.pk if self.user else None, kind, content)

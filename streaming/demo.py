@@ -30,6 +30,9 @@ def seed(*, report) -> None:
     seed_scheduled(owner=owner, report=report)
     ended = seed_ended(owner=owner, report=report)
     demo_chat.seed_chat(report=report)
+    from streaming.demo_tips import seed_tips
+
+    seed_tips(stream=ended, report=report)
 
     # The viewer summary a real audience would have left (demo figures: the demo has no viewer
     # rows). Written now, after the chat's summary, and again after the end's own summary has

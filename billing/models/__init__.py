@@ -1,9 +1,11 @@
 from billing.models.ledger import JournalEntry, JournalKey, JournalLine, LedgerAccount
 from billing.models.memberships import Membership, MembershipPrice, MembershipTier, MembershipTrial
 from billing.models.payment import BillingCustomer, Dispute, Payment, Refund
+from billing.models.payouts import ConnectAccount, Payout, PayoutRun, TaxProfile
 
 __all__ = [
     "BillingCustomer",
+    "ConnectAccount",
     "Dispute",
     "JournalEntry",
     "JournalKey",
@@ -14,5 +16,8 @@ __all__ = [
     "MembershipTier",
     "MembershipTrial",
     "Payment",
+    "Payout",
+    "PayoutRun",
     "Refund",
+    "TaxProfile",
 ]

@@ -70,6 +70,8 @@ SUBSCRIPTION_EVENTS = [
 ]
 INVOICE_EVENTS = ["invoice.paid", "invoice.payment_failed"]
 CATALOGUE_EVENTS = ["product.created", "product.updated", "price.created", "price.updated"]
+# Connect: creators' Express accounts and the transfers that pay them (billing.services.payouts).
+CONNECT_EVENTS = ["account.updated", "transfer.created", "transfer.updated", "transfer.reversed"]
 ENABLED_EVENTS = [
     *PAYMENT_EVENTS,
     "refund.created",
@@ -78,6 +80,7 @@ ENABLED_EVENTS = [
     *SUBSCRIPTION_EVENTS,
     *INVOICE_EVENTS,
     *CATALOGUE_EVENTS,
+    *CONNECT_EVENTS,
 ]
 
 
@@ -115,6 +118,17 @@ def _payments_synced_once() -> Iterator[None]:
         _BATCH_INTENTS.reset(token)
     for intent_id in sorted(intents):
         payment_sync(payment_intent_id=intent_id)
+
+
+def connect_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:
+    """A Connect account or a transfer changed: read its current state from Stripe and apply it."""
+    from billing.services.connect import connect_account_sync
+    from billing.services.payouts import transfer_sync
+
+    if event_type == "account.updated" and obj.get("id"):
+        connect_account_sync(stripe_account_id=obj["id"])
+    elif event_type.startswith("transfer.") and obj.get("id"):
+        transfer_sync(transfer_id=obj["id"])
 
 
 def customer_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:

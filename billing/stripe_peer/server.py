@@ -8,8 +8,8 @@ and close disputes, wait for deliveries, list and resend events.
 
 What it covers: account, customers, payment methods, setup intents, payment intents, charges,
 balance transactions, refunds, disputes, events, webhook endpoints; products, prices,
-subscriptions and invoices (``subscriptions.py``). Not yet: Connect accounts, transfers,
-payouts, application fees.
+subscriptions and invoices (``subscriptions.py``); Connect Express accounts, account links,
+transfers and reversals (``connect.py``). Not yet: payouts of connected accounts, application fees.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from billing.stripe_peer import shapes
+from billing.stripe_peer.connect import ConnectMixin, Raw, connect_routes
 from billing.stripe_peer.formdata import decode, truthy
 from billing.stripe_peer.subscriptions import SubscriptionsMixin
 
@@ -143,7 +144,7 @@ class PeerState:
         return event
 
 
-class Peer(SubscriptionsMixin):
+class Peer(SubscriptionsMixin, ConnectMixin):
     """The API's behaviour: one method per route, working on a :class:`PeerState`."""
 
     def __init__(self, state: PeerState) -> None:
@@ -198,6 +199,7 @@ class Peer(SubscriptionsMixin):
             ("POST", r"/_peer/events/(?P<id>[^/]+)/resend", self.helper_event_resend),
             ("POST", r"/_peer/flush", self.helper_flush),
             ("GET", r"/_peer/deliveries", self.helper_deliveries),
+            *connect_routes(self),  # Connect: accounts, account links, transfers (connect.py)
         ]:
             self.routes.append((method, re.compile(pattern + r"/?$"), handler))
 
@@ -1013,6 +1015,10 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 try:
                     result = handler(params, **kwargs)
+                    if isinstance(result, Raw):  # a helper's page (connect.py)
+                        peer.state.dirty.set()
+                        self._respond_raw(result)
+                        return
                     status, body = 200, peer.expand(result, list(params.get("expand") or []))
                 except StripeError as error:
                     status, body = error.status, error.body
@@ -1026,6 +1032,15 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             logger.exception("stripe peer: %s %s failed", method, self.path)
             self._respond(500, {"error": {"type": "api_error", "message": "The local Stripe peer failed."}})
+
+    def _respond_raw(self, raw: Raw) -> None:
+        self.send_response(raw.status)
+        self.send_header("Content-Type", raw.content_type)
+        self.send_header("Content-Length", str(len(raw.body)))
+        for name, value in raw.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(raw.body)
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -1045,6 +1060,7 @@ class _PeerHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], peer: Peer, state_path: Path | None = None) -> None:
         super().__init__(address, _Handler)
         self.peer = peer
+        peer.base_url = f"http://{address[0]}:{self.server_address[1]}"  # account links point here
         self.state_path = state_path
         self._stopping = threading.Event()
         self._idle = threading.Event()

@@ -714,6 +714,23 @@ BILLING_FEE_BEARER = {
     "membership": env.str("BILLING_MEMBERSHIP_FEE_BEARER", default="platform"),
     "tip": env.str("BILLING_TIP_FEE_BEARER", default="creator"),
 }
+# Payouts (docs/billing.md "Payouts"): days a creator's earnings stay pending before they can be paid
+# out; the smallest available balance a payout run pays, per currency (minor units; others: the
+# default); the studio's return after Connect onboarding.
+BILLING_EARNINGS_HOLD_DAYS = env.int("BILLING_EARNINGS_HOLD_DAYS", default=7)
+BILLING_PAYOUT_MINIMUM_DEFAULT = env.int("BILLING_PAYOUT_MINIMUM_DEFAULT", default=2500)
+BILLING_PAYOUT_MINIMUMS = {"usd": 2500, "eur": 2500, "gbp": 2000, "jpy": 3000, "cad": 2500, "aud": 2500}
+# Live tips (docs/streaming.md "Tips"): the smallest and largest tip per currency (minor units) and
+# the amounts clients offer as presets.
+STREAMING_TIP_LIMITS = {
+    "usd": (100, 50_000),
+    "eur": (100, 50_000),
+    "gbp": (100, 40_000),
+    "jpy": (100, 50_000),
+    "cad": (100, 60_000),
+    "aud": (100, 70_000),
+}
+STREAMING_TIP_PRESETS = {"usd": [200, 500, 1000, 2000], "jpy": [200, 500, 1000, 3000]}
 # Webhook deliveries whose processing failed are retried by beat (config/schedule.py: billing-events-retry).
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PaymentStatusEnum"] = "billing.models.payment.Payment.Status"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["PaymentPurposeEnum"] = "billing.models.payment.Payment.Purpose"

@@ -19,9 +19,10 @@ messages and tasks go out after commit):
   (``billing.services.membership_moderation``). Lifting: paused ones resume; cancelled stay so.
 - ``ads``: the account's running ad campaigns pause, tagged with the marker. Lifting: exactly
   those resume (ads.services.campaigns).
-
-Billing's earnings hold and payouts add theirs to :data:`EFFECTS` and :data:`RELEASES` when they
-land (docs/moderation.md).
+- ``earnings`` (billing): the creator's available money moves to ``creator:<id>:held`` (a
+  ledger entry) and payouts not yet approved are held; payout runs skip the account while it is
+  suspended or banned. Lifting (once the account is in good standing again): the held money
+  goes back to available and the payouts back to prepared (to be checked and approved again).
 
 Suspensions and bans made outside this app (accounts' staff API and admin) reach every domain
 too: accounts calls :func:`on_standing_changed` (its standing hook) and :func:`on_action_lifted`
@@ -91,6 +92,12 @@ def _ads(e: Enforcement) -> dict[str, Any]:
     return campaigns_of_user_hold(user=e.user, marker=e.marker)
 
 
+def _earnings(e: Enforcement) -> dict[str, Any]:
+    from billing.services.payouts import earnings_moderation_hold
+
+    return earnings_moderation_hold(user=e.user, marker=e.marker)
+
+
 EFFECTS: list[tuple[str, Callable[[Enforcement], dict[str, Any]]]] = [
     ("access", _access),
     ("sockets", _sockets),
@@ -99,6 +106,7 @@ EFFECTS: list[tuple[str, Callable[[Enforcement], dict[str, Any]]]] = [
     ("chat_history", _chat_history),
     ("memberships", _memberships),
     ("ads", _ads),
+    ("earnings", _earnings),
 ]
 
 
@@ -128,10 +136,17 @@ def _release_ads(action: ModerationAction) -> dict[str, Any]:
     return campaigns_of_user_release(user=action.user, marker=str(action.pk))
 
 
+def _release_earnings(action: ModerationAction) -> dict[str, Any]:
+    from billing.services.payouts import earnings_moderation_release
+
+    return earnings_moderation_release(user=action.user)
+
+
 RELEASES: list[tuple[str, Callable[[ModerationAction], dict[str, Any]]]] = [
     ("chat_history", _release_chat),
     ("memberships", _release_memberships),
     ("ads", _release_ads),
+    ("earnings", _release_earnings),
 ]
 
 

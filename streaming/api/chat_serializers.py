@@ -30,12 +30,30 @@ class HeartbeatSerializer(serializers.Serializer):
     )
 
 
+class TopTipperSerializer(serializers.Serializer):
+    user_id = serializers.UUIDField(read_only=True)
+    handle = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+    currency = serializers.CharField(read_only=True)
+    total = serializers.IntegerField(read_only=True, help_text="Minor units.")
+    tips = serializers.IntegerField(read_only=True)
+
+
+class TipTotalsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(read_only=True)
+    totals = serializers.DictField(
+        child=serializers.IntegerField(), read_only=True, help_text="Minor units by currency."
+    )
+    top_tippers = TopTipperSerializer(many=True, read_only=True)
+
+
 class StreamMetricsSerializer(serializers.Serializer):
     stream_id = serializers.UUIDField(read_only=True)
     status = serializers.CharField(read_only=True)
     viewers = serializers.IntegerField(read_only=True, help_text="Concurrent viewers now.")
     peak_viewers = serializers.IntegerField(read_only=True)
     chat_messages_per_minute = serializers.IntegerField(read_only=True)
+    tips = TipTotalsSerializer(read_only=True, help_text="Paid tips (refunded and disputed ones left out).")
     at = serializers.DateTimeField(read_only=True)
     average_viewers = serializers.FloatField(read_only=True)
     total_watch_seconds = serializers.FloatField(read_only=True)

@@ -15,6 +15,8 @@ from streaming.services.metrics import stream_metrics
 
 @login_required
 def control_room(request, stream_id):
+    from streaming.services.tips import stream_tips_recent, tip_payload
+
     try:
         stream = stream_get(stream_id=stream_id)
     except NotFoundError:
@@ -29,5 +31,6 @@ def control_room(request, stream_id):
             "metrics": stream_metrics(stream=stream),
             "socket_path": f"/ws/streams/{stream.pk}/chat/",
             "preview_url": stream_preview_url(stream=stream, user=request.user),
+            "tips": [tip_payload(t, for_owner=True) for t in stream_tips_recent(stream=stream, limit=20)],
         },
     )

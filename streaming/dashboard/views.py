@@ -61,7 +61,12 @@ def stream_detail(request, stream_id):
     return render(
         request,
         "streaming/studio/stream_detail.html",
-        {"stream": stream, "form": form, "ingest_url": selectors.stream_ingest_url(stream=stream)},
+        {
+            "stream": stream,
+            "form": form,
+            "ingest_url": selectors.stream_ingest_url(stream=stream),
+            "tips": _tip_totals(stream),
+        },
     )
 
 
@@ -118,3 +123,12 @@ def stream_cancel(request, stream_id):
     return _confirm(request, stream, title="Cancel this stream?", label="Cancel the stream",
                     question=f"“{stream.title}” will not happen; people who set a reminder are not notified.",
                     url_name="streaming_studio:stream-cancel")  # fmt: skip
+
+
+def _tip_totals(stream):
+    """The ended stream's paid tips for its summary (streaming.services.tips.stream_tip_totals)."""
+    if stream.status != stream.Status.ENDED:
+        return None
+    from streaming.services.tips import stream_tip_totals
+
+    return stream_tip_totals(stream=stream)

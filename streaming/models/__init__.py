@@ -4,6 +4,7 @@ from streaming.models.chat import ChannelModerator, ChatBan, ChatModerationLog, 
 from streaming.models.provider_event import StreamProviderEvent
 from streaming.models.reminder import StreamReminder
 from streaming.models.stream import LiveStream
+from streaming.models.tip import StreamTip
 from streaming.models.viewer import StreamViewer
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "StreamChat",
     "StreamProviderEvent",
     "StreamReminder",
+    "StreamTip",
     "StreamViewer",
 ]

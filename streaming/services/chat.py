@@ -251,11 +251,19 @@ def chat_message_send(*, stream: LiveStream, user: Any, text: Any) -> StreamChat
 
 
 def chat_tip_publish(
-    *, stream: LiveStream, sender: User, text: str, amount_minor: int, currency: str, donation_id: Any
+    *,
+    stream: LiveStream,
+    sender: User | None,
+    text: str,
+    amount_minor: int,
+    currency: str,
+    donation_id: Any,
+    extra: dict[str, Any] | None = None,
 ) -> StreamChat:
-    """Show a tip in the chat (billing's StreamDonation service calls this after the payment succeeds).
+    """Show a tip in the chat (``streaming.services.tips`` calls this once the payment succeeded).
 
-    Tips skip the chat's modes and limits: they are paid for. The event is ``tip``.
+    Tips skip the chat's modes and limits: they are paid for. The event is ``tip``. ``sender`` is
+    None for a tip anonymous to other viewers; ``extra`` goes into the line's ``payload``.
     """
     with transaction.atomic():
         message = StreamChat.objects.create(
@@ -263,7 +271,12 @@ def chat_tip_publish(
             sender=sender,
             kind=StreamChat.Kind.TIP,
             text=(text or "")[:MAX_LENGTH],
-            payload={"amount_minor": amount_minor, "currency": currency, "donation_id": str(donation_id)},
+            payload={
+                "amount_minor": amount_minor,
+                "currency": currency,
+                "donation_id": str(donation_id),
+                **(extra or {}),
+            },
         )
         badge = chat_selectors.member_tier_of_sender(stream=stream, sender=sender)
         broadcast(stream.pk, "tip", message=chat_selectors.message_payload(message, member_tier=badge))

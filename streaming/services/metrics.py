@@ -41,12 +41,15 @@ def stream_metrics(*, stream: LiveStream, now: dt.datetime | None = None) -> dic
     per_minute = StreamChat.all_objects.filter(
         stream=stream, kind=StreamChat.Kind.MESSAGE, created_at__gte=now - dt.timedelta(minutes=1)
     ).count()
+    from streaming.services.tips import stream_tip_totals
+
     return {
         "stream_id": str(stream.pk),
         "status": stream.status,
         "viewers": concurrent,
         "peak_viewers": max(peak, concurrent),
         "chat_messages_per_minute": per_minute,
+        "tips": stream_tip_totals(stream=stream),
         "at": now.isoformat(),
     }
 

@@ -21,13 +21,29 @@ def test_seed_demo_leaves_paid_refunded_and_disputed_payments_and_a_consistent_l
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
 
-    assert dict(
-        Payment.objects.filter(idempotency_key__startswith="demo:").values_list("idempotency_key", "status")
-    ) == {
+    billing_demo = Payment.objects.filter(idempotency_key__startswith="demo:")
+    assert dict(billing_demo.values_list("idempotency_key", "status")) == {
         "demo:tip:paid": "succeeded",
         "demo:membership:refunded": "refunded",
         "demo:tip:disputed": "disputed",
+        "demo:tip:paid-out": "succeeded",
     }
+    # Tips on the demo stream (streaming's demo), paid through the same path.
+    from streaming.models import StreamTip
+
+    assert sorted(StreamTip.objects.values_list("amount", "status")) == [
+        (500, "succeeded"),
+        (1000, "succeeded"),
+        (2000, "succeeded"),
+    ]
+    assert Payment.objects.count() == 7
+    # One paid payout, with its transfer, checked and approved by two people.
+    from billing.models import Payout
+
+    payout = Payout.objects.get()
+    assert payout.status == "paid"
+    assert payout.stripe_transfer_id.startswith("tr_")
+    assert payout.checked_by != payout.approved_by
     assert Dispute.objects.get().status == "needs_response"
     # Memberships: two tiers; the fan a Gold member whose join and one renewal were paid; a gift.
     fan = Membership.objects.get(viewer__email="viewer@fanfare.local")

@@ -17,7 +17,7 @@ def seed(**options) -> str:
     return out.getvalue()
 
 
-def test_seed_demo_creates_the_four_demo_accounts(settings):
+def test_seed_demo_creates_the_five_demo_accounts(settings):
     settings.DEBUG = True
 
     output = seed()
@@ -26,6 +26,7 @@ def test_seed_demo_creates_the_four_demo_accounts(settings):
     assert set(users) == {
         "admin@fanfare.local",
         "moderator@fanfare.local",
+        "finance@fanfare.local",
         "creator@fanfare.local",
         "viewer@fanfare.local",
         "advertiser@fanfare.local",  # ads' demo advertiser (ads/demo.py)
@@ -38,6 +39,7 @@ def test_seed_demo_creates_the_four_demo_accounts(settings):
     assert {u.email: sorted(u.groups.values_list("name", flat=True)) for u in users.values()} == {
         "admin@fanfare.local": ["admin", "user"],
         "moderator@fanfare.local": ["moderator", "user"],
+        "finance@fanfare.local": ["finance", "user"],
         "creator@fanfare.local": ["creator", "user"],
         "viewer@fanfare.local": ["user"],
         "advertiser@fanfare.local": ["advertiser", "user"],
@@ -55,8 +57,8 @@ def test_seed_demo_is_idempotent(settings):
 
     output = seed()
 
-    assert User.objects.count() == 5  # with ads' demo advertiser
-    assert StaticDevice.objects.count() == 2
+    assert User.objects.count() == 6  # with ads' demo advertiser and billing's finance
+    assert StaticDevice.objects.count() == 3  # admin, moderator and finance (staff) have backup codes
     assert TOTPDevice.objects.count() == 1
     assert output.count("(existing)") == 5
 
@@ -75,7 +77,7 @@ def test_seed_demo_with_force_runs_without_debug(settings):
 
     seed(force=True)
 
-    assert User.objects.count() == 5  # with ads' demo advertiser
+    assert User.objects.count() == 6  # with ads' demo advertiser and billing's finance
 
 
 def test_seed_demo_leaves_the_creator_grouped_unread_notifications(settings):
@@ -98,8 +100,12 @@ def test_seed_demo_leaves_the_creator_grouped_unread_notifications(settings):
         ("like", 1, None),
         ("like", 2, None),
         ("mention", 1, None),
+        ("payout_sent", 0, None),  # billing's demo payout (no actor: the platform paid)
         ("quote", 1, None),
         ("reply", 1, None),
         ("repost", 1, None),
         ("subscription", 1, None),  # billing's demo: the fan became a Gold member
+        ("tip", 1, None),  # streaming's three demo tips
+        ("tip", 1, None),
+        ("tip", 1, None),
     ]

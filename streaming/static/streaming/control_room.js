@@ -106,6 +106,39 @@
     list.scrollTop = list.scrollHeight;
   }
 
+  const tipList = document.getElementById("cr-tip-list");
+
+  function chip(text, tone) {
+    const span = document.createElement("span");
+    span.className = "chip " + (tone || "");
+    span.textContent = text;
+    return span;
+  }
+
+  function addTip(tip) {
+    const empty = tipList.querySelector("[data-empty]");
+    if (empty) empty.remove();
+    const li = document.createElement("li");
+    li.dataset.tipId = tip.id;
+    const amount = document.createElement("strong");
+    amount.textContent = tip.amount_display;
+    const text = document.createElement("span");
+    text.className = "text";
+    text.textContent = tip.message;
+    li.append(amount, " " + (tip.tipper ? "@" + tip.tipper.handle : "someone") + " ");
+    if (tip.anonymous) li.append(chip("anonymous"), " ");
+    li.append(text);
+    tipList.prepend(li);
+  }
+
+  function tipTotals(totals) {
+    const parts = Object.entries(totals.totals).map(([currency, amount]) =>
+      new Intl.NumberFormat(undefined, { style: "currency", currency: currency.toUpperCase() })
+        .format(["jpy"].includes(currency) ? amount : amount / 100));
+    document.getElementById("cr-tip-total").textContent = parts.length ? parts.join(", ") : "none yet";
+    document.getElementById("cr-tip-count").textContent = totals.count;
+  }
+
   function showPinned(message) {
     pinned.hidden = !message;
     pinned.textContent = message ? "📌 " + (message.sender ? "@" + message.sender.handle + ": " : "") + message.text : "";
@@ -141,6 +174,14 @@
     status(event) { setStatus(event.status); },
     message(event) { add(event.message); },
     tip(event) { add(event.message); },
+    tip_received(event) { addTip(event.tip); tipTotals(event.totals); },
+    tip_reversed(event) {
+      if (event.tip) {
+        const li = tipList.querySelector('li[data-tip-id="' + event.tip.id + '"]');
+        if (li) { li.classList.add("reversed"); li.append(" ", chip(event.tip.status, "danger")); }
+        tipTotals(event.totals);
+      }
+    },
     message_deleted(event) {
       const li = list.querySelector('li[data-id="' + event.message_id + '"]');
       if (li) li.remove();
