@@ -60,7 +60,7 @@ def test_seed_demo_is_idempotent(settings):
     assert User.objects.count() == 6  # with ads' demo advertiser and billing's finance
     assert StaticDevice.objects.count() == 3  # admin, moderator and finance (staff) have backup codes
     assert TOTPDevice.objects.count() == 1
-    assert output.count("(existing)") == 5
+    assert output.count("(existing)") == 6  # every demo login
 
 
 def test_seed_demo_refuses_without_debug(settings):
