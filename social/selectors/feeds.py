@@ -40,6 +40,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import users_in_good_standing_q
 from accounts.standing import out_of_standing_ids_sql
+from billing.selectors import member_access_sql
 from content import relations as content_relations
 from content.models import Hashtag, PollOption, PollVote, Post, PostImage, Video
 from content.selectors.posts import posts_visible_q
@@ -332,11 +333,14 @@ _POST_VISIBLE = (  # table names from the models; every value is a parameter
         AND (p.visibility IN ('public', 'followers')
              OR (p.visibility = 'mentioned' AND EXISTS (
                  SELECT 1 FROM {mentions} m WHERE m.post_id = p.id AND m.user_id = %(user)s)))
-        AND NOT EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = p.author_id)))
+        AND NOT EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = p.author_id)
+        AND """  # noqa: S608
+    + member_access_sql(viewer_param="user", creator_col="p.author_id", minimum_tier_col="p.minimum_tier")
+    + """))
     AND (p.original_id IS NULL OR NOT EXISTS (
         SELECT 1 FROM {post} o WHERE o.id = p.original_id AND (
             EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = o.author_id)
-            OR o.author_id IN ("""  # noqa: S608
+            OR o.author_id IN ("""
     + out_of_standing_ids_sql()
     + """)
             OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocker_id = %(user)s AND b.blocked_id = o.author_id)
