@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from billing.models import LedgerAccount, Membership, MembershipPrice, MembershipTier, Payment
 from billing.models.memberships import ACCESS_STATUSES
@@ -67,6 +67,35 @@ def viewer_has_tier(*, viewer, creator_id, minimum_tier: int | None) -> bool:
         return True
     tier = membership_tier_of(viewer=viewer, creator_id=creator_id)
     return tier is not None and (minimum_tier is None or tier.position >= minimum_tier)
+
+
+def member_access_q(*, viewer, creator_ref: str, minimum_tier_ref: str) -> Q:
+    """The :func:`viewer_has_tier` rule as a ``Q`` for querysets of other apps: rows whose
+    ``minimum_tier_ref`` is null, or whose creator (``creator_ref``) is ``viewer``, or of whom
+    ``viewer`` is a member with access at a tier of that position or above."""
+    open_to_all = Q(**{f"{minimum_tier_ref}__isnull": True})
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return open_to_all
+    member = Exists(
+        Membership.objects.filter(
+            viewer_id=viewer.pk,
+            creator_id=OuterRef(creator_ref),
+            status__in=ACCESS_STATUSES,
+            tier__position__gte=OuterRef(minimum_tier_ref),
+        )
+    )
+    return open_to_all | Q(**{creator_ref: viewer.pk}) | Q(member)
+
+
+def member_access_sql(*, viewer_param: str, creator_col: str, minimum_tier_col: str) -> str:
+    """:func:`member_access_q` as SQL for raw statements (``viewer_param`` a named parameter)."""
+    statuses = ", ".join(f"'{status}'" for status in ACCESS_STATUSES)
+    membership, tier = Membership._meta.db_table, MembershipTier._meta.db_table
+    # Table and column names from the models and the callers' code; the viewer is a parameter.
+    return f"""({minimum_tier_col} IS NULL OR {creator_col} = %({viewer_param})s OR EXISTS (
+        SELECT 1 FROM {membership} ms JOIN {tier} mt ON mt.id = ms.tier_id
+        WHERE ms.viewer_id = %({viewer_param})s AND ms.creator_id = {creator_col}
+        AND ms.status IN ({statuses}) AND mt.position >= {minimum_tier_col}))"""  # noqa: S608
 
 
 def tier_needed(*, creator_id, minimum_tier: int | None) -> dict[str, Any] | None:

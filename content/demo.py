@@ -77,8 +77,8 @@ def _demo_image(color: tuple[int, int, int], label: str) -> SimpleUploadedFile:
 
 
 def seed_posts(*, report) -> None:
-    """Posts by the demo creator (images, hashtags, a mention, an open poll), a repost and a quote
-    by the demo viewer. Idempotency keys make a second run create nothing."""
+    """Posts by the demo creator (images, hashtags, a mention, an open poll, one for Gold members),
+    a repost and a quote by the demo viewer. Idempotency keys make a second run create nothing."""
     creator = account_selectors.user_by_email(email="creator@fanfare.local")
     viewer = account_selectors.user_by_email(email="viewer@fanfare.local")
     if creator is None or viewer is None:
@@ -109,6 +109,12 @@ def seed_posts(*, report) -> None:
         author=creator,
         idempotency_key="demo-post-followers",
         content=PostContent(text="Work in progress, followers only for now.", visibility=Post.Visibility.FOLLOWERS),
+    )
+    post_services.post_create(
+        author=creator,
+        idempotency_key="demo-post-members",
+        # Members-only: the demo creator's Gold members (tier position 2, billing's seed) read it.
+        content=PostContent(text="Gold members: the full Inktober process video is up. #inktober", minimum_tier=2),
     )
     if not Post.objects.filter(author=viewer, kind=Post.Kind.REPOST, original=sketch).exists():
         post_services.post_repost(user=viewer, post=sketch)

@@ -65,6 +65,14 @@ class JoinSerializer(serializers.Serializer):
     return_url = serializers.URLField(required=False, help_text="Where 3-D Secure returns to.")
 
 
+class RetryPaymentSerializer(serializers.Serializer):
+    payment_method = serializers.RegexField(
+        r"^pm_[A-Za-z0-9_]{1,250}$",
+        required=False,
+        help_text="A new or saved card (pm_...), kept for the next renewals; the membership's card when left out.",
+    )
+
+
 class ChangeTierSerializer(serializers.Serializer):
     tier = serializers.UUIDField()
     interval = serializers.ChoiceField(choices=MembershipPrice.Interval.choices, required=False)

@@ -20,6 +20,7 @@ from billing.api.membership_serializers import (
     JoinSerializer,
     MemberSerializer,
     MembershipSerializer,
+    RetryPaymentSerializer,
     TierInSerializer,
     TierSerializer,
     TierUpdateSerializer,
@@ -241,6 +242,29 @@ class MembershipResumeView(APIView):
     )
     def post(self, request: Request, pk) -> Response:
         return Response(MembershipSerializer(memberships.membership_resume(membership_id=pk, by=request.user)).data)
+
+
+class MembershipRetryPaymentView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="billing_memberships_retry_payment",
+        request=RetryPaymentSerializer,
+        responses={200: JoinResultSerializer, 202: JoinResultSerializer, **error_responses(402, 409, 503)},
+        description="Pay a failed renewal now (grace period), with the membership's card or a new or saved one "
+        "(`payment_method`, kept for the next renewals): 200 with the membership active again; 202 with "
+        "`requires_action` and `client_secret` when the bank wants 3-D Secure. 404 `membership_not_found` "
+        "for another's; 409 `membership_not_past_due`, `no_open_invoice`; "
+        f"402 declines (the membership stays `past_due`). {PROVIDER}",
+    )
+    def post(self, request: Request, pk) -> Response:
+        serializer = RetryPaymentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = memberships.membership_retry_payment(
+            membership_id=pk, by=request.user, payment_method_id=serializer.validated_data.get("payment_method", "")
+        )
+        code = status.HTTP_202_ACCEPTED if result.requires_action else status.HTTP_200_OK
+        return Response(JoinResultSerializer(result).data, status=code)
 
 
 class MemberListView(APIView):

@@ -35,6 +35,11 @@ urlpatterns = [
     ),
     path("billing/memberships/<uuid:pk>/cancel/", mv.MembershipCancelView.as_view(), name="billing-membership-cancel"),
     path("billing/memberships/<uuid:pk>/resume/", mv.MembershipResumeView.as_view(), name="billing-membership-resume"),
+    path(
+        "billing/memberships/<uuid:pk>/retry-payment/",
+        mv.MembershipRetryPaymentView.as_view(),
+        name="billing-membership-retry-payment",
+    ),
     path("billing/members/", mv.MemberListView.as_view(), name="billing-members"),
     path("billing/members/gifts/", mv.GiftCreateView.as_view(), name="billing-members-gift"),
 ]

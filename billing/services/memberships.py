@@ -29,7 +29,7 @@ from billing.models.memberships import LIVE_STATUSES
 from billing.money import STRIPE_MAX_AMOUNT, format_amount, minimum_amount, supported_currencies
 from billing.services.customers import customer_get_or_create
 from billing.services.payments import payment_sync
-from billing.stripe_api import calling_stripe, client
+from billing.stripe_api import PaymentDeclinedError, calling_stripe, client
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.ids import uuid7
 
@@ -47,6 +47,9 @@ _STATUS_FROM_STRIPE = {
     "incomplete_expired": M.ENDED,
 }
 _FINAL = {M.CANCELED, M.ENDED}
+# Stripe ends a subscription whose first invoice is still unpaid this long after its creation
+# (``incomplete_expired``); the sweep ends Fanfare's side of such a join at the same age.
+INCOMPLETE_EXPIRES_AFTER = timedelta(hours=23)
 
 
 class MembershipInvalidError(ApplicationError):
@@ -521,6 +524,59 @@ def _per_year(price: MembershipPrice) -> int:
     return 12 if price.interval == "month" else 1
 
 
+def membership_retry_payment(*, membership_id: Any, by, payment_method_id: str = "") -> JoinResult:
+    """Pay a failed renewal now (a ``past_due`` membership in its grace period) with the
+    membership's card (say, once the bank lifted a block), or a saved or new one (``pm_...``,
+    attached to the member and made the subscription's card for the next renewals): Stripe's
+    ``invoices/<id>/pay`` on the open invoice, on session.
+    Paid: the membership is active again and the payment posted as any renewal. The bank wants
+    3-D Secure: ``requires_action`` with the invoice PaymentIntent's client secret (``invoice.paid``
+    ends it). 404 ``membership_not_found`` (another's), 409 ``membership_not_past_due``,
+    ``no_open_invoice``; 402 declines (still ``past_due``)."""
+    membership = _own_membership(membership_id=membership_id, by=by)
+    if membership.status != M.PAST_DUE or not membership.stripe_subscription_id:
+        raise ConflictError("Only a membership whose renewal failed can be paid again.", code="membership_not_past_due")
+    pm_id = None
+    if payment_method_id:
+        pm_id = _payment_method_for_join(customer=customer_get_or_create(user=by), payment_method_id=payment_method_id)
+    with calling_stripe("subscription retrieve"):
+        remote = client().v1.subscriptions.retrieve(
+            membership.stripe_subscription_id, params={"expand": ["latest_invoice"]}
+        )
+    invoice = remote.latest_invoice
+    if invoice is None or isinstance(invoice, str) or invoice.status != "open":
+        raise ConflictError("There is no unpaid renewal to pay.", code="no_open_invoice")
+    if pm_id:
+        with calling_stripe("subscription update"):
+            client().v1.subscriptions.update(
+                membership.stripe_subscription_id,
+                params={"default_payment_method": pm_id},
+                options={"idempotency_key": f"membership:{membership.pk}:card:{pm_id}"},
+            )
+    try:
+        with calling_stripe("invoice pay"):
+            client().v1.invoices.pay(
+                invoice.id,
+                # The member is here: on session (3-D Secure may be asked). No card: the subscription's.
+                params={"off_session": False, **({"payment_method": pm_id} if pm_id else {})},
+                options={"idempotency_key": f"membership:{membership.pk}:retry:{invoice.id}:{invoice.attempt_count}"},
+            )
+    except PaymentDeclinedError:
+        with calling_stripe("invoice retrieve"):
+            again = client().v1.invoices.retrieve(invoice.id, params={"expand": ["payments"]})
+        intent_ids = [r.payment.payment_intent for r in again.payments.data if r.payment.type == "payment_intent"]
+        if intent_ids:
+            with calling_stripe("payment intent retrieve"):
+                intent = client().v1.payment_intents.retrieve(intent_ids[0])
+            if intent.status == "requires_action":
+                return JoinResult(membership=membership, requires_action=True, client_secret=intent.client_secret)
+        raise
+    membership_invoice_paid(invoice_id=invoice.id)
+    with calling_stripe("subscription retrieve"):
+        membership = membership_sync(subscription=client().v1.subscriptions.retrieve(membership.stripe_subscription_id))
+    return JoinResult(membership=membership, requires_action=False, client_secret=None)
+
+
 def membership_cancel(*, membership_id: Any, by) -> Membership:
     """Cancel at the end of the period (access until then). A gift ends now."""
     membership = _own_membership(membership_id=membership_id, by=by)
@@ -752,18 +808,22 @@ class SweepResult:
     ended_after_grace: int
     gifts_ended: int
     ending_notices: int
+    incomplete_expired: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
             "ended_after_grace": self.ended_after_grace,
             "gifts_ended": self.gifts_ended,
             "ending_notices": self.ending_notices,
+            "incomplete_expired": self.incomplete_expired,
         }
 
 
 def memberships_sweep(*, now: datetime | None = None, dry_run: bool = False) -> SweepResult:
     """End paid memberships whose failed renewal is older than the grace period (their Stripe
-    subscription is cancelled) and gifts that ran out; tell members whose membership ends soon."""
+    subscription is cancelled), gifts that ran out, and joins left ``incomplete`` (3-D Secure
+    never completed) for 23 hours, as Stripe expires their subscription (``incomplete_expired``);
+    tell members whose membership ends soon."""
     from notifications.services import notify
 
     now = now or timezone.now()
@@ -784,8 +844,11 @@ def memberships_sweep(*, now: datetime | None = None, dry_run: bool = False) -> 
         ).select_related("viewer", "creator", "tier")
     )
     ending = [m for m in ending if m.ending_notified_for != m.current_period_end]
+    stale = list(Membership.objects.filter(status=M.INCOMPLETE, created_at__lte=now - INCOMPLETE_EXPIRES_AFTER))
     if dry_run:
-        return SweepResult(len(overdue), len(gifts), len(ending))
+        return SweepResult(len(overdue), len(gifts), len(ending), len(stale))
+    for membership in stale:
+        _incomplete_expire(membership, now=now)
     for membership in overdue:
         if membership.stripe_subscription_id:
             with calling_stripe("subscription cancel"):
@@ -808,4 +871,23 @@ def memberships_sweep(*, now: datetime | None = None, dry_run: bool = False) -> 
             idempotency_key=f"membership_ending:{membership.pk}:{membership.current_period_end.isoformat()}",
         )
         Membership.objects.filter(pk=membership.pk).update(ending_notified_for=membership.current_period_end)
-    return SweepResult(len(overdue), len(gifts), len(ending))
+    return SweepResult(len(overdue), len(gifts), len(ending), len(stale))
+
+
+def _incomplete_expire(membership: Membership, *, now: datetime) -> None:
+    """A join left ``incomplete`` for 23 hours ends (``ended``; the viewer may join again). Its
+    Stripe subscription is read (Stripe has expired it: ``incomplete_expired``); one Stripe still
+    holds as ``incomplete`` (clocks apart, or a webhook lost) is cancelled, so that a late 3-D
+    Secure can no longer charge for a membership Fanfare has ended."""
+    if membership.stripe_subscription_id:
+        with calling_stripe("subscription retrieve"):
+            remote = client().v1.subscriptions.retrieve(membership.stripe_subscription_id)
+            if remote.status == "incomplete":
+                remote = client().v1.subscriptions.cancel(
+                    membership.stripe_subscription_id,
+                    options={"idempotency_key": f"membership:{membership.pk}:incomplete-expired"},
+                )
+        membership_sync(subscription=remote)
+    Membership.objects.filter(pk=membership.pk, status__in=[M.INCOMPLETE, M.CANCELED]).update(
+        status=M.ENDED, ended_at=now
+    )

@@ -17,10 +17,16 @@ Behaviour follows test mode:
   proration to the next invoice, ``none`` ignores it), ``cancel_at_period_end``,
   ``pause_collection`` (``""`` to resume collecting), ``default_payment_method``, ``metadata``.
 - ``DELETE /v1/subscriptions/<id>``: canceled now.
-- ``POST /v1/invoices/<id>/pay``: try an open invoice again (off session).
+- ``POST /v1/invoices/<id>/pay``: try an open invoice again (``off_session``, true by default;
+  ``payment_method`` to pay with another card).
+- An ``incomplete`` subscription whose first invoice is still unpaid 23 hours after it was created
+  becomes ``incomplete_expired`` (final): its open invoice is voided and the invoice's
+  PaymentIntent cancelled, ``customer.subscription.updated`` tells it. The peer applies the rule
+  whenever a subscription is read, listed, updated or its invoice paid.
 
 Test helper (like a test clock): ``POST /_peer/subscriptions/<id>/advance`` moves the
-subscription to the end of its period: it ends (``cancel_at_period_end``), renews without a
+subscription to the end of its period: an ``incomplete`` one ages past the 23 hours and expires;
+otherwise it ends (``cancel_at_period_end``), renews without a
 charge (collection paused), or renews with an off-session charge (``invoice.paid``, or
 ``invoice.payment_failed`` and ``past_due``). ``card`` swaps the default card first
 (``pm_card_chargeDeclined`` makes the renewal fail).
@@ -37,6 +43,8 @@ from billing.stripe_peer import shapes
 from billing.stripe_peer.formdata import truthy
 
 DAY = 86_400
+# Stripe ends an incomplete subscription (first invoice unpaid) this long after its creation.
+INCOMPLETE_EXPIRES_AFTER = 23 * 3_600
 
 
 def _add_interval(timestamp: int, interval: str, count: int = 1) -> int:
@@ -436,11 +444,34 @@ class SubscriptionsMixin:
             )
 
     def subscription_list(self, params):
+        for subscription in self.state.of_kind("subscription", status="incomplete"):
+            self._expire_if_due(subscription)
         filters = {key: params[key] for key in ("customer", "status") if key in params}
         return self.paginate(self.state.of_kind("subscription", **filters), params, "/v1/subscriptions")
 
     def subscription_get(self, params, id):
-        return self.state.get(id, "subscription")
+        return self._expire_if_due(self.state.get(id, "subscription"))
+
+    def _expire_if_due(self, subscription: dict[str, Any]) -> dict[str, Any]:
+        """Stripe's rule: ``incomplete`` for 23 hours (the first invoice never paid, e.g. 3-D Secure
+        left waiting) ends as ``incomplete_expired``, its open invoice voided and the invoice's
+        PaymentIntent cancelled."""
+        now = shapes.now()
+        if subscription["status"] != "incomplete" or subscription["created"] + INCOMPLETE_EXPIRES_AFTER > now:
+            return subscription
+        previous = {"status": subscription["status"]}
+        subscription.update(status="incomplete_expired", ended_at=now)
+        for invoice in self.state.of_kind("invoice", status="open"):
+            if self._subscription_of(invoice) == subscription["id"]:
+                intent = self._latest_intent(invoice)
+                if intent is not None and intent["status"] not in {"succeeded", "canceled"}:
+                    intent.update(status="canceled", cancellation_reason="void_invoice", canceled_at=now)
+                    self.state.emit("payment_intent.canceled", intent)
+                invoice["status"] = "void"
+                invoice["status_transitions"]["voided_at"] = now
+                self.state.emit("invoice.voided", invoice)
+        self.state.emit("customer.subscription.updated", subscription, previous)
+        return subscription
 
     def subscription_item_get(self, params, id):
         for subscription in self.state.of_kind("subscription"):
@@ -463,6 +494,7 @@ class SubscriptionsMixin:
             )
 
     def subscription_update(self, params, id):
+        self._expire_if_due(self.state.get(id, "subscription"))
         subscription = self.state.get(id, "subscription")
         previous: dict[str, Any] = {}
         if set(params) - {"metadata", "expand", "cancellation_details"}:
@@ -880,6 +912,8 @@ class SubscriptionsMixin:
         from billing.stripe_peer.server import StripeError
 
         invoice = self.state.get(id, "invoice")
+        if self.state.objects.get(self._subscription_of(invoice) or ""):
+            self._expire_if_due(self.state.objects[self._subscription_of(invoice)])
         if invoice["status"] != "open":
             raise StripeError(
                 400, "invalid_request_error", f"Invoice is already {invoice['status']}.", code="invoice_not_open"
@@ -914,6 +948,9 @@ class SubscriptionsMixin:
         """The subscription's period ends now: cancel, renew unpaid (paused), or renew and charge."""
         subscription = self.state.get(id, "subscription")
         self._check_open(subscription)
+        if subscription["status"] == "incomplete":
+            subscription["created"] -= INCOMPLETE_EXPIRES_AFTER  # 23 hours pass
+            return self._expire_if_due(subscription)
         if params.get("card"):
             pm = self._payment_method_for(params["card"])
             pm["customer"] = subscription["customer"]

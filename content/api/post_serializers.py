@@ -132,6 +132,9 @@ class EmbeddedPostSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Post.Visibility.choices, read_only=True)
     content_warning = serializers.CharField(read_only=True)
     sensitive = serializers.BooleanField(read_only=True)
+    minimum_tier = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Members-only: the lowest tier position that may read it, or null."
+    )
     hashtags = serializers.ListField(child=serializers.CharField(), read_only=True)
     mentions = serializers.SerializerMethodField(help_text="The users mentioned in the text, ordered by handle.")
     images = serializers.SerializerMethodField()
@@ -156,6 +159,7 @@ class EmbeddedPostSerializer(serializers.Serializer):
             "visibility": _choice(post.visibility),
             "content_warning": _str(post.content_warning),
             "sensitive": _BOOLEAN.to_representation(post.sensitive),
+            "minimum_tier": post.minimum_tier,
             "hashtags": None if post.hashtags is None else [_str(tag) for tag in post.hashtags],
             "mentions": self.get_mentions(post),
             "images": self.get_images(post),
@@ -279,6 +283,10 @@ class PostWriteSerializer(serializers.Serializer):
 
 class PostCreateSerializer(PostWriteSerializer):
     visibility = serializers.ChoiceField(choices=Post.Visibility.choices, required=False, default="public")
+    minimum_tier = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, allow_null=True, default=None,
+        help_text="Members-only: the lowest of your tier positions whose members may read it (null: no gate).",
+    )  # fmt: skip
     poll_options = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, default=list, max_length=4
     )

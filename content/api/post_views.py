@@ -125,6 +125,7 @@ def _content_from(data: dict, *, with_poll: bool) -> services.PostContent:
         sensitive=data.get("sensitive", False),
         images=images,
         poll=poll,
+        minimum_tier=data.get("minimum_tier"),
     )
 
 

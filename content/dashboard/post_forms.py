@@ -43,10 +43,14 @@ IMAGE_FIELDS = ["images", "alt_text_1", "alt_text_2", "alt_text_3", "alt_text_4"
 
 
 class PostComposeForm(_ImagesForm):
-    field_order = ["text", "visibility", "content_warning", *IMAGE_FIELDS]
+    field_order = ["text", "visibility", "minimum_tier", "content_warning", *IMAGE_FIELDS]
 
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}), strip=False)
     visibility = forms.ChoiceField(choices=Post.Visibility.choices, initial=Post.Visibility.PUBLIC)
+    minimum_tier = forms.IntegerField(
+        min_value=1, max_value=100, required=False, label="Members only: minimum tier",
+        help_text="Leave empty for everyone; else the lowest tier level whose members may read the post.",
+    )  # fmt: skip
     content_warning = forms.CharField(required=False, max_length=200)
     sensitive = forms.BooleanField(required=False, label="The images are sensitive")
     poll_option_1 = forms.CharField(required=False, max_length=100, label="Poll option 1")

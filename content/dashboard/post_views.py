@@ -84,6 +84,7 @@ def post_compose(request):
             content = services.PostContent(
                 text=data["text"],
                 visibility=data["visibility"],
+                minimum_tier=data["minimum_tier"],
                 content_warning=data["content_warning"],
                 sensitive=data["sensitive"],
                 images=_images(form),

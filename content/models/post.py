@@ -50,6 +50,11 @@ class Post(SoftDeleteModel):
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     content_warning = models.CharField(max_length=200, blank=True, default="")
     sensitive = models.BooleanField(default=False, help_text="The images are sensitive media.")
+    # Members-only: null for everyone the visibility admits; else a tier position of the author's
+    # tiers, and only members at that tier or above (the author and moderators too) may read it.
+    minimum_tier = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Members-only: the lowest tier position that may read the post."
+    )
 
     moderation_status = models.CharField(
         max_length=10, choices=ModerationStatus.choices, default=ModerationStatus.VISIBLE

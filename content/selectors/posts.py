@@ -13,6 +13,10 @@ querysets):
 - while the author is suspended or banned, nobody but the author and moderators sees the post
   (by direct link too: 404 ``post_not_found``), and in listings nobody but the author sees it,
   nor a repost or quote of it (``accounts.standing``); all of it comes back when that ends.
+- members-only (``minimum_tier`` set, a position of the author's tiers): besides the above, only
+  the author's members at that tier or above, the author and moderators (billing's gate,
+  ``billing.selectors.viewer_has_tier``). One post asked for by id answers 403 ``members_only``
+  with the tier needed; listings leave the post out, as they leave out subscribers-only videos.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from accounts.selectors import account_hidden_from, out_of_standing_ids, users_in_good_standing_q
+from billing.selectors import member_access_q, members_only_error, viewer_has_tier
 from content import relations
 from content.models import Hashtag, PollVote, Post, PostImage
 from content.models.post import SEARCH_CONFIG
@@ -35,8 +40,24 @@ def _is_follower(*, user: User, author_id: uuid.UUID) -> bool:
     return relations.is_following(follower=user, followee_id=author_id)
 
 
+def _is_moderator(user: User | None) -> bool:
+    return user is not None and user.is_authenticated and user.has_perm("content.moderate_posts")
+
+
+def passes_tier(*, post: Post, user: User | None) -> bool:
+    """Whether ``user`` passes ``post``'s members-only gate (always, when it has none)."""
+    if post.minimum_tier is None or _is_moderator(user):
+        return True
+    return viewer_has_tier(viewer=user, creator_id=post.author_id, minimum_tier=post.minimum_tier)
+
+
 def can_view(*, post: Post, user: User | None) -> bool:
-    """Whether ``user`` (``None`` or anonymous: a visitor) may read ``post``."""
+    """Whether ``user`` (``None`` or anonymous: a visitor) may read ``post``: its visibility and
+    its members-only gate."""
+    return _passes_visibility(post=post, user=user) and passes_tier(post=post, user=user)
+
+
+def _passes_visibility(*, post: Post, user: User | None) -> bool:
     signed_in = user is not None and user.is_authenticated
     if post.is_deleted:
         return False
@@ -86,7 +107,9 @@ def posts_visible_q(*, user: User | None, prefix: str = "") -> Q:
         rule |= shown & q(visibility=Post.Visibility.MENTIONED) & Q(mentioned)
         rule = rule & relations.not_blocked_q(user=user, ref=f"{prefix}author_id")
         rule |= q(deleted_at__isnull=True, author=user)
-    return rule
+    # Members-only posts: listed for the author's members at the tier or above (and the author).
+    members = member_access_q(viewer=user, creator_ref=f"{prefix}author_id", minimum_tier_ref=f"{prefix}minimum_tier")
+    return rule & members
 
 
 def _with_related(queryset: QuerySet[Post], *, user: User | None) -> QuerySet[Post]:
@@ -113,8 +136,10 @@ def post_get(*, post_id: uuid.UUID, user: User | None) -> Post:
     # At most one row by primary key: no ORDER BY (``first()`` would order by ``-id``, and an
     # ordered query makes Django hash every selected column of the joined models).
     post = next(iter(_with_related(Post.objects.filter(pk=post_id).order_by(), user=user)[:1]), None)
-    if post is None or not can_view(post=post, user=user):
+    if post is None or not _passes_visibility(post=post, user=user):
         raise NotFoundError("No such post.", code="post_not_found")
+    if not passes_tier(post=post, user=user):
+        raise members_only_error(creator_id=post.author_id, minimum_tier=post.minimum_tier)
     return post
 
 

@@ -54,6 +54,8 @@ class PostContent:
     sensitive: bool = False
     images: list[ImageUpload] = field(default_factory=list)
     poll: PollSpec | None = None
+    # Members-only: the lowest tier position of the author's tiers that may read it (None: no gate).
+    minimum_tier: int | None = None
 
 
 def _field_error(name: str, message: str, code: str) -> ValidationError:
@@ -164,6 +166,8 @@ def _create(
     labels = _check_poll(content.poll) if content.poll is not None else None
     if content.visibility not in Post.Visibility.values:
         raise _field_error("visibility", "Unknown visibility.", "invalid_choice")
+    if content.minimum_tier is not None and not 1 <= content.minimum_tier <= 100:
+        raise _field_error("minimum_tier", "A tier position is from 1 to 100.", "minimum_tier_invalid")
     post_id = Post._meta.pk.default()
     stored = images_store(post_id=post_id, images=content.images) if content.images else []
     try:
@@ -177,6 +181,7 @@ def _create(
                 visibility=content.visibility,
                 content_warning=content.content_warning.strip(),
                 sensitive=content.sensitive,
+                minimum_tier=content.minimum_tier,
                 hashtags=hashtags_parse(text),
                 idempotency_key=idempotency_key,
             )
@@ -264,7 +269,11 @@ def _shareable_original(*, post: Post, user: User) -> Post:
         raise PermissionDeniedError("You cannot repost or quote this user's posts.", code="blocked")
     if target is None or not can_view(post=target, user=user):
         raise NotFoundError("This post is gone.", code="post_not_found")
-    if target.visibility != Post.Visibility.PUBLIC or target.moderation_status == Post.ModerationStatus.REMOVED:
+    if (
+        target.visibility != Post.Visibility.PUBLIC
+        or target.minimum_tier is not None  # members-only posts stay with the members
+        or target.moderation_status == Post.ModerationStatus.REMOVED
+    ):
         raise PermissionDeniedError("Only public posts can be reposted or quoted.", code="not_shareable")
     return target
 

@@ -33,6 +33,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import users_in_good_standing_q
 from accounts.standing import out_of_standing_ids_sql
+from billing.selectors import member_access_sql
 from content import relations as content_relations
 from content.models import Hashtag, PollOption, PollVote, Post, PostImage, Video
 from core.compiled import CompiledQuery, Param
@@ -259,11 +260,14 @@ _POST_VISIBLE = (  # table names from the models; every value is a parameter
         AND (p.visibility IN ('public', 'followers')
              OR (p.visibility = 'mentioned' AND EXISTS (
                  SELECT 1 FROM {mentions} m WHERE m.post_id = p.id AND m.user_id = %(user)s)))
-        AND NOT EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = p.author_id)))
+        AND NOT EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = p.author_id)
+        AND """  # noqa: S608
+    + member_access_sql(viewer_param="user", creator_col="p.author_id", minimum_tier_col="p.minimum_tier")
+    + """))
     AND (p.original_id IS NULL OR NOT EXISTS (
         SELECT 1 FROM {post} o WHERE o.id = p.original_id AND (
             EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = o.author_id)
-            OR o.author_id IN ("""  # noqa: S608
+            OR o.author_id IN ("""
     + out_of_standing_ids_sql()
     + """)
             OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocker_id = %(user)s AND b.blocked_id = o.author_id)
@@ -443,7 +447,8 @@ def feed_home(*, user: User, cursor: str | None = None, page_size: int = DEFAULT
 # The profile and hashtag feeds' page statements: what ``posts_visible_q`` and
 # ``videos_visible_q`` say, written out once (tests/social/test_feeds.py holds them to it), less
 # the authors the viewer has a block with (either way) or mutes, and reposts and quotes of theirs
-# or of accounts suspended or banned now (accounts.standing).
+# or of accounts suspended or banned now (accounts.standing), and members-only posts the viewer's
+# membership does not reach (billing.selectors.member_access_sql).
 # A signed-out viewer is NULL: every test on it is then false, leaving public posts only.
 _POST_SEEN = (
     """
@@ -456,11 +461,14 @@ _POST_SEEN = (
              OR (p.visibility = 'mentioned' AND EXISTS (
                  SELECT 1 FROM {mentions} m WHERE m.post_id = p.id AND m.user_id = %(user)s)))
         AND NOT EXISTS (SELECT 1 FROM {block} b WHERE (b.blocker_id = %(user)s AND b.blocked_id = p.author_id)
-                                                   OR (b.blocked_id = %(user)s AND b.blocker_id = p.author_id))))
+                                                   OR (b.blocked_id = %(user)s AND b.blocker_id = p.author_id))
+        AND """  # noqa: S608
+    + member_access_sql(viewer_param="user", creator_col="p.author_id", minimum_tier_col="p.minimum_tier")
+    + """))
     AND NOT EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = p.author_id)
     AND (p.original_id IS NULL OR NOT EXISTS (SELECT 1 FROM {post} o WHERE o.id = p.original_id AND (
         EXISTS (SELECT 1 FROM {mute} mu WHERE mu.muter_id = %(user)s AND mu.muted_id = o.author_id)
-        OR o.author_id IN ("""  # noqa: S608
+        OR o.author_id IN ("""
     + out_of_standing_ids_sql()
     + """)
         OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocker_id = %(user)s AND b.blocked_id = o.author_id)

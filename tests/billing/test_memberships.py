@@ -416,7 +416,9 @@ def test_the_sweep_command_dry_run_changes_nothing(stripe_peer):
 
     call_command("memberships_sweep", "--dry-run", stdout=out)
 
-    assert out.getvalue().strip() == "would end 0 after the grace period and 1 gifts; 0 ending notices to send"
+    assert out.getvalue().strip() == (
+        "would end 0 after the grace period, 1 gifts and 0 joins left incomplete; 0 ending notices to send"
+    )
     assert Membership.objects.get(pk=gift.pk).status == Membership.Status.ACTIVE
     call_command("memberships_sweep", stdout=StringIO())
     assert Membership.objects.get(pk=gift.pk).status == Membership.Status.ENDED

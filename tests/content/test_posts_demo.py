@@ -21,7 +21,8 @@ def test_seed_demo_adds_posts_once():
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
 
-    assert sorted(Post.objects.values_list("kind", flat=True)) == ["post", "post", "post", "quote", "repost"]
+    assert sorted(Post.objects.values_list("kind", flat=True)) == ["post", "post", "post", "post", "quote", "repost"]
+    assert list(Post.objects.exclude(minimum_tier=None).values_list("minimum_tier", flat=True)) == [2]
     sketch = Post.objects.get(text__startswith="Two new sketches")
     assert sketch.hashtags == ["inktober", "ink", "sketchbook"]
     assert [user.handle for user in sketch.mentions.all()] == ["demo_viewer"]
