@@ -7,7 +7,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from billing.models import LedgerAccount, Membership, MembershipPrice, MembershipTier, Payment
+from billing.models import JournalEntry, LedgerAccount, Membership, MembershipPrice, MembershipTier, Payment
 from billing.models.memberships import ACCESS_STATUSES
 from core.errors import PermissionDeniedError
 
@@ -176,22 +176,26 @@ def creator_balances(*, user) -> dict[str, dict[str, int]]:
 
 
 def creator_revenue_by_day(*, user, since=None) -> list[tuple]:
-    """``[(day, source, currency, amount)]``: the creator's net earnings per day and source
-    (``membership``, ``tip``; the payment's purpose), from the ledger lines on the creator's
-    accounts that belong to a payment: captures less refunds and lost disputes."""
+    """``[(day, source, currency, amount)]``: the creator's net earnings per day and source, from
+    the ledger lines on the creator's accounts: ``membership`` and ``tip`` (the payment's purpose:
+    captures less refunds and lost disputes) and ``ads`` (the creator's share of ad spend on their
+    videos and streams, entries of kind ``ad_spend``). Moves between the creator's own buckets
+    (holds, releases) and payouts are not revenue and are left out."""
     from billing import chart
 
     names = [chart.creator(user.pk, bucket) for bucket in ("pending", "available", "held")]
     sql = (
-        "SELECT (l.created_at AT TIME ZONE 'UTC')::date AS day, p.purpose, l.currency, -SUM(l.amount) "
+        "SELECT (l.created_at AT TIME ZONE 'UTC')::date AS day, "
+        "COALESCE(p.purpose, 'ads') AS source, l.currency, -SUM(l.amount) "
         "FROM billing_journalline l "
         "JOIN billing_ledgeraccount a ON a.id = l.account_id "
         "JOIN billing_journalentry e ON e.id = l.entry_id AND e.created_at = l.created_at "
-        "JOIN billing_payment p ON p.id = e.payment_id "
-        "WHERE a.name = ANY(%s)" + (" AND l.created_at >= %s" if since is not None else "") + " "
-        "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        "LEFT JOIN billing_payment p ON p.id = e.payment_id "
+        "WHERE a.name = ANY(%s) AND (p.id IS NOT NULL OR e.kind = %s)"
+        + (" AND l.created_at >= %s" if since is not None else "")
+        + " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
     )
-    params: list = [names] + ([since] if since is not None else [])
+    params: list = [names, JournalEntry.Kind.AD_SPEND] + ([since] if since is not None else [])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(day, purpose, currency, int(amount)) for day, purpose, currency, amount in cursor.fetchall()]
@@ -220,7 +224,8 @@ def creator_statement_rows(*, user, year: int) -> list[dict]:
         rows = cursor.fetchall()
     return [
         {"at": at, "kind": kind, "entry": key, "bucket": name.rsplit(":", 1)[1], "currency": currency,
-         "amount": -int(amount), "source": purpose or "", "payment_id": str(payment_id or "")}
+         "amount": -int(amount), "source": purpose or ("ads" if kind == JournalEntry.Kind.AD_SPEND else ""),
+         "payment_id": str(payment_id or "")}
         for at, kind, key, name, currency, amount, purpose, payment_id in rows
     ]  # fmt: skip
 

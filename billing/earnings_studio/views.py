@@ -22,7 +22,7 @@ from core.dashboard.charts import Series, time_series
 from core.errors import ApplicationError
 
 DAYS = 90
-SOURCES = [("membership", "Memberships"), ("tip", "Tips")]  # ads arrive with the ads issue
+SOURCES = [("membership", "Memberships"), ("tip", "Tips"), ("ads", "Ads")]
 
 
 def _major(amount: int, currency: str) -> float:
@@ -47,7 +47,7 @@ def earnings_context(*, user, currency: str | None = None, today: dt.date | None
         days=days,
         series=series,
         unit=chosen.upper(),
-        empty="No earnings in these 90 days yet: tips and memberships show here once they are paid.",
+        empty="No earnings in these 90 days yet: memberships, tips and your share of ads show here once they are paid.",
     )
     totals = {
         source: sum(amount for day, s, cur, amount in rows if cur == chosen and s == source) for source, _ in SOURCES

@@ -13,6 +13,7 @@ from ads.services.writer import events_write_all
 from billing import chart
 from billing.selectors import balance_of, balances_from_lines
 from tests.ads import helpers as h
+from tests.clients import verified_client
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +167,34 @@ def test_budget_exhaustion_under_concurrent_events():
     assert campaign.status == "completed"
     assert _balance(chart.advertiser_prepaid(campaign.advertiser.user_id)) == -100_000 + 2000
     assert _balance(chart.revenue("ads")) == -2000
+
+
+def test_the_creators_share_is_the_ads_source_of_their_earnings(settings):
+    """Billing's earnings page, revenue CSV and statement show the share as ``ads`` revenue; the
+    advertiser's and the platform's lines of the same entry are not the creator's revenue."""
+    import csv
+    import io
+
+    from billing.selectors import creator_revenue_by_day, creator_statement_rows
+
+    settings.ADS_CREATOR_SHARE_BPS = 5500
+    campaign = h.live_campaign()
+    creator = UserFactory()
+    _item(campaign, 1000 * 10**6, creator=creator.pk)  # 1,000 minor units of spend, 550 to the creator
+    assert spend_post() == 1000
+
+    today = timezone.now().date()
+    assert creator_revenue_by_day(user=creator) == [(today, "ads", "usd", 550)]
+    assert [(r["source"], r["bucket"], r["amount"]) for r in creator_statement_rows(user=creator, year=today.year)] == [
+        ("ads", "pending", 550)
+    ]
+    assert creator_revenue_by_day(user=campaign.advertiser.user) == []
+
+    client = verified_client(creator)
+    page = client.get("/studio/earnings/")
+    assert page.status_code == 200
+    ads = page.context["chart"]["data"]["series"][2]
+    assert (ads["name"], sum(ads["values"])) == ("Ads", 5.5)
+    assert ("Ads", "5.50 USD") in page.context["totals"]
+    revenue = list(csv.reader(io.StringIO(client.get("/studio/earnings/revenue.csv").content.decode())))
+    assert revenue[1:] == [[today.isoformat(), "ads", "usd", "550"]]
