@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from django.db import connections, models
 
+from core.ids import uuid7
+
 
 def copy_insert(model: type[models.Model], objects: Iterable[models.Model], *, using: str = "default") -> int:
     """Write ``objects`` (unsaved instances with their primary keys set) with one COPY.
@@ -66,3 +68,54 @@ def copy_insert_from_template(
             copy.write_row(values + constant_values)
             count += 1
     return count
+
+
+def insert_select_from_template(
+    model: type[models.Model],
+    template: models.Model,
+    select: tuple[str, list | tuple],
+    *,
+    fields: tuple[str, ...],
+    max_rows: int,
+    using: str = "default",
+) -> list[tuple]:
+    """Write one row per row of ``select`` (SQL and its parameters, giving the values of
+    ``fields`` in that order; it must limit itself to ``max_rows`` rows), each ``template`` (an unsaved instance)
+    but for ``fields`` and a fresh UUIDv7 key, with one ``INSERT ... SELECT``.
+
+    For fan-outs whose rows come from a query (an announcement to every account): PostgreSQL
+    makes the rows itself, so nothing per row passes through Python or the network but the key
+    (the COPY of :func:`copy_insert_from_template` builds, encodes and sends every row). The keys
+    are PostgreSQL 18's ``uuidv7()``, or on older servers made here (``core.ids.uuid7``) and sent
+    as one array. The template's values are prepared once, as ``bulk_create`` would send them.
+    Runs in the caller's transaction. Returns the written rows' ``fields`` values (in no
+    particular order).
+    """
+    connection = connections[using]
+    concrete = [field for field in model._meta.concrete_fields if not getattr(field, "generated", False)]
+    by_attname = {field.attname: field for field in concrete}
+    pk = model._meta.pk
+    if not isinstance(pk, models.UUIDField):
+        raise TypeError(f"{model.__name__}'s primary key is not a UUID")
+    varying = [by_attname[name] for name in fields]
+    constant = [field for field in concrete if field.attname not in fields and field is not pk]
+    quote = connection.ops.quote_name
+    sql, params = select
+    names = [quote(f"f{i}") for i in range(len(varying))]
+    connection.ensure_connection()
+    if connection.pg_version >= 180000:
+        key, key_params = "uuidv7()", []
+    else:  # the n-th selected row takes the n-th key made here
+        key, key_params = "(%s::uuid[])[row_number() OVER ()]", [[uuid7() for _ in range(max_rows)]]
+    statement = (
+        f"WITH s({', '.join(names)}) AS MATERIALIZED ({sql}) "  # noqa: S608 (identifiers quoted, values are parameters)
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in [pk, *varying, *constant])}) "
+        f"SELECT {key}, {', '.join(f's.{name}' for name in names)}"
+        f"{''.join(', %s' for _ in constant)} FROM s "
+        f"RETURNING {', '.join(quote(field.column) for field in varying)}"
+    )
+    values = [field.get_db_prep_save(getattr(template, field.attname), connection) for field in constant]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *key_params, *values])
+        return cursor.fetchall()

@@ -22,7 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import side_effects
-from core.bulk import copy_insert_from_template
+from core.bulk import insert_select_from_template
 from core.errors import ApplicationError, NotFoundError
 from notifications import kinds as kind_registry
 from notifications.kinds import CHANNELS, EMAIL, IN_APP, PUSH, SENDER_RULES, SMS, Kind
@@ -695,13 +695,14 @@ def announcement_deliver_batch(*, announcement_id: uuid.UUID, batch_size: int | 
     batch = audience.order_by("pk")
     if announcement.last_user_id is not None:
         batch = batch.filter(pk__gt=announcement.last_user_id)
-    user_ids = list(batch.values_list("pk", flat=True)[: batch_size or settings.NOTIFICATIONS_ANNOUNCEMENT_BATCH])
+    size = batch_size or settings.NOTIFICATIONS_ANNOUNCEMENT_BATCH
     now = timezone.now()
     data = {"announcement_id": str(announcement.pk), "body": announcement.body}
     if announcement.url:
         data["actions"] = [{"label": "Open", "action": "open", "url": announcement.url}]
-    # COPY rather than INSERTs: an announcement can reach every account (bench/README.md). The rows
-    # differ only in their id and recipient, so the rest is prepared once.
+    # One INSERT ... SELECT per batch: an announcement can reach every account (bench/README.md,
+    # notifications_fanout). The rows differ only in their id and recipient, so PostgreSQL makes
+    # them from the audience query and the template, prepared once; no row passes through Python.
     template = Notification(
         kind="announcement",
         target_title=announcement.title[:200],
@@ -710,11 +711,17 @@ def announcement_deliver_batch(*, announcement_id: uuid.UUID, batch_size: int | 
         created_at=now,
         updated_at=now,
     )
-    copy_insert_from_template(Notification, template, ((user_id,) for user_id in user_ids), fields=("recipient_id",))
-    if user_ids:
-        announcement.last_user_id = user_ids[-1]
-        announcement.sent_count += len(user_ids)
-    more = len(user_ids) == (batch_size or settings.NOTIFICATIONS_ANNOUNCEMENT_BATCH)
+    written = insert_select_from_template(
+        Notification,
+        template,
+        batch.values("pk")[:size].query.sql_with_params(),
+        fields=("recipient_id",),
+        max_rows=size,
+    )
+    if written:
+        announcement.last_user_id = max(recipient for (recipient,) in written)
+        announcement.sent_count += len(written)
+    more = len(written) == size
     if not more:
         announcement.status = Announcement.Status.DONE
         announcement.finished_at = now

@@ -51,3 +51,48 @@ def test_copy_insert_from_template_writes_the_template_with_each_rows_values():
     # Each row has a primary key of its own, none of them the template's.
     assert len({e.pk for e in stored}) == 2
     assert template.pk not in {e.pk for e in stored}
+
+
+def test_insert_select_from_template_makes_one_row_per_selected_row_with_fresh_time_ordered_ids():
+    from core.bulk import insert_select_from_template
+    from notifications.models import Notification
+    from tests.factories import UserFactory
+
+    users = sorted([UserFactory() for _ in range(3)], key=lambda u: u.pk)
+    now = timezone.now()
+    template = Notification(kind="announcement", target_title="Moving", data={"body": "x\ty\n"}, created_at=now,
+                            updated_at=now, last_event_at=now)  # fmt: skip
+    select = ("SELECT id FROM accounts_user WHERE id = ANY(%s) ORDER BY id", [[u.pk for u in users[:2]]])
+
+    written = insert_select_from_template(Notification, template, select, fields=("recipient_id",), max_rows=2)
+
+    assert sorted(r for (r,) in written) == [u.pk for u in users[:2]]
+    stored = list(Notification.objects.order_by("recipient_id"))
+    assert [(n.recipient_id, n.kind, n.target_title, n.data, n.created_at) for n in stored] == [
+        (u.pk, "announcement", "Moving", {"body": "x\ty\n"}, now) for u in users[:2]
+    ]
+    assert len({n.pk for n in stored}) == 2
+    for n in stored:  # UUIDv7 (RFC 9562): version 7, and the first 48 bits are the time in ms
+        assert n.pk.version == 7
+        assert abs(int.from_bytes(n.pk.bytes[:6], "big") - now.timestamp() * 1000) < 60_000
+
+
+def test_insert_select_from_template_is_part_of_the_callers_transaction():
+    from core.bulk import insert_select_from_template
+    from notifications.models import Notification
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    now = timezone.now()
+    template = Notification(kind="announcement", created_at=now, updated_at=now, last_event_at=now)
+
+    def fail_after_insert():
+        with transaction.atomic():
+            select = ("SELECT %s::uuid", [user.pk])
+            assert insert_select_from_template(Notification, template, select, fields=("recipient_id",), max_rows=1)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail_after_insert()
+
+    assert not Notification.objects.exists()
