@@ -213,18 +213,24 @@ async def test_every_change_is_in_the_welcome_of_the_next_socket():
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_anonymous_sockets_hold_no_channel_and_signed_in_ones_do():
+async def test_anonymous_sockets_hold_no_channel_and_signed_in_ones_do(monkeypatch):
     owner = await db(verified_user)()
     stream = await db(make_stream)(owner)
     layer = get_channel_layer()
-    before = set(layer.channels)
+    made = []
+    original = layer.new_channel
+
+    async def counting(prefix="specific."):
+        name = await original(prefix)
+        made.append(name)
+        return name
+
+    monkeypatch.setattr(layer, "new_channel", counting)
     anonymous = [await joined(stream, query=f"client_id=no-channel-{i}") for i in range(3)]
-    await asyncio.sleep(0.05)
-    assert not [name for name in set(layer.channels) - before if not name.startswith("streaming.room.")]
+    assert [name for name in made if "streaming.room." not in name] == []
     signed_in, welcome = await joined(stream, owner)
-    await asyncio.sleep(0.05)
     assert welcome["you"]["role"] == "owner"
-    assert len([name for name in set(layer.channels) - before if not name.startswith("streaming.room.")]) == 1
+    assert len([name for name in made if "streaming.room." not in name]) == 1
     for communicator, _ in [*anonymous, (signed_in, None)]:
         await communicator.disconnect()
 
