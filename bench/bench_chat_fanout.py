@@ -17,6 +17,11 @@ step search over message rates (``BENCH_CHAT_RATES``: 5, 10, 20, 40, 80 messages
 every socket with p99 delay at most ``BENCH_CHAT_P99_MS`` (200). Each message embeds its send
 time; a client notes the delay when it arrives. The database is a throwaway one
 (``bench_fanfare``), dropped after.
+
+``BENCH_CHAT_PORTS=8510,8511``: the baseline's and Fanfare's ports (free ones otherwise).
+``BENCH_CHAT_COMPARE_ROOT=/path/to/other/checkout``: an A/B run: the Fanfare server is started
+first from that checkout's code (same settings, same database, a stream of its own) and then
+from this one, reported as ``fanfare_compare`` beside ``fanfare_in_memory_layer``.
 """
 
 from __future__ import annotations
