@@ -49,7 +49,7 @@ def _fixture():
     return str(stream.pk)
 
 
-async def _connect(application, stream_id: str, index: int) -> None:
+async def _connect(application, stream_id: str, index: int):
     from channels.testing import WebsocketCommunicator
 
     communicator = WebsocketCommunicator(
