@@ -9,8 +9,11 @@ the reason from the client); without the header nothing changes.
 
 from __future__ import annotations
 
+from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.conf import settings
 from rest_framework import exceptions
 
 CLOSE_INVALID_TOKEN = 4401
@@ -52,3 +55,22 @@ async def _refuse(receive, send) -> None:
         return
     await send({"type": "websocket.accept"})
     await send({"type": "websocket.close", "code": CLOSE_INVALID_TOKEN})
+
+
+class SessionAuthMiddleware(AuthMiddleware):
+    """Channels' ``AuthMiddleware`` (the session cookie's user in ``scope["user"]``), without its
+    trip to the database thread for a handshake that carries no session cookie: such a socket is
+    anonymous whatever the database says, and most chat sockets are anonymous viewers'."""
+
+    async def resolve_scope(self, scope):
+        if not (scope.get("cookies") or {}).get(settings.SESSION_COOKIE_NAME):
+            from django.contrib.auth.models import AnonymousUser
+
+            scope["user"]._wrapped = AnonymousUser()
+            return
+        await super().resolve_scope(scope)
+
+
+def SessionAuthMiddlewareStack(inner):
+    """Channels' ``AuthMiddlewareStack`` with :class:`SessionAuthMiddleware`."""
+    return CookieMiddleware(SessionMiddleware(SessionAuthMiddleware(inner)))

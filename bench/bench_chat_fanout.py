@@ -17,6 +17,11 @@ step search over message rates (``BENCH_CHAT_RATES``: 5, 10, 20, 40, 80 messages
 every socket with p99 delay at most ``BENCH_CHAT_P99_MS`` (200). Each message embeds its send
 time; a client notes the delay when it arrives. The database is a throwaway one
 (``bench_fanfare``), dropped after.
+
+``BENCH_CHAT_PORTS=8510,8511``: the baseline's and Fanfare's ports (free ones otherwise).
+``BENCH_CHAT_COMPARE_ROOT=/path/to/other/checkout``: an A/B run: the Fanfare server is started
+first from that checkout's code (same settings, same database, a stream of its own) and then
+from this one, reported as ``fanfare_compare`` beside ``fanfare_in_memory_layer``.
 """
 
 from __future__ import annotations
@@ -52,6 +57,12 @@ P99_TARGET_MS = float(os.environ.get("BENCH_CHAT_P99_MS", "200"))
 PRODUCTION_SERVER = ["uvicorn", "--lifespan", "off", "--ws", "websockets-sansio", "--proxy-headers", "--no-access-log"]
 SECONDS = float(os.environ.get("BENCH_CHAT_SECONDS", "10"))
 CONNECT_CONCURRENCY = 50
+# The servers' ports (the baseline's, then Fanfare's); free ones when unset.
+PORTS = [int(p) for p in os.environ.get("BENCH_CHAT_PORTS", "").split(",") if p]
+
+
+def _port(index: int) -> int:
+    return PORTS[index] if len(PORTS) > index else free_port()
 
 
 def _raise_fd_limit() -> None:
@@ -60,12 +71,12 @@ def _raise_fd_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-def _start(args: list[str], port: int, env: dict | None = None) -> subprocess.Popen:
+def _start(args: list[str], port: int, env: dict | None = None, root: Path = ROOT) -> subprocess.Popen:
     def raise_limit():
         _raise_fd_limit()
 
     process = subprocess.Popen(
-        [sys.executable, "-m", *args], cwd=ROOT,
+        [sys.executable, "-m", *args], cwd=root,
         env={**os.environ, **(env or {})},
         preexec_fn=raise_limit,
     )  # fmt: skip
@@ -211,15 +222,15 @@ def _fanfare_fixture() -> tuple[str, str]:
     return str(stream.pk), f"sessionid={client.cookies['sessionid'].value}"
 
 
-def _run_fanfare(stream_id: str, cookie: str, database: str, env: dict | None = None) -> dict:
-    port = free_port()
+def _run_fanfare(stream_id: str, cookie: str, database: str, env: dict | None = None, root: Path = ROOT) -> dict:
+    port = _port(1)
     args = [*PRODUCTION_SERVER, "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
     if os.environ.get("BENCH_CHAT_PROFILE"):  # a cProfile of the Fanfare server, for finding hot spots
         args = ["cProfile", "-o", os.environ["BENCH_CHAT_PROFILE"], "-m", *args]
     from bench.bench_load import _production_env
 
     # The sender's session cookie is signed with the key the fixture used.
-    server = _start(args, port, {**_production_env(database, settings.SECRET_KEY), **(env or {})})
+    server = _start(args, port, {**_production_env(database, settings.SECRET_KEY), **(env or {})}, root)
     try:
         return asyncio.run(_measure(f"ws://127.0.0.1:{port}/ws/streams/{stream_id}/chat/", cookie, server.pid))
     finally:
@@ -231,7 +242,7 @@ def _run_fanfare(stream_id: str, cookie: str, database: str, env: dict | None = 
 
 
 def _run_baseline() -> dict:
-    port = free_port()
+    port = _port(0)
     server = _start(["bench.baseline_chat_server", str(port)], port)
     try:
         return asyncio.run(_measure(f"ws://127.0.0.1:{port}/", None, server.pid))
@@ -262,6 +273,14 @@ def run() -> dict:
         stream_id, cookie = _fanfare_fixture()
         database = connection.settings_dict["NAME"]
         baseline = _run_baseline()
+        compare_root = os.environ.get("BENCH_CHAT_COMPARE_ROOT")
+        compare = None
+        if compare_root:  # A/B: another checkout's code first (same database, same minute)
+            compare = _run_fanfare(stream_id, cookie, database, root=Path(compare_root))
+            from streaming.models import LiveStream
+
+            LiveStream.objects.filter(pk=stream_id).update(status="ended")
+            stream_id, _ = _second_stream(stream_id)
         fanfare = _run_fanfare(stream_id, cookie, database)
         result = {
             "name": "chat_fanout",
@@ -274,6 +293,8 @@ def run() -> dict:
             "fanfare_in_memory_layer": fanfare,
             **_ratios(fanfare, baseline),
         }
+        if compare is not None:
+            result["fanfare_compare"] = {"root": compare_root, **compare, **_ratios(compare, baseline)}
         redis_url = os.environ.get("BENCH_CHAT_REDIS_URL", "")
         if redis_url:
             from streaming.models import LiveStream

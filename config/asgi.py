@@ -8,10 +8,9 @@ from core.asgi_handler import get_asgi_application  # Django's, with one thread 
 
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from accounts.ws_auth import TokenAuthMiddleware  # noqa: E402
+from accounts.ws_auth import SessionAuthMiddlewareStack, TokenAuthMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.websocket_guard import BrowserOriginValidator, WebSocketFaultGuard  # noqa: E402
 
@@ -22,7 +21,7 @@ application = ProtocolTypeRouter(
         # ``Authorization: Token`` (accounts.ws_auth; no Origin needed, cookies ignored without one).
         # A failing dependency ends the socket with close code 1013, never an HTTP 500 (core.websocket_guard).
         "websocket": WebSocketFaultGuard(
-            BrowserOriginValidator(AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))))
+            BrowserOriginValidator(SessionAuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))))
         ),
     }
 )

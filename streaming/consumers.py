@@ -20,7 +20,9 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from accounts.services.sockets import account_group
@@ -38,6 +40,7 @@ CLOSE_ACCOUNT = 4409  # the account is banned or suspended platform-wide
 CLOSE_TOO_SLOW = 4408  # the client fell too far behind the room (it stopped reading)
 
 MAX_FRAME = 4096
+OPEN_BATCH = 200  # sockets admitted in one trip to the database thread at most
 
 
 class ChatClose(Exception):
@@ -52,7 +55,13 @@ class _Opened:
     owner_id: str
     role: str
     viewer_key: str
-    welcome: str
+
+
+@dataclass(frozen=True)
+class _OpenRequest:
+    user: Any
+    client_id: str | None
+    headers: dict[str, str]
 
 
 def _backlog_limit() -> int:
@@ -77,24 +86,15 @@ def _headers(scope: dict) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
-@database_sync_to_async
-def _open(*, stream_id: str, user: Any, client_id: str | None, headers: dict[str, str]) -> _Opened:
+def _admit(*, stream, request: _OpenRequest) -> tuple[str, str, bool]:
+    """Whether ``request``'s user may read ``stream``'s chat (raises ChatClose if not); its
+    (role, viewer key, whether the key was made up for this socket alone)."""
     from accounts.selectors import standing_error
-    from core.errors import NotFoundError
     from streaming.selectors import chat as chat_selectors
-    from streaming.selectors.streams import (
-        MODERATING_ROLES,
-        can_view_stream,
-        chat_role,
-        stream_get,
-        stream_owner_hidden,
-    )
-    from streaming.services.viewers import viewer_heartbeat, viewer_key_for
+    from streaming.selectors.streams import can_view_stream, chat_role, stream_owner_hidden
+    from streaming.services.viewers import viewer_key_for
 
-    try:
-        stream = stream_get(stream_id=stream_id)
-    except NotFoundError as exc:
-        raise ChatClose(CLOSE_NOT_FOUND, "not_found", "No such stream.") from exc
+    user = request.user
     if user is not None:
         error = standing_error(user)
         if error is not None:
@@ -107,23 +107,19 @@ def _open(*, stream_id: str, user: Any, client_id: str | None, headers: dict[str
         raise ChatClose(CLOSE_BANNED, "banned", "You are banned from this chat.")
     role = chat_role(stream=stream, user=user)
     try:
-        viewer_key = viewer_key_for(user=user, client_id=client_id)
+        return role, viewer_key_for(user=user, client_id=request.client_id), False
     except ApplicationError:
-        viewer_key = f"anon:ws-{uuid.uuid4().hex}"
-    if stream.status == stream.Status.LIVE:
-        from streaming.services.viewers import country_from_headers
+        return role, f"anon:ws-{uuid.uuid4().hex}", True
 
-        meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
-        viewer_heartbeat(
-            stream=stream,
-            viewer_key=viewer_key,
-            user=user,
-            country=country_from_headers(meta),
-            user_agent=headers.get("user-agent", ""),
-        )
+
+def _welcome_head(stream) -> str:
+    """The part of the ``welcome`` event every socket of the room gets alike (the stream, its
+    settings, the pinned line, the last lines), as ``event_text`` writes it, without the closing
+    brace: each socket's ``you`` follows."""
+    from streaming.selectors import chat as chat_selectors
+
     pinned = chat_selectors.chat_pinned(stream=stream)
-    can_send = user is not None and user.email_verified_at is not None
-    welcome = event_text(
+    text = event_text(
         "welcome",
         stream={
             "id": str(stream.pk),
@@ -134,14 +130,70 @@ def _open(*, stream_id: str, user: Any, client_id: str | None, headers: dict[str
         settings=chat_selectors.chat_settings_payload(stream),
         pinned=None if pinned is None else chat_selectors.messages_payload(stream=stream, messages=[pinned])[0],
         messages=chat_selectors.messages_payload(stream=stream, messages=chat_selectors.chat_recent(stream=stream)),
-        you={
-            "user_id": None if user is None else str(user.pk),
-            "role": role,
-            "can_send": can_send,
-            "is_moderator": role in MODERATING_ROLES,
-        },
     )
-    return _Opened(str(stream.pk), str(stream.owner_id), role, viewer_key, welcome)
+    return text[:-1]
+
+
+def _you(*, user: Any, role: str) -> str:
+    from streaming.selectors.streams import MODERATING_ROLES
+
+    you = {
+        "user_id": None if user is None else str(user.pk),
+        "role": role,
+        "can_send": user is not None and user.email_verified_at is not None,
+        "is_moderator": role in MODERATING_ROLES,
+    }
+    return json.dumps(you, separators=(",", ":"), default=str)
+
+
+@database_sync_to_async
+def _open_many(stream_id: str, requests: list[_OpenRequest]) -> list[tuple[_Opened, str] | ChatClose]:
+    """Open the sockets that joined a room together, in one trip to the database thread: one read
+    of the stream, each socket's admission (its user's standing, the stream's visibility, bans),
+    one write of every viewing session (``viewers_join``) and one read of the history, rendered
+    once. Each socket gets its ``_Opened`` and ``welcome`` text, or the ChatClose that refuses
+    it. Every socket joined the room before this runs, so no event is missed in between."""
+    from core.errors import NotFoundError
+    from streaming.selectors.streams import stream_get
+    from streaming.services.viewers import ViewerJoin, country_from_headers, viewers_join
+
+    try:
+        stream = stream_get(stream_id=stream_id)
+    except NotFoundError:
+        return [ChatClose(CLOSE_NOT_FOUND, "not_found", "No such stream.") for _ in requests]
+    admitted: list[tuple[str, str, bool] | ChatClose] = []
+    for request in requests:
+        try:
+            admitted.append(_admit(stream=stream, request=request))
+        except ChatClose as refusal:
+            admitted.append(refusal)
+    if not any(isinstance(entry, tuple) for entry in admitted):
+        return admitted
+    if stream.status == stream.Status.LIVE:
+        joins = []
+        for request, entry in zip(requests, admitted, strict=True):
+            if isinstance(entry, tuple):
+                meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in request.headers.items()}
+                joins.append(
+                    ViewerJoin(
+                        viewer_key=entry[1],
+                        user=request.user,
+                        country=country_from_headers(meta),
+                        user_agent=request.headers.get("user-agent", ""),
+                        fresh=entry[2],
+                    )
+                )
+        viewers_join(stream=stream, joins=joins)
+    head = _welcome_head(stream)
+    results: list[tuple[_Opened, str] | ChatClose] = []
+    for request, entry in zip(requests, admitted, strict=True):
+        if isinstance(entry, ChatClose):
+            results.append(entry)
+            continue
+        role, viewer_key, _fresh_key = entry
+        opened = _Opened(str(stream.pk), str(stream.owner_id), role, viewer_key)
+        results.append((opened, f'{head},"you":{_you(user=request.user, role=role)}}}'))
+    return results
 
 
 def _fresh(stream_id: str, user_id: Any):
@@ -270,6 +322,48 @@ class _Room:
         self.channel: str | None = None
         self.tasks: list[asyncio.Task] = []
         self.status: str | None = None  # the stream's status when this room last looked
+        # Sockets waiting to be opened, and the task opening them (_open_pending).
+        self.pending: list[tuple[_OpenRequest, asyncio.Future]] = []
+        self.opener: asyncio.Task | None = None
+
+    async def open(self, request: _OpenRequest) -> tuple[_Opened, str]:
+        """Admit a socket that joined this room: its ``_Opened`` and ``welcome`` text, or ChatClose.
+
+        Sockets that connect while another batch is in the database thread wait for the next
+        one together, so a burst of connects (a raid, a stream going live) costs a few trips to
+        the database instead of one (with its queries and viewer-session write) per socket."""
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((request, future))
+        if self.opener is None:
+            self.opener = asyncio.get_running_loop().create_task(self._open_pending())
+        result = await future
+        if isinstance(result, ChatClose):
+            raise result
+        return result
+
+    async def _open_pending(self) -> None:
+        batch: list[tuple[_OpenRequest, asyncio.Future]] = []
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[:OPEN_BATCH], self.pending[OPEN_BATCH:]
+                batch = [(request, future) for request, future in batch if not future.done()]
+                if not batch:
+                    continue
+                try:
+                    results = await _open_many(self.stream_id, [request for request, _ in batch])
+                except Exception as error:  # noqa: BLE001 - the database is down: each socket's guard closes it (1013)
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self.opener = None
+            for _, future in [*batch, *self.pending]:  # cancelled (the loop is closing): nobody is left waiting
+                if not future.done():
+                    future.cancel()
 
     async def start(self) -> None:
         self.status, _ = await _status_event(self.stream_id)
@@ -370,6 +464,22 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
     backlog: collections.deque | None = None  # room frames waiting for a slow socket to drain
     _drain_task: asyncio.Task | None = None
 
+    async def __call__(self, scope, receive, send):
+        """A signed-in socket listens on a channel of its own (closed by a ban or an account
+        sanction: ``chat.kick``, ``account.close``, sent to its user's groups). Nothing is ever
+        sent to an anonymous socket's channel, so it gets none: no channel, no queue in the layer
+        and no task waiting on it per anonymous viewer (and, with Redis, no subscription)."""
+        user = scope.get("user")
+        if user is not None and user.is_authenticated:
+            return await super().__call__(scope, receive, send)
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = None
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            while True:
+                await self.dispatch(await receive())
+
     async def dispatch(self, message):
         """Channels (4.2+) hops to the sync thread to close stale database connections before
         every handler, so a broadcast to N sockets in a process made N thread hops, one after
@@ -393,16 +503,15 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
             for group in (user_group(self.user.pk), account_group(self.user.pk)):
                 await self.channel_layer.group_add(group, self.channel_name)
                 self.groups_joined.append(group)
+        request = _OpenRequest(user=self.user, client_id=_client_id(self.scope), headers=_headers(self.scope))
         try:
-            self.opened = await _open(
-                stream_id=stream_id, user=self.user, client_id=_client_id(self.scope), headers=_headers(self.scope)
-            )
+            self.opened, welcome = await self.room.open(request)
         except ChatClose as exc:
             await self._leave_rooms()
             await self._error(exc.code, exc.detail)
             await self.close(code=exc.close_code)
             return
-        await self.send(text_data=self.opened.welcome)
+        await self.send(text_data=welcome)
         early, self.early = self.early, None
         for text in early:
             await self.send(text_data=text)

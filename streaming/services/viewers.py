@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -105,6 +106,67 @@ def viewer_heartbeat(
         country=(country or "")[:2].upper(),
         device=device_from_user_agent(user_agent),
     )
+
+
+@dataclass(frozen=True)
+class ViewerJoin:
+    """One chat socket's viewing session to open or extend (see :func:`viewers_join`)."""
+
+    viewer_key: str
+    user: Any = None
+    country: str = ""
+    user_agent: str = ""
+    fresh: bool = False  # a key made up for this socket alone: no earlier session can exist
+
+
+@transaction.atomic
+def viewers_join(*, stream: LiveStream, joins: list[ViewerJoin], now: dt.datetime | None = None) -> None:
+    """:func:`viewer_heartbeat` for many viewers at once (the chat sockets that connected to a room
+    together): the same outcome as one heartbeat per entry in order, in one transaction, with one
+    locking read of the open sessions of every key that may have one and one INSERT for every
+    session opened, instead of three statements per viewer."""
+    if not joins:
+        return
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=gone_after())
+    known_keys = {join.viewer_key for join in joins if not join.fresh}
+    rows_by_key: dict[str, list[StreamViewer]] = {}
+    if known_keys:
+        rows = _open_rows(stream).select_for_update().filter(viewer_key__in=known_keys).order_by("-created_at")
+        for row in rows:
+            rows_by_key.setdefault(row.viewer_key, []).append(row)
+    current: dict[str, StreamViewer] = {}
+    for key, rows in rows_by_key.items():
+        for row in rows[:5]:  # as viewer_heartbeat: the newest five
+            if key not in current and row.last_seen >= cutoff:
+                current[key] = row
+            else:
+                StreamViewer.objects.filter(pk=row.pk).update(left_at=row.last_seen)
+    created: list[StreamViewer] = []
+    created_keys: set[str] = set()
+    for join in joins:
+        if join.viewer_key in created_keys:
+            continue  # twice in one batch: the second extends the session just opened, by 0 s
+        row = current.get(join.viewer_key)
+        if row is not None:
+            delta = max(0.0, (now - row.last_seen).total_seconds())
+            StreamViewer.objects.filter(pk=row.pk).update(watch_seconds=F("watch_seconds") + delta, last_seen=now)
+            row.watch_seconds += delta
+            row.last_seen = now
+            continue
+        row = StreamViewer(
+            stream=stream,
+            user=join.user if join.user is not None and join.user.is_authenticated else None,
+            viewer_key=join.viewer_key,
+            created_at=now,
+            last_seen=now,
+            country=(join.country or "")[:2].upper(),
+            device=device_from_user_agent(join.user_agent),
+        )
+        created.append(row)
+        created_keys.add(join.viewer_key)
+    if created:
+        StreamViewer.objects.bulk_create(created)
 
 
 @transaction.atomic
