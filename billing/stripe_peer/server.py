@@ -85,6 +85,8 @@ class PeerState:
         self.endpoints: dict[str, dict[str, Any]] = {}
         self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self.deliveries: list[dict[str, Any]] = []
+        # API requests answered, by "METHOD /v1/<resource>" (tests count the calls a flow makes).
+        self.requests: dict[str, int] = {}
         self.outbox: queue.Queue = queue.Queue()
         self.dirty = threading.Event()
         self._counter = 0
@@ -1036,6 +1038,10 @@ class _Handler(BaseHTTPRequestHandler):
                         401, "invalid_request_error", "You did not provide an API key, or it is not a test mode key."
                     )
             handler, kwargs = peer.route(method, split.path)
+            if split.path.startswith("/v1/"):
+                resource = f"{method} {'/'.join(split.path.split('/')[:3])}"
+                with peer.state.lock:
+                    peer.state.requests[resource] = peer.state.requests.get(resource, 0) + 1
             if split.path == "/_peer/flush":
                 self.server.wait_for_deliveries()
             key = self.headers.get("Idempotency-Key") if method == "POST" else None
