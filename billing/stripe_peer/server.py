@@ -704,6 +704,8 @@ class Peer(SubscriptionsMixin, ConnectMixin):
         self.state.emit("charge.succeeded", charge)
         self.state.emit("payment_intent.succeeded", intent)
         self.invoice_intent_succeeded(intent)
+        if self._outcome(pm) == "ok:dispute":  # as test mode's pm_card_createDispute
+            self.helper_dispute_create({"charge": charge["id"]})
         return intent
 
     def payment_intent_cancel(self, params, id):

@@ -16,7 +16,15 @@ from tests.billing.conftest import post_event, replay_shuffled
 from tests.billing.factories import ledger_snapshot
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("stripe_backend"),
+    pytest.mark.peer_only(
+        "these tests post the peer's recorded events, and make disputes on existing charges, with the "
+        "peer's /_peer helpers (test mode opens disputes only through pm_card_createDispute: see "
+        "test_refunds_disputes.py); Stripe cannot deliver webhooks to this machine's endpoint"
+    ),
+]
 
 
 def _forget_everything():
