@@ -12,7 +12,8 @@ default 8) POST them, signed with the endpoint's secret, to:
   the delivery and verifies it, billing queues the processing task through the outbox and the
   view answers; a Celery worker started as ``make run`` starts it (``--pool threads
   --concurrency 2``, on the embedded broker unless ``BENCH_WEBHOOK_BROKER`` names another) runs
-  dj-stripe's processing (its re-fetch and mirror sync) and billing's payment sync and entries.
+  the batches: one read of Stripe's current state per payment, dj-stripe's processing (the Event
+  row, its mirror synced from that read) and billing's payment sync and entries.
 
 Both behind the same uvicorn, in this process, with a connection pool (as DATABASE_POOL gives);
 the peer runs in a process of its own. Reported: events/s of each receiver (acknowledged), the

@@ -5,14 +5,38 @@ dj-stripe's transaction for the event (a failure rolls it back and the delivery 
 call one billing service each; the services are idempotent, so a replay changes nothing.
 """
 
+from djstripe import event_handlers as djstripe_handlers
 from djstripe.event_handlers import djstripe_receiver
+from djstripe.models import Event
+from djstripe.signals import WEBHOOK_SIGNALS
 
 from billing.services import memberships, webhooks
 
+# dj-stripe's own handlers for the payment objects' events re-fetch the object from Stripe for
+# every event and sync its mirror from that. Billing reads Stripe's current state of each payment
+# once per batch of deliveries anyway, so for these events the mirror is synced from that read
+# (``mirror_sync_from_batch``), and dj-stripe's handler, re-fetching, runs only for an object the
+# read does not hold. Same order as before: the mirror first, then billing's service.
+_DJSTRIPE_MIRROR_HANDLERS = {
+    "payment_intent": djstripe_handlers.handle_other_event,
+    "charge": djstripe_handlers.handle_charge_event,
+    "dispute": djstripe_handlers.handle_charge_dispute_event,
+}
+for _type in webhooks.PAYMENT_EVENTS:
+    for _handler in _DJSTRIPE_MIRROR_HANDLERS.values():
+        WEBHOOK_SIGNALS[_type].disconnect(_handler, sender=Event)
 
-@djstripe_receiver([*webhooks.PAYMENT_EVENTS, "refund.created", "refund.updated"])
+
+@djstripe_receiver([*webhooks.PAYMENT_EVENTS, *webhooks.REFUND_EVENTS])
 def payment_event(sender, event, **kwargs):
-    webhooks.payment_event_handle(event_type=event.type, obj=event.data.get("object", {}))
+    obj = event.data.get("object", {})
+    if event.type in webhooks.PAYMENT_EVENTS and not webhooks.mirror_sync_from_batch(
+        obj=obj, api_key=event.default_api_key
+    ):
+        handler = _DJSTRIPE_MIRROR_HANDLERS.get(obj.get("object"))
+        if handler is not None:
+            handler(sender=sender, event=event, **kwargs)
+    webhooks.payment_event_handle(event_type=event.type, obj=obj)
 
 
 @djstripe_receiver(webhooks.CUSTOMER_EVENTS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -11,9 +12,18 @@ import uvicorn
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port: any (the kernel's choice), or one of ``FANFARE_PORT_RANGE`` (``8210-8249``) when
+    set, for a machine where each developer keeps to a range of ports."""
+    low, _, high = os.environ.get("FANFARE_PORT_RANGE", "").partition("-")
+    candidates = range(int(low), int(high) + 1) if low and high else [0]
+    for port in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError(f"no free port in FANFARE_PORT_RANGE={os.environ['FANFARE_PORT_RANGE']}")
 
 
 @contextmanager

@@ -79,8 +79,8 @@ END;
 class LedgerAccount(BaseModel):
     """A named bucket of money in one currency. ``balance`` is the sum of its lines (debit +).
 
-    Created on first use by ``billing.services.ledger``; ``balance`` changes only there, with
-    ``F()`` under ``select_for_update``. ``manage.py ledger_balances_check`` recomputes it.
+    Created on first use by ``billing.services.ledger``; ``balance`` changes only there, by an
+    UPDATE adding each line under ``select_for_update``. ``manage.py ledger_balances_check`` recomputes it.
     """
 
     name = models.CharField(max_length=120, help_text="e.g. platform:stripe_balance, creator:<id>:pending")

@@ -14,7 +14,6 @@ from datetime import datetime
 from uuid import UUID
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from billing.models import JournalEntry, JournalKey, JournalLine, LedgerAccount
@@ -124,14 +123,7 @@ def entry_post(
                 raise ConflictError(f"Ledger key {idempotency_key} was used for other lines.", code="ledger_key_reused")
             return Posted(entry=existing, created=False)
 
-        for line in kept:
-            LedgerAccount.objects.get_or_create(name=line.account, currency=line.currency)
-        accounts = {
-            (account.name, account.currency): account
-            for account in LedgerAccount.objects.select_for_update()
-            .filter(name__in={line.account for line in kept})
-            .order_by("name", "currency")
-        }
+        accounts = _accounts_locked({(line.account, line.currency) for line in kept})
         entry = JournalEntry.objects.create(
             id=entry_id,
             created_at=created_at,
@@ -154,11 +146,42 @@ def entry_post(
                 for line in kept
             ]
         )
-        for line in kept:
-            LedgerAccount.objects.filter(pk=accounts[(line.account, line.currency)].pk).update(
-                balance=F("balance") + line.amount, updated_at=created_at
-            )
+        _balances_move({accounts[(line.account, line.currency)].pk: line.amount for line in kept}, at=created_at)
     return Posted(entry=entry, created=True)
+
+
+def _accounts_locked(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], LedgerAccount]:
+    """The accounts (name, currency), row-locked in name order; made first when missing (one
+    statement for all of them)."""
+
+    def locked() -> dict[tuple[str, str], LedgerAccount]:
+        return {
+            (account.name, account.currency): account
+            for account in LedgerAccount.objects.select_for_update()
+            .filter(name__in={name for name, _ in pairs}, currency__in={currency for _, currency in pairs})
+            .order_by("name", "currency")
+            if (account.name, account.currency) in pairs
+        }
+
+    accounts = locked()
+    if len(accounts) < len(pairs):
+        LedgerAccount.objects.bulk_create(
+            [LedgerAccount(name=name, currency=currency) for name, currency in sorted(pairs - accounts.keys())],
+            ignore_conflicts=True,
+        )
+        accounts = locked()
+    return accounts
+
+
+def _balances_move(deltas: dict[UUID, int], *, at: datetime) -> None:
+    """Add each delta to its (locked) account's running balance, in one statement."""
+    values = ", ".join(["(%s::uuid, %s::bigint)"] * len(deltas))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {LedgerAccount._meta.db_table} AS account SET balance = account.balance + moved.delta, "  # noqa: S608 (a model's table; values are parameters)
+            f"updated_at = %s FROM (VALUES {values}) AS moved(id, delta) WHERE account.id = moved.id",
+            [at, *[value for pair in deltas.items() for value in pair]],
+        )
 
 
 def entry_reverse(*, entry: JournalEntry, idempotency_key: str | None = None, memo: str = "") -> Posted:
@@ -180,11 +203,5 @@ def entry_reverse(*, entry: JournalEntry, idempotency_key: str | None = None, me
 
 def accounts_lock(*, names: Sequence[str], currency: str) -> dict[str, LedgerAccount]:
     """Lock (and create) accounts, in name order, for a decision that reads their balances."""
-    for name in names:
-        LedgerAccount.objects.get_or_create(name=name, currency=currency)
-    return {
-        account.name: account
-        for account in LedgerAccount.objects.select_for_update()
-        .filter(name__in=names, currency=currency)
-        .order_by("name")
-    }
+    accounts = _accounts_locked({(name, currency) for name in names})
+    return {name: account for (name, _), account in accounts.items()}

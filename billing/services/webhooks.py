@@ -22,11 +22,13 @@ A delivery (``POST /stripe/webhook/<uuid>/``, dj-stripe's view) goes through two
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -35,8 +37,8 @@ from django.utils import timezone
 from djstripe.models import WebhookEndpoint, WebhookEventTrigger
 from djstripe.settings import djstripe_settings
 
-from billing.models import BillingCustomer
-from billing.services.payments import payment_sync
+from billing.models import BillingCustomer, Payment
+from billing.services.payments import StripeState, payment_sync, stripe_state_fetch
 from billing.stripe_api import calling_stripe, client
 
 logger = logging.getLogger(__name__)
@@ -72,10 +74,10 @@ INVOICE_EVENTS = ["invoice.paid", "invoice.payment_failed"]
 CATALOGUE_EVENTS = ["product.created", "product.updated", "price.created", "price.updated"]
 # Connect: creators' Express accounts and the transfers that pay them (billing.services.payouts).
 CONNECT_EVENTS = ["account.updated", "transfer.created", "transfer.updated", "transfer.reversed"]
+REFUND_EVENTS = ["refund.created", "refund.updated"]
 ENABLED_EVENTS = [
     *PAYMENT_EVENTS,
-    "refund.created",
-    "refund.updated",
+    *REFUND_EVENTS,
     *CUSTOMER_EVENTS,
     *SUBSCRIPTION_EVENTS,
     *INVOICE_EVENTS,
@@ -84,40 +86,120 @@ ENABLED_EVENTS = [
 ]
 
 
-# The PaymentIntents whose events the current batch has processed (None outside a batch).
-_BATCH_INTENTS: ContextVar[set[str] | None] = ContextVar("billing_webhook_batch_intents", default=None)
 # Deliveries processed in one transaction by the processing task.
 BATCH_SIZE = 50
 PROCESS_TASK = "billing.webhook_events_process"
+# Stripe's current state of a batch's payments is read with this many requests at once (the reads
+# are network waits; the database work after them is one thread's).
+READ_THREADS = 8
+
+
+@dataclass
+class _Batch:
+    """What a batch read of Stripe once: each payment's current state, and those objects by id."""
+
+    states: dict[str, StripeState] = field(default_factory=dict)
+    objects: dict[str, Any] = field(default_factory=dict)
+    intents: set[str] = field(default_factory=set)  # noted by the events, synced at the end
+    mirrored: set[str] = field(default_factory=set)  # dj-stripe's mirror already synced in this batch
+
+
+# The batch being processed (None outside one).
+_BATCH: ContextVar[_Batch | None] = ContextVar("billing_webhook_batch", default=None)
+_read_pool: ThreadPoolExecutor | None = None
+
+
+def _intent_of(obj: dict[str, Any]) -> str:
+    """The PaymentIntent an event's object belongs to ("" for none)."""
+    intent_id = obj.get("id") if obj.get("object") == "payment_intent" else obj.get("payment_intent")
+    if isinstance(intent_id, dict):
+        intent_id = intent_id.get("id")
+    return intent_id or ""
+
+
+def _states_read(intent_ids: list[str]) -> dict[str, StripeState]:
+    """Stripe's current state of each PaymentIntent, read once each, several at a time."""
+    global _read_pool  # one pool per process: its threads keep their HTTP connections
+    if len(intent_ids) <= 1:
+        return {intent_id: stripe_state_fetch(payment_intent_id=intent_id) for intent_id in intent_ids}
+    if _read_pool is None:
+        _read_pool = ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="stripe-read")
+    futures = {
+        intent_id: _read_pool.submit(contextvars.copy_context().run, stripe_state_fetch, payment_intent_id=intent_id)
+        for intent_id in intent_ids
+    }
+    return {intent_id: future.result() for intent_id, future in futures.items()}
+
+
+@contextmanager
+def _batch_of(events: list[dict[str, Any]]) -> Iterator[_Batch]:
+    """Within: events about payments use one read of Stripe's current state per payment (made here,
+    after the payments' rows are locked, so no other sync can commit between the read and its use);
+    at the end each noted payment is synced once from it, in the caller's transaction."""
+    intent_ids = sorted(
+        {_intent_of((event.get("data") or {}).get("object") or {}) for event in events if _is_payment_event(event)}
+        - {""}
+    )
+    # Lock the payments first (in id order, as any other path locks one), then read Stripe.
+    list(Payment.objects.select_for_update().filter(stripe_payment_intent_id__in=intent_ids).order_by("id"))
+    batch = _Batch(states=_states_read(intent_ids))
+    for state in batch.states.values():
+        for obj in (state.intent, state.charge, *state.refunds, *state.disputes):
+            if obj is not None:
+                batch.objects[obj.id] = obj
+    token = _BATCH.set(batch)
+    try:
+        yield batch
+    finally:
+        _BATCH.reset(token)
+    for intent_id in sorted(batch.intents):
+        payment_sync(payment_intent_id=intent_id, state=batch.states.get(intent_id))
+
+
+def _is_payment_event(event: dict[str, Any]) -> bool:
+    return event.get("type") in PAYMENT_EVENTS or event.get("type") in REFUND_EVENTS
 
 
 def payment_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:
     """Any event about a payment: sync the payment it belongs to from Stripe's current state
     (in a batch, once per payment at the end of the batch, in the same transaction)."""
-    intent_id = obj.get("id") if obj.get("object") == "payment_intent" else obj.get("payment_intent")
-    if isinstance(intent_id, dict):
-        intent_id = intent_id.get("id")
+    intent_id = _intent_of(obj)
     if not intent_id:
         logger.info("stripe event %s about %s has no payment intent; ignored", event_type, obj.get("id"))
         return
-    batch = _BATCH_INTENTS.get()
+    batch = _BATCH.get()
     if batch is not None:
-        batch.add(intent_id)
+        batch.intents.add(intent_id)
         return
     payment_sync(payment_intent_id=intent_id)
 
 
-@contextmanager
-def _payments_synced_once() -> Iterator[None]:
-    """Within: ``payment_event_handle`` notes the PaymentIntents; at the end each is synced once."""
-    intents: set[str] = set()
-    token = _BATCH_INTENTS.set(intents)
-    try:
-        yield
-    finally:
-        _BATCH_INTENTS.reset(token)
-    for intent_id in sorted(intents):
-        payment_sync(payment_intent_id=intent_id)
+def mirror_sync_from_batch(*, obj: dict[str, Any], api_key: str) -> bool:
+    """Sync dj-stripe's mirror of ``obj`` (a PaymentIntent, Charge or Dispute named by an event)
+    from the batch's read of Stripe's current state, as dj-stripe's own handler does from a
+    re-fetch of its own. False when the batch holds no current copy of it (outside a batch, or a
+    charge that is not its intent's latest): the caller then lets dj-stripe re-fetch it."""
+    from djstripe.models import Charge, Dispute, PaymentIntent
+
+    batch = _BATCH.get()
+    current = batch.objects.get(obj.get("id")) if batch is not None else None
+    if current is None:
+        return False
+    if current.id in batch.mirrored:
+        return True
+    data = current.to_dict()
+    kind = data.get("object")
+    # What it refers to first (a dispute its charge, a charge its intent), from the same read, or
+    # dj-stripe would fetch each of those from Stripe to fill its foreign key.
+    for parent in ("charge", "payment_intent"):
+        if isinstance(data.get(parent), str) and data[parent] in batch.objects:
+            mirror_sync_from_batch(obj={"id": data[parent]}, api_key=api_key)
+    if kind == "payment_intent" and isinstance(data.get("latest_charge"), dict):
+        data["latest_charge"] = data["latest_charge"]["id"]  # as dj-stripe retrieves it (not expanded)
+    model = {"payment_intent": PaymentIntent, "charge": Charge, "dispute": Dispute}[kind]
+    model.sync_from_stripe_data(data, api_key=api_key)
+    batch.mirrored.add(current.id)
+    return True
 
 
 def connect_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:
@@ -214,15 +296,31 @@ def _process_batch(batch_size: int) -> tuple[list[int], bool]:
                 webhook_events_pending().filter(exception="").select_for_update(skip_locked=True)[:batch_size]
             )
             taken = [trigger.id for trigger in triggers]
-            with _payments_synced_once():
+            known = _events_known(triggers)  # replays: dj-stripe's processing does nothing for them
+            with _batch_of([t.json_body for t in triggers if t.json_body.get("id") not in known]):
                 for trigger in triggers:
                     trigger.process(save=False, api_key=_api_key(trigger))
+            now = timezone.now()
             for trigger in triggers:
-                trigger.save()
+                trigger.updated = now
+            WebhookEventTrigger.objects.bulk_update(
+                triggers, ["processed", "exception", "traceback", "event", "updated"]
+            )
     except Exception:  # noqa: BLE001 (processed again one by one, where each keeps its exception)
         logger.info("a batch of %d webhook deliveries failed; processing them one by one", len(taken))
         return taken, True
     return taken, False
+
+
+def _seen(trigger: WebhookEventTrigger) -> bool:
+    """The event was processed before (a replay): dj-stripe's processing does nothing for it."""
+    return _events_known([trigger]) == {trigger.json_body.get("id")}
+
+
+def _events_known(triggers: list[WebhookEventTrigger]) -> set[str]:
+    from djstripe.models import Event
+
+    return set(Event.objects.filter(id__in=[t.json_body.get("id") for t in triggers]).values_list("id", flat=True))
 
 
 def _api_key(trigger: WebhookEventTrigger) -> str:
@@ -241,7 +339,7 @@ def _process_each(trigger_ids: list[int]) -> list[RetryResult]:
             if trigger is None:  # processed meanwhile, or being processed elsewhere
                 continue
             try:
-                with transaction.atomic():
+                with transaction.atomic(), _batch_of([] if _seen(trigger) else [trigger.json_body]):
                     trigger.process(save=False, api_key=_api_key(trigger))
             except Exception as error:  # noqa: BLE001 (kept on the delivery, as dj-stripe does)
                 WebhookEventTrigger.objects.filter(pk=trigger.pk).update(

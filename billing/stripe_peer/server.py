@@ -62,6 +62,16 @@ def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
     return f"t={timestamp},v1={digest}"
 
 
+# Fields set when an object is made and never changed afterwards, which list calls filter on.
+INDEXED_FIELDS: dict[str, tuple[str, ...]] = {
+    "charge": ("payment_intent",),
+    "refund": ("charge", "payment_intent"),
+    "dispute": ("charge", "payment_intent"),
+    "balance_transaction": ("source",),
+    "event": ("type",),
+}
+
+
 class PeerState:
     """Every object the peer knows, its events and webhook endpoints. One lock guards it all."""
 
@@ -75,10 +85,17 @@ class PeerState:
         self.endpoints: dict[str, dict[str, Any]] = {}
         self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self.deliveries: list[dict[str, Any]] = []
+        # API requests answered, by "METHOD /v1/<resource>" (tests count the calls a flow makes).
+        self.requests: dict[str, int] = {}
         self.outbox: queue.Queue = queue.Queue()
         self.dirty = threading.Event()
         self._counter = 0
-        self.objects[ACCOUNT_ID] = shapes.account(ACCOUNT_ID)
+        # Indexes for listing (a list call must not scan every object the peer has made: a benchmark
+        # makes tens of thousands): ids of each kind in creation order, and ids by the value of a
+        # field that never changes once an object exists (a refund's charge, a charge's intent ...).
+        self.by_kind: dict[str, dict[str, None]] = {}
+        self.by_field: dict[tuple[str, str, Any], dict[str, None]] = {}
+        self.put(shapes.account(ACCOUNT_ID))
 
     # -- persistence (``make run``: the peer's state outlives a restart, like the database) -----
     def dump(self) -> str:
@@ -98,22 +115,35 @@ class PeerState:
     def load(self, text: str) -> None:
         data = json.loads(text)
         with self.lock:
-            self.objects = data["objects"]
+            self.objects = {}
+            self.by_kind, self.by_field = {}, {}
             self.order = data["order"]
+            for object_id in sorted(data["objects"], key=lambda key: self.order.get(key, 0)):
+                self._index(data["objects"][object_id])
             self.card_numbers = data["card_numbers"]
             self.set_up = set(data["set_up"])
             self.events = [self.objects[event_id] for event_id in data["event_ids"] if event_id in self.objects]
             self.endpoints = {key: self.objects[key] for key in data["endpoints"] if key in self.objects}
             self._counter = data["counter"]
-            self.objects.setdefault(ACCOUNT_ID, shapes.account(ACCOUNT_ID))
+            if ACCOUNT_ID not in self.objects:
+                self.put(shapes.account(ACCOUNT_ID))
 
     # -- storage ------------------------------------------------------------------------------
     def put(self, obj: dict[str, Any]) -> dict[str, Any]:
         if obj["id"] not in self.order:
             self._counter += 1
             self.order[obj["id"]] = self._counter
-        self.objects[obj["id"]] = obj
+        self._index(obj)
         return obj
+
+    def _index(self, obj: dict[str, Any]) -> None:
+        object_id, kind = obj["id"], obj.get("object")
+        self.objects[object_id] = obj
+        self.by_kind.setdefault(kind, {})[object_id] = None
+        for field in INDEXED_FIELDS.get(kind, ()):
+            value = obj.get(field)
+            if isinstance(value, str | int):
+                self.by_field.setdefault((kind, field, value), {})[object_id] = None
 
     def get(self, object_id: str, kind: str, param: str = "id") -> dict[str, Any]:
         obj = self.objects.get(object_id)
@@ -122,12 +152,23 @@ class PeerState:
         return obj
 
     def of_kind(self, kind: str, **filters: Any) -> list[dict[str, Any]]:
-        found = [
-            obj
-            for obj in self.objects.values()
-            if obj.get("object") == kind and all(obj.get(key) == value for key, value in filters.items())
-        ]
-        return sorted(found, key=lambda obj: self.order[obj["id"]], reverse=True)
+        """Objects of ``kind`` matching ``filters``, newest first (an index narrows the candidates
+        when a filter is on a field that never changes; every filter is still checked)."""
+        candidates = self.by_kind.get(kind, {})
+        for field, value in filters.items():
+            if field in INDEXED_FIELDS.get(kind, ()):
+                candidates = self.by_field.get((kind, field, value), {})
+                break
+        found = []
+        for object_id in reversed(candidates):  # each index is in creation order
+            obj = self.objects.get(object_id)
+            if (
+                obj is not None
+                and obj.get("object") == kind
+                and all(obj.get(key) == value for key, value in filters.items())
+            ):
+                found.append(obj)
+        return found
 
     # -- events -------------------------------------------------------------------------------
     def emit(self, type_: str, obj: dict[str, Any], previous: dict | None = None, request_key: str | None = None):
@@ -663,6 +704,8 @@ class Peer(SubscriptionsMixin, ConnectMixin):
         self.state.emit("charge.succeeded", charge)
         self.state.emit("payment_intent.succeeded", intent)
         self.invoice_intent_succeeded(intent)
+        if self._outcome(pm) == "ok:dispute":  # as test mode's pm_card_createDispute
+            self.helper_dispute_create({"charge": charge["id"]})
         return intent
 
     def payment_intent_cancel(self, params, id):
@@ -997,6 +1040,10 @@ class _Handler(BaseHTTPRequestHandler):
                         401, "invalid_request_error", "You did not provide an API key, or it is not a test mode key."
                     )
             handler, kwargs = peer.route(method, split.path)
+            if split.path.startswith("/v1/"):
+                resource = f"{method} {'/'.join(split.path.split('/')[:3])}"
+                with peer.state.lock:
+                    peer.state.requests[resource] = peer.state.requests.get(resource, 0) + 1
             if split.path == "/_peer/flush":
                 self.server.wait_for_deliveries()
             key = self.headers.get("Idempotency-Key") if method == "POST" else None

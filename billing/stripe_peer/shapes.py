@@ -35,6 +35,7 @@ TEST_CARDS: dict[str, tuple[str, str]] = {
     "4000000000000127": ("visa", "decline:incorrect_cvc:incorrect_cvc"),
     "4000002500003155": ("visa", "3ds_setup"),
     "4000002760003184": ("visa", "3ds_always"),
+    "4000000000000259": ("visa", "ok:dispute"),  # succeeds, then the cardholder disputes it (fraudulent)
 }
 # Stripe's test PaymentMethod ids (they work in real test mode too) -> test card number.
 MAGIC_PAYMENT_METHODS = {
@@ -46,6 +47,7 @@ MAGIC_PAYMENT_METHODS = {
     "pm_card_chargeDeclinedIncorrectCvc": "4000000000000127",
     "pm_card_authenticationRequiredOnSetup": "4000002500003155",
     "pm_card_authenticationRequired": "4000002760003184",
+    "pm_card_createDispute": "4000000000000259",
 }
 DECLINE_MESSAGES = {
     "generic_decline": "Your card was declined.",

@@ -1,4 +1,5 @@
-"""/api/v1/billing/: saved cards (SetupIntents, 3-D Secure, declines) and one's own payments."""
+"""/api/v1/billing/: saved cards (SetupIntents, 3-D Secure, declines) and one's own payments, against
+the local Stripe peer and, with STRIPE_TEST_SECRET_KEY, Stripe's test mode (``stripe_backend``)."""
 
 import pytest
 
@@ -19,7 +20,7 @@ def fan(api_client):
     return user
 
 
-def test_a_setup_intent_gives_the_client_its_secret_and_makes_the_customer(stripe_peer, api_client, fan):
+def test_a_setup_intent_gives_the_client_its_secret_and_makes_the_customer(stripe_backend, api_client, fan):
     response = api_client.post("/api/v1/billing/setup-intents/")
 
     assert response.status_code == 201
@@ -27,10 +28,11 @@ def test_a_setup_intent_gives_the_client_its_secret_and_makes_the_customer(strip
     assert body["status"] == "requires_payment_method"
     assert body["client_secret"].startswith(f"{body['setup_intent_id']}_secret_")
     customer = BillingCustomer.objects.get(user=fan)
-    assert stripe_peer.state.objects[customer.stripe_customer_id]["metadata"] == {"fanfare_user_id": str(fan.pk)}
+    remote = stripe_backend.api().customers.retrieve(customer.stripe_customer_id)
+    assert remote.metadata.to_dict() == {"fanfare_user_id": str(fan.pk)}
 
 
-def test_saving_listing_defaulting_and_removing_cards(stripe_peer, api_client, fan):
+def test_saving_listing_defaulting_and_removing_cards(stripe_backend, api_client, fan):
     first = api_client.post(CARDS, {"payment_method": "pm_card_visa"})
     second = api_client.post(CARDS, {"payment_method": "pm_card_mastercard"})
 
@@ -54,7 +56,7 @@ def test_saving_listing_defaulting_and_removing_cards(stripe_peer, api_client, f
     assert BillingCustomer.objects.get(user=fan).default_payment_method_id == ""
 
 
-def test_3d_secure_on_saving_a_card_shows_as_requires_action(stripe_peer, api_client, fan):
+def test_3d_secure_on_saving_a_card_shows_as_requires_action(stripe_backend, api_client, fan):
     response = api_client.post(CARDS, {"payment_method": "pm_card_authenticationRequiredOnSetup"})
 
     assert response.status_code == 202
@@ -71,7 +73,7 @@ def test_3d_secure_on_saving_a_card_shows_as_requires_action(stripe_peer, api_cl
         ("pm_card_chargeDeclinedExpiredCard", "expired_card"),
     ],
 )
-def test_a_declined_card_is_402_with_the_decline_code(stripe_peer, api_client, fan, pm, code):
+def test_a_declined_card_is_402_with_the_decline_code(stripe_backend, api_client, fan, pm, code):
     response = api_client.post(CARDS, {"payment_method": pm})
 
     assert response.status_code == 402
@@ -80,7 +82,7 @@ def test_a_declined_card_is_402_with_the_decline_code(stripe_peer, api_client, f
     assert api_client.get(CARDS).json() == []
 
 
-def test_someone_elses_card_is_not_found(stripe_peer, api_client, fan):
+def test_someone_elses_card_is_not_found(stripe_backend, api_client, fan):
     other = UserFactory()
     api_client.force_authenticate(other)
     theirs = api_client.post(CARDS, {"payment_method": "pm_card_visa"}).json()["payment_method_id"]
@@ -90,10 +92,10 @@ def test_someone_elses_card_is_not_found(stripe_peer, api_client, fan):
     for response in (api_client.delete(f"{CARDS}{theirs}/"), api_client.post(f"{CARDS}{theirs}/default/")):
         assert response.status_code == 404
         assert response.json()["errors"][0]["code"] == "payment_method_not_found"
-    assert stripe_peer.state.objects[theirs]["customer"] is not None
+    assert stripe_backend.api().payment_methods.retrieve(theirs).customer is not None
 
 
-def test_bad_input_is_400(stripe_peer, api_client, fan):
+def test_bad_input_is_400(stripe_backend, api_client, fan):
     response = api_client.post(CARDS, {"payment_method": "not a card"})
 
     assert response.status_code == 400
@@ -121,7 +123,9 @@ def test_stripe_unreachable_is_503_payment_provider_unavailable(settings, api_cl
     assert BillingCustomer.objects.count() == 0
 
 
-def test_users_list_their_own_payments_and_read_receipts(stripe_peer, api_client, fan, django_assert_max_num_queries):
+def test_users_list_their_own_payments_and_read_receipts(
+    stripe_backend, api_client, fan, django_assert_max_num_queries
+):
     creator = UserFactory()
     paid = [
         payment_create(
@@ -130,7 +134,7 @@ def test_users_list_their_own_payments_and_read_receipts(stripe_peer, api_client
             purpose="tip",
             amount=500 + i,
             currency="usd",
-            idempotency_key=f"t{i}",
+            idempotency_key=stripe_backend.key(f"t{i}"),
             payment_method_id="pm_card_visa",
         )
         for i in range(3)
@@ -142,7 +146,7 @@ def test_users_list_their_own_payments_and_read_receipts(stripe_peer, api_client
         purpose="tip",
         amount=700,
         currency="usd",
-        idempotency_key="other",
+        idempotency_key=stripe_backend.key("other"),
         payment_method_id="pm_card_visa",
     )
 
@@ -157,7 +161,7 @@ def test_users_list_their_own_payments_and_read_receipts(stripe_peer, api_client
     receipt = api_client.get(f"/api/v1/billing/payments/{paid[0].pk}/").json()
     assert receipt["receipt_url"].startswith("https://")
     assert [(r["amount"], r["status"]) for r in receipt["refunds"]] == [(100, "succeeded")]
-    theirs = Payment.objects.get(idempotency_key="other")
+    theirs = Payment.objects.get(idempotency_key=stripe_backend.key("other"))
     missing = api_client.get(f"/api/v1/billing/payments/{theirs.pk}/")
     assert missing.status_code == 404
     assert missing.json()["errors"][0]["code"] == "payment_not_found"

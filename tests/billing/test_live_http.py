@@ -8,7 +8,15 @@ from billing.services.payments import payment_create
 from billing.services.webhooks import webhook_endpoint_register
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("stripe_backend"),
+    pytest.mark.peer_only(
+        "Stripe test mode delivers webhooks only to a public HTTPS URL, not to a server on localhost "
+        "(the Stripe CLI's forwarding would be needed)"
+    ),
+]
 
 
 def test_the_peer_delivers_signed_events_that_fanfare_processes(stripe_peer, asgi_server):

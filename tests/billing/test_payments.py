@@ -1,4 +1,7 @@
-"""payment_create and the status machine, against the local Stripe peer over HTTP."""
+"""payment_create and the status machine, against the local Stripe peer over HTTP and, with
+STRIPE_TEST_SECRET_KEY, Stripe's test mode (``stripe_backend``). Entries are checked against
+Stripe's own balance transaction (its fee and net); against the peer, whose fees are Stripe's US
+pricing, the exact figures too."""
 
 import pytest
 
@@ -36,50 +39,61 @@ def tip_handler():
     purposes.register(Payment.Purpose.TIP, previous)
 
 
-def _tip(payer, creator, *, amount=1000, currency="usd", pm="pm_card_visa", key="tip:1", **kwargs):
+def _tip(payer, creator, *, amount=1000, currency="usd", pm="pm_card_visa", key="tip:1", backend=None, **kwargs):
     return payment_create(
         payer=payer,
         beneficiary=creator,
         purpose=Payment.Purpose.TIP,
         amount=amount,
         currency=currency,
-        idempotency_key=key,
+        idempotency_key=backend.key(key) if backend else key,
         payment_method_id=pm,
         **kwargs,
     )
 
 
-def test_a_paid_tip_posts_its_entry_with_stripes_fee_in_the_same_transaction(stripe_peer, tip_handler):
+def _transaction(backend, payment):
+    """Stripe's balance transaction of the payment's charge (its fee and net)."""
+    charge = backend.api().charges.retrieve(payment.stripe_charge_id, params={"expand": ["balance_transaction"]})
+    return charge.balance_transaction
+
+
+def test_a_paid_tip_posts_its_entry_with_stripes_fee_in_the_same_transaction(stripe_backend, tip_handler):
     payer, creator = UserFactory(), UserFactory()
 
-    payment = _tip(payer, creator, amount=1000)
+    payment = _tip(payer, creator, amount=1000, backend=stripe_backend)
 
     assert payment.status == Payment.Status.SUCCEEDED
-    assert payment.fee == 59  # 2.9% + 30 of $10.00, from the charge's balance transaction
     assert payment.stripe_charge_id.startswith("ch_")
-    # Tips: the creator bears the fee, 95% of (1000 - 59) = 893.95 -> 893, rounded down.
+    txn = _transaction(stripe_backend, payment)
+    assert payment.fee == txn.fee
+    # Tips: the creator bears the fee, 95% of (1000 - fee), rounded down.
+    share = (1000 - txn.fee) * 95 // 100
     assert lines_of(f"payment:{payment.pk}:captured") == {
-        chart.STRIPE_BALANCE: 941,
-        chart.STRIPE_FEES: 59,
-        chart.creator(creator.pk, "pending"): -893,
-        chart.revenue("tip"): -107,
+        chart.STRIPE_BALANCE: txn.net,
+        chart.STRIPE_FEES: txn.fee,
+        chart.creator(creator.pk, "pending"): -share,
+        chart.revenue("tip"): -(1000 - share),
     }
-    assert balance_of(account=chart.creator(creator.pk, "pending"), currency="usd") == -893
+    if stripe_backend.is_peer:  # 2.9% + 30 of $10.00 = 59; 95% of 941 = 893.95 -> 893
+        assert (txn.fee, txn.net, share) == (59, 941, 893)
+    assert balance_of(account=chart.creator(creator.pk, "pending"), currency="usd") == -share
     assert tip_handler.calls == [("succeeded", payment.pk)]
 
 
-def test_the_same_operation_charges_once(stripe_peer):
+def test_the_same_operation_charges_once(stripe_backend):
     payer, creator = UserFactory(), UserFactory()
 
-    first = _tip(payer, creator, key="tip:same")
-    again = _tip(payer, creator, key="tip:same")
+    first = _tip(payer, creator, key="tip:same", backend=stripe_backend)
+    again = _tip(payer, creator, key="tip:same", backend=stripe_backend)
 
     assert again.pk == first.pk
-    assert len(stripe_peer.events("payment_intent.succeeded")) == 1
+    customer = BillingCustomer.objects.get(user=payer).stripe_customer_id
+    assert len(stripe_backend.api().payment_intents.list(params={"customer": customer}).data) == 1
     assert JournalEntry.objects.count() == 1
 
 
-def test_memberships_share_the_gross_and_the_platform_bears_the_fee(stripe_peer):
+def test_memberships_share_the_gross_and_the_platform_bears_the_fee(stripe_backend):
     payer, creator = UserFactory(), UserFactory()
 
     payment = payment_create(
@@ -88,34 +102,40 @@ def test_memberships_share_the_gross_and_the_platform_bears_the_fee(stripe_peer)
         purpose=Payment.Purpose.MEMBERSHIP,
         amount=999,
         currency="usd",
-        idempotency_key="m:1",
+        idempotency_key=stripe_backend.key("m:1"),
         payment_method_id="pm_card_visa",
     )
 
-    # 90% of 999 = 899.1 -> 899; fee 2.9% of 999 = 28.97 -> 29, + 30 = 59.
+    # 90% of 999 = 899.1 -> 899, whatever the fee (the platform bears it).
+    txn = _transaction(stripe_backend, payment)
     assert lines_of(f"payment:{payment.pk}:captured") == {
-        chart.STRIPE_BALANCE: 940,
-        chart.STRIPE_FEES: 59,
+        chart.STRIPE_BALANCE: txn.net,
+        chart.STRIPE_FEES: txn.fee,
         chart.creator(creator.pk, "pending"): -899,
         chart.revenue("membership"): -100,
     }
+    if stripe_backend.is_peer:  # fee 2.9% of 999 = 28.97 -> 29, + 30 = 59
+        assert (txn.fee, txn.net) == (59, 940)
 
 
-def test_yen_tips_are_whole_units(stripe_peer):
+def test_yen_tips_are_whole_units(stripe_backend):
     payer, creator = UserFactory(), UserFactory()
 
-    payment = _tip(payer, creator, amount=1001, currency="jpy")
+    payment = _tip(payer, creator, amount=1001, currency="jpy", backend=stripe_backend)
 
-    # 3.6% of 1001 = 36.04 -> 36; 95% of 965 = 916.75 -> 916.
+    txn = _transaction(stripe_backend, payment)
+    share = (1001 - txn.fee) * 95 // 100
     assert lines_of(f"payment:{payment.pk}:captured") == {
-        chart.STRIPE_BALANCE: 965,
-        chart.STRIPE_FEES: 36,
-        chart.creator(creator.pk, "pending"): -916,
-        chart.revenue("tip"): -85,
+        chart.STRIPE_BALANCE: txn.net,
+        chart.STRIPE_FEES: txn.fee,
+        chart.creator(creator.pk, "pending"): -share,
+        chart.revenue("tip"): -(1001 - share),
     }
+    if stripe_backend.is_peer:  # 3.6% of 1001 = 36.04 -> 36; 95% of 965 = 916.75 -> 916
+        assert (txn.fee, txn.net, share) == (36, 965, 916)
 
 
-def test_an_ad_top_up_goes_to_the_advertisers_prepaid_balance(stripe_peer):
+def test_an_ad_top_up_goes_to_the_advertisers_prepaid_balance(stripe_backend):
     advertiser = UserFactory()
 
     payment = payment_create(
@@ -123,15 +143,18 @@ def test_an_ad_top_up_goes_to_the_advertisers_prepaid_balance(stripe_peer):
         purpose=Payment.Purpose.AD_TOPUP,
         amount=5000,
         currency="eur",
-        idempotency_key="topup:1",
+        idempotency_key=stripe_backend.key("topup:1"),
         payment_method_id="pm_card_visa",
     )
 
+    txn = _transaction(stripe_backend, payment)
     assert lines_of(f"payment:{payment.pk}:captured") == {
-        chart.STRIPE_BALANCE: 4825,
-        chart.STRIPE_FEES: 175,
+        chart.STRIPE_BALANCE: txn.net,
+        chart.STRIPE_FEES: txn.fee,
         chart.advertiser_prepaid(advertiser.pk): -5000,
     }
+    if stripe_backend.is_peer:
+        assert (txn.fee, txn.net) == (175, 4825)
 
 
 @pytest.mark.parametrize(
@@ -143,12 +166,12 @@ def test_an_ad_top_up_goes_to_the_advertisers_prepaid_balance(stripe_peer):
     ],
 )
 def test_a_declined_card_is_402_with_the_decline_code_and_the_payment_is_kept_failed(
-    stripe_peer, tip_handler, pm, code
+    stripe_backend, tip_handler, pm, code
 ):
     payer, creator = UserFactory(), UserFactory()
 
     with pytest.raises(PaymentDeclinedError) as error:
-        _tip(payer, creator, pm=pm)
+        _tip(payer, creator, pm=pm, backend=stripe_backend)
 
     assert error.value.status_code == 402
     assert error.value.code == code
@@ -159,14 +182,18 @@ def test_a_declined_card_is_402_with_the_decline_code_and_the_payment_is_kept_fa
     assert tip_handler.calls == [("failed", payment.pk)]
 
 
-def test_3d_secure_requires_action_then_succeeds_when_the_payer_authenticates(stripe_peer):
+def test_3d_secure_requires_action_then_succeeds_when_the_payer_authenticates(stripe_backend):
     payer, creator = UserFactory(), UserFactory()
 
-    payment = _tip(payer, creator, pm="pm_card_authenticationRequired")
+    payment = _tip(payer, creator, pm="pm_card_authenticationRequired", backend=stripe_backend)
     assert payment.status == Payment.Status.REQUIRES_ACTION
     assert JournalEntry.objects.count() == 0
 
-    stripe_peer.helper(f"/_peer/payment_intents/{payment.stripe_payment_intent_id}/authenticate")
+    stripe_backend.only_on_peer(
+        "completing 3-D Secure takes the cardholder on Stripe's authentication page in a browser; the peer's "
+        "/_peer/payment_intents/<id>/authenticate stands in for it"
+    )
+    stripe_backend.peer.helper(f"/_peer/payment_intents/{payment.stripe_payment_intent_id}/authenticate")
     payment_sync(payment_intent_id=payment.stripe_payment_intent_id)
 
     payment.refresh_from_db()
@@ -223,9 +250,9 @@ def test_a_tip_needs_a_creator_who_is_not_the_payer(db):
     assert error.value.code == "beneficiary_is_payer"
 
 
-def test_a_payment_whose_row_was_lost_comes_back_from_the_intents_metadata(stripe_peer):
+def test_a_payment_whose_row_was_lost_comes_back_from_the_intents_metadata(stripe_backend):
     payer, creator = UserFactory(), UserFactory()
-    payment = _tip(payer, creator)
+    payment = _tip(payer, creator, backend=stripe_backend)
     intent_id, payment_id = payment.stripe_payment_intent_id, payment.pk
     Payment.objects.filter(pk=payment_id).delete()  # as if the insert had failed after Stripe answered
 

@@ -1,6 +1,10 @@
-"""Refunds (full, partial, racing) and disputes (opened, won, lost), each posting its entries."""
+"""Refunds (full, partial, racing) and disputes (opened, won, lost), each posting its entries: against
+the local Stripe peer and, with STRIPE_TEST_SECRET_KEY, Stripe's test mode (``stripe_backend``).
+Disputes come from Stripe's test card ``pm_card_createDispute`` (the peer has it too) and are won or
+lost by Stripe's evidence texts ``winning_evidence`` / ``losing_evidence``."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -18,23 +22,29 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def _paid_tip(payer, creator, *, amount=1000, key="tip:1", currency="usd"):
+def _paid_tip(backend, payer, creator, *, amount=1000, key="tip:1", currency="usd", pm="pm_card_visa"):
     return payment_create(
         payer=payer,
         beneficiary=creator,
         purpose=Payment.Purpose.TIP,
         amount=amount,
         currency=currency,
-        idempotency_key=key,
-        payment_method_id="pm_card_visa",
+        idempotency_key=backend.key(key),
+        payment_method_id=pm,
     )
 
 
-def test_partial_refunds_in_odd_pieces_give_back_exactly_the_creators_share(stripe_peer):
+def _fee(backend, payment) -> int:
+    charge = backend.api().charges.retrieve(payment.stripe_charge_id, params={"expand": ["balance_transaction"]})
+    return charge.balance_transaction.fee
+
+
+def test_partial_refunds_in_odd_pieces_give_back_exactly_the_creators_share(stripe_backend):
     payer, creator = UserFactory(), UserFactory()
-    payment = _paid_tip(payer, creator, amount=999)
+    payment = _paid_tip(stripe_backend, payer, creator, amount=999)
     captured = lines_of(f"payment:{payment.pk}:captured")
     creator_share = -captured[chart.creator(creator.pk, "pending")]
+    fee = _fee(stripe_backend, payment)
 
     first = refund_create(payment=payment, amount=333, reason="one third")
     refund_create(payment=payment, amount=333, reason="two thirds")
@@ -51,28 +61,32 @@ def test_partial_refunds_in_odd_pieces_give_back_exactly_the_creators_share(stri
     per_refund = [
         lines_of(f"refund:{r.stripe_refund_id}")[chart.creator(creator.pk, "pending")] for r in Refund.objects.all()
     ]
-    assert per_refund == [297, 297, 297]  # 893 x 333 / 999 = 297.67, rounded down each time
+    each = creator_share * 333 // 999  # rounded down each time
+    assert per_refund == [each, each, each]
     assert lines_of(f"payment:{payment.pk}:refund-rounding") == {
-        chart.creator(creator.pk, "pending"): 2,
-        chart.revenue("tip"): -2,
+        chart.creator(creator.pk, "pending"): creator_share - 3 * each,
+        chart.revenue("tip"): -(creator_share - 3 * each),
     }
+    if stripe_backend.is_peer:  # 95% of (999 - 59) = 893.0; 893 x 333 / 999 = 297.67 -> 297
+        assert (creator_share, each) == (893, 297)
+    assert creator_share == (999 - fee) * 95 // 100
     # The creator gave back all of their share.
     assert balance_of(account=chart.creator(creator.pk, "pending"), currency="usd") == 0
-    assert creator_share == 893  # 95% of (999 - 59) = 893.0
     # Stripe keeps its fee on refunds: the platform is out of pocket by exactly the fee.
-    assert balance_of(account=chart.STRIPE_BALANCE, currency="usd") == -59
-    assert balance_of(account=chart.STRIPE_FEES, currency="usd") == 59
+    assert balance_of(account=chart.STRIPE_BALANCE, currency="usd") == -fee
+    assert balance_of(account=chart.STRIPE_FEES, currency="usd") == fee
     assert balance_of(account=chart.revenue("tip"), currency="usd") == 0
     assert sum(balances_from_lines().values()) == 0
 
 
-def test_a_refund_takes_from_pending_then_available_which_may_go_into_debt(stripe_peer):
+def test_a_refund_takes_from_pending_then_available_which_may_go_into_debt(stripe_backend):
     payer, creator = UserFactory(), UserFactory()
-    payment = _paid_tip(payer, creator, amount=2000)
+    payment = _paid_tip(stripe_backend, payer, creator, amount=2000)
+    share = (2000 - _fee(stripe_backend, payment)) * 95 // 100
     from billing.services.ledger import Line, entry_post
 
-    # The creator's share is 95% of (2000 - 88) = 1816.4 -> 1816. The hold period of most of it is
-    # over: 1700 moved to available, 1500 of that paid out.
+    # The creator's share is 95% of (2000 - fee) (the peer: 95% of 1912 = 1816.4 -> 1816). The hold
+    # period of most of it is over: 1700 moved to available, 1500 of that paid out.
     pending, available = chart.creator(creator.pk, "pending"), chart.creator(creator.pk, "available")
     entry_post(
         kind="hold_released",
@@ -88,16 +102,17 @@ def test_a_refund_takes_from_pending_then_available_which_may_go_into_debt(strip
     refund_create(payment=payment, reason="fraud reported by the cardholder")
 
     lines = lines_of(f"refund:{Refund.objects.get().stripe_refund_id}")
-    assert lines[pending] == 116  # all that was pending
+    assert lines[pending] == share - 1700  # all that was pending (the peer: 116)
+    assert share == 1816 or not stripe_backend.is_peer
     assert lines[available] == 1700  # the rest, from available
     assert balance_of(account=available, currency="usd") == 1500  # the creator owes what was paid out
     assert balance_of(account=pending, currency="usd") == 0
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_refunds_racing_on_one_payment_never_refund_more_than_was_paid(stripe_peer):
+def test_two_refunds_racing_on_one_payment_never_refund_more_than_was_paid(stripe_backend):
     payer, creator = UserFactory(), UserFactory()
-    payment = _paid_tip(payer, creator, amount=1000)
+    payment = _paid_tip(stripe_backend, payer, creator, amount=1000)
     outcomes = []
     barrier = threading.Barrier(4)
 
@@ -125,17 +140,16 @@ def test_two_refunds_racing_on_one_payment_never_refund_more_than_was_paid(strip
     assert refunded in {1000, 800, 600}  # 600+400, 400+400 (then 600 refused), or one 600 (the rest too late)
     payment.refresh_from_db()
     assert payment.amount_refunded == refunded
-    charge = stripe_peer.state.objects[payment.stripe_charge_id]
-    assert charge["amount_refunded"] == refunded
+    assert stripe_backend.api().charges.retrieve(payment.stripe_charge_id).amount_refunded == refunded
     assert Refund.objects.filter(status=Refund.Status.SUCCEEDED).count() == sum(1 for r, _ in outcomes if r == "ok")
     refund_entries = JournalEntry.objects.filter(kind=JournalEntry.Kind.REFUND, idempotency_key__startswith="refund:")
     assert refund_entries.count() == sum(1 for r, _ in outcomes if r == "ok")
     assert sum(balances_from_lines().values()) == 0
 
 
-def test_refunds_beyond_the_amount_or_of_unpaid_payments_are_refused(stripe_peer):
+def test_refunds_beyond_the_amount_or_of_unpaid_payments_are_refused(stripe_backend):
     payer, creator = UserFactory(), UserFactory()
-    payment = _paid_tip(payer, creator, amount=1000)
+    payment = _paid_tip(stripe_backend, payer, creator, amount=1000)
 
     with pytest.raises(ConflictError) as error:
         refund_create(payment=payment, amount=1001, reason="too much")
@@ -146,7 +160,12 @@ def test_refunds_beyond_the_amount_or_of_unpaid_payments_are_refused(stripe_peer
         refund_create(payment=payment, amount=0, reason="nothing")
     assert invalid.value.code == "amount_invalid"
     pending = payment_create(
-        payer=payer, beneficiary=creator, purpose="tip", amount=500, currency="usd", idempotency_key="tip:2"
+        payer=payer,
+        beneficiary=creator,
+        purpose="tip",
+        amount=500,
+        currency="usd",
+        idempotency_key=stripe_backend.key("tip:2"),
     )
     with pytest.raises(ConflictError) as error:
         refund_create(payment=pending, reason="never paid")
@@ -154,39 +173,56 @@ def test_refunds_beyond_the_amount_or_of_unpaid_payments_are_refused(stripe_peer
     assert Refund.objects.count() == 0
 
 
-def _dispute(stripe_peer, payment):
-    stripe_peer.dispute(payment.stripe_payment_intent_id)
+def _disputed_tip(backend, payer, creator, *, amount=1000):
+    """A tip paid with Stripe's test card that the cardholder disputes (``pm_card_createDispute``);
+    Fanfare learns of the dispute by syncing the payment (as a webhook would make it)."""
+    payment = _paid_tip(backend, payer, creator, amount=amount, pm="pm_card_createDispute")
+    remote = backend.dispute_of(payment.stripe_payment_intent_id)
     payment_sync(payment_intent_id=payment.stripe_payment_intent_id)
-    return Dispute.objects.get(payment=payment)
+    return payment, Dispute.objects.get(payment=payment), remote
 
 
-def test_a_dispute_moves_amount_and_fee_and_holds_the_creators_share_then_won_releases_it(stripe_peer):
+def _decided(backend, dispute, timeout: float = 120.0):
+    """The dispute once Stripe has decided it (test mode decides a few seconds after the evidence)."""
+    deadline = time.monotonic() + timeout
+    while dispute.status not in {Dispute.Status.WON, Dispute.Status.LOST} and time.monotonic() < deadline:
+        time.sleep(2)
+        payment_sync(payment_intent_id=dispute.payment.stripe_payment_intent_id)
+        dispute.refresh_from_db()
+    return dispute
+
+
+def test_a_dispute_moves_amount_and_fee_and_holds_the_creators_share_then_won_releases_it(stripe_backend):
     payer, creator = UserFactory(), UserFactory()
-    payment = _paid_tip(payer, creator, amount=1000)
     pending, held = chart.creator(creator.pk, "pending"), chart.creator(creator.pk, "held")
 
-    dispute = _dispute(stripe_peer, payment)
+    payment, dispute, remote = _disputed_tip(stripe_backend, payer, creator, amount=1000)
 
+    withdrawn = remote["balance_transactions"][0]["net"]  # the amount and Stripe's dispute fee
+    share = -lines_of(f"payment:{payment.pk}:captured")[pending]
     assert lines_of(f"dispute:{dispute.stripe_dispute_id}:opened") == {
-        chart.STRIPE_BALANCE: -2500,  # 1000 withdrawn + the 1500 dispute fee
-        chart.DISPUTES: 2500,
-        pending: 893,
-        held: -893,
+        chart.STRIPE_BALANCE: withdrawn,
+        chart.DISPUTES: -withdrawn,
+        pending: share,
+        held: -share,
     }
+    if stripe_backend.is_peer:  # 1000 withdrawn + the 1500 dispute fee; 95% of 941
+        assert (withdrawn, share) == (-2500, 893)
     payment.refresh_from_db()
     assert payment.status == Payment.Status.DISPUTED
 
     dispute = dispute_evidence_submit(
         dispute=dispute, evidence={"uncategorized_text": "winning_evidence", "product_description": "A tip"}
     )
+    dispute = _decided(stripe_backend, dispute)
 
     assert dispute.status == Dispute.Status.WON
     assert dispute.evidence_submitted_at is not None
     assert lines_of(f"dispute:{dispute.stripe_dispute_id}:won") == {
-        chart.STRIPE_BALANCE: 2500,
-        chart.DISPUTES: -2500,
-        held: 893,
-        pending: -893,
+        chart.STRIPE_BALANCE: -withdrawn,
+        chart.DISPUTES: withdrawn,
+        held: share,
+        pending: -share,
     }
     payment.refresh_from_db()
     assert payment.status == Payment.Status.SUCCEEDED
@@ -194,19 +230,23 @@ def test_a_dispute_moves_amount_and_fee_and_holds_the_creators_share_then_won_re
     assert balance_of(account=chart.DISPUTES, currency="usd") == 0
 
 
-def test_a_lost_dispute_writes_off_the_held_share_and_the_platforms_loss(stripe_peer):
+def test_a_lost_dispute_writes_off_the_held_share_and_the_platforms_loss(stripe_backend):
     payer, creator = UserFactory(), UserFactory()
-    payment = _paid_tip(payer, creator, amount=1000)
-    dispute = _dispute(stripe_peer, payment)
+    payment, dispute, remote = _disputed_tip(stripe_backend, payer, creator, amount=1000)
+    withdrawn = remote["balance_transactions"][0]["net"]
+    share = -lines_of(f"payment:{payment.pk}:captured")[chart.creator(creator.pk, "pending")]
 
     dispute = dispute_evidence_submit(dispute=dispute, evidence={"uncategorized_text": "losing_evidence"})
+    dispute = _decided(stripe_backend, dispute)
 
     assert dispute.status == Dispute.Status.LOST
     assert lines_of(f"dispute:{dispute.stripe_dispute_id}:lost") == {
-        chart.DISPUTES: -2500,
-        chart.DISPUTE_LOSSES: 1607,  # the fee and the platform's part
-        chart.creator(creator.pk, "held"): 893,  # the creator's part, written off
+        chart.DISPUTES: withdrawn,
+        chart.DISPUTE_LOSSES: -withdrawn - share,  # the fee and the platform's part
+        chart.creator(creator.pk, "held"): share,  # the creator's part, written off
     }
+    if stripe_backend.is_peer:
+        assert (withdrawn, share) == (-2500, 893)
     with pytest.raises(ConflictError) as error:
         dispute_evidence_submit(dispute=dispute, evidence={"uncategorized_text": "again"})
     assert error.value.code == "dispute_not_open"

@@ -16,7 +16,15 @@ from tests.billing.conftest import post_event, replay_shuffled
 from tests.billing.factories import ledger_snapshot
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("stripe_backend"),
+    pytest.mark.peer_only(
+        "these tests post the peer's recorded events, and make disputes on existing charges, with the "
+        "peer's /_peer helpers (test mode opens disputes only through pm_card_createDispute: see "
+        "test_refunds_disputes.py); Stripe cannot deliver webhooks to this machine's endpoint"
+    ),
+]
 
 
 def _forget_everything():
@@ -206,3 +214,57 @@ def test_a_delivery_is_stored_and_acknowledged_then_the_queued_task_processes_it
     assert payment.status == Payment.Status.DISPUTED
     assert JournalEntry.objects.filter(kind=JournalEntry.Kind.DISPUTE_OPENED).count() == 1
     assert webhook_events_process() == {"processed": 0, "failed": 0}
+
+
+def test_a_batch_reads_each_payment_once_and_syncs_dj_stripes_mirror_from_that_read(
+    stripe_peer, webhook_endpoint, client
+):
+    from djstripe.models import Charge as MirroredCharge
+    from djstripe.models import Dispute as MirroredDispute
+    from djstripe.models import PaymentIntent as MirroredIntent
+
+    from billing.services.webhooks import webhook_events_process
+    from config.celery import app
+
+    payer, creator = UserFactory(), UserFactory()
+    refunded = _paid_tip(payer, creator, amount=2000, key="tip:r")
+    refund_create(payment=refunded, amount=500, reason="asked")
+    disputed = _paid_tip(payer, creator, amount=1500, key="tip:d")
+    stripe_peer.dispute(disputed.stripe_payment_intent_id)
+    events = stripe_peer.events(
+        "payment_intent.succeeded", "charge.succeeded", "charge.refunded", "refund.created", "charge.dispute.created"
+    )
+    assert len(events) == 7
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    try:
+        for event in events:  # stored and acknowledged; the task is queued, not run
+            payload = json.dumps(event)
+            response = client.post(
+                f"/stripe/webhook/{webhook_endpoint.djstripe_uuid}/", data=payload, content_type="application/json",
+                HTTP_STRIPE_SIGNATURE=sign(payload, webhook_endpoint.secret),
+            )  # fmt: skip
+            assert response.status_code == 200
+    finally:
+        app.conf.task_always_eager = eager
+    stripe_peer.state.requests.clear()
+
+    assert webhook_events_process() == {"processed": 7, "failed": 0}
+
+    # One read of each payment's current state (its intent with the charge and balance transaction
+    # expanded, its refunds, its disputes); no re-fetch per event of the intent, charge or dispute.
+    requests = stripe_peer.state.requests
+    assert requests.get("GET /v1/payment_intents") == 2
+    assert requests.get("GET /v1/refunds") == 1
+    assert requests.get("GET /v1/disputes") == 1
+    assert "GET /v1/charges" not in requests
+    # dj-stripe's mirror holds Stripe's current state, whatever the event's snapshot said.
+    charge = MirroredCharge.objects.get(id=refunded.stripe_charge_id)
+    assert (charge.amount_refunded, charge.balance_transaction_id is not None) == (500, True)
+    assert MirroredIntent.objects.get(id=refunded.stripe_payment_intent_id).stripe_data["status"] == "succeeded"
+    assert MirroredDispute.objects.get(charge_id=Payment.objects.get(pk=disputed.pk).stripe_charge_id)
+    refunded.refresh_from_db()
+    disputed.refresh_from_db()
+    assert (refunded.status, disputed.status) == (Payment.Status.PARTIALLY_REFUNDED, Payment.Status.DISPUTED)
+    assert sorted(JournalEntry.objects.values_list("kind", flat=True)) == [
+        "dispute_opened", "payment_captured", "payment_captured", "refund",
+    ]  # fmt: skip
