@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from billing.models import LedgerAccount, Membership, MembershipPrice, MembershipTier, Payment
 from billing.models.memberships import ACCESS_STATUSES
@@ -106,6 +106,13 @@ def tier_needed(*, creator_id, minimum_tier: int | None) -> dict[str, Any] | Non
         tiers = tiers.filter(position__gte=minimum_tier)
     tier = tiers.order_by("position").first()
     return {"id": str(tier.pk), "name": tier.name, "position": tier.position} if tier is not None else None
+
+
+def tier_at_position(*, creator_id, position: int) -> MembershipTier | None:
+    """``creator_id``'s tier at ``position``: the unarchived one, else the most recently archived
+    one (content checks a members-only setting with it: ``archived_at`` says which), else None."""
+    tiers = MembershipTier.objects.filter(creator_id=creator_id, position=position)
+    return tiers.order_by(F("archived_at").desc(nulls_first=True)).first()
 
 
 def members_only_error(*, creator_id, minimum_tier: int | None) -> PermissionDeniedError:

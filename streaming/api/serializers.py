@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.profile_serializers import UserReferenceSerializer
-from streaming.api.chat_serializers import TipTotalsSerializer
 from core.errors import ApplicationError
+from streaming.api.chat_serializers import TipTotalsSerializer
 from streaming.models import LiveStream
 from streaming.selectors.playback import Playback, stream_playback
 from streaming.selectors.streams import stream_ingest_url

@@ -22,7 +22,8 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"}
+        if key
+        not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"}
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -140,7 +141,9 @@ def test_production_without_an_api_base_calls_stripe_itself():
 
 @pytest.mark.parametrize("key", ["sk_live_" + "p" * 24, "rk_live_" + "p" * 24, "rk_test_" + "p" * 24])
 def test_production_refuses_an_api_base_with_any_but_a_test_secret_key(key):
-    result = manage("check", env={**PRODUCTION_ENV, "STRIPE_SECRET_KEY": key, "STRIPE_API_BASE": "http://127.0.0.1:8111"})
+    result = manage(
+        "check", env={**PRODUCTION_ENV, "STRIPE_SECRET_KEY": key, "STRIPE_API_BASE": "http://127.0.0.1:8111"}
+    )
 
     assert result.returncode != 0
     assert "STRIPE_API_BASE is for Stripe-compatible test endpoints only: it needs an sk_test_" in result.stderr
