@@ -204,6 +204,33 @@ def creator_revenue_by_day(*, user, since=None) -> list[tuple]:
         return [(day, purpose, currency, int(amount)) for day, purpose, currency, amount in cursor.fetchall()]
 
 
+def creator_earnings(*, user, days: int = 90) -> dict[str, Any]:
+    """A creator's earnings for the API (the studio's Earnings page in data): balances per
+    currency, net revenue by source and currency over the last ``days`` days (UTC), the latest
+    20 payouts and the Connect account's status (None before onboarding)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from billing.models import ConnectAccount, Payout
+
+    since = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(days=days - 1)
+    revenue: dict[tuple[str, str], int] = {}
+    for _day, source, currency, amount in creator_revenue_by_day(user=user, since=since):
+        revenue[(source, currency)] = revenue.get((source, currency), 0) + amount
+    balances = sorted(creator_balances(user=user).items())
+    return {
+        "balances": [{"currency": currency, **values} for currency, values in balances],
+        "revenue_since": since,
+        "revenue": [
+            {"source": source, "currency": currency, "amount": amount}
+            for (source, currency), amount in sorted(revenue.items())
+        ],
+        "payouts": list(Payout.objects.filter(creator=user).order_by("-period_start", "-created_at")[:20]),
+        "connect": ConnectAccount.objects.filter(user=user).first(),
+    }
+
+
 def creator_statement_rows(*, user, year: int) -> list[dict]:
     """Every movement of the creator's money in ``year`` (UTC), oldest first: earnings, refunds,
     disputes, holds and payouts, with the entry and (for payments) the source."""
