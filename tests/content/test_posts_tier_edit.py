@@ -122,7 +122,7 @@ def test_a_tier_archived_after_gating_keeps_the_post_gated_and_other_edits_work(
 
 
 def test_the_studio_edit_page_offers_the_authors_tiers_and_saves_a_change(client, world):
-    creator, _tiers, _member, outsider, post = world
+    creator, _tiers, _member, _outsider, post = world
     client.force_login(creator)
 
     page = client.get(f"/studio/posts/{post.pk}/edit/").content.decode()
