@@ -15,6 +15,9 @@ transaction that marks its payment succeeded, i.e. payment success) to its arriv
 viewer socket, p50 and p99; and how many deliveries were lost. Then the ledger: succeeded tip
 payments = tips sent = capture entries, every tip's ``tip:<id>`` payment captured once, and all
 lines sum to zero. The figures go in bench/README.md ("Tips"). The database is a throwaway one.
+Production settings reach the peer through ``STRIPE_API_BASE`` with the peer's test key (the
+only way production accepts a non-Stripe endpoint); ``BENCH_TIPS_PEER_PORT`` and
+``BENCH_TIPS_WEB_PORT`` pin the two ports (free ones otherwise).
 """
 
 from __future__ import annotations
@@ -194,7 +197,9 @@ def run() -> dict:
     settings.SECRET_KEY = secrets.token_urlsafe(64)
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "bench_fanfare_tips"
     old_config = setup_databases(verbosity=0, interactive=False)
-    peer_port, web_port = free_port(), free_port()
+    # Free ports unless given (on a shared machine, each developer's own range).
+    peer_port = int(os.environ.get("BENCH_TIPS_PEER_PORT") or free_port())
+    web_port = int(os.environ.get("BENCH_TIPS_WEB_PORT") or free_port())
     peer = subprocess.Popen(
         [sys.executable, "-c", "import sys; from billing.stripe_peer.server import make_server; "
          "make_server('127.0.0.1', int(sys.argv[1])).serve_forever()", str(peer_port)],
@@ -208,7 +213,13 @@ def run() -> dict:
 
         fixture = _fixture()
         database = connection.settings_dict["NAME"]
-        env = {**_production_env(database, settings.SECRET_KEY), "STRIPE_PEER_PORT": str(peer_port)}
+        # Production settings talk to the peer only when STRIPE_API_BASE names it, with a test key
+        # (docs/billing.md "Production"): the peer's own.
+        env = {
+            **_production_env(database, settings.SECRET_KEY),
+            "STRIPE_API_BASE": f"http://127.0.0.1:{peer_port}",
+            "STRIPE_SECRET_KEY": settings.STRIPE_PEER_SECRET_KEY,
+        }
         args = [*PRODUCTION_SERVER, "config.asgi:application", "--host", "127.0.0.1", "--port", str(web_port)]
         server = _start(args, web_port, env)
         measured = asyncio.run(_measure(f"ws://127.0.0.1:{web_port}/ws/streams/{fixture['stream_id']}/chat/", fixture))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from billing.models import JournalEntry, LedgerAccount, Membership, MembershipPrice, MembershipTier, Payment
 from billing.models.memberships import ACCESS_STATUSES
@@ -108,6 +108,13 @@ def tier_needed(*, creator_id, minimum_tier: int | None) -> dict[str, Any] | Non
     return {"id": str(tier.pk), "name": tier.name, "position": tier.position} if tier is not None else None
 
 
+def tier_at_position(*, creator_id, position: int) -> MembershipTier | None:
+    """``creator_id``'s tier at ``position``: the unarchived one, else the most recently archived
+    one (content checks a members-only setting with it: ``archived_at`` says which), else None."""
+    tiers = MembershipTier.objects.filter(creator_id=creator_id, position=position)
+    return tiers.order_by(F("archived_at").desc(nulls_first=True)).first()
+
+
 def members_only_error(*, creator_id, minimum_tier: int | None) -> PermissionDeniedError:
     """403 ``members_only``, naming the tier needed (``tier_needed`` and ``minimum_tier`` in the body)."""
     return PermissionDeniedError(
@@ -199,6 +206,33 @@ def creator_revenue_by_day(*, user, since=None) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(day, purpose, currency, int(amount)) for day, purpose, currency, amount in cursor.fetchall()]
+
+
+def creator_earnings(*, user, days: int = 90) -> dict[str, Any]:
+    """A creator's earnings for the API (the studio's Earnings page in data): balances per
+    currency, net revenue by source and currency over the last ``days`` days (UTC), the latest
+    20 payouts and the Connect account's status (None before onboarding)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from billing.models import ConnectAccount, Payout
+
+    since = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(days=days - 1)
+    revenue: dict[tuple[str, str], int] = {}
+    for _day, source, currency, amount in creator_revenue_by_day(user=user, since=since):
+        revenue[(source, currency)] = revenue.get((source, currency), 0) + amount
+    balances = sorted(creator_balances(user=user).items())
+    return {
+        "balances": [{"currency": currency, **values} for currency, values in balances],
+        "revenue_since": since,
+        "revenue": [
+            {"source": source, "currency": currency, "amount": amount}
+            for (source, currency), amount in sorted(revenue.items())
+        ],
+        "payouts": list(Payout.objects.filter(creator=user).order_by("-period_start", "-created_at")[:20]),
+        "connect": ConnectAccount.objects.filter(user=user).first(),
+    }
 
 
 def creator_statement_rows(*, user, year: int) -> list[dict]:

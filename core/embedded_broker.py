@@ -27,7 +27,12 @@ def broker_url_for(database: dict[str, Any]) -> str:
     user = quote(database.get("USER") or "", safe="")
     password = quote(database.get("PASSWORD") or "", safe="")
     credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host, port, name = database.get("HOST") or "", str(database.get("PORT") or 5432), database.get("NAME") or ""
+    # A DATABASE_URL may name a socket directory in its query (postgres://user@/db?host=/run/pg&port=5432):
+    # django-environ puts those in OPTIONS, not HOST and PORT.
+    options = database.get("OPTIONS") or {}
+    host = database.get("HOST") or options.get("host") or ""
+    port = str(database.get("PORT") or options.get("port") or 5432)
+    name = database.get("NAME") or ""
     if host.startswith("/"):  # a Unix socket directory (the embedded PostgreSQL)
         return f"{SCHEME}+postgresql+psycopg://{credentials}/{quote(name)}?host={quote(host)}&port={port}"
     return f"{SCHEME}+postgresql+psycopg://{credentials}{host}:{port}/{quote(name)}"

@@ -13,6 +13,9 @@ account purge does"). Each step is one service, idempotent, announced by the dry
 - ``ChatBan`` / ``ChatTimeout``: rows where it is the target or the streamer are deleted; the
   ``ChatModerationLog`` stays as it was (``chat_sanctions_of_user_delete``).
 - ``StreamReminder``: its reminders are deleted (``stream_reminders_of_user_delete``).
+- ``StreamTip``: the tips it sent stay (amounts, status and payment: the money and the ledger
+  stay billing's), without message or tipper, anonymous from then on; their chat lines are
+  blanked and hidden, the anonymous ones too (``tips_of_tipper_anonymise``).
 
 Counts are taken when the steps are listed, before any runs; no step changes the rows another
 counts (soft-deleting a stream keeps its viewer rows, chat lines and reminders).
@@ -30,11 +33,13 @@ from streaming.models import (
     LiveStream,
     StreamChat,
     StreamReminder,
+    StreamTip,
     StreamViewer,
 )
 from streaming.services.chat import chat_lines_of_sender_redact, chat_sanctions_of_user_delete
 from streaming.services.moderators import channel_moderators_of_user_delete
 from streaming.services.streams import stream_reminders_of_user_delete, streams_purge_of_owner
+from streaming.services.tips import tips_of_tipper_anonymise
 from streaming.services.viewers import viewer_sessions_of_user_anonymise
 
 
@@ -50,6 +55,7 @@ def purge_streams(user) -> list[PurgeStep]:
     naming = Q(user=user) | Q(streamer=user)
     bans, timeouts = ChatBan.objects.filter(naming).count(), ChatTimeout.objects.filter(naming).count()
     reminders = StreamReminder.objects.filter(user=user).count()
+    tips = StreamTip.objects.filter(tipper=user).count()
     candidates = [
         (streams, f"end and delete {streams} live streams (and their IVS channels)", streams_purge_of_owner),
         (lines, f"blank and hide {lines} chat lines, without their sender", chat_lines_of_sender_redact),
@@ -71,6 +77,12 @@ def purge_streams(user) -> list[PurgeStep]:
             chat_sanctions_of_user_delete,
         ),
         (reminders, f"delete {_plural(reminders, 'stream reminder')}", stream_reminders_of_user_delete),
+        (
+            tips,
+            f"anonymise {_plural(tips, 'tip')} (no message or tipper; amounts and payments kept) and blank"
+            " and hide their chat lines",
+            tips_of_tipper_anonymise,
+        ),
     ]
     return [PurgeStep(text, functools.partial(service, user=user)) for count, text, service in candidates if count]
 

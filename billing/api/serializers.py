@@ -67,3 +67,46 @@ class PaymentReceiptSerializer(PaymentSerializer):
     class Meta(PaymentSerializer.Meta):
         fields = [*PaymentSerializer.Meta.fields, "receipt_url", "refunds"]
         read_only_fields = fields
+
+
+class EarningsBalanceSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    available = serializers.IntegerField(help_text="Minor units; negative: owed, netted off by the next payout.")
+    pending = serializers.IntegerField(help_text="Minor units in the hold period.")
+    held = serializers.IntegerField(help_text="Minor units held (finance or a moderation hold).")
+
+
+class EarningsRevenueSerializer(serializers.Serializer):
+    source = serializers.CharField(help_text="The payment's purpose: membership, tip (ads: ad).")
+    currency = serializers.CharField()
+    amount = serializers.IntegerField(
+        help_text="Net to the creator, minor units: captures less refunds and lost disputes."
+    )
+
+
+class EarningsPayoutSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    currency = serializers.CharField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    amount = serializers.IntegerField()
+    withholding = serializers.IntegerField()
+    net = serializers.IntegerField()
+    status = serializers.CharField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+
+
+class EarningsConnectSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="details_needed, pending_verification, enabled or restricted.")
+    payouts_enabled = serializers.BooleanField()
+    requirements_due = serializers.ListField(child=serializers.CharField())
+
+
+class EarningsSerializer(serializers.Serializer):
+    balances = EarningsBalanceSerializer(many=True)
+    revenue_since = serializers.DateTimeField(help_text="The revenue below is from this time on (90 days).")
+    revenue = EarningsRevenueSerializer(many=True)
+    payouts = EarningsPayoutSerializer(many=True, help_text="The latest 20.")
+    connect = EarningsConnectSerializer(
+        allow_null=True, help_text="Null before onboarding (the studio's Earnings page)."
+    )

@@ -16,6 +16,7 @@ urlpatterns = [
         views.PaymentMethodDefaultView.as_view(),
         name="billing-payment-method-default",
     ),
+    path("billing/earnings/", views.EarningsView.as_view(), name="billing-earnings"),
     path("billing/payments/", views.PaymentListView.as_view(), name="billing-payments"),
     path("billing/payments/<uuid:pk>/", views.PaymentDetailView.as_view(), name="billing-payment"),
     path("billing/tiers/", mv.TierListCreateView.as_view(), name="billing-tiers"),

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from billing import selectors
 from billing.api.serializers import (
+    EarningsSerializer,
     PaymentMethodSaveSerializer,
     PaymentReceiptSerializer,
     PaymentSerializer,
@@ -128,3 +129,19 @@ class PaymentDetailView(APIView):
         if payment is None:
             raise NotFoundError("No such payment.", code="payment_not_found")
         return Response(PaymentReceiptSerializer(payment).data)
+
+
+class EarningsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="billing_earnings",
+        responses={200: EarningsSerializer},
+        description=(
+            "Your earnings as a creator (the studio's Earnings page in data): balances per currency (available, "
+            "pending, held), net revenue by source over the last 90 days, the latest payouts and the Connect "
+            "account's status. Onboarding and the CSV exports are in the studio (`/studio/earnings/`)."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(EarningsSerializer(selectors.creator_earnings(user=request.user)).data)

@@ -680,15 +680,28 @@ STRIPE_PEER_HOST = env.str("STRIPE_PEER_HOST", default="127.0.0.1")
 STRIPE_PEER_PORT = env.int("STRIPE_PEER_PORT", default=12111)
 # The peer keeps its objects here between runs of `make run` (they match the database's payments).
 STRIPE_PEER_STATE_FILE = Path(env.str("STRIPE_PEER_STATE_FILE", default=str(DATA_DIR / "stripe_peer.json")))
+# The peer's fixed test key (dj-stripe's key check wants sk_test_ then 24 or more letters and digits).
+STRIPE_PEER_SECRET_KEY = "sk_test_FanfareLocalStripePeer000000000"  # noqa: S105 (a test key, not a secret)
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_USES_PEER = not STRIPE_SECRET_KEY
 if STRIPE_USES_PEER:
-    # dj-stripe's key check wants sk_test_ then 24 or more letters and digits.
-    STRIPE_SECRET_KEY = "sk_test_FanfareLocalStripePeer000000000"  # noqa: S105 (the peer's fixed test key)
-# Where stripe-python (and so dj-stripe) sends API calls: the peer, or Stripe's own API ("").
+    STRIPE_SECRET_KEY = STRIPE_PEER_SECRET_KEY
+# Where stripe-python (and so dj-stripe) sends API calls: STRIPE_API_BASE when set (a
+# Stripe-compatible test endpoint such as the local peer, for staging, CI and benchmarks; only
+# with an sk_test_ key, see below), else the peer without a key, else Stripe's own API ("").
 # (Billing sets stripe.api_base from it at start-up; dj-stripe's STRIPE_API_HOST is not used,
 # because its deploy check warns about it.)
-STRIPE_API_BASE = f"http://{STRIPE_PEER_HOST}:{STRIPE_PEER_PORT}" if STRIPE_USES_PEER else ""
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/") or (
+    f"http://{STRIPE_PEER_HOST}:{STRIPE_PEER_PORT}" if STRIPE_USES_PEER else ""
+)
+if env.str("STRIPE_API_BASE", default="") and not STRIPE_SECRET_KEY.startswith("sk_test_"):
+    # A live (or restricted) key is never sent anywhere but Stripe's own API.
+    raise ImproperlyConfigured(
+        "STRIPE_API_BASE is for Stripe-compatible test endpoints only: it needs an sk_test_ STRIPE_SECRET_KEY, "
+        "never a live key (unset STRIPE_API_BASE to talk to Stripe)."
+    )
+if STRIPE_API_BASE and not STRIPE_API_BASE.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("STRIPE_API_BASE must be an http:// or https:// URL.")
 STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
 # The signing secret of Fanfare's webhook endpoint at Stripe (whsec_...). Set, it is what signatures
 # are checked with (it wins over the secret kept with the endpoint); production requires it.

@@ -1,7 +1,8 @@
 """Production: secure defaults, secrets and the database only from the environment, JSON logs.
 
 Refuses to start without SECRET_KEY or DATABASE_URL (django-environ raises ImproperlyConfigured),
-and without Stripe's secret key and webhook secret (production never talks to the local peer).
+and without Stripe's secret key and webhook secret (production talks to the local peer, or any
+Stripe-compatible test endpoint, only when STRIPE_API_BASE names it, with an sk_test_ key).
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -22,9 +23,17 @@ if not env.str("DATABASE_URL", default=""):
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 # Stripe (docs/billing.md, "Production"): a real account's key, never the local peer's, and the
-# signing secret of Fanfare's webhook endpoint there.
+# signing secret of Fanfare's webhook endpoint there. The one exception is an explicit
+# STRIPE_API_BASE: a Stripe-compatible test endpoint (the local peer for staging, CI and
+# benchmarks), accepted only with an sk_test_ key (config/settings/base.py refuses it with any other).
 _stripe_key = env.str("STRIPE_SECRET_KEY", default="")
-if (
+_stripe_api_base = env.str("STRIPE_API_BASE", default="")
+if not _stripe_key:
+    raise ImproperlyConfigured(
+        "Set the STRIPE_SECRET_KEY environment variable to your Stripe account's secret key (sk_live_...): "
+        "production never uses the local Stripe peer unless STRIPE_API_BASE names it (with an sk_test_ key)."
+    )
+if not _stripe_api_base and (
     not _stripe_key.startswith(("sk_live_", "sk_test_", "rk_live_", "rk_test_"))
     or "FanfareLocalStripePeer" in _stripe_key
 ):

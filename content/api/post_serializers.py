@@ -318,6 +318,13 @@ class PostEditSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True, max_length=1500), required=False, default=list, max_length=4
     )
     remove_images = serializers.BooleanField(required=False, default=False)
+    minimum_tier = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, allow_null=True,
+        help_text=(
+            "Members-only: the position of one of your tiers (not archived) whose members and those above may "
+            "read it; null opens it to everyone. Changeable at any time (no edit window, no revision)."
+        ),
+    )  # fmt: skip
 
 
 class PollVoteSerializer(serializers.Serializer):

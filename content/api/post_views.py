@@ -227,7 +227,10 @@ class PostDetailView(APIView):
         summary="Edit your post",
         description=(
             "Within `POST_EDIT_WINDOW_MINUTES` (60 by default) of posting; after that 409 `edit_window_closed`. "
-            "Each edit adds a revision; earlier versions stay readable under `revisions/`."
+            "Each edit adds a revision; earlier versions stay readable under `revisions/`. `minimum_tier` "
+            "(members-only) can be changed at any time, alone or with an edit: the position of one of your "
+            "tiers, 400 `minimum_tier_unknown` when you have none there, `minimum_tier_archived` when it is "
+            "archived; null opens the post to everyone."
         ),
         request={"application/json": PostEditSerializer, "multipart/form-data": PostEditSerializer},
         responses={200: PostSerializer, **error_responses(409, 413)},
@@ -244,9 +247,10 @@ class PostDetailView(APIView):
             images = []
         elif "images" in data:
             images = _content_from(data, with_poll=False).images
-        services.post_edit(
+        services.post_update(
             post=post,
             by=request.user,
+            minimum_tier=data.get("minimum_tier", services.UNSET),
             text=data.get("text"),
             content_warning=data.get("content_warning"),
             sensitive=data.get("sensitive"),

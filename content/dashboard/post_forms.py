@@ -82,9 +82,22 @@ class PostComposeForm(_ImagesForm):
 
 
 class PostEditForm(_ImagesForm):
-    field_order = ["text", "content_warning", *IMAGE_FIELDS, "remove_images"]
+    field_order = ["text", "minimum_tier", "content_warning", *IMAGE_FIELDS, "remove_images"]
 
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}), strip=False)
+    minimum_tier = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Who may read it",
+        help_text="Members only: members of this tier and the tiers above. Changeable at any time.",
+    )  # fmt: skip
     content_warning = forms.CharField(required=False, max_length=200)
     sensitive = forms.BooleanField(required=False, label="The images are sensitive")
     remove_images = forms.BooleanField(required=False, label="Remove the images")
+
+    def __init__(self, *args, tiers=(), current_tier: int | None = None, **kwargs):
+        """``tiers``: the author's unarchived tiers; ``current_tier``: the post's setting, offered
+        even when its tier is gone or archived (kept as it is unless changed)."""
+        super().__init__(*args, **kwargs)
+        choices = [("", "Everyone")] + [(str(t.position), f"{t.name} members and above") for t in tiers]
+        if current_tier is not None and str(current_tier) not in dict(choices):
+            choices.append((str(current_tier), f"Tier level {current_tier} (no current tier: choose another)"))
+        self.fields["minimum_tier"].choices = choices

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts import selectors as account_selectors
+from billing.selectors import tiers_of_creator
 from content.dashboard.post_forms import PostComposeForm, PostEditForm
 from content.selectors import posts as selectors
 from content.services import posts as services
@@ -108,8 +109,14 @@ def post_edit(request, post_id: uuid.UUID):
         post = selectors.post_get_for_author(post_id=post_id, author=request.user)
     except ApplicationError:
         return render(request, "content/studio/post_missing.html", status=404)
-    initial = {"text": post.text, "content_warning": post.content_warning, "sensitive": post.sensitive}
-    form = PostEditForm(request.POST or None, request.FILES or None, initial=initial)
+    initial = {
+        "text": post.text, "content_warning": post.content_warning, "sensitive": post.sensitive,
+        "minimum_tier": post.minimum_tier,
+    }  # fmt: skip
+    form = PostEditForm(
+        request.POST or None, request.FILES or None, initial=initial,
+        tiers=tiers_of_creator(creator_id=request.user.pk), current_tier=post.minimum_tier,
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         refusal = _write_refusal(request)
         if refusal:
@@ -117,14 +124,18 @@ def post_edit(request, post_id: uuid.UUID):
         else:
             data = form.cleaned_data
             images = [] if data["remove_images"] else (_images(form) or None)
+            # Only what changed: a members-only change alone is not an edit (no window, no revision).
+            edited = images is not None or (data["text"], data["content_warning"], data["sensitive"]) != (
+                post.text, post.content_warning, post.sensitive,
+            )  # fmt: skip
+            content = {"text": data["text"], "content_warning": data["content_warning"], "sensitive": data["sensitive"]}
             try:
-                services.post_edit(
+                services.post_update(
                     post=post,
                     by=request.user,
-                    text=data["text"],
-                    content_warning=data["content_warning"],
-                    sensitive=data["sensitive"],
+                    minimum_tier=data["minimum_tier"] if data["minimum_tier"] != post.minimum_tier else services.UNSET,
                     images=images,
+                    **(content if edited else {}),
                 )
             except (ApplicationError, ValidationError) as error:
                 _show_error(form, error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -343,6 +344,48 @@ def post_set_comments_enabled(*, post: Post, by: User, enabled: bool) -> Post:
         raise PermissionDeniedError("Only the author can turn comments on or off.", code="not_author")
     Post.all_objects.filter(pk=post.pk).update(comments_enabled=enabled, updated_at=timezone.now())
     post.comments_enabled = enabled
+    return post
+
+
+UNSET: Any = object()  # post_update: a field the request left out
+
+
+def post_minimum_tier_check(*, author: User, minimum_tier: int | None) -> None:
+    """A members-only setting ``author`` may choose: null (no gate), or the position of one of
+    the author's own tiers that is not archived. 400 ``minimum_tier_invalid`` (not 1 to 100),
+    ``minimum_tier_unknown`` (no tier of the author's there), ``minimum_tier_archived``."""
+    from billing.selectors import tier_at_position
+
+    if minimum_tier is None:
+        return
+    if not 1 <= minimum_tier <= 100:
+        raise _field_error("minimum_tier", "A tier position is from 1 to 100.", "minimum_tier_invalid")
+    tier = tier_at_position(creator_id=author.pk, position=minimum_tier)
+    if tier is None:
+        raise _field_error("minimum_tier", "You have no membership tier at this position.", "minimum_tier_unknown")
+    if tier.archived_at is not None:
+        raise _field_error(
+            "minimum_tier", "This tier is archived: choose one of your current tiers.", "minimum_tier_archived"
+        )
+
+
+@transaction.atomic
+def post_update(*, post: Post, by: User, minimum_tier: Any = UNSET, **content: Any) -> Post:
+    """``PATCH`` of a post: its members-only setting (``minimum_tier``; changeable at any time,
+    not an edit of the text: no revision, no edit window) and, when any of ``content``
+    (``post_edit``'s text, content_warning, sensitive, images) is given, an edit. All or nothing.
+    Raises ``not_author`` (403), ``repost_not_editable`` (400), the tier rules
+    (``post_minimum_tier_check``) and ``post_edit``'s."""
+    if post.author_id != by.pk:
+        raise PermissionDeniedError("Only the author can edit a post.", code="not_author")
+    if post.kind == Post.Kind.REPOST:
+        raise ApplicationError("A repost has nothing to edit.", code="repost_not_editable")
+    if minimum_tier is not UNSET:
+        post_minimum_tier_check(author=by, minimum_tier=minimum_tier)
+        Post.objects.filter(pk=post.pk).update(minimum_tier=minimum_tier, updated_at=timezone.now())
+        post.minimum_tier = minimum_tier
+    if any(value is not None for value in content.values()):
+        post = post_edit(post=post, by=by, **content)
     return post
 
 

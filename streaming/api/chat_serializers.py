@@ -31,9 +31,16 @@ class HeartbeatSerializer(serializers.Serializer):
 
 
 class TopTipperSerializer(serializers.Serializer):
-    user_id = serializers.UUIDField(read_only=True)
-    handle = serializers.CharField(read_only=True)
-    display_name = serializers.CharField(read_only=True)
+    user_id = serializers.UUIDField(read_only=True, allow_null=True, help_text="Null for an anonymous row.")
+    handle = serializers.CharField(read_only=True, allow_null=True)
+    display_name = serializers.CharField(read_only=True, allow_null=True)
+    anonymous = serializers.BooleanField(
+        read_only=True,
+        help_text=(
+            "A tipper's anonymous tips (or a deleted account's): ranked, without saying whose they are, "
+            "to everyone, the streamer included."
+        ),
+    )
     currency = serializers.CharField(read_only=True)
     total = serializers.IntegerField(read_only=True, help_text="Minor units.")
     tips = serializers.IntegerField(read_only=True)

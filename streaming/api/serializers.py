@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts.api.profile_serializers import UserReferenceSerializer
 from core.errors import ApplicationError
+from streaming.api.chat_serializers import TipTotalsSerializer
 from streaming.models import LiveStream
 from streaming.selectors.playback import Playback, stream_playback
 from streaming.selectors.streams import stream_ingest_url
@@ -59,6 +60,17 @@ class StreamSummarySerializer(serializers.Serializer):
     total_watch_seconds = serializers.FloatField(read_only=True)
     unique_viewers = serializers.IntegerField(read_only=True)
     chat_messages_count = serializers.IntegerField(read_only=True)
+    tips = TipTotalsSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "Paid tips so far (refunded and disputed ones left out): count, totals by currency, top tippers "
+            "(anonymous tips ranked without a name). In a single stream's answer; null in lists."
+        ),
+    )
+
+
+SUMMARY_FIELDS = ("peak_viewers", "average_viewers", "total_watch_seconds", "unique_viewers", "chat_messages_count")
 
 
 class ChatSettingsSerializer(serializers.Serializer):
@@ -141,7 +153,12 @@ class StreamSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(StreamSummarySerializer)
     def get_summary(self, stream: LiveStream) -> dict:
-        return self._nested(StreamSummarySerializer).to_representation(stream)
+        from streaming.services.tips import stream_tip_totals
+
+        figures = {name: getattr(stream, name) for name in SUMMARY_FIELDS}
+        # The tips take three queries: a single stream's answer only, not every stream of a page.
+        figures["tips"] = None if self.context.get("in_list") else stream_tip_totals(stream=stream)
+        return self._nested(StreamSummarySerializer).to_representation(figures)
 
 
 class OwnStreamSerializer(StreamSerializer):

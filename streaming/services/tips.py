@@ -371,37 +371,59 @@ class TipPaymentHandler:
                 line.save(update_fields=["payload", "updated_at"])
 
 
+@transaction.atomic
+def tips_of_tipper_anonymise(*, user: Any) -> int:
+    """Account purge: every tip ``user`` sent (any stream, any status) keeps its row, amount,
+    currency, status and payment, so the stream's totals, the ledger and billing's records add
+    up, but loses its message and tipper and counts as anonymous from then on. Its chat line is
+    blanked and hidden as the account's other lines are (``chat_lines_of_sender_redact``), the
+    anonymous ones included (those have no sender, so that step cannot find them); a pin on it is
+    lifted. Returns the number of tips; running it twice changes nothing more."""
+    from streaming.services.chat import PURGED_REASON
+
+    tips = StreamTip.objects.filter(tipper=user)
+    now = timezone.now()
+    line_ids = list(tips.filter(chat_message__isnull=False).values_list("chat_message_id", flat=True))
+    if line_ids:
+        lines = StreamChat.all_objects.filter(pk__in=line_ids)
+        LiveStream.all_objects.filter(pinned_message__in=line_ids).update(pinned_message=None, updated_at=now)
+        lines.filter(deleted_at__isnull=True).update(deleted_at=now, deleted_reason=PURGED_REASON)
+        lines.update(sender=None, text="", mentions=[], updated_at=now)
+    return tips.update(tipper=None, message="", anonymous=True, client_key="", updated_at=now)
+
+
 # -- reads ------------------------------------------------------------------------------------
 COUNTED = (StreamTip.Status.SUCCEEDED,)
 
 
 def stream_tip_totals(*, stream: LiveStream, top: int = 5) -> dict[str, Any]:
     """Paid tips of a stream (refunded and disputed ones left out): totals per currency, count,
-    and the top tippers (anonymous tips count under ``null``)."""
+    and the top tippers by total per currency. A tipper's anonymous tips make their own row
+    without a name (``anonymous: true``, no user), so they rank without saying whose they are;
+    tips of purged accounts (no tipper left) make one such row per currency. The same for
+    everyone: the live ``metrics`` events reach the whole room."""
     rows = StreamTip.objects.filter(stream=stream, status__in=COUNTED)
     totals = {r["currency"]: r["total"] for r in rows.values("currency").annotate(total=Sum("amount")).order_by()}
     count = rows.count()
     tippers = (
-        rows.filter(anonymous=False, tipper__isnull=False)
-        .values("tipper_id", "tipper__handle", "tipper__display_name", "currency")
+        rows.values("tipper_id", "tipper__handle", "tipper__display_name", "anonymous", "currency")
         .annotate(total=Sum("amount"), tips=Count("id"))
-        .order_by("-total")[:top]
+        .order_by("-total", "anonymous", "tipper_id")[:top]
     )
-    return {
-        "count": count,
-        "totals": totals,
-        "top_tippers": [
-            {
-                "user_id": str(r["tipper_id"]),
-                "handle": r["tipper__handle"],
-                "display_name": r["tipper__display_name"],
-                "currency": r["currency"],
-                "total": r["total"],
-                "tips": r["tips"],
-            }
-            for r in tippers
-        ],
-    }
+
+    def row(r: dict[str, Any]) -> dict[str, Any]:
+        hidden = r["anonymous"] or r["tipper_id"] is None
+        return {
+            "user_id": None if hidden else str(r["tipper_id"]),
+            "handle": None if hidden else r["tipper__handle"],
+            "display_name": None if hidden else r["tipper__display_name"],
+            "anonymous": hidden,
+            "currency": r["currency"],
+            "total": r["total"],
+            "tips": r["tips"],
+        }
+
+    return {"count": count, "totals": totals, "top_tippers": [row(r) for r in tippers]}
 
 
 def stream_tips_recent(*, stream: LiveStream, limit: int = 50) -> list[StreamTip]:

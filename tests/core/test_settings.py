@@ -22,7 +22,8 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"}
+        if key
+        not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"}
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -110,3 +111,57 @@ def test_production_keeps_a_connection_pool_unless_told_not_to(pool_env, expecte
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
+
+
+STRIPE_WHERE = (
+    "import stripe; from django.conf import settings as s; "
+    "print(s.STRIPE_API_BASE or '-', stripe.api_base, s.STRIPE_SECRET_KEY[:8], s.STRIPE_LIVE_MODE)"
+)
+
+
+@pytest.mark.parametrize("key", ["sk_test_FanfareLocalStripePeer000000000", "sk_test_" + "t" * 24])
+def test_production_accepts_an_explicit_api_base_with_a_test_key(key):
+    env = {**PRODUCTION_ENV, "STRIPE_SECRET_KEY": key, "STRIPE_API_BASE": "http://127.0.0.1:8111/"}
+
+    result = manage("shell", "-c", STRIPE_WHERE, env=env)
+
+    assert result.returncode == 0, result.stderr
+    # Settings and stripe-python's module client (dj-stripe's) both call the endpoint named.
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "http://127.0.0.1:8111", "http://127.0.0.1:8111", "sk_test_", "False"
+    ]  # fmt: skip
+
+
+def test_production_without_an_api_base_calls_stripe_itself():
+    result = manage("shell", "-c", STRIPE_WHERE, env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["-", "https://api.stripe.com", "sk_live_", "True"]
+
+
+@pytest.mark.parametrize("key", ["sk_live_" + "p" * 24, "rk_live_" + "p" * 24, "rk_test_" + "p" * 24])
+def test_production_refuses_an_api_base_with_any_but_a_test_secret_key(key):
+    result = manage(
+        "check", env={**PRODUCTION_ENV, "STRIPE_SECRET_KEY": key, "STRIPE_API_BASE": "http://127.0.0.1:8111"}
+    )
+
+    assert result.returncode != 0
+    assert "STRIPE_API_BASE is for Stripe-compatible test endpoints only: it needs an sk_test_" in result.stderr
+
+
+def test_production_refuses_an_api_base_without_a_key():
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "STRIPE_SECRET_KEY"}
+
+    result = manage("check", env={**env, "STRIPE_API_BASE": "http://127.0.0.1:8111"})
+
+    assert result.returncode != 0
+    assert "Set the STRIPE_SECRET_KEY environment variable" in result.stderr
+
+
+def test_an_api_base_must_be_a_url():
+    env = {**PRODUCTION_ENV, "STRIPE_SECRET_KEY": "sk_test_" + "t" * 24, "STRIPE_API_BASE": "127.0.0.1:8111"}
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "STRIPE_API_BASE must be an http:// or https:// URL." in result.stderr
