@@ -70,12 +70,22 @@ def content_of_video(viewer: Viewer, video_id: Any) -> None:
 
 
 def content_of_stream(viewer: Viewer, stream_id: Any) -> None:
+    """The stream's creator and tags; no ads when the creator turned ``monetized`` off or the
+    stream is for members (subscribers only, or with a minimum tier)."""
     from streaming.models import LiveStream
 
-    stream = LiveStream.objects.filter(pk=stream_id).only("owner_id", "visibility", "tags").first()
+    if isinstance(stream_id, LiveStream):
+        stream = stream_id
+    else:
+        stream = (
+            LiveStream.objects.filter(pk=stream_id)
+            .only("owner_id", "visibility", "minimum_tier", "monetized", "tags")
+            .first()
+        )
     if stream is None:
         viewer.monetized = False
         return
     viewer.creator_id = stream.owner_id
-    viewer.members_only = stream.visibility == "subscribers"
+    viewer.monetized = stream.monetized
+    viewer.members_only = stream.visibility == LiveStream.Visibility.SUBSCRIBERS or stream.minimum_tier is not None
     viewer.content_tags = [tag.lstrip("#").lower() for tag in stream.tags]
