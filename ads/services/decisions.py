@@ -320,15 +320,13 @@ def _decide(*, viewer: Viewer, explain: bool, rng: random.Random, now: dt.dateti
     if viewer.members_only:
         return Decision(ad=None, reason="members_only")
     state = live_state(now)
-    formats = PLACEMENT_FORMATS.get(viewer.placement, set())
+    formats = frozenset(PLACEMENT_FORMATS.get(viewer.placement, ()))
     interests = frozenset(viewer.interests) | frozenset(viewer.content_tags)
     rows = [
         row
-        for row in state.campaigns
+        for row in state.in_placement(viewer.placement, formats)
         if row["start_at"] <= now
         and (row["end_at"] is None or row["end_at"] > now)
-        and (not row["placement_set"] or viewer.placement in row["placement_set"])
-        and not row["formats"].isdisjoint(formats)
         and (explain or _targeting_matches(row, viewer, interests))
     ]
     reasons: dict[str, str] = {}

@@ -79,6 +79,20 @@ class LiveState:
     ads: dict[Any, list[tuple[Any, str, int]]]
     balances: dict[Any, int]
     ad_objects: dict[Any, Any] = field(default_factory=dict)
+    by_placement: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def in_placement(self, placement: str, formats: frozenset) -> list[dict[str, Any]]:
+        """The campaigns that may show in ``placement`` with an ad of one of its ``formats``."""
+        rows = self.by_placement.get(placement)
+        if rows is None:
+            rows = [
+                row
+                for row in self.campaigns
+                if (not row["placement_set"] or placement in row["placement_set"])
+                and not row["formats"].isdisjoint(formats)
+            ]
+            self.by_placement[placement] = rows
+        return rows
 
 
 _lock = threading.Lock()
