@@ -15,9 +15,11 @@ class AdsConfig(AppConfig):
 
         admin_pending.register(key="ads-campaigns-review", provider=campaigns_in_review, order=60)
 
-        from ads.integrations import home_feed_slots, video_preroll
+        from ads.integrations import home_feed_slots, stream_side, video_preroll
         from content.preroll import register_preroll_provider
         from social.sponsored import register_home_slots_provider
+        from streaming.sponsored import register_stream_ad_provider
 
         register_home_slots_provider(home_feed_slots)
         register_preroll_provider(video_preroll)
+        register_stream_ad_provider(stream_side)

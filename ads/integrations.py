@@ -1,7 +1,8 @@
-"""Ads served inside other apps' responses: the home feed's slots and a video's pre-roll.
+"""Ads served inside other apps' responses: the home feed's slots, a video's pre-roll and the ad
+beside a live stream.
 
-Registered in ``AdsConfig.ready()`` with the hooks social and content keep
-(``social.sponsored``, ``content.preroll``), so neither imports ads.
+Registered in ``AdsConfig.ready()`` with the hooks social, content and streaming keep
+(``social.sponsored``, ``content.preroll``, ``streaming.sponsored``), so none imports ads.
 """
 
 from __future__ import annotations
@@ -38,6 +39,20 @@ def video_preroll(*, request: Any, video: Any) -> dict[str, Any] | None:
     from ads.viewers import viewer_from_request
 
     viewer = viewer_from_request(user=request.user, meta=request.META, placement="preroll", video_id=video.pk)
+    decision = decision_make(viewer=viewer)
+    if decision.ad is None:
+        return None
+    return decision_payload(request, decision, staff=False)
+
+
+def stream_side(*, request: Any, stream: Any) -> dict[str, Any] | None:
+    """A ``stream_side`` decision beside a live stream (members-only streams and a creator's
+    opt-out get none; the creator's share of the spend is posted as for videos)."""
+    from ads.api.views import decision_payload
+    from ads.services.decisions import decision_make
+    from ads.viewers import viewer_from_request
+
+    viewer = viewer_from_request(user=request.user, meta=request.META, placement="stream_side", stream_id=stream)
     decision = decision_make(viewer=viewer)
     if decision.ad is None:
         return None

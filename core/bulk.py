@@ -119,3 +119,32 @@ def insert_select_from_template(
     with connection.cursor() as cursor:
         cursor.execute(statement, [*params, *key_params, *values])
         return cursor.fetchall()
+
+
+def copy_rows(
+    model: type[models.Model], attnames: tuple[str, ...], rows: Iterable[tuple], *, using: str = "default"
+) -> int:
+    """Write ``rows`` (tuples of values for ``attnames``, already what the column takes: str, int,
+    float, bool, UUID, datetime, None) with one COPY: no model instance and no per-value
+    preparation, for writers of many narrow rows (the ads event writer). Every other concrete
+    field gets its default, prepared once (it must not be one that varies per row, such as a
+    primary key: name those). Runs in the caller's transaction. Returns the count."""
+    connection = connections[using]
+    concrete = [field for field in model._meta.concrete_fields if not getattr(field, "generated", False)]
+    by_attname = {field.attname: field for field in concrete}
+    named = [by_attname[name] for name in attnames]
+    rest = [field for field in concrete if field.attname not in attnames]
+    for field in rest:
+        if not field.has_default() and not field.null:
+            raise ValueError(f"{model.__name__}.{field.attname} has no default: name it in attnames.")
+    rest_values = tuple(field.get_db_prep_save(field.get_default(), connection) for field in rest)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in [*named, *rest])
+    table = connection.ops.quote_name(model._meta.db_table)
+    count = 0
+    connection.ensure_connection()
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row + rest_values)
+            count += 1
+    return count

@@ -1,5 +1,14 @@
 from ads.models.campaign import Ad, AdConversion, Advertiser, AdvertiserBlock, Campaign, ViewerAdProfile
-from ads.models.events import AdClick, AdDailyStat, AdEventBuffer, AdFillCount, AdImpression, AdSpendItem
+from ads.models.events import (
+    AdClick,
+    AdDailyStat,
+    AdEventBuffer,
+    AdFillCount,
+    AdImpression,
+    AdSpendItem,
+    CampaignSpendDay,
+    LiveVersion,
+)
 
 __all__ = [
     "Ad",
@@ -13,5 +22,7 @@ __all__ = [
     "Advertiser",
     "AdvertiserBlock",
     "Campaign",
+    "CampaignSpendDay",
+    "LiveVersion",
     "ViewerAdProfile",
 ]

@@ -144,3 +144,37 @@ class AdDailyStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.ad_id}"
+
+
+class CampaignSpendDay(models.Model):
+    """Each campaign's written spend per day (micro-units), what decisions read for the daily cap
+    and pacing instead of summing AdSpendItem rows. Kept by a database trigger on
+    ``ads_adspenditem`` (insert, delete, and updates of its amount, campaign or day: migration
+    0003), so every writer of spend items keeps it exact; one row per campaign and day."""
+
+    id = models.BigAutoField(primary_key=True)
+    campaign = models.ForeignKey("ads.Campaign", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    micros = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "day"], name="ads_spendday_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.day} {self.micros}µ"
+
+
+class LiveVersion(models.Model):
+    """The version key of what decisions cache per process (``ads.services.live``).
+
+    Database triggers (migration 0003) give a row a fresh value from a sequence on every
+    statement that changes a campaign, an ad, an advertiser or a spend item. A transaction takes
+    the first row no other transaction holds (``FOR UPDATE SKIP LOCKED``, so it never waits and
+    never deadlocks) and adds a row when all are held; the key is every row's value in id order,
+    so any committed change gives a key never seen before."""
+
+    id = models.BigAutoField(primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.id}: {self.version}"

@@ -106,7 +106,7 @@ def advertiser_top_up(*, advertiser: Advertiser, amount: int, idempotency_key: s
     from billing.models import Payment
     from billing.services.payments import payment_create
 
-    return payment_create(
+    payment = payment_create(
         payer=advertiser.user,
         purpose=Payment.Purpose.AD_TOPUP,
         amount=amount,
@@ -116,6 +116,11 @@ def advertiser_top_up(*, advertiser: Advertiser, amount: int, idempotency_key: s
         description="Ad budget top-up",
         payment_method_id=payment_method_id,
     )
+    # Touching the advertiser changes the decisions' version key (ads.services.live), so a balance
+    # that was empty serves again at the next decision (a capture confirmed later, by webhook, is
+    # seen within ADS_LIVE_CACHE_SECONDS).
+    Advertiser.objects.filter(pk=advertiser.pk).update(updated_at=timezone.now())
+    return payment
 
 
 def advertiser_balance(*, advertiser: Advertiser) -> int:

@@ -1,8 +1,10 @@
 """Picking an ad: eligibility, pacing, a CTR-aware weighted choice, the offer token (docs/ads.md).
 
-One statement reads the live campaigns that can show in the placement (with today's and the
-unposted spend of each); the rules below are then checked in Python, in this order, and the
-first that fails is the campaign's reason (staff see them with ``explain``):
+The live campaigns (with today's and the unposted spend of each, the advertisers' balances and
+the active ads) come from a per-process copy under a version key (``ads.services.live``: any
+committed change is seen by the next decision); those that may show in the placement are then
+checked in Python, in this order, and the first rule that fails is the campaign's reason (staff
+see them with ``explain``):
 
 ``schedule`` (weekdays and hours in the advertiser's zone), ``targeting_country``,
 ``targeting_region``, ``targeting_language``, ``targeting_device``, ``targeting_age`` and
@@ -11,25 +13,31 @@ shows to a viewer who did not), ``targeting_interest``, ``advertiser_blocked``,
 ``budget_spent``, ``daily_cap``, ``balance_empty``, ``frequency_cap``, ``pacing``.
 
 Before any campaign: ``content_not_monetized`` (the creator opted out) and ``members_only``.
-Decisions write nothing but one buffered event for fill rate; they are stateless, so web
-processes scale out behind a load balancer.
+Decisions write nothing: fill rate is counted in memory per process and buffered every
+``ADS_FILL_FLUSH_SECONDS``. They are stateless (the cache is a copy keyed by the database), so
+web processes scale out behind a load balancer.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import datetime as dt
 import random
+import threading
 import time
 import uuid
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from ads.buffer import event_buffer
 from ads.offers import offer_sign
+from ads.services.live import live_ad, live_state
 from ads.targeting import PLACEMENT_FORMATS
 
 MICROS = 1_000_000
@@ -70,25 +78,24 @@ class Decision:
     campaign_reasons: dict[str, str] = field(default_factory=dict)
 
 
+# The candidate selection as one bare statement, for the benchmark's baseline: what a decision
+# selects from its cached live state (ads.services.live) for one placement and viewer, with the
+# same spend rollup (CampaignSpendDay) and the cheap targeting in SQL.
 _CANDIDATES_SQL = """
 SELECT c.id, c.advertiser_id, adv.user_id, adv.timezone, c.currency, c.bid_model, c.bid_amount,
        c.budget_total, c.budget_daily, c.spent_micros, c.pacing, c.frequency_cap_day, c.frequency_cap_total,
        c.weekdays, c.hours, c.countries, c.regions, c.languages, c.devices, c.age_min, c.age_max, c.genders,
-       c.interests, c.start_at, c.end_at,
-       COALESCE(sp.today, 0), COALESCE(sp.unposted, 0)
+       c.interests, c.start_at, c.end_at, COALESCE(sd.micros, 0), COALESCE(un.micros, 0)
 FROM ads_campaign c
 JOIN ads_advertiser adv ON adv.id = c.advertiser_id
-LEFT JOIN LATERAL (
-    SELECT SUM(s.micros) FILTER (WHERE s.day = %(today)s) AS today,
-           SUM(s.micros) FILTER (WHERE s.posted_at IS NULL) AS unposted
-    FROM ads_adspenditem s
-    WHERE s.campaign_id = c.id AND (s.day = %(today)s OR s.posted_at IS NULL)
-) sp ON TRUE
+LEFT JOIN ads_campaignspendday sd ON sd.campaign_id = c.id AND sd.day = %(today)s
+LEFT JOIN (
+    SELECT campaign_id, SUM(micros) AS micros FROM ads_adspenditem WHERE posted_at IS NULL GROUP BY campaign_id
+) un ON un.campaign_id = c.id
 WHERE c.status = 'active' AND c.start_at <= %(now)s AND (c.end_at IS NULL OR c.end_at > %(now)s)
   AND (cardinality(c.placements) = 0 OR %(placement)s = ANY(c.placements))
   AND EXISTS (SELECT 1 FROM ads_ad a WHERE a.campaign_id = c.id AND a.is_active AND a.format = ANY(%(formats)s))
 """
-# The same selection with the targeting in SQL (what the benchmark times bare, and the fast path).
 _TARGETING_SQL = """
   AND (cardinality(c.countries) = 0 OR %(country)s = ANY(c.countries))
   AND (cardinality(c.languages) = 0 OR %(language)s = ANY(c.languages))
@@ -198,37 +205,6 @@ def campaign_reason(row: dict, viewer: Viewer, *, now: dt.datetime, balance: int
     return ""
 
 
-_COLUMNS = (
-    "id",
-    "advertiser_id",
-    "advertiser_user_id",
-    "timezone",
-    "currency",
-    "bid_model",
-    "bid_amount",
-    "budget_total",
-    "budget_daily",
-    "spent_micros",
-    "pacing",
-    "frequency_cap_day",
-    "frequency_cap_total",
-    "weekdays",
-    "hours",
-    "countries",
-    "regions",
-    "languages",
-    "devices",
-    "age_min",
-    "age_max",
-    "genders",
-    "interests",
-    "start_at",
-    "end_at",
-    "today",
-    "unposted",
-)
-
-
 def _frequency(viewer: Viewer, rows: list[dict], now: dt.datetime) -> dict:
     capped = [row for row in rows if row["frequency_cap_day"] or row["frequency_cap_total"]]
     if not capped:
@@ -244,39 +220,78 @@ def _frequency(viewer: Viewer, rows: list[dict], now: dt.datetime) -> dict:
         return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 
 
-def _balances(rows: list[dict]) -> dict:
-    from billing import chart
-    from billing.selectors import balances_of
+_fill_lock = threading.Lock()
+_fill: dict[str, Any] = {"counts": {}, "at": time.monotonic()}
 
-    names = {chart.advertiser_prepaid(row["advertiser_user_id"]) for row in rows}
-    found = balances_of(accounts=sorted(names))
-    return {
-        row["id"]: -found.get((chart.advertiser_prepaid(row["advertiser_user_id"]), row["currency"]), 0) for row in rows
-    }
+
+def _fill_count(*, placement: str, day: dt.date, filled: bool) -> None:
+    """Count a decision for fill rate in this process; buffer the counts every
+    ``ADS_FILL_FLUSH_SECONDS`` (one event per placement and day, not one per decision)."""
+    with _fill_lock:
+        counts = _fill["counts"].setdefault((str(day), placement), [0, 0])
+        counts[0] += 1
+        counts[1] += 1 if filled else 0
+        due = time.monotonic() - _fill["at"] >= settings.ADS_FILL_FLUSH_SECONDS
+    if due:
+        fill_counts_flush()
+
+
+def fill_counts_flush() -> int:
+    """Buffer this process's fill-rate counts (the writer calls it too, and it runs at exit).
+    Returns the decisions flushed."""
+    with _fill_lock:
+        counts, _fill["counts"], _fill["at"] = _fill["counts"], {}, time.monotonic()
+    flushed = 0
+    try:
+        for (day, placement), (requests, filled) in sorted(counts.items()):
+            event_buffer().append("decision", {"p": placement, "d": day, "n": requests, "f": filled})
+            flushed += requests
+    except Exception:
+        with _fill_lock:  # put them back: a failed flush (no database at exit) loses nothing it can keep
+            for (day, placement), (requests, filled) in counts.items():
+                kept = _fill["counts"].setdefault((day, placement), [0, 0])
+                kept[0] += requests
+                kept[1] += filled
+        raise
+    return flushed
+
+
+def fill_counts_discard() -> None:
+    """Forget this process's unflushed counts (tests start from none)."""
+    with _fill_lock:
+        _fill["counts"], _fill["at"] = {}, time.monotonic()
+
+
+def _flush_at_exit() -> None:
+    # At exit there may be no database left: fill rate is a statistic, not money.
+    with contextlib.suppress(Exception):
+        fill_counts_flush()
+
+
+atexit.register(_flush_at_exit)
 
 
 def decision_make(*, viewer: Viewer, explain: bool = False, rng: random.Random | None = None) -> Decision:
     """At most one ad for ``viewer`` in ``viewer.placement``, with its offer token."""
-    from ads.models import Ad
-
     rng = rng or random.Random()  # noqa: S311 (a weighted choice, not a secret)
     now = timezone.now()
     decision = _decide(viewer=viewer, explain=explain, rng=rng, now=now)
-    event_buffer().append("decision", {"p": viewer.placement, "f": decision.ad is not None, "d": str(now.date())})
+    _fill_count(placement=viewer.placement, day=now.date(), filled=decision.ad is not None)
     if decision.ad is not None:
-        ad: Ad = decision.ad
+        ad = decision.ad
+        campaign = ad.campaign
         decision.token = offer_sign(
             {
                 "o": str(uuid.uuid4()),
                 "c": str(ad.campaign_id),
                 "a": str(ad.pk),
-                "v": str(ad.campaign.advertiser_id),
-                "au": str(ad.campaign.advertiser.user_id),
+                "v": str(campaign.advertiser_id),
+                "au": str(campaign.advertiser.user_id),
                 "cr": str(viewer.creator_id) if viewer.creator_id else None,
                 "p": viewer.placement,
                 "f": ad.format,
-                "b": ad.campaign.bid_model,
-                "m": ad.campaign.bid_amount,
+                "b": campaign.bid_model,
+                "m": campaign.bid_amount,
                 "k": viewer.viewer_key,
                 "u": str(viewer.user.pk) if viewer.user is not None and viewer.user.is_authenticated else None,
                 "os": viewer.os,
@@ -288,33 +303,38 @@ def decision_make(*, viewer: Viewer, explain: bool = False, rng: random.Random |
     return decision
 
 
-def _decide(*, viewer: Viewer, explain: bool, rng: random.Random, now: dt.datetime) -> Decision:
-    from ads.models import Ad
+def _targeting_matches(row: dict, viewer: Viewer, interests: frozenset) -> bool:
+    """The cheap targeting filter (country, language, device, interests) the explain path leaves
+    to ``campaign_reason``, so that it can name each campaign's reason."""
+    return (
+        (not row["countries_set"] or viewer.country in row["countries_set"])
+        and (not row["languages_set"] or viewer.language in row["languages_set"])
+        and (not row["devices_set"] or viewer.device in row["devices_set"])
+        and (not row["interests_set"] or not row["interests_set"].isdisjoint(interests))
+    )
 
+
+def _decide(*, viewer: Viewer, explain: bool, rng: random.Random, now: dt.datetime) -> Decision:
     if not viewer.monetized:
         return Decision(ad=None, reason="content_not_monetized")
     if viewer.members_only:
         return Decision(ad=None, reason="members_only")
-    params = {
-        "today": now.date(),
-        "now": now,
-        "placement": viewer.placement,
-        "formats": sorted(PLACEMENT_FORMATS.get(viewer.placement, set())),
-        "country": viewer.country,
-        "language": viewer.language,
-        "device": viewer.device,
-        "interests": sorted(set(viewer.interests) | set(viewer.content_tags)),
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(candidates_sql(with_targeting=not explain), params)
-        rows = [dict(zip(_COLUMNS, values, strict=True)) for values in cursor.fetchall()]
+    state = live_state(now)
+    formats = frozenset(PLACEMENT_FORMATS.get(viewer.placement, ()))
+    interests = frozenset(viewer.interests) | frozenset(viewer.content_tags)
+    rows = [
+        row
+        for row in state.in_placement(viewer.placement, formats)
+        if row["start_at"] <= now
+        and (row["end_at"] is None or row["end_at"] > now)
+        and (explain or _targeting_matches(row, viewer, interests))
+    ]
     reasons: dict[str, str] = {}
     if not rows:
         return Decision(ad=None, reason="no_eligible_campaign")
-    balances = _balances(rows)
     eligible = []
     for row in rows:
-        reason = campaign_reason(row, viewer, now=now, balance=balances[row["id"]])
+        reason = campaign_reason(row, viewer, now=now, balance=state.balances[row["id"]])
         if reason:
             reasons[str(row["id"])] = reason
         else:
@@ -344,12 +364,8 @@ def _decide(*, viewer: Viewer, explain: bool, rng: random.Random, now: dt.dateti
         for row in eligible
     ]
     chosen = rng.choices(eligible, weights=weights, k=1)[0]
-    ads = list(
-        Ad.objects.filter(campaign_id=chosen["id"], is_active=True, format__in=params["formats"])
-        .select_related("campaign__advertiser", "video")
-        .order_by("id")
-    )
-    ad = rng.choices(ads, weights=[a.weight for a in ads], k=1)[0]
+    ads = [entry for entry in state.ads[chosen["id"]] if entry[1] in formats]
+    ad_id = rng.choices(ads, weights=[weight for _id, _format, weight in ads], k=1)[0][0]
     for row in eligible:
         reasons[str(row["id"])] = "served" if row is chosen else "outbid"
-    return Decision(ad=ad, reason="served", campaign_reasons=reasons if explain else {})
+    return Decision(ad=live_ad(state, ad_id), reason="served", campaign_reasons=reasons if explain else {})

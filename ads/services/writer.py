@@ -2,7 +2,7 @@
 
 ``events_write`` takes up to ``ADS_WRITER_BATCH`` events from the buffer (``ads.buffer``),
 decides what each was worth, and in the same transaction writes them with COPY
-(``core.bulk.copy_insert``) into AdImpression and AdClick, adds the batch's AdSpendItem (what
+(``core.bulk.copy_rows``, prepared tuples) into AdImpression and AdClick, adds the batch's AdSpendItem (what
 each campaign owes, per creator) and AdFillCount rows, and removes them from the buffer. A
 writer killed anywhere in a batch commits none of it: the events are still in the buffer and
 the next run writes them once. Writers take a transaction-level advisory lock, so two never
@@ -41,11 +41,37 @@ from django.db import connection, transaction
 from ads import traffic
 from ads.buffer import event_buffer
 from ads.models import AdClick, AdFillCount, AdImpression, AdSpendItem
-from core.bulk import copy_insert
+from ads.services.decisions import fill_counts_flush
+from core.bulk import copy_rows
 from core.ids import uuid7
 
 MICROS = 1_000_000
 WRITER_LOCK = 0x41445357  # "ADSW"
+# What the writer COPYs, as prepared tuples (core.bulk.copy_rows): no model instance per event.
+_EVENT_COLUMNS = (
+    "id",
+    "created_at",
+    "event_at",
+    "offer_id",
+    "campaign_id",
+    "ad_id",
+    "advertiser_id",
+    "creator_id",
+    "viewer_key",
+    "user_id",
+    "placement",
+    "country",
+    "device",
+    "os",
+    "browser",
+    "ip",
+    "batch_id",
+    "billable",
+    "invalid_reason",
+    "cost_micros",
+)
+_CLICK_COLUMNS = _EVENT_COLUMNS
+_IMPRESSION_COLUMNS = (*_EVENT_COLUMNS, "visible_ratio", "visible_ms", "viewable")
 
 
 @dataclass(frozen=True)
@@ -93,6 +119,7 @@ def _recent_counts(ips: list[str], keys: list[str], since: dt.datetime) -> tuple
 def events_write(*, limit: int | None = None) -> BatchResult:
     """Write one batch. Returns what it wrote (zeros when the buffer was empty)."""
     limit = limit or settings.ADS_WRITER_BATCH
+    fill_counts_flush()  # this process's fill-rate counts join the buffer first (nothing when it made no decisions)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
@@ -129,15 +156,19 @@ def _write(events: list[tuple[int, str, dict[str, Any], Any]]) -> BatchResult:
     by_ip, by_key = _recent_counts(ips, keys, newest - dt.timedelta(minutes=1)) if beacons else (Counter(), Counter())
     limit = settings.ADS_MAX_EVENTS_PER_MINUTE
 
-    impressions: list[AdImpression] = []
-    clicks: list[AdClick] = []
+    impressions: list[tuple] = []
+    clicks: list[tuple] = []
     spend: dict[tuple[str, str | None, dt.date], int] = defaultdict(int)
     billable_total = 0
+    agent_of = traffic.agent_of
+    from_timestamp = dt.datetime.fromtimestamp
+    utc = dt.UTC
     for kind, payload, received in beacons:
         offer = payload["offer"]
-        agent = traffic.agent_of(payload.get("ua") or "")
-        issued = dt.datetime.fromtimestamp(offer["t"], tz=dt.UTC)
+        agent = agent_of(payload.get("ua") or "")
+        issued = from_timestamp(offer["t"], tz=utc)
         key, ip = offer["k"], payload.get("ip") or ""
+        offer_id = offer["o"]
         by_key[key] += 1
         if ip:
             by_ip[ip] += 1
@@ -154,64 +185,53 @@ def _write(events: list[tuple[int, str, dict[str, Any], Any]]) -> BatchResult:
             reason = "ua_changed"
         elif by_key[key] > limit or (ip and by_ip[ip] > limit):
             reason = "rate_limited"
-        common = {
-            "id": uuid7(),
-            "created_at": received,
-            "event_at": received,
-            "offer_id": offer["o"],
-            "campaign_id": offer["c"],
-            "ad_id": offer["a"],
-            "advertiser_id": offer["v"],
-            "creator_id": offer.get("cr"),
-            "viewer_key": key[:80],
-            "user_id": payload.get("u"),
-            "placement": offer["p"],
-            "country": (payload.get("cc") or offer.get("cc") or "")[:2],
-            "device": agent.device,
-            "os": agent.os,
-            "browser": agent.browser,
-            "ip": ip,
-            "batch_id": batch_id,
-        }
+        # The columns shared by both tables, in _EVENT_COLUMNS order (after the id).
+        common = (
+            received,
+            received,
+            offer_id,
+            offer["c"],
+            offer["a"],
+            offer["v"],
+            offer.get("cr"),
+            key[:80],
+            payload.get("u"),
+            offer["p"],
+            (payload.get("cc") or offer.get("cc") or "")[:2],
+            agent.device,
+            agent.os,
+            agent.browser,
+            ip,
+            batch_id,
+        )
         cost = 0
         if kind == "view":
             is_viewable = viewable(ratio=payload["r"], ms=payload["ms"], video=offer.get("f") == "video")
-            if not reason and is_viewable and offer["o"] in viewed:
+            if not reason and is_viewable and offer_id in viewed:
                 reason = "token_reused"
             billable = not reason and is_viewable
             if billable:
-                viewed.add(offer["o"])
+                viewed.add(offer_id)
                 cost = offer["m"] * 1000 if offer["b"] == "cpm" else 0
-            impressions.append(
-                AdImpression(
-                    **common,
-                    visible_ratio=payload["r"],
-                    visible_ms=payload["ms"],
-                    viewable=is_viewable,
-                    billable=billable,
-                    invalid_reason=reason,
-                    cost_micros=cost,
-                )
-            )
+            impressions.append((uuid7(), *common, billable, reason, cost, payload["r"], payload["ms"], is_viewable))
         else:
-            common["id"] = UUID(payload["id"])
-            if not reason and offer["o"] not in viewed:
+            if not reason and offer_id not in viewed:
                 reason = "click_without_view"
-            if not reason and offer["o"] in clicked:
+            if not reason and offer_id in clicked:
                 reason = "token_reused"
             billable = not reason
             if billable:
-                clicked.add(offer["o"])
+                clicked.add(offer_id)
                 cost = offer["m"] * MICROS if offer["b"] == "cpc" else 0
-            clicks.append(AdClick(**common, billable=billable, invalid_reason=reason, cost_micros=cost))
+            clicks.append((UUID(payload["id"]), *common, billable, reason, cost))
         if cost:
             spend[(offer["c"], offer.get("cr"), received.date())] += cost
             billable_total += cost
 
     if impressions:
-        copy_insert(AdImpression, impressions)
+        copy_rows(AdImpression, _IMPRESSION_COLUMNS, impressions)
     if clicks:
-        copy_insert(AdClick, clicks)
+        copy_rows(AdClick, _CLICK_COLUMNS, clicks)
     if spend:
         AdSpendItem.objects.bulk_create(
             [
@@ -222,8 +242,8 @@ def _write(events: list[tuple[int, str, dict[str, Any], Any]]) -> BatchResult:
     fills: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for payload in decisions:
         counts = fills[(payload["d"], payload["p"])]
-        counts[0] += 1
-        counts[1] += 1 if payload["f"] else 0
+        counts[0] += payload.get("n", 1)  # a process's counts (decisions) or one decision (older events)
+        counts[1] += int(payload["f"])
     if fills:
         AdFillCount.objects.bulk_create(
             [

@@ -791,6 +791,11 @@ ADS_OFFER_TTL_SECONDS = env.int("ADS_OFFER_TTL_SECONDS", default=3600)
 ADS_FEED_SLOT_EVERY = env.int("ADS_FEED_SLOT_EVERY", default=5)
 # Where buffered events wait for the writer: a class path (ads.buffer; the scale-out seam).
 ADS_EVENT_BUFFER = env.str("ADS_EVENT_BUFFER", default="ads.buffer.PostgresBuffer")
+# Decisions hold the live campaigns (targeting, spend today, balances, ads) per process for at
+# most this long; a version key kept by database triggers makes any change seen at once.
+ADS_LIVE_CACHE_SECONDS = env.float("ADS_LIVE_CACHE_SECONDS", default=5.0)
+# Decisions count fill rate in memory per process and buffer the counts at most this often.
+ADS_FILL_FLUSH_SECONDS = env.float("ADS_FILL_FLUSH_SECONDS", default=5.0)
 # Events the writer moves in one transaction.
 ADS_WRITER_BATCH = env.int("ADS_WRITER_BATCH", default=5000)
 # More view or click events than this from one address or viewer in a minute are invalid.

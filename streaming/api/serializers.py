@@ -24,6 +24,9 @@ class StreamCreateSerializer(serializers.Serializer):
         min_value=1, max_value=100, required=False, allow_null=True, default=None,
         help_text="With visibility subscribers: the lowest membership tier position admitted (null: any tier).",
     )  # fmt: skip
+    monetized = serializers.BooleanField(
+        default=True, help_text="Ads may run beside the stream (false: no ads on it; docs/ads.md)."
+    )
     scheduled_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="Empty: go live whenever you start publishing."
     )
@@ -44,6 +47,7 @@ class StreamUpdateSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(max_length=50), max_length=20, required=False)
     visibility = serializers.ChoiceField(choices=LiveStream.Visibility.choices, required=False)
     minimum_tier = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
+    monetized = serializers.BooleanField(required=False)
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
     record = serializers.BooleanField(required=False)
     chat_enabled = serializers.BooleanField(required=False)
@@ -103,13 +107,20 @@ class StreamSerializer(serializers.ModelSerializer):
     )
     chat = serializers.SerializerMethodField()
     summary = serializers.SerializerMethodField()
+    # Not read_only: a read-only field is documented as always present; this one is optional.
+    sponsored = serializers.DictField(
+        required=False,
+        help_text="On `GET /streams/{id}/` of a live, monetized stream, for viewers other than its owner, "
+        "when an ad is served: the ads decision for the `stream_side` placement (`ad`, `offer`, `view_url`, "
+        "`click_url`, `expires_at`; docs/ads.md). Absent otherwise.",
+    )  # fmt: skip
 
     class Meta:
         model = LiveStream
         fields = [
-            "id", "owner", "title", "description", "tags", "visibility", "minimum_tier", "status", "scheduled_at",
-            "started_at", "ended_at", "playback_url", "playback_expires_at", "chat", "summary", "recording_video",
-            "created_at",
+            "id", "owner", "title", "description", "tags", "visibility", "minimum_tier", "monetized", "status",
+            "scheduled_at", "started_at", "ended_at", "playback_url", "playback_expires_at", "chat", "summary",
+            "recording_video", "created_at", "sponsored",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -28,6 +28,7 @@ from streaming.api.serializers import (
 from streaming.selectors import streams as selectors
 from streaming.services import ivs_events
 from streaming.services import streams as services
+from streaming.sponsored import stream_ad_for
 
 
 def _user(request: Request):
@@ -129,7 +130,14 @@ class StreamDetailView(APIView):
         ),
     )
     def get(self, request: Request, pk) -> Response:
-        return Response(_render(request, selectors.stream_get_for_viewer(stream_id=pk, user=_user(request))))
+        stream = selectors.stream_get_for_viewer(stream_id=pk, user=_user(request))
+        data = _render(request, stream)
+        is_owner = request.user.is_authenticated and stream.owner_id == request.user.pk
+        if not is_owner and stream.status == stream.Status.LIVE and stream.monetized:
+            sponsored = stream_ad_for(request=request, stream=stream)
+            if sponsored is not None:
+                data["sponsored"] = sponsored
+        return Response(data)
 
     @extend_schema(
         operation_id="streams_update",

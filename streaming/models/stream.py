@@ -51,6 +51,10 @@ class LiveStream(SoftDeleteModel):
         blank=True,
         help_text="Subscribers-only streams: the lowest membership tier position admitted (none: any).",
     )
+    monetized = models.BooleanField(
+        default=True,
+        help_text="Ads may run beside the stream (the ads app's stream_side placement); off: the creator opts out.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

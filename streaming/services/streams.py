@@ -53,7 +53,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # Fields the owner may change, and those that only make sense before the stream starts.
 EDITABLE = {
-    "title", "description", "tags", "visibility", "minimum_tier", "scheduled_at", "record", "chat_enabled",
+    "title", "description", "tags", "visibility", "minimum_tier", "monetized", "scheduled_at", "record", "chat_enabled",
     "slow_mode_seconds", "followers_only_minutes", "subscribers_only", "emoji_only", "blocked_words",
 }  # fmt: skip
 BEFORE_START_ONLY = {"scheduled_at", "record"}
@@ -98,6 +98,7 @@ def stream_create(
     tags: list[str] | None = None,
     visibility: str = LiveStream.Visibility.PUBLIC,
     minimum_tier: int | None = None,
+    monetized: bool = True,
     scheduled_at: dt.datetime | None = None,
     record: bool = False,
     chat_enabled: bool = True,
@@ -125,6 +126,7 @@ def stream_create(
         tags=_clean_tags(tags),
         visibility=visibility,
         minimum_tier=minimum_tier,
+        monetized=monetized,
         scheduled_at=scheduled_at,
         record=record,
         chat_enabled=chat_enabled,

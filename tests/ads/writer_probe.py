@@ -17,16 +17,16 @@ def main() -> None:
     from ads.services import writer
 
     signal_file, limit = sys.argv[1], int(sys.argv[2])
-    real_copy = writer.copy_insert
+    real_copy = writer.copy_rows
 
-    def copy_then_wait(model, objects, **kwargs):
-        count = real_copy(model, objects, **kwargs)
+    def copy_then_wait(model, attnames, rows, **kwargs):
+        count = real_copy(model, attnames, rows, **kwargs)
         with open(signal_file, "w") as handle:
             handle.write(str(count))
         time.sleep(120)
         return count
 
-    writer.copy_insert = copy_then_wait
+    writer.copy_rows = copy_then_wait
     writer.events_write(limit=limit)
 
 
