@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from urllib.parse import quote
-
 from django.urls import reverse
-from django.utils.http import RFC3986_SUBDELIMS
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.profile_serializers import UserReferenceSerializer
-from content.api.post_serializers import _author
+from accounts.api.profile_serializers import UserReferenceSerializer, user_reference
 from content.models import Rendition, Upload, Video, VideoDailyStat
 from content.selectors.video_playback import cdn_url, video_plays_from_plain_cdn
 from content.selectors.videos import video_is_playable
 from content.services.video_s3 import upload_s3_part_urls
+from core.routes import media_path
 
 
 def country() -> serializers.RegexField:
@@ -122,33 +118,12 @@ class MonetizationSerializer(serializers.Serializer):
 # ModelSerializer builds its fields from the model on every use, then each field of each video
 # costs a few calls, and each of the three media URLs a ``reverse()``. So ``VideoSerializer``
 # writes its declared fields out in ``to_representation`` (held to DRF's generic walk by
-# tests/content/test_video_serializer_shape.py) and reverses the media route once per request;
-# the declared fields still make the schema.
+# tests/content/test_video_serializer_shape.py) and builds media paths with
+# ``core.routes.media_path`` (``reverse()``'s answer without its per-call cost); the declared
+# fields still make the schema.
 
 _DATETIME = serializers.DateTimeField()  # stateless once built: formats with the settings' format
 _BOOLEAN = serializers.BooleanField()
-_SENTINEL_PK = uuid.UUID(int=0)
-_SENTINEL_NAME = "n"
-
-
-class _MediaUrls:
-    """``_media_url`` for one request: the route is reversed once (with sentinel arguments), then
-    each URL is the route's text with the video's id and the quoted name put in, as ``reverse()``
-    does (its converters give ``str(uuid)`` and the name as it is; it quotes the whole path with
-    the same safe characters, character by character)."""
-
-    def __init__(self, request) -> None:
-        path = reverse("v1:video-media", args=[_SENTINEL_PK, _SENTINEL_NAME])
-        head, _, tail = path.partition(str(_SENTINEL_PK))
-        if not tail.endswith(_SENTINEL_NAME):  # pragma: no cover (the route ends with its name)
-            raise ValueError(f"Unexpected media route {path!r}.")
-        self._head, self._middle, self._request = head, tail[: -len(_SENTINEL_NAME)], request
-
-    def __call__(self, video: Video, name: str) -> str:
-        path = f"{self._head}{video.pk}{self._middle}{quote(name, safe=RFC3986_SUBDELIMS + '/~:@')}"
-        return self._request.build_absolute_uri(path)
-
-
 def _optional(convert, value):
     return None if value is None else convert(value)
 
@@ -180,7 +155,7 @@ class VideoSerializer(serializers.ModelSerializer):
         owner = video.owner
         return {
             "id": _optional(str, video.id),
-            "owner": None if owner is None else _author(owner),
+            "owner": None if owner is None else user_reference(owner),
             "title": _optional(str, video.title),
             "description": _optional(str, video.description),
             "tags": None if video.tags is None else [_optional(str, tag) for tag in video.tags],
@@ -203,11 +178,7 @@ class VideoSerializer(serializers.ModelSerializer):
         }
 
     def _media_url(self, video: Video, name: str) -> str:
-        # One per request (the context is the whole list's, or the one video's).
-        urls = self.context.get("_media_urls")
-        if urls is None:
-            urls = self.context["_media_urls"] = _MediaUrls(self.context["request"])
-        return urls(video, name)
+        return self.context["request"].build_absolute_uri(media_path("v1:video-media", video.pk, name))
 
     def _playable(self, video: Video) -> bool:
         return video_is_playable(video=video) and video.moderation_status != Video.Moderation.REMOVED
