@@ -124,6 +124,8 @@ class MonetizationSerializer(serializers.Serializer):
 
 _DATETIME = serializers.DateTimeField()  # stateless once built: formats with the settings' format
 _BOOLEAN = serializers.BooleanField()
+
+
 def _optional(convert, value):
     return None if value is None else convert(value)
 
