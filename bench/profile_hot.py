@@ -7,8 +7,10 @@ Against a database seeded by ``manage.py seed_bench`` (the load benchmark's). Ea
 read through Django's test client (the same middleware, authentication and views as the
 server, without uvicorn), ``BENCH_PROFILE_WARMUP`` (30) times, then ``BENCH_PROFILE_REQUESTS``
 (200) times measured: the process's CPU time per request (``time.process_time``, which a busy
-machine inflates much less than wall time) and the SQL statements of one request. Not
-collected by ``make bench`` (its name does not start with ``bench_``).
+machine inflates much less than wall time) and the SQL statements of one request.
+``BENCH_PROFILE_BODIES=DIR`` writes each endpoint's response body to ``DIR/NAME.json``, to
+compare two versions' answers byte for byte. Not collected by ``make bench`` (its name does
+not start with ``bench_``).
 """
 
 from __future__ import annotations
@@ -64,6 +66,10 @@ def main(argv: list[str]) -> int:
         with connection.execute_wrapper(record):
             response = client.get(endpoint.path)
         queries = list(captured)
+        if bodies := os.environ.get("BENCH_PROFILE_BODIES"):
+            os.makedirs(bodies, exist_ok=True)
+            with open(os.path.join(bodies, f"{endpoint.name}.json"), "wb") as out:
+                out.write(response.content)
         cpu, wall = [], []
         captured.clear()
         with connection.execute_wrapper(record):

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from core.compiled import CompiledQuery
 from notifications.kinds import CHANNELS, KINDS, Kind
 from notifications.models import DeliveryAttempt, Notification, NotificationActor, NotificationSettings
 from notifications.services import channels_enabled, sender_rule
@@ -25,22 +27,60 @@ def _visible(*, user: Any, now: datetime | None = None) -> QuerySet[Notification
 
 
 def notification_groups_for_user(
-    *, user: Any, unread: bool | None = None, now: datetime | None = None
+    *, user: Any, unread: bool | None = None, now: datetime | None = None, with_sample_actors: bool = True
 ) -> QuerySet[Notification]:
     """``user``'s inbox, newest activity first: one row per group, each with
     ``sample_actor_links`` (the 8 most recent actors). Expired and deleted ones are hidden.
-    Two queries per page whatever its size: the groups, and their sample actors."""
+    Two queries per page whatever its size: the groups, and their sample actors. With
+    ``with_sample_actors=False`` the caller attaches them to the page it takes
+    (:func:`notification_sample_actors_attach`, one statement compiled once)."""
     rows = _visible(user=user, now=now)
     if unread is True:
         rows = rows.filter(read_at__isnull=True)
     elif unread is False:
         rows = rows.filter(read_at__isnull=False)
+    rows = rows.select_related("target_content_type").order_by("-last_event_at", "-id")
+    if not with_sample_actors:
+        return rows
     sample = NotificationActor.objects.select_related("actor").order_by("-created_at", "-id")[:SAMPLE_ACTORS]
-    return (
-        rows.select_related("target_content_type")
-        .prefetch_related(Prefetch("actor_links", queryset=sample, to_attr="sample_actor_links"))
-        .order_by("-last_event_at", "-id")
+    return rows.prefetch_related(Prefetch("actor_links", queryset=sample, to_attr="sample_actor_links"))
+
+
+def _sample_actor_links(*, ids) -> QuerySet[NotificationActor]:
+    # The 8 most recent actors of each group (as the prefetch above: newest first, ties by id),
+    # walked per group on the (notification, -created_at) index, with each actor joined.
+    table = NotificationActor._meta.db_table
+    # Names from the model and the limit a constant; the ids a parameter.
+    newest = (
+        f'"{table}"."id" IN (SELECT s.id FROM unnest(%s::uuid[]) AS g(id) CROSS JOIN LATERAL '  # noqa: S608
+        f'(SELECT a.id FROM "{table}" a WHERE a.notification_id = g.id '
+        f"ORDER BY a.created_at DESC, a.id DESC LIMIT {SAMPLE_ACTORS}) s)"
     )
+    return (
+        NotificationActor.objects.select_related("actor")
+        .filter(RawSQL(newest, [ids], output_field=BooleanField()))  # noqa: S611 (names from the models; the ids a parameter)
+        .order_by("notification_id", "-created_at", "-id")
+    )
+
+
+SAMPLE_ACTOR_LINKS = CompiledQuery(_sample_actor_links, "ids")
+
+
+def notification_sample_actors_attach(*, groups: list[Notification]) -> None:
+    """Set ``sample_actor_links`` on each of ``groups`` (a page of
+    ``notification_groups_for_user(..., with_sample_actors=False)``), as its prefetch would: one
+    query whatever the page's size."""
+    by_id = {}
+    for group in groups:
+        group.sample_actor_links = []
+        by_id[group.pk] = group
+    if not by_id:
+        return
+    cache_link = NotificationActor.notification.field.set_cached_value
+    for link in SAMPLE_ACTOR_LINKS(ids=list(by_id)):
+        group = by_id[link.notification_id]
+        cache_link(link, group)
+        group.sample_actor_links.append(link)
 
 
 def notification_group_for_user(*, user: Any, notification_id: uuid.UUID | str) -> Notification | None:

@@ -27,6 +27,12 @@ class UserReferenceSerializer(serializers.Serializer):
     display_name = serializers.CharField(read_only=True)
 
 
+def user_reference(user: User) -> dict:
+    """``UserReferenceSerializer(user).data`` as a plain dict, for the output serializers that
+    write their fields out (lists render one per item)."""
+    return {"id": str(user.id), "handle": str(user.handle), "display_name": str(user.display_name)}
+
+
 class LinkSerializer(serializers.Serializer):
     label = serializers.CharField(max_length=MAX_LINK_LABEL_LENGTH)
     url = serializers.CharField(max_length=MAX_LINK_URL_LENGTH, validators=[validate_link_url])

@@ -6,11 +6,12 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.profile_serializers import UserReferenceSerializer
+from accounts.api.profile_serializers import UserReferenceSerializer, user_reference
 from content.models import Rendition, Upload, Video, VideoDailyStat
 from content.selectors.video_playback import cdn_url, video_plays_from_plain_cdn
 from content.selectors.videos import video_is_playable
 from content.services.video_s3 import upload_s3_part_urls
+from core.routes import media_path
 
 
 def country() -> serializers.RegexField:
@@ -111,8 +112,22 @@ class MonetizationSerializer(serializers.Serializer):
     )  # fmt: skip
 
 
-def _media_url(request, video: Video, name: str) -> str:
-    return request.build_absolute_uri(reverse("v1:video-media", args=[video.pk, name]))
+# --- output, written out -------------------------------------------------------------------------
+#
+# Lists render 20 to 100 videos a page, and DRF's generic walk was most of a page's CPU: a
+# ModelSerializer builds its fields from the model on every use, then each field of each video
+# costs a few calls, and each of the three media URLs a ``reverse()``. So ``VideoSerializer``
+# writes its declared fields out in ``to_representation`` (held to DRF's generic walk by
+# tests/content/test_video_serializer_shape.py) and builds media paths with
+# ``core.routes.media_path`` (``reverse()``'s answer without its per-call cost); the declared
+# fields still make the schema.
+
+_DATETIME = serializers.DateTimeField()  # stateless once built: formats with the settings' format
+_BOOLEAN = serializers.BooleanField()
+
+
+def _optional(convert, value):
+    return None if value is None else convert(value)
 
 
 class VideoSerializer(serializers.ModelSerializer):
@@ -133,31 +148,64 @@ class VideoSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    def to_representation(self, video):
+        if type(self) is not VideoSerializer:  # a subclass with fields of its own: DRF's generic walk
+            return super().to_representation(video)
+        # The fields above, written out: what DRF's walk over them answers, value for value (str
+        # for ids and text, the choice's value, int and float numbers, DateTimeField's format), in
+        # their order. Never touches ``self.fields`` (a ModelSerializer builds them on first use).
+        owner = video.owner
+        return {
+            "id": _optional(str, video.id),
+            "owner": None if owner is None else user_reference(owner),
+            "title": _optional(str, video.title),
+            "description": _optional(str, video.description),
+            "tags": None if video.tags is None else [_optional(str, tag) for tag in video.tags],
+            "visibility": _optional(str, video.visibility),
+            "publish_at": _optional(_DATETIME.to_representation, video.publish_at),
+            "status": _optional(str, video.status),
+            "duration": _optional(float, video.duration),
+            "width": _optional(int, video.width),
+            "height": _optional(int, video.height),
+            "fps": _optional(float, video.fps),
+            "manifests": self.get_manifests(video),
+            "poster_url": self.get_poster_url(video),
+            "sprite": self.get_sprite(video),
+            "view_count": _optional(int, video.view_count),
+            "watch_seconds": _optional(float, video.watch_seconds),
+            "monetization": self.get_monetization(video),
+            "moderation_status": _optional(str, video.moderation_status),
+            "sensitive": _optional(_BOOLEAN.to_representation, video.sensitive),
+            "created_at": _optional(_DATETIME.to_representation, video.created_at),
+        }
+
+    def _media_url(self, video: Video, name: str) -> str:
+        return self.context["request"].build_absolute_uri(media_path("v1:video-media", video.pk, name))
+
     def _playable(self, video: Video) -> bool:
         return video_is_playable(video=video) and video.moderation_status != Video.Moderation.REMOVED
 
     @extend_schema_field(ManifestsSerializer)
     def get_manifests(self, video: Video) -> dict:
-        request = self.context["request"]
         if video.output_storage == Video.Storage.S3 and self._playable(video):
             if video_plays_from_plain_cdn(video=video):
                 dash = cdn_url(video=video, name=video.dash_manifest) if video.dash_manifest else None
                 return {"hls": cdn_url(video=video, name=video.master_playlist), "dash": dash}
-            return {"hls": _media_url(request, video, video.master_playlist), "dash": None}
-        hls = _media_url(request, video, video.master_playlist) if self._playable(video) else None
-        dash = _media_url(request, video, video.dash_manifest) if hls and video.dash_manifest else None
+            return {"hls": self._media_url(video, video.master_playlist), "dash": None}
+        hls = self._media_url(video, video.master_playlist) if self._playable(video) else None
+        dash = self._media_url(video, video.dash_manifest) if hls and video.dash_manifest else None
         return {"hls": hls, "dash": dash}
 
     def get_poster_url(self, video: Video) -> str | None:
         if not video.poster or video.moderation_status == Video.Moderation.REMOVED:
             return None
-        return _media_url(self.context["request"], video, video.poster)
+        return self._media_url(video, video.poster)
 
     @extend_schema_field(SpriteSerializer(allow_null=True))
     def get_sprite(self, video: Video) -> dict | None:
         if not video.sprite or video.moderation_status == Video.Moderation.REMOVED:
             return None
-        url = _media_url(self.context["request"], video, video.sprite)
+        url = self._media_url(video, video.sprite)
         return {"url": url, "columns": video.sprite_columns, "interval": video.sprite_interval}
 
     @extend_schema_field(MonetizationSerializer)

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import BooleanField, F, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
@@ -14,6 +15,7 @@ from accounts.selectors import account_hidden_from, users_in_good_standing_q
 from billing.selectors import members_only_error, viewer_has_tier
 from content import relations
 from content.models import Rendition, Video, VideoCountryDailyStat, VideoDailyStat
+from core.compiled import CompiledQuery
 from core.errors import NotFoundError, UnavailableForLegalReasonsError
 
 
@@ -46,17 +48,16 @@ def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "")
     needed) and 451 ``geo_restricted``. The owner sees every state of their own video except
     deletion, and is never geo-restricted; so are moderators.
     """
-    # At most one row by primary key, so no ORDER BY (``first()`` would add one, and an ordered
-    # query makes Django hash every selected column of the joined models).
-    found = (
-        Video.objects.select_related("owner", "upload")
-        .prefetch_related(Prefetch("renditions", queryset=Rendition.objects.order_by("height")))
-        .filter(pk=video_id)[:1]
-    )
-    video = next(iter(found), None)
+    # The row with its owner and upload, by a statement compiled once (``core.compiled``; the id
+    # prepared by the key field as ``filter(pk=...)`` would, so a malformed id fails the same way).
+    video = next(VIDEO_BY_ID(pk=Video._meta.pk.to_python(video_id)), None)
     if video is None:
         raise NotFoundError("No such video.")
-    if _is_owner(video=video, user=user) or _is_moderator(user=user):
+    if _is_owner(video=video, user=user):
+        # The owner's answer lists the renditions (processing progress); nobody else's does.
+        prefetch_related_objects([video], Prefetch("renditions", queryset=Rendition.objects.order_by("height")))
+        return video
+    if _is_moderator(user=user):
         return video
     if video.moderation_status == Video.Moderation.REMOVED or not video_is_playable(video=video):
         raise NotFoundError("No such video.")
@@ -76,6 +77,20 @@ def video_get_for_viewer(*, video_id: Any, user: User | None, country: str = "")
     if (video.geo_allow and country not in video.geo_allow) or (video.geo_deny and country in video.geo_deny):
         raise UnavailableForLegalReasonsError("This video is not available in your country.", code="geo_restricted")
     return video
+
+
+def _video_by_id(*, pk) -> QuerySet[Video]:
+    # At most one row by primary key, so no ORDER BY (``first()`` would add one, and an ordered
+    # query makes Django hash every selected column of the joined models).
+    table = Video._meta.db_table
+    return Video.objects.select_related(
+        "owner", "upload"
+    ).filter(
+        RawSQL(f'"{table}"."id" = %s', [pk], output_field=BooleanField())  # noqa: S611 (the table from the model; the id a parameter)
+    )[:1]
+
+
+VIDEO_BY_ID = CompiledQuery(_video_by_id, "pk")
 
 
 def video_get_for_playback(*, video_id: Any, user: User | None, country: str = "") -> Video:

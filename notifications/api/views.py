@@ -62,7 +62,12 @@ class NotificationListView(generics.ListAPIView):
     def get_queryset(self):
         raw = self.request.query_params.get("unread")
         unread = {"true": True, "1": True, "false": False, "0": False}.get((raw or "").lower())
-        return selectors.notification_groups_for_user(user=self.request.user, unread=unread)
+        return selectors.notification_groups_for_user(user=self.request.user, unread=unread, with_sample_actors=False)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        selectors.notification_sample_actors_attach(groups=page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 @extend_schema(tags=["notifications"])

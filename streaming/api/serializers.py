@@ -5,12 +5,19 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.profile_serializers import UserReferenceSerializer
+from accounts.api.profile_serializers import UserReferenceSerializer, user_reference
 from core.errors import ApplicationError
 from streaming.api.chat_serializers import TipTotalsSerializer
 from streaming.models import LiveStream
 from streaming.selectors.playback import Playback, stream_playback
 from streaming.selectors.streams import stream_ingest_url
+
+_DATETIME = serializers.DateTimeField()  # stateless once built: formats with the settings' format
+_BOOLEAN = serializers.BooleanField()
+
+
+def _optional(convert, value):
+    return None if value is None else convert(value)
 
 
 class StreamCreateSerializer(serializers.Serializer):
@@ -124,6 +131,48 @@ class StreamSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    def to_representation(self, stream):
+        if type(self) is not StreamSerializer:  # a subclass with fields of its own: DRF's generic walk
+            return super().to_representation(stream)
+        # The fields above, written out: what DRF's walk over them answers, value for value (str
+        # for ids and text, the choice's value, int numbers, DateTimeField's format, the related
+        # video's key as it is), in their order; held to the walk by
+        # tests/streaming/test_stream_serializer_shape.py. Lists render 20 to 100 streams, and the
+        # walk (a ModelSerializer builds its fields on first use, then a few calls per field) was
+        # most of a page's CPU.
+        owner = stream.owner
+        return {
+            "id": _optional(str, stream.id),
+            "owner": None if owner is None else user_reference(owner),
+            "title": _optional(str, stream.title),
+            "description": _optional(str, stream.description),
+            "tags": None if stream.tags is None else [_optional(str, tag) for tag in stream.tags],
+            "visibility": _optional(str, stream.visibility),
+            "minimum_tier": _optional(int, stream.minimum_tier),
+            "status": _optional(str, stream.status),
+            "scheduled_at": _optional(_DATETIME.to_representation, stream.scheduled_at),
+            "started_at": _optional(_DATETIME.to_representation, stream.started_at),
+            "ended_at": _optional(_DATETIME.to_representation, stream.ended_at),
+            "playback_url": self.get_playback_url(stream),
+            "playback_expires_at": self.get_playback_expires_at(stream),
+            "chat": {
+                "chat_enabled": _optional(_BOOLEAN.to_representation, stream.chat_enabled),
+                "slow_mode_seconds": _optional(int, stream.slow_mode_seconds),
+                "followers_only_minutes": _optional(int, stream.followers_only_minutes),
+                "subscribers_only": _optional(_BOOLEAN.to_representation, stream.subscribers_only),
+                "emoji_only": _optional(_BOOLEAN.to_representation, stream.emoji_only),
+            },
+            "summary": {
+                "peak_viewers": _optional(int, stream.peak_viewers),
+                "average_viewers": _optional(float, stream.average_viewers),
+                "total_watch_seconds": _optional(float, stream.total_watch_seconds),
+                "unique_viewers": _optional(int, stream.unique_viewers),
+                "chat_messages_count": _optional(int, stream.chat_messages_count),
+            },
+            "recording_video": stream.recording_video_id,
+            "created_at": _optional(_DATETIME.to_representation, stream.created_at),
+        }
+
     def _playback(self, stream: LiveStream) -> Playback:
         cache = self.context.setdefault("_playback", {})
         if stream.pk not in cache:
@@ -148,7 +197,7 @@ class StreamSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_playback_expires_at(self, stream: LiveStream) -> str | None:
         expires_at = self._playback(stream).expires_at
-        return serializers.DateTimeField().to_representation(expires_at) if expires_at else None
+        return _DATETIME.to_representation(expires_at) if expires_at else None
 
     def _nested(self, serializer_class):
         """One instance of a nested serializer per request (the context is the whole list's): a new

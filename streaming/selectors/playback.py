@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import ServiceUnavailableError
+from core.routes import media_path
 from streaming.models import LiveStream
 from streaming.selectors.streams import can_view_stream, stream_hidden_error
 
@@ -120,7 +121,7 @@ def stream_playback(*, stream: LiveStream, user: Any, now: dt.datetime | None = 
     if stream.status != LiveStream.Status.LIVE:
         return Playback(None)
     if stream.provider == LiveStream.Provider.LOCAL:
-        return Playback(reverse("v1:stream-media", args=[stream.pk, "index.m3u8"]))
+        return Playback(media_path("v1:stream-media", stream.pk, "index.m3u8"))
     if not stream_needs_playback_token(stream=stream):
         return Playback(stream.playback_url or None)
     if not can_view_stream(stream=stream, user=user):
