@@ -149,6 +149,7 @@ class StreamSerializer(serializers.ModelSerializer):
             "tags": None if stream.tags is None else [_optional(str, tag) for tag in stream.tags],
             "visibility": _optional(str, stream.visibility),
             "minimum_tier": _optional(int, stream.minimum_tier),
+            "monetized": _optional(_BOOLEAN.to_representation, stream.monetized),
             "status": _optional(str, stream.status),
             "scheduled_at": _optional(_DATETIME.to_representation, stream.scheduled_at),
             "started_at": _optional(_DATETIME.to_representation, stream.started_at),
@@ -162,13 +163,7 @@ class StreamSerializer(serializers.ModelSerializer):
                 "subscribers_only": _optional(_BOOLEAN.to_representation, stream.subscribers_only),
                 "emoji_only": _optional(_BOOLEAN.to_representation, stream.emoji_only),
             },
-            "summary": {
-                "peak_viewers": _optional(int, stream.peak_viewers),
-                "average_viewers": _optional(float, stream.average_viewers),
-                "total_watch_seconds": _optional(float, stream.total_watch_seconds),
-                "unique_viewers": _optional(int, stream.unique_viewers),
-                "chat_messages_count": _optional(int, stream.chat_messages_count),
-            },
+            "summary": self.get_summary(stream),
             "recording_video": stream.recording_video_id,
             "created_at": _optional(_DATETIME.to_representation, stream.created_at),
         }
