@@ -29,6 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from core.errors import ApplicationError, ConflictError
@@ -375,14 +376,22 @@ class TipPaymentHandler:
 def tips_of_tipper_anonymise(*, user: Any) -> int:
     """Account purge: every tip ``user`` sent (any stream, any status) keeps its row, amount,
     currency, status and payment, so the stream's totals, the ledger and billing's records add
-    up, but loses its message and tipper and counts as anonymous from then on. Its chat line is
+    up, but loses its message and tipper and counts as anonymous from then on (the message leaves
+    the streamer's tip notifications too). Its chat line is
     blanked and hidden as the account's other lines are (``chat_lines_of_sender_redact``), the
     anonymous ones included (those have no sender, so that step cannot find them); a pin on it is
     lifted. Returns the number of tips; running it twice changes nothing more."""
+    from notifications.models import Notification
     from streaming.services.chat import PURGED_REASON
 
     tips = StreamTip.objects.filter(tipper=user)
     now = timezone.now()
+    # The streamer's "tip received" notifications quoted the message: it goes there too.
+    tip_ids = [str(pk) for pk in tips.values_list("pk", flat=True)]
+    if tip_ids:
+        Notification.all_objects.filter(kind="tip", data__tip_id__in=tip_ids, data__has_key="message").update(
+            data=RawSQL("data - 'message'", []), updated_at=now
+        )
     line_ids = list(tips.filter(chat_message__isnull=False).values_list("chat_message_id", flat=True))
     if line_ids:
         lines = StreamChat.all_objects.filter(pk__in=line_ids)

@@ -16,6 +16,7 @@ from accounts.models import User
 from billing.models import JournalLine, Payment
 from billing.selectors import balances_from_lines
 from billing.services.refunds import refund_create
+from notifications.models import Notification
 from streaming.models import LiveStream, StreamChat, StreamTip
 from streaming.selectors.chat import chat_recent
 from streaming.services import chat
@@ -129,6 +130,9 @@ def test_the_purge_anonymises_a_tippers_tips_and_their_lines_and_keeps_the_money
     ledger_before = (JournalLine.objects.count(), balances_from_lines())
     payments_before = list(Payment.objects.order_by("id").values_list("id", "status", "amount"))
     past_the_grace_period(gone, settings)
+    quoted = {n.data["tip_id"]: n.data.get("message") for n in Notification.all_objects.filter(kind="tip")}
+    assert quoted == {str(open_tip.pk): "love this", str(hidden_tip.pk): "secret admirer",
+                      str(other_tip.pk): "mine stays"}  # fmt: skip
 
     dry_run = purge("--dry-run")
     assert any(
@@ -154,6 +158,12 @@ def test_the_purge_anonymises_a_tippers_tips_and_their_lines_and_keeps_the_money
     ]  # fmt: skip
     assert LiveStream.all_objects.get(pk=stream.pk).pinned_message_id is None
     assert [m.text for m in chat_recent(stream=stream)] == ["mine stays"]
+    # The streamer's notifications no longer quote the purged account's messages; the amounts stay.
+    quoted = {
+        n.data["tip_id"]: (n.data.get("message"), n.data["amount"]) for n in Notification.all_objects.filter(kind="tip")
+    }
+    assert quoted == {str(open_tip.pk): (None, 1500), str(hidden_tip.pk): (None, 700),
+                      str(other_tip.pk): ("mine stays", 500)}  # fmt: skip
     # Someone else's tip is untouched.
     other_tip.refresh_from_db()
     assert (other_tip.tipper_id, other_tip.message, other_tip.anonymous) == (stays.pk, "mine stays", False)
