@@ -19,8 +19,10 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import queue
 import re
+import tempfile
 import threading
 import time
 import urllib.error
@@ -1110,6 +1112,7 @@ class _PeerHTTPServer(ThreadingHTTPServer):
         peer.base_url = f"http://{address[0]}:{self.server_address[1]}"  # account links point here
         self.state_path = state_path
         self._stopping = threading.Event()
+        self._save_lock = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
         if state_path is not None and state_path.exists():
@@ -1123,11 +1126,23 @@ class _PeerHTTPServer(ThreadingHTTPServer):
         """Write the state file (atomically: a temporary file, then a rename)."""
         if self.state_path is None:
             return
-        self.peer.state.dirty.clear()
-        self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.state_path.with_suffix(".tmp")
-        temporary.write_text(self.peer.state.dump())
-        temporary.replace(self.state_path)
+        # One save at a time in this process (the saver thread and shutdown() both save), and a
+        # temporary file of its own, so that two peers sharing a state path (two test processes,
+        # a peer restarted while the old one is still stopping) never rename each other's file.
+        with self._save_lock:
+            self.peer.state.dirty.clear()
+            self.state_path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor, temporary_name = tempfile.mkstemp(
+                dir=self.state_path.parent, prefix=f".{self.state_path.name}.", suffix=".tmp"
+            )
+            temporary = Path(temporary_name)
+            try:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                    handle.write(self.peer.state.dump())
+                temporary.replace(self.state_path)
+            except BaseException:
+                temporary.unlink(missing_ok=True)
+                raise
 
     def _save_forever(self) -> None:
         while not self._stopping.is_set():
