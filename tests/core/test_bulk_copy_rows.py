@@ -1,9 +1,8 @@
 """core.bulk.copy_rows: ready tuples, the other fields' defaults prepared (and JSON dumped) once."""
 
-import json
-
 import pytest
 from django.utils import timezone
+from psycopg.types.json import _JsonDumper
 
 from ads.models import AdImpression
 from ads.services.writer import _IMPRESSION_COLUMNS
@@ -24,8 +23,8 @@ def _row(index: int) -> tuple:
 def test_copy_rows_writes_the_json_default_of_every_other_field_dumped_once(monkeypatch):
     # given: a model whose only field not named is a JSONField defaulting to {} (extra_metadata)
     dumps = []
-    real = json.dumps
-    monkeypatch.setattr(json, "dumps", lambda *a, **k: dumps.append(1) or real(*a, **k))
+    real = _JsonDumper.dump
+    monkeypatch.setattr(_JsonDumper, "dump", lambda self, obj: dumps.append(obj) or real(self, obj))
 
     # when: 50 rows are COPYed
     assert copy_rows(AdImpression, _IMPRESSION_COLUMNS, [_row(index) for index in range(50)]) == 50
