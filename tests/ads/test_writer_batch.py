@@ -101,3 +101,12 @@ def test_the_buffer_gives_back_each_event_with_its_exact_arrival_time():
     assert drained[0][2].utcoffset() == dt.timedelta(0)
     assert AdEventBuffer.objects.count() == 0
     assert timezone.is_aware(drained[1][2])
+
+
+def test_clicks_have_the_viewer_index_the_rate_limit_reads_by():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'ads_adclick' AND indexname = 'ads_click_viewer'"
+        )
+        (definition,) = cursor.fetchone()
+    assert definition.endswith("USING btree (viewer_key, created_at)")
