@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connections, models
+from psycopg.adapt import PyFormat
+from psycopg.types.json import Json, Jsonb
 
 from core.ids import uuid7
 
@@ -121,6 +123,15 @@ def insert_select_from_template(
         return cursor.fetchall()
 
 
+def _text_once(value, raw_connection):
+    """A JSON value (psycopg's ``Json``/``Jsonb``, what a JSONField prepares) as its text, dumped
+    once: in a COPY it would be serialised again for every row (``extra_metadata``'s ``{}``)."""
+    if isinstance(value, Json | Jsonb):
+        dumper = raw_connection.adapters.get_dumper(type(value), PyFormat.TEXT)(type(value), raw_connection)
+        return bytes(dumper.dump(value)).decode()
+    return value
+
+
 def copy_rows(
     model: type[models.Model], attnames: tuple[str, ...], rows: Iterable[tuple], *, using: str = "default"
 ) -> int:
@@ -137,11 +148,13 @@ def copy_rows(
     for field in rest:
         if not field.has_default() and not field.null:
             raise ValueError(f"{model.__name__}.{field.attname} has no default: name it in attnames.")
-    rest_values = tuple(field.get_db_prep_save(field.get_default(), connection) for field in rest)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in [*named, *rest])
     table = connection.ops.quote_name(model._meta.db_table)
     count = 0
     connection.ensure_connection()
+    rest_values = tuple(
+        _text_once(field.get_db_prep_save(field.get_default(), connection), connection.connection) for field in rest
+    )
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         write = copy.write_row
         for row in rows:

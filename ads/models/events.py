@@ -78,6 +78,8 @@ class AdClick(_AdEvent):
         indexes = [
             models.Index(fields=["offer_id"], name="ads_click_offer"),
             models.Index(fields=["ip", "created_at"], name="ads_click_ip"),
+            # The writer's rate limit per viewer (ads.services.writer._LOOKUPS) reads by it.
+            models.Index(fields=["viewer_key", "created_at"], name="ads_click_viewer"),
         ]
 
 

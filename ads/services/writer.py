@@ -30,6 +30,7 @@ posting rounds down to minor units, ``ads.services.spend``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +44,7 @@ from ads.buffer import event_buffer
 from ads.models import AdClick, AdFillCount, AdImpression, AdSpendItem
 from ads.services.decisions import fill_counts_flush
 from core.bulk import copy_rows
-from core.ids import uuid7
+from core.ids import uuid7, uuid7_many
 
 MICROS = 1_000_000
 WRITER_LOCK = 0x41445357  # "ADSW"
@@ -87,33 +88,69 @@ def viewable(*, ratio: float, ms: int, video: bool) -> bool:
     return ratio >= 0.5 and ms >= (2000 if video else 1000)
 
 
-def _existing(table: str, offers: list[str], since: dt.datetime, *, viewable_only: bool) -> set[str]:
-    if not offers:
-        return set()
-    extra = " AND viewable AND invalid_reason = ''" if viewable_only else " AND invalid_reason = ''"
+def _as_array(values: list[str]) -> str:
+    """A list of strings as one JSON parameter (``jsonb_array_elements_text``): one C-encoded string
+    instead of psycopg dumping a Python list of thousands of elements, item by item."""
+    return json.dumps(values, separators=(",", ":"))
+
+
+# What the batch needs to know before judging, in one round trip, each part by an index:
+# which of its offers already have a valid viewable impression (v) or a valid click (c) since the
+# oldest beacon's offer could have been made, and how many events each of its addresses (i) and
+# viewers (k) sent in the minute before its newest beacon (rate limits). Each part is its own
+# scan: ``ip = ANY`` and ``viewer_key = ANY`` in one ``OR`` read the whole day's partition.
+_LOOKUPS = """
+WITH offers AS (SELECT jsonb_array_elements_text(%(offers)s::jsonb)::uuid AS o),
+     ips AS (SELECT jsonb_array_elements_text(%(ips)s::jsonb) AS ip),
+     keys AS (SELECT jsonb_array_elements_text(%(keys)s::jsonb) AS k)
+SELECT 'v', offer_id::text, 0 FROM ads_adimpression
+ WHERE offer_id = ANY(ARRAY(SELECT o FROM offers)) AND created_at >= %(since)s AND viewable AND invalid_reason = ''
+UNION ALL
+SELECT 'c', offer_id::text, 0 FROM ads_adclick
+ WHERE offer_id = ANY(ARRAY(SELECT o FROM offers)) AND created_at >= %(since)s AND invalid_reason = ''
+UNION ALL
+SELECT 'i', ip, count(*) FROM (
+    SELECT ip FROM ads_adimpression WHERE ip = ANY(ARRAY(SELECT ip FROM ips)) AND created_at >= %(recent)s
+    UNION ALL
+    SELECT ip FROM ads_adclick WHERE ip = ANY(ARRAY(SELECT ip FROM ips)) AND created_at >= %(recent)s
+) AS by_ip GROUP BY ip
+UNION ALL
+SELECT 'k', viewer_key, count(*) FROM (
+    SELECT viewer_key FROM ads_adimpression
+     WHERE viewer_key = ANY(ARRAY(SELECT k FROM keys)) AND created_at >= %(recent)s
+    UNION ALL
+    SELECT viewer_key FROM ads_adclick
+     WHERE viewer_key = ANY(ARRAY(SELECT k FROM keys)) AND created_at >= %(recent)s
+) AS by_key GROUP BY viewer_key
+"""
+
+
+def _lookups(
+    offers: list[str], ips: list[str], keys: list[str], since: dt.datetime, recent: dt.datetime
+) -> tuple[set[str], set[str], Counter, Counter]:
+    """(offers viewed, offers clicked, events per address, events per viewer), as described above."""
+    viewed, clicked, by_ip, by_key = set(), set(), Counter(), Counter()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT DISTINCT offer_id::text FROM {table} WHERE offer_id = ANY(%s::uuid[]) AND created_at >= %s{extra}",  # noqa: S608
-            [offers, since],
+            _LOOKUPS,
+            {
+                "offers": _as_array(offers),
+                "ips": _as_array(ips),
+                "keys": _as_array(keys),
+                "since": since,
+                "recent": recent,
+            },
         )
-        return {row[0] for row in cursor.fetchall()}
-
-
-def _recent_counts(ips: list[str], keys: list[str], since: dt.datetime) -> tuple[Counter, Counter]:
-    by_ip, by_key = Counter(), Counter()
-    with connection.cursor() as cursor:
-        for table in ("ads_adimpression", "ads_adclick"):
-            cursor.execute(
-                f"SELECT ip, viewer_key, COUNT(*) FROM {table} WHERE created_at >= %s "  # noqa: S608
-                "AND (ip = ANY(%s) OR viewer_key = ANY(%s)) GROUP BY ip, viewer_key",
-                [since, ips, keys],
-            )
-            for ip, key, count in cursor.fetchall():
-                if ip in ips:
-                    by_ip[ip] += count
-                if key in keys:
-                    by_key[key] += count
-    return by_ip, by_key
+        for part, value, count in cursor.fetchall():
+            if part == "v":
+                viewed.add(value)
+            elif part == "c":
+                clicked.add(value)
+            elif part == "i":
+                by_ip[value] = count
+            else:
+                by_key[value] = count
+    return viewed, clicked, by_ip, by_key
 
 
 def events_write(*, limit: int | None = None) -> BatchResult:
@@ -148,12 +185,13 @@ def _write(events: list[tuple[int, str, dict[str, Any], Any]]) -> BatchResult:
     oldest = min((received for _k, _p, received in beacons), default=None)
     since = (oldest - ttl - dt.timedelta(minutes=5)) if oldest else None
     view_offers = sorted({p["offer"]["o"] for k, p, _ in beacons})
-    viewed = _existing("ads_adimpression", view_offers, since, viewable_only=True) if beacons else set()
-    clicked = _existing("ads_adclick", view_offers, since, viewable_only=False) if beacons else set()
     keys = sorted({p["offer"]["k"] for _k, p, _ in beacons})
     ips = sorted({p["ip"] for _k, p, _ in beacons if p["ip"]})
     newest = max((received for _k, _p, received in beacons), default=None)
-    by_ip, by_key = _recent_counts(ips, keys, newest - dt.timedelta(minutes=1)) if beacons else (Counter(), Counter())
+    if beacons:
+        viewed, clicked, by_ip, by_key = _lookups(view_offers, ips, keys, since, newest - dt.timedelta(minutes=1))
+    else:
+        viewed, clicked, by_ip, by_key = set(), set(), Counter(), Counter()
     limit = settings.ADS_MAX_EVENTS_PER_MINUTE
 
     impressions: list[tuple] = []
@@ -161,6 +199,7 @@ def _write(events: list[tuple[int, str, dict[str, Any], Any]]) -> BatchResult:
     spend: dict[tuple[str, str | None, dt.date], int] = defaultdict(int)
     billable_total = 0
     agent_of = traffic.agent_of
+    new_ids = iter(uuid7_many(sum(1 for kind, _p, _r in beacons if kind == "view")))
     from_timestamp = dt.datetime.fromtimestamp
     utc = dt.UTC
     for kind, payload, received in beacons:
@@ -213,7 +252,9 @@ def _write(events: list[tuple[int, str, dict[str, Any], Any]]) -> BatchResult:
             if billable:
                 viewed.add(offer_id)
                 cost = offer["m"] * 1000 if offer["b"] == "cpm" else 0
-            impressions.append((uuid7(), *common, billable, reason, cost, payload["r"], payload["ms"], is_viewable))
+            impressions.append(
+                (next(new_ids), *common, billable, reason, cost, payload["r"], payload["ms"], is_viewable)
+            )
         else:
             if not reason and offer_id not in viewed:
                 reason = "click_without_view"
