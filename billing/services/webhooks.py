@@ -186,12 +186,16 @@ def _batch_of(events: list[dict[str, Any]]) -> Iterator[_Batch]:
     token = _BATCH.set(batch)
     try:
         yield batch
+        # The mirror of the rest of the read's objects (the events named some of them) first, then
+        # the payments: the ledger's accounts, locked by the first entry posted, are held until the
+        # batch commits, so the batch's other work is done before.
         for intent_id in sorted(batch.intents):
             state = batch.states.get(intent_id)
-            if state is not None:  # the rest of the read's objects (the events named some of them)
-                for obj in (state.intent, state.charge, *state.disputes):
-                    if obj is not None:
-                        mirror_sync_from_batch(obj={"id": obj.id}, api_key=_api_key_for(livemode=obj.livemode))
+            for obj in (state.intent, state.charge, *state.disputes) if state is not None else ():
+                if obj is not None:
+                    mirror_sync_from_batch(obj={"id": obj.id}, api_key=_api_key_for(livemode=obj.livemode))
+        for intent_id in sorted(batch.intents):
+            state = batch.states.get(intent_id)
             payment_sync(payment_intent_id=intent_id, state=state, read_at=read_at if state is not None else None)
     finally:
         _BATCH.reset(token)
