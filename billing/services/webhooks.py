@@ -13,7 +13,9 @@ A delivery (``POST /stripe/webhook/<uuid>/``, dj-stripe's view) goes through two
    unique by event id so a replay does nothing, dj-stripe's mirror sync, then its signals and so
    Fanfare's receivers). The receivers only note which PaymentIntent each event is about; each
    noted payment is then synced once (``payment_sync``, from Stripe's current state, which is
-   what makes the order of arrival irrelevant), all in the batch's transaction. When a batch
+   what makes the order of arrival irrelevant), all in the batch's transaction; an event created
+   before its payment's last such read (``Payment.stripe_read_at``, less a margin for the clocks)
+   is only logged, that read having seen what it announces. When a batch
    fails it is rolled back and its deliveries are processed one by one, each in its own
    transaction, so one bad delivery keeps its exception and the rest go through. Failed ones
    are processed again by the beat task ``billing.webhook_events_retry`` and by

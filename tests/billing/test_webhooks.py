@@ -396,3 +396,73 @@ def test_a_batch_looks_up_dj_stripes_owner_account_once(stripe_peer, webhook_end
     assert len([sql for sql in apikey_reads if '"djstripe_apikey"."type" =' in sql]) == 1
     assert len(apikey_reads) == 2
     assert Event.objects.count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_processing_deliveries_about_the_same_payments_at_once_post_each_entry_once(
+    stripe_peer, webhook_endpoint
+):
+    import threading
+
+    from billing.services.webhooks import webhook_events_process
+    from billing.stripe_api import client as stripe_client
+    from core.ids import uuid7
+
+    # Four tips paid and partly refunded at Stripe whose rows the processing makes (from the
+    # intents' metadata, as when payment_create's insert failed after Stripe answered).
+    payer, creator = UserFactory(), UserFactory()
+    api = stripe_client().v1
+    customer = api.customers.create(params={"email": "race@example.com"})
+    intents = []
+    for index in range(4):
+        payment_id = uuid7()
+        metadata = {
+            "fanfare_payment_id": str(payment_id), "purpose": "tip", "purpose_ref": "", "payer_id": str(payer.pk),
+            "beneficiary_id": str(creator.pk), "idempotency_key": f"race:{payment_id}",
+        }  # fmt: skip
+        params = {
+            "amount": 1000 + index, "currency": "usd", "customer": customer.id, "payment_method": "pm_card_visa",
+            "confirm": True, "metadata": metadata,
+        }  # fmt: skip
+        intents.append(api.payment_intents.create(params=params).id)
+        api.refunds.create(params={"payment_intent": intents[-1], "amount": 300})
+    events = stripe_peer.events("payment_intent.succeeded", "charge.refunded")
+    assert len(events) == 8
+    # As Stripe's backlog after an outage: every event a minute old, so a batch that finds its payment
+    # read by the other worker's batch (committed first) only logs it.
+    for event in events + events[::-1][:4]:  # and four of them delivered twice
+        WebhookEventTrigger.objects.create(
+            valid=True, processed=False, body=json.dumps({**event, "created": event["created"] - 60}),
+            headers={}, remote_ip="127.0.0.1", webhook_endpoint=webhook_endpoint,
+        )  # fmt: skip
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def work():
+        try:
+            barrier.wait()
+            results.append(webhook_events_process(batch_size=2))
+        except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sum(result["processed"] for result in results) == 12
+    assert sum(result["failed"] for result in results) == 0
+    assert not WebhookEventTrigger.objects.filter(processed=False).exists()
+    assert Event.objects.count() == 8
+    payments = Payment.objects.filter(stripe_payment_intent_id__in=intents)
+    assert (
+        sorted((p.status, p.amount_refunded, p.stripe_read_at is not None) for p in payments)
+        == [(Payment.Status.PARTIALLY_REFUNDED, 300, True)] * 4
+    )
+    keys = sorted(JournalEntry.objects.values_list("kind", "payment_id"))
+    assert keys == sorted([("payment_captured", p.pk) for p in payments] + [("refund", p.pk) for p in payments])
+    assert sum(balances_from_lines().values()) == 0
