@@ -7,7 +7,7 @@ call one billing service each; the services are idempotent, so a replay changes 
 
 from djstripe import event_handlers as djstripe_handlers
 from djstripe.event_handlers import djstripe_receiver
-from djstripe.models import Event
+from djstripe.models import Account, Event
 from djstripe.signals import WEBHOOK_SIGNALS
 
 from billing.services import memberships, webhooks
@@ -27,11 +27,25 @@ for _type in webhooks.PAYMENT_EVENTS:
         WEBHOOK_SIGNALS[_type].disconnect(_handler, sender=Event)
 
 
+# dj-stripe looks up the owner account of its API key (a savepoint and two queries) for every
+# object it syncs, the Event row included; in a batch of deliveries it is looked up once.
+_owner_account_lookup = Account.get_or_retrieve_for_api_key.__func__
+
+
+def _owner_account_for_api_key(cls, api_key: str):
+    return webhooks.owner_account_for_api_key(api_key, lambda key: _owner_account_lookup(cls, key))
+
+
+Account.get_or_retrieve_for_api_key = classmethod(_owner_account_for_api_key)
+
+
 @djstripe_receiver([*webhooks.PAYMENT_EVENTS, *webhooks.REFUND_EVENTS])
 def payment_event(sender, event, **kwargs):
+    if webhooks.event_covered(event_id=event.id):
+        return  # older than its payment's last full read, which saw what it announces: logged only
     obj = event.data.get("object", {})
     if event.type in webhooks.PAYMENT_EVENTS and not webhooks.mirror_sync_from_batch(
-        obj=obj, api_key=event.default_api_key
+        obj=obj, api_key=webhooks.event_api_key(event)
     ):
         handler = _DJSTRIPE_MIRROR_HANDLERS.get(obj.get("object"))
         if handler is not None:

@@ -85,6 +85,12 @@ class Payment(BaseModel):
     receipt_url = models.URLField(max_length=500, blank=True, default="")
     succeeded_at = models.DateTimeField(null=True, blank=True)
     livemode = models.BooleanField(default=False)
+    stripe_read_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the last full read of Stripe's state of it by webhook processing began (events "
+        "created before it are covered by it).",
+    )
 
     class Meta(BaseModel.Meta):
         indexes = [

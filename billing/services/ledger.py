@@ -111,42 +111,47 @@ def entry_post(
     name order so two posters never deadlock.
     """
     kept = _check_lines(lines)
-    with transaction.atomic():
+    # No savepoint of its own inside the caller's transaction (two round trips an entry): what it
+    # writes commits or rolls back with the caller's change; a key reused for other lines is
+    # reported after the block, which has written nothing then.
+    with transaction.atomic(savepoint=False):
         entry_id = uuid7()
         created_at = at or timezone.now()
+        existing = None
         if not _claim_key(key=idempotency_key, entry_id=entry_id, created_at=created_at):
             existing = entry_get_by_key(idempotency_key=idempotency_key)
             assert existing is not None
             have = sorted((line.account.name, line.currency, line.amount) for line in entry_lines(entry=existing))
-            want = sorted((line.account, line.currency, line.amount) for line in kept)
-            if have != want:
-                raise ConflictError(f"Ledger key {idempotency_key} was used for other lines.", code="ledger_key_reused")
-            return Posted(entry=existing, created=False)
-
-        accounts = _accounts_locked({(line.account, line.currency) for line in kept})
-        entry = JournalEntry.objects.create(
-            id=entry_id,
-            created_at=created_at,
-            kind=kind,
-            idempotency_key=idempotency_key,
-            source=source,
-            payment_id=payment_id,
-            reverses_id=reverses.id if reverses else None,
-            memo=memo[:500],
-        )
-        JournalLine.objects.bulk_create(
-            [
-                JournalLine(
-                    entry_id=entry.id,
-                    created_at=created_at,
-                    account=accounts[(line.account, line.currency)],
-                    amount=line.amount,
-                    currency=line.currency,
-                )
-                for line in kept
-            ]
-        )
-        _balances_move({accounts[(line.account, line.currency)].pk: line.amount for line in kept}, at=created_at)
+        else:
+            accounts = _accounts_locked({(line.account, line.currency) for line in kept})
+            entry = JournalEntry.objects.create(
+                id=entry_id,
+                created_at=created_at,
+                kind=kind,
+                idempotency_key=idempotency_key,
+                source=source,
+                payment_id=payment_id,
+                reverses_id=reverses.id if reverses else None,
+                memo=memo[:500],
+            )
+            JournalLine.objects.bulk_create(
+                [
+                    JournalLine(
+                        entry_id=entry.id,
+                        created_at=created_at,
+                        account=accounts[(line.account, line.currency)],
+                        amount=line.amount,
+                        currency=line.currency,
+                    )
+                    for line in kept
+                ]
+            )
+            _balances_move({accounts[(line.account, line.currency)].pk: line.amount for line in kept}, at=created_at)
+    if existing is not None:
+        want = sorted((line.account, line.currency, line.amount) for line in kept)
+        if have != want:
+            raise ConflictError(f"Ledger key {idempotency_key} was used for other lines.", code="ledger_key_reused")
+        return Posted(entry=existing, created=False)
     return Posted(entry=entry, created=True)
 
 

@@ -212,8 +212,15 @@ def _all(listing: Any) -> list[Any]:
     return list(listing.auto_paging_iter())
 
 
-def payment_sync(*, payment_intent_id: str, state: StripeState | None = None) -> Payment | None:
+def payment_sync(
+    *, payment_intent_id: str, state: StripeState | None = None, read_at: datetime | None = None
+) -> Payment | None:
     """Bring the Payment of ``payment_intent_id`` (and its refunds, disputes, entries) up to Stripe.
+
+    ``state``: a full read of Stripe's state of it (``stripe_state_fetch``) made after its row was
+    locked; without it, it is read here. ``read_at``: when that read began, given by the webhook
+    batches (which also sync dj-stripe's mirror from it); the payment keeps it (``stripe_read_at``),
+    and webhook events created before it need no read of their own.
 
     A PaymentIntent Fanfare did not make (no ``fanfare_payment_id`` in its metadata) is left
     alone: None. One Fanfare made whose row is missing (the insert failed after Stripe answered)
@@ -223,13 +230,17 @@ def payment_sync(*, payment_intent_id: str, state: StripeState | None = None) ->
         payment = Payment.objects.select_for_update().filter(stripe_payment_intent_id=payment_intent_id).first()
         # Read Stripe while holding the row: a state read before another sync's commit (two refunds
         # racing) would otherwise be applied after it and move the payment back.
-        state = state or stripe_state_fetch(payment_intent_id=payment_intent_id)
+        if state is None:
+            read_at = None  # only a batch's read, which mirrors too, covers events
+            state = stripe_state_fetch(payment_intent_id=payment_intent_id)
         metadata = dict(state.intent.metadata or {})
         new = payment is None
         if payment is None:
             payment = _payment_from_metadata(state.intent, metadata)
             if payment is None:
                 return None
+        if read_at is not None and (payment.stripe_read_at is None or read_at > payment.stripe_read_at):
+            payment.stripe_read_at = read_at
         _apply(payment, state, locked=True, new=new)
     return payment
 

@@ -13,7 +13,9 @@ A delivery (``POST /stripe/webhook/<uuid>/``, dj-stripe's view) goes through two
    unique by event id so a replay does nothing, dj-stripe's mirror sync, then its signals and so
    Fanfare's receivers). The receivers only note which PaymentIntent each event is about; each
    noted payment is then synced once (``payment_sync``, from Stripe's current state, which is
-   what makes the order of arrival irrelevant), all in the batch's transaction. When a batch
+   what makes the order of arrival irrelevant), all in the batch's transaction; an event created
+   before its payment's last such read (``Payment.stripe_read_at``, less a margin for the clocks)
+   is only logged, that read having seen what it announces. When a batch
    fails it is rolled back and its deliveries are processed one by one, each in its own
    transaction, so one bad delivery keeps its exception and the rest go through. Failed ones
    are processed again by the beat task ``billing.webhook_events_retry`` and by
@@ -92,6 +94,10 @@ PROCESS_TASK = "billing.webhook_events_process"
 # Stripe's current state of a batch's payments is read with this many requests at once (the reads
 # are network waits; the database work after them is one thread's).
 READ_THREADS = 8
+# An event created at least this long before a payment's last full read began (Stripe's clock for
+# the event, this server's for the read) announces nothing that read did not see: it is logged
+# (dj-stripe's Event row) and not read or synced again. The margin covers the two clocks' skew.
+READ_COVERS_MARGIN_SECONDS = 5
 
 
 @dataclass
@@ -102,6 +108,10 @@ class _Batch:
     objects: dict[str, Any] = field(default_factory=dict)
     intents: set[str] = field(default_factory=set)  # noted by the events, synced at the end
     mirrored: set[str] = field(default_factory=set)  # dj-stripe's mirror already synced in this batch
+    covered: set[str] = field(default_factory=set)  # events older than their payment's last full read
+    read_at: Any = None  # when this batch's read of Stripe began (this server's clock)
+    owner_accounts: dict[str, Any] = field(default_factory=dict)  # dj-stripe's account per API key
+    api_keys: dict[tuple[Any, Any], str] = field(default_factory=dict)  # the key per owner account, mode
 
 
 # The batch being processed (None outside one).
@@ -131,18 +141,46 @@ def _states_read(intent_ids: list[str]) -> dict[str, StripeState]:
     return {intent_id: future.result() for intent_id, future in futures.items()}
 
 
+def _covered_events(events: list[dict[str, Any]], payments: list[Payment]) -> set[str]:
+    """The events created (Stripe's clock) at least ``READ_COVERS_MARGIN_SECONDS`` before the last
+    full read of their payment began: that read, already applied, saw what they announce."""
+    read_at = {payment.stripe_payment_intent_id: payment.stripe_read_at for payment in payments}
+    covered = set()
+    for event in events:
+        last_read = read_at.get(_intent_of((event.get("data") or {}).get("object") or {}))
+        created = event.get("created")
+        if (
+            last_read is not None
+            and isinstance(created, int)
+            and event.get("id")
+            and created < last_read.timestamp() - READ_COVERS_MARGIN_SECONDS
+        ):
+            covered.add(event["id"])
+    return covered
+
+
 @contextmanager
 def _batch_of(events: list[dict[str, Any]]) -> Iterator[_Batch]:
     """Within: events about payments use one read of Stripe's current state per payment (made here,
     after the payments' rows are locked, so no other sync can commit between the read and its use);
-    at the end each noted payment is synced once from it, in the caller's transaction."""
-    intent_ids = sorted(
-        {_intent_of((event.get("data") or {}).get("object") or {}) for event in events if _is_payment_event(event)}
+    at the end each noted payment is synced once from it, in the caller's transaction, and dj-stripe's
+    mirror of every object the read holds is synced from it. An event older than its payment's last
+    full read (``_covered_events``) needs no read: it is only logged."""
+    payment_events = [event for event in events if _is_payment_event(event)]
+    intent_ids = sorted({_intent_of((event.get("data") or {}).get("object") or {}) for event in payment_events} - {""})
+    # Lock the payments first (in id order, as any other path locks one), then read Stripe.
+    payments = list(Payment.objects.select_for_update().filter(stripe_payment_intent_id__in=intent_ids).order_by("id"))
+    covered = _covered_events(payment_events, payments)
+    to_read = sorted(
+        {
+            _intent_of((event.get("data") or {}).get("object") or {})
+            for event in payment_events
+            if event.get("id") not in covered
+        }
         - {""}
     )
-    # Lock the payments first (in id order, as any other path locks one), then read Stripe.
-    list(Payment.objects.select_for_update().filter(stripe_payment_intent_id__in=intent_ids).order_by("id"))
-    batch = _Batch(states=_states_read(intent_ids))
+    read_at = timezone.now()
+    batch = _Batch(states=_states_read(to_read), covered=covered, read_at=read_at)
     for state in batch.states.values():
         for obj in (state.intent, state.charge, *state.refunds, *state.disputes):
             if obj is not None:
@@ -150,10 +188,19 @@ def _batch_of(events: list[dict[str, Any]]) -> Iterator[_Batch]:
     token = _BATCH.set(batch)
     try:
         yield batch
+        # The mirror of the rest of the read's objects (the events named some of them) first, then
+        # the payments: the ledger's accounts, locked by the first entry posted, are held until the
+        # batch commits, so the batch's other work is done before.
+        for intent_id in sorted(batch.intents):
+            state = batch.states.get(intent_id)
+            for obj in (state.intent, state.charge, *state.disputes) if state is not None else ():
+                if obj is not None:
+                    mirror_sync_from_batch(obj={"id": obj.id}, api_key=_api_key_for(livemode=obj.livemode))
+        for intent_id in sorted(batch.intents):
+            state = batch.states.get(intent_id)
+            payment_sync(payment_intent_id=intent_id, state=state, read_at=read_at if state is not None else None)
     finally:
         _BATCH.reset(token)
-    for intent_id in sorted(batch.intents):
-        payment_sync(payment_intent_id=intent_id, state=batch.states.get(intent_id))
 
 
 def _is_payment_event(event: dict[str, Any]) -> bool:
@@ -172,6 +219,36 @@ def payment_event_handle(*, event_type: str, obj: dict[str, Any]) -> None:
         batch.intents.add(intent_id)
         return
     payment_sync(payment_intent_id=intent_id)
+
+
+def event_covered(*, event_id: str) -> bool:
+    """The event is older than its payment's last full read (in a batch): nothing to do but log it."""
+    batch = _BATCH.get()
+    return batch is not None and event_id in batch.covered
+
+
+def event_api_key(event: Any) -> str:
+    """dj-stripe's API key for an event's objects (``event.default_api_key``: a query for its owner
+    account's key, on every event), looked up once per owner account and mode in a batch."""
+    batch = _BATCH.get()
+    if batch is None:
+        return event.default_api_key
+    key = (event.djstripe_owner_account_id, event.livemode)
+    if key not in batch.api_keys:
+        batch.api_keys[key] = event.default_api_key
+    return batch.api_keys[key]
+
+
+def owner_account_for_api_key(api_key: str, retrieve: Any) -> Any:
+    """dj-stripe's owner account for ``api_key`` (``retrieve(api_key)``, its look-up: a savepoint
+    and two queries, on every object it syncs), looked up once per batch; the batch's transaction
+    holds it."""
+    batch = _BATCH.get()
+    if batch is None:
+        return retrieve(api_key)
+    if api_key not in batch.owner_accounts:
+        batch.owner_accounts[api_key] = retrieve(api_key)
+    return batch.owner_accounts[api_key]
 
 
 def mirror_sync_from_batch(*, obj: dict[str, Any], api_key: str) -> bool:
@@ -324,7 +401,11 @@ def _events_known(triggers: list[WebhookEventTrigger]) -> set[str]:
 
 
 def _api_key(trigger: WebhookEventTrigger) -> str:
-    return djstripe_settings.get_default_api_key(livemode=trigger.json_body.get("livemode", False))
+    return _api_key_for(livemode=trigger.json_body.get("livemode", False))
+
+
+def _api_key_for(*, livemode: bool) -> str:
+    return djstripe_settings.get_default_api_key(livemode=bool(livemode))
 
 
 def _process_each(trigger_ids: list[int]) -> list[RetryResult]:

@@ -60,6 +60,26 @@ def test_a_key_reused_for_other_lines_is_a_conflict():
     assert error.value.code == "ledger_key_reused"
 
 
+def test_posting_inside_a_transaction_takes_no_savepoint_and_a_conflict_leaves_it_usable():
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            entry_post(kind="payment_captured", idempotency_key="k1", lines=_capture_lines())
+            again = entry_post(kind="payment_captured", idempotency_key="k1", lines=_capture_lines())
+        # the claim of the key, the accounts (locked, then made and locked again), the entry, its
+        # lines, the balances; then the replay: the claim and the entry posted under it
+        assert not [q["sql"] for q in queries.captured_queries if "SAVEPOINT" in q["sql"]]
+        assert again.created is False
+        with pytest.raises(ConflictError):
+            entry_post(kind="payment_captured", idempotency_key="k1", lines=_capture_lines(gross=2000))
+        # nothing was written by the refused post, and the caller's transaction goes on
+        assert JournalEntry.objects.count() == 1
+        entry_post(kind="payment_captured", idempotency_key="k2", lines=_capture_lines(gross=2000, creator_net=1710))
+    assert JournalEntry.objects.count() == 2
+    assert balance_of(account=chart.STRIPE_BALANCE, currency="usd") == 941 + 1941
+
+
 def test_unbalanced_lines_are_refused_by_the_service():
     with pytest.raises(LedgerError) as error:
         entry_post(kind="adjustment", idempotency_key="bad", lines=[Line("a", 10, "usd"), Line("b", -9, "usd")])

@@ -268,3 +268,201 @@ def test_a_batch_reads_each_payment_once_and_syncs_dj_stripes_mirror_from_that_r
     assert sorted(JournalEntry.objects.values_list("kind", flat=True)) == [
         "dispute_opened", "payment_captured", "payment_captured", "refund",
     ]  # fmt: skip
+
+
+def _post_and_process(client, endpoint, events):
+    """Store and acknowledge ``events`` (the task queued, not run), then run the task once."""
+    from billing.services.webhooks import webhook_events_process
+
+    _post_only(client, endpoint, events)
+    return webhook_events_process()
+
+
+def _post_only(client, endpoint, events):
+    """Store and acknowledge ``events``; the processing task is queued, not run."""
+    from config.celery import app
+
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    try:
+        for event in events:
+            payload = json.dumps(event)
+            response = client.post(
+                f"/stripe/webhook/{endpoint.djstripe_uuid}/", data=payload, content_type="application/json",
+                HTTP_STRIPE_SIGNATURE=sign(payload, endpoint.secret),
+            )  # fmt: skip
+            assert response.status_code == 200
+    finally:
+        app.conf.task_always_eager = eager
+
+
+def test_an_event_older_than_its_payments_last_full_read_is_logged_and_not_read_or_synced_again(
+    stripe_peer, webhook_endpoint, client
+):
+    from djstripe.models import Charge as MirroredCharge
+
+    from billing.services.webhooks import READ_COVERS_MARGIN_SECONDS
+
+    payer, creator = UserFactory(), UserFactory()
+    payment = _paid_tip(payer, creator, amount=2000, key="tip:c")
+    refund_create(payment=payment, amount=500, reason="asked")
+    (succeeded,) = stripe_peer.events("payment_intent.succeeded")
+    (refunded,) = stripe_peer.events("charge.refunded")
+    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.SUCCEEDED, amount_refunded=0)
+    Refund.objects.all().delete()
+    entries_before = set(JournalEntry.objects.values_list("idempotency_key", flat=True))
+    stripe_peer.state.requests.clear()
+
+    # given: the payment's event is processed: one full read (it sees the refund too), which the
+    # payment keeps, and dj-stripe's mirror of everything the read holds (the charge too)
+    assert _post_and_process(client, webhook_endpoint, [succeeded]) == {"processed": 1, "failed": 0}
+    payment.refresh_from_db()
+    read_at = payment.stripe_read_at
+    assert read_at is not None
+    assert (payment.status, payment.amount_refunded) == (Payment.Status.PARTIALLY_REFUNDED, 500)
+    assert stripe_peer.state.requests.get("GET /v1/payment_intents") == 1
+    assert MirroredCharge.objects.get(id=payment.stripe_charge_id).amount_refunded == 500
+    ledger = ledger_snapshot()
+    stripe_peer.state.requests.clear()
+
+    # when: an event created before that read began (by more than the clocks' margin) arrives
+    older = {**refunded, "created": int(read_at.timestamp()) - READ_COVERS_MARGIN_SECONDS - 1}
+    assert _post_and_process(client, webhook_endpoint, [older]) == {"processed": 1, "failed": 0}
+
+    # then: logged (dj-stripe's Event, the delivery processed), nothing read, nothing posted
+    assert Event.objects.filter(id=refunded["id"]).exists()
+    assert not WebhookEventTrigger.objects.filter(processed=False).exists()
+    assert "GET /v1/payment_intents" not in stripe_peer.state.requests
+    assert ledger_snapshot() == ledger
+    payment.refresh_from_db()
+    assert payment.stripe_read_at == read_at
+
+    # when: events created within the margin of that read, or after it, arrive
+    near = {**refunded, "id": refunded["id"] + "_near", "created": int(read_at.timestamp()) - 2}
+    assert _post_and_process(client, webhook_endpoint, [near]) == {"processed": 1, "failed": 0}
+
+    # then: Stripe is read again (the margin covers the two clocks' skew), nothing new is posted
+    assert stripe_peer.state.requests.get("GET /v1/payment_intents") == 1
+    assert ledger_snapshot() == ledger
+    payment.refresh_from_db()
+    assert payment.stripe_read_at > read_at
+    assert set(JournalEntry.objects.values_list("idempotency_key", flat=True)) >= entries_before
+
+
+def test_a_refund_after_the_last_full_read_is_read_and_posted(stripe_peer, webhook_endpoint, client):
+    payer, creator = UserFactory(), UserFactory()
+    payment = _paid_tip(payer, creator, amount=2000, key="tip:n")
+    (succeeded,) = stripe_peer.events("payment_intent.succeeded")
+    assert _post_and_process(client, webhook_endpoint, [succeeded]) == {"processed": 1, "failed": 0}
+    payment.refresh_from_db()
+    assert payment.stripe_read_at is not None
+    # a refund made at Stripe (the dashboard: no Fanfare row), announced by a later event
+    from billing.stripe_api import client as stripe_client
+
+    stripe_client().v1.refunds.create(params={"payment_intent": payment.stripe_payment_intent_id, "amount": 700})
+    (refunded,) = stripe_peer.events("charge.refunded")
+    assert refunded["created"] >= int(payment.stripe_read_at.timestamp()) - 1
+
+    assert _post_and_process(client, webhook_endpoint, [refunded]) == {"processed": 1, "failed": 0}
+
+    payment.refresh_from_db()
+    assert (payment.status, payment.amount_refunded) == (Payment.Status.PARTIALLY_REFUNDED, 700)
+    assert JournalEntry.objects.filter(kind=JournalEntry.Kind.REFUND, payment_id=payment.pk).count() == 1
+
+
+def test_a_batch_looks_up_dj_stripes_owner_account_once(stripe_peer, webhook_endpoint, client):
+    from django.conf import settings
+    from django.test.utils import CaptureQueriesContext
+    from djstripe.models import Account
+
+    payer, creator = UserFactory(), UserFactory()
+    for index in range(3):
+        payment = _paid_tip(payer, creator, amount=1000 + index, key=f"tip:o{index}")
+        refund_create(payment=payment, amount=100, reason="asked")
+    events = stripe_peer.events("payment_intent.succeeded", "charge.refunded")
+    assert len(events) == 6
+
+    from billing.services.webhooks import webhook_events_process
+
+    _post_only(client, webhook_endpoint, events)
+    Account.get_or_retrieve_for_api_key(settings.STRIPE_SECRET_KEY)  # made once, as by the first event ever
+    with CaptureQueriesContext(connection) as queries:
+        assert webhook_events_process() == {"processed": 6, "failed": 0}
+
+    # dj-stripe's look-ups of its API key's account (on each object it syncs: six events, the
+    # intents, charges and balance transactions of three payments) and of the owner account's key
+    # (on each event) run once each for the batch
+    apikey_reads = [q["sql"] for q in queries.captured_queries if 'FROM "djstripe_apikey"' in q["sql"]]
+    assert len([sql for sql in apikey_reads if '"djstripe_apikey"."secret" =' in sql]) == 1
+    assert len([sql for sql in apikey_reads if '"djstripe_apikey"."type" =' in sql]) == 1
+    assert len(apikey_reads) == 2
+    assert Event.objects.count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_processing_deliveries_about_the_same_payments_at_once_post_each_entry_once(
+    stripe_peer, webhook_endpoint
+):
+    import threading
+
+    from billing.services.webhooks import webhook_events_process
+    from billing.stripe_api import client as stripe_client
+    from core.ids import uuid7
+
+    # Four tips paid and partly refunded at Stripe whose rows the processing makes (from the
+    # intents' metadata, as when payment_create's insert failed after Stripe answered).
+    payer, creator = UserFactory(), UserFactory()
+    api = stripe_client().v1
+    customer = api.customers.create(params={"email": "race@example.com"})
+    intents = []
+    for index in range(4):
+        payment_id = uuid7()
+        metadata = {
+            "fanfare_payment_id": str(payment_id), "purpose": "tip", "purpose_ref": "", "payer_id": str(payer.pk),
+            "beneficiary_id": str(creator.pk), "idempotency_key": f"race:{payment_id}",
+        }  # fmt: skip
+        params = {
+            "amount": 1000 + index, "currency": "usd", "customer": customer.id, "payment_method": "pm_card_visa",
+            "confirm": True, "metadata": metadata,
+        }  # fmt: skip
+        intents.append(api.payment_intents.create(params=params).id)
+        api.refunds.create(params={"payment_intent": intents[-1], "amount": 300})
+    events = stripe_peer.events("payment_intent.succeeded", "charge.refunded")
+    assert len(events) == 8
+    # As Stripe's backlog after an outage: every event a minute old, so a batch that finds its payment
+    # read by the other worker's batch (committed first) only logs it.
+    for event in events + events[::-1][:4]:  # and four of them delivered twice
+        WebhookEventTrigger.objects.create(
+            valid=True, processed=False, body=json.dumps({**event, "created": event["created"] - 60}),
+            headers={}, remote_ip="127.0.0.1", webhook_endpoint=webhook_endpoint,
+        )  # fmt: skip
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def work():
+        try:
+            barrier.wait()
+            results.append(webhook_events_process(batch_size=2))
+        except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sum(result["processed"] for result in results) == 12
+    assert sum(result["failed"] for result in results) == 0
+    assert not WebhookEventTrigger.objects.filter(processed=False).exists()
+    assert Event.objects.count() == 8
+    payments = Payment.objects.filter(stripe_payment_intent_id__in=intents)
+    assert (
+        sorted((p.status, p.amount_refunded, p.stripe_read_at is not None) for p in payments)
+        == [(Payment.Status.PARTIALLY_REFUNDED, 300, True)] * 4
+    )
+    keys = sorted(JournalEntry.objects.values_list("kind", "payment_id"))
+    assert keys == sorted([("payment_captured", p.pk) for p in payments] + [("refund", p.pk) for p in payments])
+    assert sum(balances_from_lines().values()) == 0
