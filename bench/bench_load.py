@@ -236,6 +236,7 @@ class _Pool:
         self.port = port
         self.idle: deque[_Connection] = deque()
         self.opened = 0
+        self.peak = 0  # the most connections open (or opening) at once
         self.waiters: deque[asyncio.Future] = deque()
         self.opening: set[asyncio.Future] = set()
 
@@ -249,6 +250,7 @@ class _Pool:
             return self.idle.pop()
         if self.opened < CONNECTIONS:
             self.opened += 1
+            self.peak = max(self.peak, self.opened)
             try:
                 return await self._connect()
             except BaseException:
@@ -284,6 +286,7 @@ class _Pool:
             self.waiters.popleft()
         if self.waiters and self.opened < CONNECTIONS:
             self.opened += 1
+            self.peak = max(self.peak, self.opened)
             self.opening.add(task := asyncio.ensure_future(self._open_for(self.waiters.popleft())))
             task.add_done_callback(self.opening.discard)
 
@@ -428,7 +431,7 @@ async def _open_loop(port: int, request: bytes, rate: float, seconds: float, exp
         "saturated": saturated,
         "saturated_in_warmup": saturated and in_warmup,
         "stuck": len(stuck),
-        "connections": pool.opened,
+        "connections": pool.peak,
         # Over the whole run (warm-up included), per answered request; not for a saturated run (the
         # server goes on working for requests the client gave up on, which would count as nothing).
         "server_cpu_ms_per_request": round(cpu_server * 1000 / len(answers), 2) if answers and not saturated else None,
