@@ -38,6 +38,7 @@ representative, and the report says so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -61,6 +62,10 @@ STEPS = [float(r) for r in os.environ.get("BENCH_LOAD_STEPS", "50,100,150,200,30
 P99_TARGET_MS = float(os.environ.get("BENCH_LOAD_P99_MS", "100"))
 CONNECTIONS = int(os.environ.get("BENCH_LOAD_CONNECTIONS", "256"))
 GIVE_UP_SECONDS = float(os.environ.get("BENCH_LOAD_GIVE_UP", "5"))
+# Every request ends within this many seconds of its start, answered or counted as an error
+# ("timeout"): waiting for a connection from the pool, connecting, sending, reading, and the one
+# resend all count. No run can wait on anything without a bound.
+REQUEST_TIMEOUT = float(os.environ.get("BENCH_LOAD_REQUEST_TIMEOUT", "30"))
 WORKERS = int(os.environ.get("BENCH_LOAD_WORKERS", "2"))
 ONLY = [name for name in os.environ.get("BENCH_LOAD_ENDPOINTS", "").split(",") if name]
 SKIP_STEPS = os.environ.get("BENCH_LOAD_NO_STEPS", "") not in ("", "0", "false")
@@ -110,29 +115,49 @@ def _start(app: str, env: dict) -> tuple[subprocess.Popen, int]:
     port = free_port()
     command = [sys.executable, "-m", *PRODUCTION_SERVER, app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(WORKERS)]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
-    import socket
-
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{app} exited with {process.returncode}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                time.sleep(1.0 if WORKERS > 1 else 0.2)  # let every worker come up
-                return process, port
+        if _answers_http(port):
+            time.sleep(1.0 if WORKERS > 1 else 0.2)  # let every worker come up
+            return process, port
         time.sleep(0.2)
-    process.kill()
+    _stop(process)
     raise RuntimeError(f"{app} did not start")
 
 
+def _answers_http(port: int) -> bool:
+    """Whether a worker answers HTTP on ``port``: an accepted TCP connection is not enough (the
+    supervisor's socket accepts before any worker serves, and a probe from a port next to a free one
+    can connect to itself)."""
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as probe:
+            if probe.getsockname() == probe.getpeername():
+                return False
+            probe.sendall(b"GET /bench-load-probe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            return probe.recv(12).startswith(b"HTTP/1.1 ")
+    except OSError:
+        return False
+
+
 def _stop(process: subprocess.Popen) -> None:
+    """Stop the server and every worker it started. uvicorn's supervisor waits for its workers,
+    which finish what they were sent first; after 15 s the whole process group is killed (killing
+    the supervisor alone left its workers running, still holding their connections)."""
+    import signal
+
     process.terminate()
     try:
         process.wait(15)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(5)
+    with contextlib.suppress(ProcessLookupError):  # its own group (start_new_session): workers left behind
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _cpu_seconds(processes: list[psutil.Process]) -> float:
@@ -202,36 +227,47 @@ class _Connection:
 
 
 class _Pool:
+    """Up to ``CONNECTIONS`` kept-alive connections; a request that finds none idle and the pool
+    full waits for one. ``opened`` counts the connections that exist or are being opened, exactly:
+    each is either handed back (``release``) or dropped (``discard``) once, and each dropped one
+    wakes the next waiter with a new connection, so no waiter is ever forgotten."""
+
     def __init__(self, port: int):
         self.port = port
         self.idle: deque[_Connection] = deque()
         self.opened = 0
+        self.peak = 0  # the most connections open (or opening) at once
         self.waiters: deque[asyncio.Future] = deque()
         self.opening: set[asyncio.Future] = set()
 
+    async def _connect(self) -> _Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        return _Connection(reader, writer)
+
     async def acquire(self) -> _Connection:
+        """A connection the caller must ``release`` or ``discard``; on an exception it holds none."""
         if self.idle:
             return self.idle.pop()
         if self.opened < CONNECTIONS:
             self.opened += 1
+            self.peak = max(self.peak, self.opened)
             try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-            except OSError:
+                return await self._connect()
+            except BaseException:
                 self.opened -= 1
+                self._wake_one()
                 raise
-            return _Connection(reader, writer)
         waiter = asyncio.get_running_loop().create_future()
         self.waiters.append(waiter)
-        return await waiter
+        try:
+            return await waiter
+        except asyncio.CancelledError:  # timed out: a connection handed over meanwhile is passed on
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self.release(waiter.result())
+            raise
 
-    def release(self, connection: _Connection | None) -> None:
-        if connection is None:  # broken: a new one may be opened in its place
-            self.opened -= 1
-            if self.waiters:
-                waiter = self.waiters.popleft()
-                self.opening.add(task := asyncio.ensure_future(self._open_for(waiter)))
-                task.add_done_callback(self.opening.discard)
-            return
+    def release(self, connection: _Connection) -> None:
+        """Hand a healthy connection to the oldest waiter, or keep it idle."""
         while self.waiters:
             waiter = self.waiters.popleft()
             if not waiter.done():
@@ -239,18 +275,38 @@ class _Pool:
                 return
         self.idle.append(connection)
 
+    def discard(self, connection: _Connection) -> None:
+        """Close a broken (or unfinished) connection; a waiter gets a new one in its place."""
+        connection.writer.close()
+        self.opened -= 1
+        self._wake_one()
+
+    def _wake_one(self) -> None:
+        while self.waiters and self.waiters[0].done():
+            self.waiters.popleft()
+        if self.waiters and self.opened < CONNECTIONS:
+            self.opened += 1
+            self.peak = max(self.peak, self.opened)
+            self.opening.add(task := asyncio.ensure_future(self._open_for(self.waiters.popleft())))
+            task.add_done_callback(self.opening.discard)
+
     async def _open_for(self, waiter: asyncio.Future) -> None:
         try:
-            self.opened += 1
-            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-            if not waiter.done():
-                waiter.set_result(_Connection(reader, writer))
+            connection = await self._connect()
         except OSError as error:
             self.opened -= 1
             if not waiter.done():
                 waiter.set_exception(error)
+            self._wake_one()  # the next waiter tries too (or gets its own error) instead of waiting out
+            return
+        if waiter.done():  # its request timed out meanwhile: the next one gets the connection
+            self.release(connection)
+        else:
+            waiter.set_result(connection)
 
     def close(self) -> None:
+        for task in self.opening:
+            task.cancel()
         for connection in self.idle:
             connection.writer.close()
 
@@ -267,34 +323,44 @@ async def _open_loop(port: int, request: bytes, rate: float, seconds: float, exp
     pending: dict[int, float] = {}
     total = int(rate * (WARMUP + seconds))
 
-    async def one(index: int, due: float) -> None:
-        connection = None
-        pending[index] = due
+    async def attempt() -> tuple[int, int]:
+        connection = await pool.acquire()
         try:
-            connection = await pool.acquire()
             try:
-                status, size = await asyncio.wait_for(connection.get(request), timeout=30)
+                result = await connection.get(request)
             except (asyncio.IncompleteReadError, ConnectionError):
                 if not connection.used:
                     raise
                 # The server closed this idle kept-alive connection (its keep-alive timeout) as the
                 # request went out: like any HTTP client, send it again on a new connection.
-                connection.writer.close()
-                pool.release(None)
+                pool.discard(connection)
                 connection = None
                 connection = await pool.acquire()
-                status, size = await asyncio.wait_for(connection.get(request), timeout=30)
+                result = await connection.get(request)
+        except BaseException:
+            # Whatever happened (an error, the request's timeout), the connection may hold half an
+            # answer: it is closed, and a waiting request gets a new one in its place.
+            if connection is not None:
+                pool.discard(connection)
+            raise
+        pool.release(connection)
+        return result
+
+    async def one(index: int, due: float) -> None:
+        pending[index] = due
+        try:
+            # One bound for everything the request waits on (the pool, connecting, the answer, the
+            # resend): it ends answered or as an error, never waits for ever.
+            status, size = await asyncio.wait_for(attempt(), timeout=REQUEST_TIMEOUT)
             error = None
             if status != 200:
                 error = f"status_{status}"
             elif expect_bytes is not None and abs(size - expect_bytes) > expect_bytes * 0.2:
                 error = "wrong_size"
             answers.append((due, time.perf_counter(), error))
-            pool.release(connection)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, RuntimeError, ValueError) as error:
-            if connection is not None:
-                connection.writer.close()
-            pool.release(None)
+        except TimeoutError:
+            answers.append((due, time.perf_counter(), "timeout"))
+        except Exception as error:  # noqa: BLE001 (any failure is an error of this request, counted by type)
             answers.append((due, time.perf_counter(), type(error).__name__))
         finally:
             pending.pop(index, None)
@@ -318,7 +384,13 @@ async def _open_loop(port: int, request: bytes, rate: float, seconds: float, exp
         await asyncio.sleep(1)
         for task in tasks:
             task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    # Each request ends within REQUEST_TIMEOUT; this bound only backs that up. Whatever is still
+    # waiting then is cancelled and counted unanswered, and the run ends.
+    _done, stuck = await asyncio.wait(tasks, timeout=REQUEST_TIMEOUT + 5) if tasks else (set(), set())
+    for task in stuck:
+        task.cancel()
+    if stuck:
+        await asyncio.wait(stuck, timeout=5)
     ended = time.perf_counter()
     cpu_server = _cpu_seconds(_SERVER_PROCESSES) - cpu_server_before
     cpu_db = _cpu_seconds(_postgres_processes()) - cpu_db_before if _MEASURE_DB[0] else 0.0
@@ -358,7 +430,8 @@ async def _open_loop(port: int, request: bytes, rate: float, seconds: float, exp
         "errors": errors,
         "saturated": saturated,
         "saturated_in_warmup": saturated and in_warmup,
-        "connections": pool.opened,
+        "stuck": len(stuck),
+        "connections": pool.peak,
         # Over the whole run (warm-up included), per answered request; not for a saturated run (the
         # server goes on working for requests the client gave up on, which would count as nothing).
         "server_cpu_ms_per_request": round(cpu_server * 1000 / len(answers), 2) if answers and not saturated else None,

@@ -10,11 +10,15 @@ copy that carries no EXIF (GPS included), ICC profile or comment.
 from __future__ import annotations
 
 import io
-from typing import Any
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING, Any
 
 from core.errors import PayloadTooLargeError, UnsupportedMediaError
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow (about 5 MB) is imported by the calls below, not by this module: the web process loads it
+# on its first image upload, not at start-up (tests/core/test_lazy_imports.py).
 
 # Pillow formats an upload may be in, whatever the file's name or content type says.
 IMAGE_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
@@ -35,6 +39,8 @@ def image_decode(
     Raises ``unsupported_media`` (415) for anything Pillow cannot decode in one of ``formats``
     and ``request_too_large`` (413) above ``max_pixels``.
     """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     upload.seek(0)
     try:
         with Image.open(upload) as probe:
@@ -61,6 +67,8 @@ def image_encode_webp(*, image: Image.Image, max_side: int, quality: int = 85) -
 
     Lossless when the image has transparency. Nothing but the pixels is written.
     """
+    from PIL import Image
+
     copy = image.copy()
     copy.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     output = io.BytesIO()

@@ -16,9 +16,9 @@ and the error is logged with its traceback. Clients reconnect with backoff on 10
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.db import DatabaseError
-from redis.exceptions import RedisError
 
 from core.errors import ServiceUnavailableError
 
@@ -27,7 +27,20 @@ logger = logging.getLogger(__name__)
 TRY_AGAIN_LATER = 1013
 INTERNAL_ERROR = 1011
 UNKNOWN_ROUTE = 4404  # sent before accepting: the client sees the handshake refused
-_DEPENDENCY_DOWN = (RedisError, DatabaseError, OSError, ServiceUnavailableError)
+_DEPENDENCY_DOWN = (DatabaseError, OSError, ServiceUnavailableError)
+
+
+def _dependency_down(error: BaseException) -> bool:
+    """Whether ``error`` says a dependency is down: the database, the network, or Redis.
+
+    The redis library (about 20 MB with what it imports) is loaded only by a process that uses Redis
+    (the Redis channel layer or cache); a process that never imported it cannot have raised its error,
+    so it is looked up here instead of imported (``tests/core/test_lazy_imports.py``).
+    """
+    if isinstance(error, _DEPENDENCY_DOWN):
+        return True
+    redis_exceptions = sys.modules.get("redis.exceptions")
+    return redis_exceptions is not None and isinstance(error, redis_exceptions.RedisError)
 
 
 class WebSocketFaultGuard:
@@ -47,7 +60,7 @@ class WebSocketFaultGuard:
             logger.info("websocket %s: no such route", scope.get("path"))
             await _send_quietly(send, {"type": "websocket.close", "code": UNKNOWN_ROUTE})
         except Exception as error:
-            down = isinstance(error, _DEPENDENCY_DOWN)
+            down = _dependency_down(error)
             logger.error("websocket %s failed: %s", scope.get("path"), error, exc_info=not down)
             # Accept (refused by the server when the socket is already open: harmless), then close.
             await _send_quietly(send, {"type": "websocket.accept"})

@@ -26,9 +26,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from botocore.signers import CloudFrontSigner
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
 from django.conf import settings
 from django.utils import timezone
 
@@ -64,11 +61,18 @@ def cdn_url(*, video: Video, name: str) -> str:
 
 @functools.cache
 def _private_key(pem: str) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
     return serialization.load_pem_private_key(pem.encode(), password=None)
 
 
 def _cloudfront_query(*, video: Video, expires_at: dt.datetime) -> str:
     """``Policy=...&Signature=...&Key-Pair-Id=...`` for every HLS output of the video."""
+    # Imported here: botocore's signer and cryptography load only where CloudFront signs (lazy imports).
+    from botocore.signers import CloudFrontSigner
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     key = _private_key(settings.CLOUDFRONT_PRIVATE_KEY)
 
     def rsa_sign(message: bytes) -> bytes:

@@ -30,7 +30,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from s3transfer.utils import ReadFileChunk
 
 from accounts.models import User
 from content.models import Upload, Video
@@ -229,6 +228,8 @@ def upload_s3_from_file(*, upload_id: Any, user: User, path: Path) -> Upload:
         raise ApplicationError(f"The file is {size} bytes, not the {upload.size} declared.", code="size_mismatch")
     client = s3_client()
     parts = []
+    from s3transfer.utils import ReadFileChunk  # with botocore's client: loaded when used, not at start-up
+
     with _storage_answers():
         for number in range(1, part_count(upload=upload) + 1):
             start = (number - 1) * upload.part_size

@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from django.conf import settings
 
 from content.transcoding.local import LocalBackend
 from content.video_files import source_path
+
+# boto3 (with botocore's client, about 30 MB) is imported by the calls that make a client, not by this
+# module: the web process loads it when it first talks to AWS, not at start-up (tests/core/test_lazy_imports.py).
 
 HLS_MASTER = "hls/source.m3u8"
 DASH_MANIFEST = "dash/source.mpd"
@@ -24,6 +25,8 @@ DASH_MANIFEST = "dash/source.mpd"
 
 @functools.cache
 def mediaconvert_client():
+    import boto3
+
     return boto3.client(
         "mediaconvert", endpoint_url=settings.MEDIACONVERT_ENDPOINT_URL, region_name=settings.MEDIACONVERT_REGION
     )
@@ -31,6 +34,9 @@ def mediaconvert_client():
 
 def s3_client():
     """The video bucket's client. SigV4 for presigned URLs too (SigV2 is refused by newer regions)."""
+    import boto3
+    from botocore.config import Config
+
     return boto3.client(
         "s3",
         endpoint_url=settings.VIDEO_S3_ENDPOINT_URL,

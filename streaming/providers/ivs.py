@@ -14,7 +14,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
@@ -25,11 +24,15 @@ logger = logging.getLogger(__name__)
 
 @functools.cache
 def ivs_client():
+    import boto3  # loaded by the first call to AWS, not at start-up (tests/core/test_lazy_imports.py)
+
     return boto3.client("ivs", region_name=settings.IVS_REGION, endpoint_url=settings.IVS_ENDPOINT_URL)
 
 
 @functools.cache
 def recordings_s3_client():
+    import boto3
+
     return boto3.client("s3", region_name=settings.IVS_REGION, endpoint_url=settings.IVS_S3_ENDPOINT_URL)
 
 

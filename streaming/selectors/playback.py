@@ -19,12 +19,8 @@ import datetime as dt
 import functools
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +29,12 @@ from core.errors import ServiceUnavailableError
 from core.routes import media_path
 from streaming.models import LiveStream
 from streaming.selectors.streams import can_view_stream, stream_hidden_error
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+# PyJWT and cryptography are imported by the calls that sign, not by this module: only private IVS
+# streams need them, and the web process does not load them at start-up (tests/core/test_lazy_imports.py).
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,9 @@ def stream_needs_playback_token(*, stream: LiveStream) -> bool:
 
 @functools.cache
 def _load_key(pem: str) -> ec.EllipticCurvePrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     key = serialization.load_pem_private_key(pem.encode(), password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP384R1):
         raise ValueError("not an EC P-384 private key")
@@ -71,6 +76,8 @@ def playback_signing_key_error() -> str | None:
     """Why ``IVS_PLAYBACK_PRIVATE_KEY`` cannot sign playback tokens, or None when it can."""
     if not settings.IVS_PLAYBACK_PRIVATE_KEY:
         return "IVS_PLAYBACK_PRIVATE_KEY is not set"
+    from cryptography.exceptions import UnsupportedAlgorithm
+
     try:
         _load_key(settings.IVS_PLAYBACK_PRIVATE_KEY)
     except (ValueError, TypeError, UnsupportedAlgorithm) as error:
@@ -102,6 +109,8 @@ def playback_token(
     }
     if viewer_id:
         claims["aws:viewer-id"] = viewer_id
+    import jwt
+
     token = jwt.encode(claims, _load_key(settings.IVS_PLAYBACK_PRIVATE_KEY), algorithm=SIGNING_ALGORITHM)
     return token, expires_at
 
