@@ -14,6 +14,18 @@ A marker must reach the compiled parameters as itself, so it goes where Django p
 through untouched: ``RawSQL`` parameters (e.g. ``RawSQL('"t"."id" = ANY(%s)', [Param("ids")])``
 as a filter). A marker that a field would prepare (``filter(pk=Param(...))``) does not
 survive, and compiling then fails loudly rather than run with a wrong value.
+
+Where a value goes through ORM filters that prepare it (``filter(owner_id=...)``, a
+``timezone.now()`` inside a shared ``Q`` helper, an ``Exists`` on the viewer's id), a *sample*
+stands in for it: ``samples={"now": <an aware datetime no request sends>}`` builds the queryset
+with that value, and the compiled parameters equal to it (same type, same value) become the
+value's slots. The builder then runs the very ORM code the request path runs, and the compiled
+SQL is the one Django would compile for it. Compiling fails loudly when a sample does not reach
+the parameters unchanged.
+
+``paged=True`` compiles an unsliced queryset and appends ``LIMIT %s OFFSET %s``: each call then
+takes ``limit`` and ``offset`` (a cursor page's slice, which Django would write into the SQL
+text and so compile per page size).
 """
 
 from __future__ import annotations
@@ -60,10 +72,19 @@ class CompiledQuery:
     """``build(**markers)`` returns the queryset, with a :class:`Param` for each name in
     ``names`` where its value goes; calling the object with those names as keywords runs it."""
 
-    def __init__(self, build: Callable[..., QuerySet], *names: str, using: str = "default") -> None:
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *names: str,
+        using: str = "default",
+        samples: dict[str, Any] | None = None,
+        paged: bool = False,
+    ) -> None:
         self._build = build
         self._names = names
         self._using = using
+        self._samples = dict(samples or {})
+        self._paged = paged
         # One plan per database connection object (Django's are per thread): a compiler keeps
         # its connection, whose converters it applies.
         self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -73,17 +94,26 @@ class CompiledQuery:
         plan = self._plans.get(connection)
         if plan is not None:
             return plan
-        markers = {name: Param(name) for name in self._names}
+        markers = {name: self._samples[name] if name in self._samples else Param(name) for name in self._names}
         queryset = self._build(**markers)
         if queryset._prefetch_related_lookups or queryset._known_related_objects or queryset._fields is not None:
             raise ValueError("CompiledQuery runs plain model querysets (no prefetch, values() or known objects).")
+        if self._paged and queryset.query.is_sliced:
+            raise ValueError("A paged CompiledQuery compiles an unsliced queryset (the call gives the slice).")
         compiler = queryset.query.get_compiler(using=self._using)
         sql, params = compiler.as_sql()
+        if self._paged:
+            sql += " LIMIT %s OFFSET %s"
         params = list(params)
         slots = []
         for position, value in enumerate(params):
             if isinstance(value, Param):
                 slots.append((position, value.name))
+                continue
+            for name, sample in self._samples.items():
+                if type(value) is type(sample) and value == sample:
+                    slots.append((position, name))
+                    break
         if sorted({name for _, name in slots}) != sorted(self._names):
             raise ValueError(f"Some markers did not reach the compiled statement: {slots} for {self._names}.")
         select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
@@ -111,12 +141,16 @@ class CompiledQuery:
         """The compiled statement (``%s`` placeholders), for documentation and benchmarks."""
         return self._plan(connections[self._using]).sql
 
-    def __call__(self, **values: Any) -> Iterator[Model]:
+    def __call__(self, *, limit: int | None = None, offset: int = 0, **values: Any) -> Iterator[Model]:
         connection = connections[self._using]
         plan = self._plan(connection)
         params = list(plan.params)
         for position, name in plan.slots:
             params[position] = values[name]
+        if self._paged:
+            if limit is None:
+                raise TypeError("A paged CompiledQuery needs limit= (and offset=).")
+            params += [limit, offset]
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -17,6 +18,7 @@ from content import relations
 from content.models import Rendition, Video, VideoCountryDailyStat, VideoDailyStat
 from core.compiled import CompiledQuery
 from core.errors import NotFoundError, UnavailableForLegalReasonsError
+from core.pagination import PageSource
 
 
 def _is_owner(*, video: Video, user: User | None) -> bool:
@@ -112,14 +114,15 @@ def _listable(now: dt.datetime) -> Q:
     )
 
 
-def videos_visible_q(*, user: User | None) -> Q:
+def videos_visible_q(*, user: User | None, now: dt.datetime | None = None) -> Q:
     """Videos ``user`` may find in listings: published, playable, visible, by an owner neither
     suspended nor banned, and no block either way between ``user`` and the owner (the social
-    graph's answer through content.relations)."""
+    graph's answer through content.relations). ``now`` is the time of the call unless given."""
+    now = now or timezone.now()
     return (
-        _listable(timezone.now())
+        _listable(now)
         & relations.not_blocked_q(user=user, ref="owner_id")
-        & users_in_good_standing_q(prefix="owner__")
+        & users_in_good_standing_q(prefix="owner__", now=now)
     )
 
 
@@ -134,6 +137,81 @@ def video_list_public(
     if tag:
         videos = videos.filter(tags__contains=[tag.strip().lower().lstrip("#")])
     return videos.order_by("-id")
+
+
+class _Viewer:
+    """A signed-in viewer by id alone: what ``videos_visible_q`` reads of a user."""
+
+    is_authenticated = True
+
+    def __init__(self, pk) -> None:
+        self.pk = pk
+
+
+# Values no request sends, standing in for a request's while a page statement is compiled
+# (``core.compiled``: the compiled parameters equal to them are where the request's go).
+_SAMPLES = {
+    "now": dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC),
+    "user_id": uuid.UUID("00000000-0000-0000-0000-5a3b1e000001"),
+    "owner_id": uuid.UUID("00000000-0000-0000-0000-5a3b1e000002"),
+    "position": uuid.UUID("00000000-0000-0000-0000-5a3b1e000003"),
+    "tag": "\x00sample-tag",
+}
+_PUBLIC_PAGES: dict[tuple, CompiledQuery] = {}
+
+
+def _public_page_statement(shape: tuple) -> CompiledQuery:
+    signed_in, by_owner, by_tag, descending, bound = shape
+    names = [
+        "now",
+        *(["user_id"] * signed_in),
+        *(["owner_id"] * by_owner),
+        *(["tag"] * by_tag),
+        *(["position"] * bool(bound)),
+    ]
+
+    def build(**values) -> QuerySet[Video]:
+        user = _Viewer(values["user_id"]) if signed_in else None
+        videos = Video.objects.filter(videos_visible_q(user=user, now=values["now"])).select_related("owner")
+        if by_owner:
+            videos = videos.filter(owner_id=values["owner_id"])
+        if by_tag:
+            videos = videos.filter(tags__contains=[values["tag"]])
+        videos = videos.order_by("-id" if descending else "id")
+        if bound:
+            videos = videos.filter(**{f"id__{bound}": values["position"]})
+        return videos
+
+    statement = _PUBLIC_PAGES.get(shape)
+    if statement is None:
+        statement = _PUBLIC_PAGES.setdefault(
+            shape, CompiledQuery(build, *names, samples={n: _SAMPLES[n] for n in names}, paged=True)
+        )
+    return statement
+
+
+def video_page_public(*, owner_id: Any | None = None, tag: str | None = None, user: User | None = None) -> PageSource:
+    """:func:`video_list_public` as a page source for the cursor paginator (``core.pagination``):
+    the same rows, read by a statement compiled once per shape (signed in or not, by owner, by
+    tag, the cursor's direction) instead of a queryset built and compiled per request."""
+    signed_in = user is not None and user.is_authenticated
+    values: dict[str, Any] = {}
+    if signed_in:
+        values["user_id"] = user.pk
+    if owner_id is not None:
+        # Prepared as ``filter(owner_id=...)`` would: a malformed id fails the same way.
+        values["owner_id"] = Video._meta.get_field("owner").target_field.get_prep_value(owner_id)
+    if tag:
+        values["tag"] = tag.strip().lower().lstrip("#")
+
+    def fetch(*, descending: bool, bound: tuple | None, offset: int, limit: int) -> list[Video]:
+        shape = (signed_in, owner_id is not None, bool(tag), descending, bound[0] if bound else None)
+        run = dict(values, now=timezone.now())
+        if bound:
+            run["position"] = Video._meta.pk.get_prep_value(bound[1])
+        return list(_public_page_statement(shape)(limit=limit, offset=offset, **run))
+
+    return PageSource(fetch)
 
 
 def video_list_for_owner(*, owner: User) -> QuerySet[Video]:
