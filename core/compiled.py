@@ -30,7 +30,9 @@ text and so compile per page size).
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import uuid
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,6 +41,18 @@ from typing import Any
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+
+# Values no request sends, standing in for a request's while a statement is compiled (the
+# compiled parameters equal to one of them are where the request's value goes): the samples
+# of the hot paths' statements.
+SAMPLES: dict[str, Any] = {
+    "now": dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC),
+    "user_id": uuid.UUID("00000000-0000-0000-0000-5a3b1e000001"),
+    "owner_id": uuid.UUID("00000000-0000-0000-0000-5a3b1e000002"),
+    "position": uuid.UUID("00000000-0000-0000-0000-5a3b1e000003"),
+    "recipient_id": uuid.UUID("00000000-0000-0000-0000-5a3b1e000004"),
+    "tag": "\x00sample-tag",
+}
 
 
 class Param:

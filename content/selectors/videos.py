@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -16,9 +15,9 @@ from accounts.selectors import account_hidden_from, users_in_good_standing_q
 from billing.selectors import members_only_error, viewer_has_tier
 from content import relations
 from content.models import Rendition, Video, VideoCountryDailyStat, VideoDailyStat
-from core.compiled import CompiledQuery
+from core.compiled import SAMPLES, CompiledQuery
 from core.errors import NotFoundError, UnavailableForLegalReasonsError
-from core.pagination import PageSource
+from core.pagination import CompiledPages, PageSource
 
 
 def _is_owner(*, video: Video, user: User | None) -> bool:
@@ -148,70 +147,32 @@ class _Viewer:
         self.pk = pk
 
 
-# Values no request sends, standing in for a request's while a page statement is compiled
-# (``core.compiled``: the compiled parameters equal to them are where the request's go).
-_SAMPLES = {
-    "now": dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC),
-    "user_id": uuid.UUID("00000000-0000-0000-0000-5a3b1e000001"),
-    "owner_id": uuid.UUID("00000000-0000-0000-0000-5a3b1e000002"),
-    "position": uuid.UUID("00000000-0000-0000-0000-5a3b1e000003"),
-    "tag": "\x00sample-tag",
-}
-_PUBLIC_PAGES: dict[tuple, CompiledQuery] = {}
+def _public_pages_build(shape, *, now, user_id=None, owner_id=None, tag=None) -> QuerySet[Video]:
+    user = _Viewer(user_id) if user_id is not None else None
+    videos = Video.objects.filter(videos_visible_q(user=user, now=now)).select_related("owner")
+    if owner_id is not None:
+        videos = videos.filter(owner_id=owner_id)
+    if tag is not None:
+        videos = videos.filter(tags__contains=[tag])
+    return videos
 
 
-def _public_page_statement(shape: tuple) -> CompiledQuery:
-    signed_in, by_owner, by_tag, descending, bound = shape
-    names = [
-        "now",
-        *(["user_id"] * signed_in),
-        *(["owner_id"] * by_owner),
-        *(["tag"] * by_tag),
-        *(["position"] * bool(bound)),
-    ]
-
-    def build(**values) -> QuerySet[Video]:
-        user = _Viewer(values["user_id"]) if signed_in else None
-        videos = Video.objects.filter(videos_visible_q(user=user, now=values["now"])).select_related("owner")
-        if by_owner:
-            videos = videos.filter(owner_id=values["owner_id"])
-        if by_tag:
-            videos = videos.filter(tags__contains=[values["tag"]])
-        videos = videos.order_by("-id" if descending else "id")
-        if bound:
-            videos = videos.filter(**{f"id__{bound}": values["position"]})
-        return videos
-
-    statement = _PUBLIC_PAGES.get(shape)
-    if statement is None:
-        statement = _PUBLIC_PAGES.setdefault(
-            shape, CompiledQuery(build, *names, samples={n: _SAMPLES[n] for n in names}, paged=True)
-        )
-    return statement
+_PUBLIC_PAGES = CompiledPages(_public_pages_build, model=Video, samples=SAMPLES)
 
 
 def video_page_public(*, owner_id: Any | None = None, tag: str | None = None, user: User | None = None) -> PageSource:
     """:func:`video_list_public` as a page source for the cursor paginator (``core.pagination``):
     the same rows, read by a statement compiled once per shape (signed in or not, by owner, by
     tag, the cursor's direction) instead of a queryset built and compiled per request."""
-    signed_in = user is not None and user.is_authenticated
-    values: dict[str, Any] = {}
-    if signed_in:
+    values: dict[str, Any] = {"now": timezone.now()}
+    if user is not None and user.is_authenticated:
         values["user_id"] = user.pk
     if owner_id is not None:
         # Prepared as ``filter(owner_id=...)`` would: a malformed id fails the same way.
         values["owner_id"] = Video._meta.get_field("owner").target_field.get_prep_value(owner_id)
     if tag:
         values["tag"] = tag.strip().lower().lstrip("#")
-
-    def fetch(*, descending: bool, bound: tuple | None, offset: int, limit: int) -> list[Video]:
-        shape = (signed_in, owner_id is not None, bool(tag), descending, bound[0] if bound else None)
-        run = dict(values, now=timezone.now())
-        if bound:
-            run["position"] = Video._meta.pk.get_prep_value(bound[1])
-        return list(_public_page_statement(shape)(limit=limit, offset=offset, **run))
-
-    return PageSource(fetch)
+    return _PUBLIC_PAGES.source(None, **values)
 
 
 def video_list_for_owner(*, owner: User) -> QuerySet[Video]:
