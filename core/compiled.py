@@ -3,8 +3,8 @@
 Building a queryset and compiling it (``get_select``, quoting every column name, resolving
 joins and expressions) costs more CPU on a typical page than PostgreSQL spends running it: a
 few milliseconds for a ``select_related`` of five models. The statement is the same on every
-request but for a few values, so :class:`CompiledQuery` builds the queryset once per database
-connection with :class:`Param` markers where the values go, keeps the compiled SQL and
+request but for a few values, so :class:`CompiledQuery` builds the queryset once per process
+(and database alias) with :class:`Param` markers where the values go, keeps the compiled SQL and
 Django's row-to-instance plan (selected columns, converters, related populators,
 annotations), and on each call runs the same SQL with the values put in place of the markers,
 yielding model instances exactly as iterating the queryset would (same instances, same
@@ -33,7 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
-import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -99,13 +98,17 @@ class CompiledQuery:
         self._using = using
         self._samples = dict(samples or {})
         self._paged = paged
-        # One plan per database connection object (Django's are per thread): a compiler keeps
-        # its connection, whose converters it applies.
-        self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # One plan per process and database alias, whichever connection object compiled it:
+        # Django's connection objects are per thread, and its ASGI handler runs each request in
+        # a new thread (``ThreadSensitiveContext``), so a plan per connection object was compiled
+        # on every request and, its compiler holding the connection, kept forever. The plan's
+        # compiler keeps the first connection only to apply the converters, which read the
+        # alias's settings (the same for every connection of the alias), never its socket.
+        self._plans: dict[str, _Plan] = {}
         self._lock = threading.Lock()
 
     def _plan(self, connection) -> _Plan:
-        plan = self._plans.get(connection)
+        plan = self._plans.get(connection.alias)
         if plan is not None:
             return plan
         markers = {name: self._samples[name] if name in self._samples else Param(name) for name in self._names}
@@ -148,8 +151,7 @@ class CompiledQuery:
             annotations=dict(annotation_col_map or {}),
         )
         with self._lock:
-            self._plans[connection] = plan
-        return plan
+            return self._plans.setdefault(connection.alias, plan)
 
     def sql(self) -> str:
         """The compiled statement (``%s`` placeholders), for documentation and benchmarks."""
