@@ -311,11 +311,12 @@ def restriction_error(user):
     return error_for(user)
 
 
-def users_in_good_standing_q(*, prefix: str = ""):
-    """A filter on ``prefix`` (``"author__"``, ``"owner__"``) keeping users neither banned nor suspended now."""
+def users_in_good_standing_q(*, prefix: str = "", now=None):
+    """A filter on ``prefix`` (``"author__"``, ``"owner__"``) keeping users neither banned nor suspended
+    at ``now`` (the time of the call unless given)."""
     from accounts.standing import in_good_standing_q
 
-    return in_good_standing_q(prefix)
+    return in_good_standing_q(prefix, now)
 
 
 def account_hidden_from(*, owner, viewer) -> bool:

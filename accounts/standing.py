@@ -41,12 +41,13 @@ def restriction_error(user) -> ApplicationError | None:
     return None
 
 
-def in_good_standing_q(prefix: str = "") -> Q:
+def in_good_standing_q(prefix: str = "", now=None) -> Q:
     """Users neither banned nor suspended now, as a filter on ``prefix`` (e.g. ``"author__"``).
 
     Feeds, search and trending leave out content of accounts that fail it; the content comes
-    back by itself when the suspension ends or is lifted (nothing to undo)."""
-    now = timezone.now()
+    back by itself when the suspension ends or is lifted (nothing to undo). ``now`` defaults to
+    the time of the call (a compiled statement passes its own: ``core.compiled``)."""
+    now = now or timezone.now()
     return Q(**{f"{prefix}banned_at__isnull": True}) & (
         Q(**{f"{prefix}suspended_until__isnull": True}) | Q(**{f"{prefix}suspended_until__lte": now})
     )

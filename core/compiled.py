@@ -3,8 +3,8 @@
 Building a queryset and compiling it (``get_select``, quoting every column name, resolving
 joins and expressions) costs more CPU on a typical page than PostgreSQL spends running it: a
 few milliseconds for a ``select_related`` of five models. The statement is the same on every
-request but for a few values, so :class:`CompiledQuery` builds the queryset once per database
-connection with :class:`Param` markers where the values go, keeps the compiled SQL and
+request but for a few values, so :class:`CompiledQuery` builds the queryset once per process
+(and database alias) with :class:`Param` markers where the values go, keeps the compiled SQL and
 Django's row-to-instance plan (selected columns, converters, related populators,
 annotations), and on each call runs the same SQL with the values put in place of the markers,
 yielding model instances exactly as iterating the queryset would (same instances, same
@@ -14,12 +14,25 @@ A marker must reach the compiled parameters as itself, so it goes where Django p
 through untouched: ``RawSQL`` parameters (e.g. ``RawSQL('"t"."id" = ANY(%s)', [Param("ids")])``
 as a filter). A marker that a field would prepare (``filter(pk=Param(...))``) does not
 survive, and compiling then fails loudly rather than run with a wrong value.
+
+Where a value goes through ORM filters that prepare it (``filter(owner_id=...)``, a
+``timezone.now()`` inside a shared ``Q`` helper, an ``Exists`` on the viewer's id), a *sample*
+stands in for it: ``samples={"now": <an aware datetime no request sends>}`` builds the queryset
+with that value, and the compiled parameters equal to it (same type, same value) become the
+value's slots. The builder then runs the very ORM code the request path runs, and the compiled
+SQL is the one Django would compile for it. Compiling fails loudly when a sample does not reach
+the parameters unchanged.
+
+``paged=True`` compiles an unsliced queryset and appends ``LIMIT %s OFFSET %s``: each call then
+takes ``limit`` and ``offset`` (a cursor page's slice, which Django would write into the SQL
+text and so compile per page size).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
-import weakref
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +40,18 @@ from typing import Any
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+
+# Values no request sends, standing in for a request's while a statement is compiled (the
+# compiled parameters equal to one of them are where the request's value goes): the samples
+# of the hot paths' statements.
+SAMPLES: dict[str, Any] = {
+    "now": dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC),
+    "user_id": uuid.UUID("00000000-0000-0000-0000-5a3b1e000001"),
+    "owner_id": uuid.UUID("00000000-0000-0000-0000-5a3b1e000002"),
+    "position": uuid.UUID("00000000-0000-0000-0000-5a3b1e000003"),
+    "recipient_id": uuid.UUID("00000000-0000-0000-0000-5a3b1e000004"),
+    "tag": "\x00sample-tag",
+}
 
 
 class Param:
@@ -60,30 +85,52 @@ class CompiledQuery:
     """``build(**markers)`` returns the queryset, with a :class:`Param` for each name in
     ``names`` where its value goes; calling the object with those names as keywords runs it."""
 
-    def __init__(self, build: Callable[..., QuerySet], *names: str, using: str = "default") -> None:
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *names: str,
+        using: str = "default",
+        samples: dict[str, Any] | None = None,
+        paged: bool = False,
+    ) -> None:
         self._build = build
         self._names = names
         self._using = using
-        # One plan per database connection object (Django's are per thread): a compiler keeps
-        # its connection, whose converters it applies.
-        self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._samples = dict(samples or {})
+        self._paged = paged
+        # One plan per process and database alias, whichever connection object compiled it:
+        # Django's connection objects are per thread, and its ASGI handler runs each request in
+        # a new thread (``ThreadSensitiveContext``), so a plan per connection object was compiled
+        # on every request and, its compiler holding the connection, kept forever. The plan's
+        # compiler keeps the first connection only to apply the converters, which read the
+        # alias's settings (the same for every connection of the alias), never its socket.
+        self._plans: dict[str, _Plan] = {}
         self._lock = threading.Lock()
 
     def _plan(self, connection) -> _Plan:
-        plan = self._plans.get(connection)
+        plan = self._plans.get(connection.alias)
         if plan is not None:
             return plan
-        markers = {name: Param(name) for name in self._names}
+        markers = {name: self._samples[name] if name in self._samples else Param(name) for name in self._names}
         queryset = self._build(**markers)
         if queryset._prefetch_related_lookups or queryset._known_related_objects or queryset._fields is not None:
             raise ValueError("CompiledQuery runs plain model querysets (no prefetch, values() or known objects).")
+        if self._paged and queryset.query.is_sliced:
+            raise ValueError("A paged CompiledQuery compiles an unsliced queryset (the call gives the slice).")
         compiler = queryset.query.get_compiler(using=self._using)
         sql, params = compiler.as_sql()
+        if self._paged:
+            sql += " LIMIT %s OFFSET %s"
         params = list(params)
         slots = []
         for position, value in enumerate(params):
             if isinstance(value, Param):
                 slots.append((position, value.name))
+                continue
+            for name, sample in self._samples.items():
+                if type(value) is type(sample) and value == sample:
+                    slots.append((position, name))
+                    break
         if sorted({name for _, name in slots}) != sorted(self._names):
             raise ValueError(f"Some markers did not reach the compiled statement: {slots} for {self._names}.")
         select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
@@ -104,19 +151,22 @@ class CompiledQuery:
             annotations=dict(annotation_col_map or {}),
         )
         with self._lock:
-            self._plans[connection] = plan
-        return plan
+            return self._plans.setdefault(connection.alias, plan)
 
     def sql(self) -> str:
         """The compiled statement (``%s`` placeholders), for documentation and benchmarks."""
         return self._plan(connections[self._using]).sql
 
-    def __call__(self, **values: Any) -> Iterator[Model]:
+    def __call__(self, *, limit: int | None = None, offset: int = 0, **values: Any) -> Iterator[Model]:
         connection = connections[self._using]
         plan = self._plan(connection)
         params = list(plan.params)
         for position, name in plan.slots:
             params[position] = values[name]
+        if self._paged:
+            if limit is None:
+                raise TypeError("A paged CompiledQuery needs limit= (and offset=).")
+            params += [limit, offset]
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()

@@ -86,12 +86,12 @@ class VideoListCreateView(APIView):
     )
     def get(self, request: Request) -> Response:
         paginator = CursorPagination()
-        queryset = selectors.video_list_public(
+        source = selectors.video_page_public(
             owner_id=request.query_params.get("owner") or None,
             tag=request.query_params.get("tag") or None,
             user=_user(request),
         )
-        page = paginator.paginate_queryset(queryset, request, view=self)
+        page = paginator.paginate_queryset(source, request, view=self)
         return paginator.get_paginated_response(VideoSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(

@@ -32,6 +32,7 @@ from billing.selectors import member_access_q, members_only_error, viewer_has_ti
 from content import relations
 from content.models import Hashtag, PollVote, Post, PostImage
 from content.models.post import SEARCH_CONFIG
+from content.selectors.post_render import PAGE_POSTS, render_extras_attach
 from core.errors import NotFoundError, PermissionDeniedError
 
 
@@ -133,9 +134,13 @@ def _with_related(queryset: QuerySet[Post], *, user: User | None) -> QuerySet[Po
 
 def post_get(*, post_id: uuid.UUID, user: User | None) -> Post:
     """One post ``user`` may read, ready to render; ``not_found`` (404) otherwise."""
-    # At most one row by primary key: no ORDER BY (``first()`` would order by ``-id``, and an
-    # ordered query makes Django hash every selected column of the joined models).
-    post = next(iter(_with_related(Post.objects.filter(pk=post_id).order_by(), user=user)[:1]), None)
+    # The post with all it renders in one statement compiled once (``post_render.PAGE_POSTS``, as
+    # the feeds' pages read theirs), not ``_with_related``'s query and prefetches compiled per
+    # request. The id prepared as ``filter(pk=...)`` would: a malformed id fails the same way.
+    pk = Post._meta.pk.to_python(post_id)
+    post = next(PAGE_POSTS(ids=[pk], viewer=user.pk if user is not None and user.is_authenticated else None), None)
+    if post is not None:
+        render_extras_attach([post], user=user)
     if post is None or not _passes_visibility(post=post, user=user):
         raise NotFoundError("No such post.", code="post_not_found")
     if not passes_tier(post=post, user=user):

@@ -15,8 +15,9 @@ from accounts.selectors import account_hidden_from, users_in_good_standing_q
 from billing.selectors import members_only_error, viewer_has_tier
 from content import relations
 from content.models import Rendition, Video, VideoCountryDailyStat, VideoDailyStat
-from core.compiled import CompiledQuery
+from core.compiled import SAMPLES, CompiledQuery
 from core.errors import NotFoundError, UnavailableForLegalReasonsError
+from core.pagination import CompiledPages, PageSource
 
 
 def _is_owner(*, video: Video, user: User | None) -> bool:
@@ -112,14 +113,15 @@ def _listable(now: dt.datetime) -> Q:
     )
 
 
-def videos_visible_q(*, user: User | None) -> Q:
+def videos_visible_q(*, user: User | None, now: dt.datetime | None = None) -> Q:
     """Videos ``user`` may find in listings: published, playable, visible, by an owner neither
     suspended nor banned, and no block either way between ``user`` and the owner (the social
-    graph's answer through content.relations)."""
+    graph's answer through content.relations). ``now`` is the time of the call unless given."""
+    now = now or timezone.now()
     return (
-        _listable(timezone.now())
+        _listable(now)
         & relations.not_blocked_q(user=user, ref="owner_id")
-        & users_in_good_standing_q(prefix="owner__")
+        & users_in_good_standing_q(prefix="owner__", now=now)
     )
 
 
@@ -134,6 +136,43 @@ def video_list_public(
     if tag:
         videos = videos.filter(tags__contains=[tag.strip().lower().lstrip("#")])
     return videos.order_by("-id")
+
+
+class _Viewer:
+    """A signed-in viewer by id alone: what ``videos_visible_q`` reads of a user."""
+
+    is_authenticated = True
+
+    def __init__(self, pk) -> None:
+        self.pk = pk
+
+
+def _public_pages_build(shape, *, now, user_id=None, owner_id=None, tag=None) -> QuerySet[Video]:
+    user = _Viewer(user_id) if user_id is not None else None
+    videos = Video.objects.filter(videos_visible_q(user=user, now=now)).select_related("owner")
+    if owner_id is not None:
+        videos = videos.filter(owner_id=owner_id)
+    if tag is not None:
+        videos = videos.filter(tags__contains=[tag])
+    return videos
+
+
+_PUBLIC_PAGES = CompiledPages(_public_pages_build, model=Video, samples=SAMPLES)
+
+
+def video_page_public(*, owner_id: Any | None = None, tag: str | None = None, user: User | None = None) -> PageSource:
+    """:func:`video_list_public` as a page source for the cursor paginator (``core.pagination``):
+    the same rows, read by a statement compiled once per shape (signed in or not, by owner, by
+    tag, the cursor's direction) instead of a queryset built and compiled per request."""
+    values: dict[str, Any] = {"now": timezone.now()}
+    if user is not None and user.is_authenticated:
+        values["user_id"] = user.pk
+    if owner_id is not None:
+        # Prepared as ``filter(owner_id=...)`` would: a malformed id fails the same way.
+        values["owner_id"] = Video._meta.get_field("owner").target_field.get_prep_value(owner_id)
+    if tag:
+        values["tag"] = tag.strip().lower().lstrip("#")
+    return _PUBLIC_PAGES.source(None, **values)
 
 
 def video_list_for_owner(*, owner: User) -> QuerySet[Video]:

@@ -60,12 +60,17 @@ class NotificationListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        return selectors.notification_groups_for_user(
+            user=self.request.user, unread=self._unread(), with_sample_actors=False
+        )
+
+    def _unread(self) -> bool | None:
         raw = self.request.query_params.get("unread")
-        unread = {"true": True, "1": True, "false": False, "0": False}.get((raw or "").lower())
-        return selectors.notification_groups_for_user(user=self.request.user, unread=unread, with_sample_actors=False)
+        return {"true": True, "1": True, "false": False, "0": False}.get((raw or "").lower())
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # The page by a statement compiled once (the queryset above is the same rows, for the schema).
+        page = self.paginate_queryset(selectors.notification_page_for_user(user=request.user, unread=self._unread()))
         selectors.notification_sample_actors_attach(groups=page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -71,9 +71,9 @@ class StreamListCreateView(APIView):
         if owner:
             queryset = selectors.stream_list_of_owner(owner_id=_uuid(owner), viewer=_user(request))
         elif request.query_params.get("status", "live") == "upcoming":
-            queryset = selectors.stream_list_upcoming()
+            queryset = selectors.stream_page_upcoming()
         elif request.query_params.get("status", "live") == "live":
-            queryset = selectors.stream_list_live()
+            queryset = selectors.stream_page_live()
         else:
             raise ApplicationError("status is live or upcoming.", code="invalid_status")
         return _page(request, self, queryset)

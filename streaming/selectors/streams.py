@@ -9,9 +9,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from billing.selectors import members_only_error, membership_tier_of, viewer_has_tier
+from core.compiled import SAMPLES
 from core.errors import NotFoundError, PermissionDeniedError
+from core.pagination import CompiledPages, PageSource
 from social.selectors.relations import is_following
 from streaming.models import ChannelModerator, LiveStream, StreamReminder
 
@@ -81,10 +84,10 @@ def stream_get_owned(*, stream_id: Any, owner: Any) -> LiveStream:
     return stream
 
 
-def _owner_in_good_standing() -> Q:
+def _owner_in_good_standing(now=None) -> Q:
     from accounts.selectors import users_in_good_standing_q
 
-    return users_in_good_standing_q(prefix="owner__")
+    return users_in_good_standing_q(prefix="owner__", now=now)
 
 
 def stream_list_live() -> QuerySet[LiveStream]:
@@ -103,6 +106,27 @@ def stream_list_upcoming() -> QuerySet[LiveStream]:
         .filter(_owner_in_good_standing())
         .select_related("owner")
     )
+
+
+def _listed_pages_build(status: str, *, now) -> QuerySet[LiveStream]:
+    streams = LiveStream.objects.filter(status=status)
+    if status == LiveStream.Status.SCHEDULED:
+        streams = streams.filter(scheduled_at__isnull=False)
+    return streams.filter(visibility__in=LISTED).filter(_owner_in_good_standing(now)).select_related("owner")
+
+
+_LISTED_PAGES = CompiledPages(_listed_pages_build, model=LiveStream, samples=SAMPLES)
+
+
+def stream_page_live() -> PageSource:
+    """:func:`stream_list_live` as a page source for the cursor paginator (``core.pagination``):
+    the same rows, read by a statement compiled once, not a queryset compiled per request."""
+    return _LISTED_PAGES.source(LiveStream.Status.LIVE, now=timezone.now())
+
+
+def stream_page_upcoming() -> PageSource:
+    """:func:`stream_list_upcoming` as a page source (see :func:`stream_page_live`)."""
+    return _LISTED_PAGES.source(LiveStream.Status.SCHEDULED, now=timezone.now())
 
 
 def stream_list_of_owner(*, owner_id: Any, viewer: Any) -> QuerySet[LiveStream]:

@@ -65,3 +65,73 @@ def test_a_marker_that_a_field_would_prepare_is_refused():
 
     with pytest.raises(ValueError, match="did not reach"):
         list(query(name="x"))
+
+
+def test_samples_become_slots_where_fields_prepare_the_value_and_pages_take_limit_and_offset():
+    from core.compiled import SAMPLES
+
+    users = sorted((UserFactory() for _ in range(5)), key=lambda user: user.pk)
+    by_handle = CompiledQuery(
+        lambda owner_id: User.objects.filter(pk__gte=owner_id).order_by("id"), "owner_id", samples=SAMPLES, paged=True
+    )
+    assert [u.pk for u in by_handle(owner_id=users[1].pk, limit=2, offset=1)] == [users[2].pk, users[3].pk]
+    assert [u.pk for u in by_handle(owner_id=users[3].pk, limit=5, offset=0)] == [users[3].pk, users[4].pk]
+    User.objects.filter(pk=users[4].pk).delete()
+    assert [u.pk for u in by_handle(owner_id=users[3].pk, limit=5, offset=0)] == [users[3].pk]
+    with pytest.raises(TypeError):
+        list(by_handle(owner_id=users[0].pk))
+
+
+def test_a_sample_that_does_not_reach_the_parameters_fails_loudly():
+    import datetime as dt
+
+    from core.compiled import SAMPLES
+
+    shifted = CompiledQuery(
+        lambda now: User.objects.filter(created_at__lte=now - dt.timedelta(days=1)), "now", samples=SAMPLES
+    )
+    with pytest.raises(ValueError, match="did not reach"):
+        list(shifted(now=SAMPLES["now"]))
+    sliced = CompiledQuery(lambda now: User.objects.filter(created_at__lte=now)[:5], "now", samples=SAMPLES, paged=True)
+    with pytest.raises(ValueError, match="unsliced"):
+        list(sliced(now=SAMPLES["now"], limit=1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compiled_once_per_process_whatever_thread_runs_it():
+    # Django's ASGI handler runs each request in a new thread, with a new connection object: the
+    # statement must not be compiled (and kept) again for each.
+    import threading
+
+    from django.db import connections
+    from django.db.models.sql.compiler import SQLCompiler
+
+    users = [UserFactory() for _ in range(3)]
+    by_ids = CompiledQuery(
+        lambda ids: User.objects.filter(RawSQL('"accounts_user"."id" = ANY(%s)', [ids], output_field=BooleanField())),
+        "ids",
+    )
+    compiled, found = [], []
+    as_sql = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(1)
+        return as_sql(self, *args, **kwargs)
+
+    def read(user):
+        try:
+            found.append([u.pk for u in by_ids(ids=[user.pk])])
+        finally:
+            connections.close_all()
+
+    SQLCompiler.as_sql = counting
+    try:
+        for user in users:
+            thread = threading.Thread(target=read, args=(user,))
+            thread.start()
+            thread.join()
+    finally:
+        SQLCompiler.as_sql = as_sql
+    assert found == [[user.pk] for user in users]
+    assert len(compiled) == 1
+    assert len(by_ids._plans) == 1

@@ -120,10 +120,10 @@ def test_thread_page_query_count_does_not_grow_with_the_page(owner):
     assert sum(len(t["replies"]) for t in large["results"]) == 12 * REPLIES_PER_THREAD
     assert any(r["liked"] for t in large["results"] for r in t["replies"])
     assert small_count == large_count
-    # 3 for the post (content's post_get: the post, its images, its mentions), 1 for the viewer's
-    # blocks (content's visibility check reads them, the comments reuse them), then 4 for the
-    # comments: the page, the replies of its threads, their mentions, the viewer's likes.
-    assert large_count == 8
+    # 1 for the post (content's post_get: the post with its images and mentions, one statement), 1
+    # for the viewer's blocks (content's visibility check reads them, the comments reuse them), then
+    # 4 for the comments: the page, the replies of its threads, their mentions, the viewer's likes.
+    assert large_count == 6
 
 
 def post_for(author, text):
