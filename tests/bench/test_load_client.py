@@ -100,3 +100,23 @@ def test_a_healthy_server_answers_every_request_on_kept_alive_connections():
     assert result["errors"] == {}
     assert result["answered"] == 40
     assert result["connections"] <= 2
+
+
+def test_kept_alive_connections_the_server_closed_are_resent_on_a_new_one():
+    # The server answers one request per connection and then closes it, as uvicorn does with a
+    # connection idle past its keep-alive timeout: every connection in the pool goes stale. The
+    # client sends again until it reaches a connection it has not used (any HTTP client does);
+    # a resend once, onto the pool's next idle (stale) connection, counted closed connections as
+    # errors and failed load steps that had answered everything in time.
+    async def one_answer_per_connection(reader, writer):
+        if await _read_request(reader):
+            writer.write(GOOD)
+            await writer.drain()
+        await asyncio.sleep(0.05)  # the client has put the connection back in its pool meanwhile
+        writer.close()
+
+    result, _elapsed = _run_against(one_answer_per_connection)
+
+    assert result["errors"] == {}
+    assert result["answered"] == 40
+    assert result["stuck"] == 0
