@@ -37,6 +37,7 @@ DJANGO_APPS = [
     "django.contrib.postgres",
 ]
 THIRD_PARTY_APPS = [
+    "servestatic",  # its system checks on the static-files settings (and no start-up warning under DEBUG)
     "psqlextra",
     "rest_framework",
     "knox",
