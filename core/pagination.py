@@ -2,18 +2,46 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound
 
 from core.compiled import CompiledQuery
+from core.errors import ApplicationError
+
+
+def invalid_cursor() -> ApplicationError:
+    """400 ``invalid_cursor``: the one answer every list gives a cursor it did not give out."""
+    return ApplicationError("This cursor is not one the API gave out.", code="invalid_cursor")
 
 
 class CursorPagination(pagination.CursorPagination):
-    """Newest first by UUIDv7 key (unique and time-ordered), ``?page_size=`` up to 100."""
+    """Newest first by UUIDv7 key (unique and time-ordered), ``?page_size=`` up to 100.
+
+    A cursor the API did not give out (garbled, or naming a position of the wrong type) is 400
+    ``invalid_cursor`` on every list, as on the feeds, not DRF's 404 or a field's message.
+    """
 
     ordering = "-id"
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise invalid_cursor() from None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except DjangoValidationError:
+            # The position is compared with the ordering's column: a value of the wrong type
+            # (not a UUID, not a date) is refused by the field before any SQL runs.
+            if request.query_params.get(self.cursor_query_param) is None:
+                raise
+            raise invalid_cursor() from None
 
 
 def _reversed(ordering: tuple[str, ...]) -> tuple[str, ...]:

@@ -10,7 +10,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +19,7 @@ from accounts.otp_permissions import IsStaffWithSecondFactor
 from accounts.permissions import HasPermission, IsEmailVerified
 from core.errors import ApplicationError
 from core.openapi import error_responses
+from core.pagination import CursorPagination
 from moderation import selectors
 from moderation.api import serializers as s
 from moderation.models import Case, Decision, ModerationLogEntry

@@ -1,3 +1,5 @@
+from base64 import b64encode
+
 import pytest
 from django.urls import include, path
 from rest_framework import serializers
@@ -60,11 +62,32 @@ def test_page_size_is_capped(api_client):
     assert len(body["results"]) == 100
 
 
-def test_a_garbled_cursor_is_a_404_in_the_error_shape(api_client):
+INVALID_CURSOR = {"code": "invalid_cursor", "detail": "This cursor is not one the API gave out.", "attr": None}
+
+
+def test_a_garbled_cursor_is_400_invalid_cursor_as_on_the_feeds(api_client):
     response = api_client.get("/api/v1/handles/?cursor=garbage")
 
-    assert response.status_code == 404
-    assert response.json()["errors"][0] == {"code": "not_found", "detail": "Invalid cursor", "attr": None}
+    assert response.status_code == 400
+    assert response.json()["errors"] == [INVALID_CURSOR]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/handles/",  # a plain ORM list
+        "/api/v1/videos/",  # a compiled page (core.pagination.CompiledPages)
+        "/api/v1/streams/",
+        "/api/v1/notifications/",  # ordered by its time column, not the id
+    ],
+)
+def test_a_cursor_naming_a_position_of_the_wrong_type_is_400_invalid_cursor(api_client, url):
+    """A cursor that decodes but whose position is not a value of the ordering's column ("p=xyz")."""
+    api_client.force_authenticate(UserFactory())
+    response = api_client.get(url, {"cursor": b64encode(b"p=xyz").decode()})
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == [INVALID_CURSOR]
 
 
 @pytest.mark.parametrize("page_size", [5, 50])
