@@ -282,6 +282,47 @@ def test_a_reversed_transfer_returns_the_money_to_available_and_tells_the_creato
     _ledger_balances()
 
 
+def test_reconcile_checks_transfers_and_repairs_a_reversal_whose_webhook_never_came(
+    stripe_peer, staff, django_capture_on_commit_callbacks, capsys
+):
+    from django.core.management import CommandError, call_command
+
+    checker, approver = staff
+    creator = UserFactory()
+    _onboarded(stripe_peer, creator)
+    _tip(UserFactory(), creator, amount=10_000)
+    _release_all()
+    payout = payouts_prepare(period=PERIOD).prepared[0]
+    payout_check(payout=payout, by=checker)
+    with django_capture_on_commit_callbacks(execute=True):
+        payout_approve(payout=payout, by=approver)
+    payout.refresh_from_db()
+    # The transfer and its entry agree: nothing to report, and it is no longer "not tracked".
+    call_command("billing_reconcile", "--since", "2020-01-01")
+    assert capsys.readouterr().out == "0 differences, 0 unresolved\n"
+
+    stripe_peer.helper(f"/_peer/transfers/{payout.stripe_transfer_id}/fail")  # no webhook reaches Fanfare
+    reversal = stripe_peer.state.objects[payout.stripe_transfer_id]["reversals"]["data"][0]
+    with pytest.raises(CommandError, match=r"^1 differences"):
+        call_command("billing_reconcile", "--dry-run")
+    assert f"({reversal['id']}): missing_entry transfer_refund 9196" in capsys.readouterr().out
+    assert _available(creator) == 0
+
+    call_command("billing_reconcile")
+
+    assert f"({reversal['id']}): repaired" in capsys.readouterr().out
+    assert lines_of(f"transfer-reversal:{reversal['id']}") == {
+        chart.STRIPE_BALANCE: 9_196,
+        chart.creator(creator.pk, "available"): -9_196,
+    }
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.REVERSED
+    assert _available(creator) == 9_196
+    call_command("billing_reconcile")
+    assert capsys.readouterr().out == "0 differences, 0 unresolved\n"
+    _ledger_balances()
+
+
 def test_a_transfer_stripe_refuses_fails_the_payout_and_returns_the_money(
     stripe_peer, staff, django_capture_on_commit_callbacks
 ):
