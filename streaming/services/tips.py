@@ -110,10 +110,14 @@ def _validate(*, stream: LiveStream, user: Any, amount: Any, currency: Any, mess
     if currency not in supported_currencies():
         raise TipError("Tips cannot be made in that currency.", code="currency_unsupported")
     low, high = tip_limits(currency)
-    if amount < low:
-        raise TipError(f"The smallest tip is {low} minor units of {currency.upper()}.", code="tip_below_minimum")
-    if amount > high:
-        raise TipError(f"The largest tip is {high} minor units of {currency.upper()}.", code="tip_above_maximum")
+    if not low <= amount <= high:
+        from billing.money import format_amount
+
+        limits = {"currency": currency, "minimum": low, "maximum": high}  # minor units, for clients
+        if amount < low:
+            message = f"The smallest tip is {format_amount(low, currency)}."
+            raise TipError(message, code="tip_below_minimum", extra=limits)
+        raise TipError(f"The largest tip is {format_amount(high, currency)}.", code="tip_above_maximum", extra=limits)
     if message is None:
         message = ""
     if not isinstance(message, str):

@@ -173,6 +173,11 @@ def test_bad_tips_get_4xx_with_stable_codes(stripe_peer, settings):  # noqa: F81
     for response, status, code in cases:
         assert (response.status_code, response.json()["errors"][0]["code"]) == (status, code), response.json()
     assert Payment.objects.filter(status="succeeded").count() == 0
+    # The limits are said for people and given to clients.
+    below, above = cases[2][0].json(), cases[3][0].json()
+    assert below["errors"][0]["detail"] == "The smallest tip is 1.00 USD."
+    assert above["errors"][0]["detail"] == "The largest tip is 500.00 USD."
+    assert below["extra"] == above["extra"] == {"currency": "usd", "minimum": 100, "maximum": 50_000}
 
     paid = tip(fan, amount=1000, client_key="k-1")
     again = tip(fan, amount=1000, client_key="k-1")
