@@ -49,10 +49,12 @@ def seed(*, report) -> None:
         report("ads       demo campaign seeded before")
         return
     from billing.demo import _peer  # the short-lived local Stripe peer, as billing's own demo uses it
+    from billing.services.customers import payment_method_save
 
-    with _peer():
+    with _peer():  # a saved card, so the studio's top-up form has one to charge
+        card = payment_method_save(user=user, payment_method_id="pm_card_visa", make_default=True)
         payment = campaigns.advertiser_top_up(
-            advertiser=advertiser, amount=50_000, idempotency_key="demo", payment_method_id="pm_card_visa"
+            advertiser=advertiser, amount=50_000, idempotency_key="demo", payment_method_id=card.payment_method_id
         )
     campaign = campaigns.campaign_create(
         advertiser=advertiser,

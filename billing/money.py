@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 
 # Currencies without a minor unit (Stripe's list): amounts are whole units.
@@ -55,6 +57,20 @@ def proportional_part(*, total: int, part_before: int, part: int, whole: int) ->
     after = magnitude * (part_before + part) // whole
     before = magnitude * part_before // whole
     return sign * (after - before)
+
+
+def to_minor(value: Decimal | None, currency: str) -> int | None:
+    """An amount people typed (12.50 USD, 500 JPY) in minor units: 1250, 500."""
+    if value is None:
+        return None
+    return int(value) if currency in ZERO_DECIMAL_CURRENCIES else int((value * 100).to_integral_value())
+
+
+def to_major(amount: int | None, currency: str) -> Decimal | None:
+    """Minor units as people read them: 1250 USD -> 12.5; 500 JPY -> 500."""
+    if amount is None:
+        return None
+    return Decimal(amount) if currency in ZERO_DECIMAL_CURRENCIES else Decimal(amount).scaleb(-2)
 
 
 def format_amount(amount: int, currency: str) -> str:

@@ -4,6 +4,7 @@ charts; and a creator's ad earnings. Thin: parse, call one service or selector, 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,11 +14,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ads import selectors
-from ads.dashboard.forms import AdForm, AdvertiserForm, CampaignForm
+from ads.dashboard.forms import PLACEMENT_LABELS, AdForm, AdvertiserForm, CampaignForm, TopUpForm
 from ads.models import Advertiser
 from ads.services import campaigns as services
+from billing.money import format_amount, to_major
 from core.dashboard.charts import Series, time_series
-from core.errors import ApplicationError
+from core.errors import ApplicationError, ServiceUnavailableError
 
 
 def _advertiser(request) -> Advertiser | None:
@@ -30,6 +32,40 @@ def _campaign(request, campaign_id):
     if campaign is None:
         raise Http404("No such campaign.")
     return campaign
+
+
+def _cards(user) -> tuple[list, str]:
+    """The user's saved cards for a top-up, and why there are none when Stripe cannot say."""
+    from billing.services.customers import payment_methods_list
+
+    try:
+        return payment_methods_list(user=user), ""
+    except ServiceUnavailableError as error:
+        return [], error.message
+
+
+def _top_up(request, advertiser: Advertiser, form: TopUpForm):
+    """Charge the saved card; say what happened (paid, the bank wants a confirmation, declined)."""
+    try:
+        payment = services.advertiser_top_up(
+            advertiser=advertiser,
+            amount=form.amount_minor(),
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            payment_method_id=form.cleaned_data["payment_method"],
+        )
+    except ApplicationError as error:
+        form.add_error(None, error.message)
+        return None
+    amount = format_amount(payment.amount, payment.currency)
+    if payment.status == "succeeded":
+        messages.success(request, f"{amount} added to your balance.")
+    elif payment.status == "requires_action":
+        messages.info(
+            request, f"Your bank wants you to confirm the {amount} top-up in the Fanfare app; it is added then."
+        )
+    else:
+        messages.info(request, f"The {amount} top-up is {payment.get_status_display().lower()}; it is added once paid.")
+    return redirect("ads_studio:campaigns")
 
 
 @login_required
@@ -51,9 +87,24 @@ def campaign_list(request):
             return redirect("ads_studio:campaigns")
     context = {"advertiser": advertiser, "form": form}
     if advertiser is not None:
+        cards, cards_unavailable = _cards(request.user)
+        posted = request.method == "POST" and "top_up" in request.POST
+        top_up = TopUpForm(
+            request.POST if posted else None,
+            currency=advertiser.currency,
+            cards=cards,
+            initial={"idempotency_key": str(uuid.uuid4())},
+        )
+        if posted and top_up.is_valid():
+            done = _top_up(request, advertiser, top_up)
+            if done is not None:
+                return done
         context.update(
             campaigns=list(selectors.campaigns_of(advertiser=advertiser)[:100]),
             balance=services.advertiser_balance(advertiser=advertiser),
+            top_up=top_up,
+            cards=cards,
+            cards_unavailable=cards_unavailable,
         )
     return render(request, "ads/studio/campaign_list.html", context)
 
@@ -69,7 +120,9 @@ def campaign_edit(request, campaign_id=None):
         CampaignForm.for_campaign(campaign, data=data)
         if campaign
         else CampaignForm(
-            data=data, initial={"start_at": timezone.now().replace(second=0, microsecond=0), "pacing": "even"}
+            data=data,
+            initial={"start_at": timezone.now().replace(second=0, microsecond=0), "pacing": "even"},
+            currency=advertiser.currency,
         )
     )
     ad_form = AdForm(
@@ -150,7 +203,11 @@ def campaign_report(request, campaign_id):
             title="Spend per day",
             days=days,
             unit=campaign.currency.upper(),
-            series=[Series("Spend", [round(by_day.get(str(d), {}).get("spend", 0) / 100, 2) for d in days])],
+            series=[
+                Series(
+                    "Spend", [float(to_major(by_day.get(str(d), {}).get("spend", 0), campaign.currency)) for d in days]
+                )
+            ],
             empty="Nothing spent in these 28 days yet.",
         ),
     ]
@@ -159,7 +216,10 @@ def campaign_report(request, campaign_id):
         "charts": charts,
         "totals": selectors.campaign_totals(campaign=campaign),
         "by_country": selectors.campaign_report(campaign=campaign, by="country"),
-        "by_placement": selectors.campaign_report(campaign=campaign, by="placement"),
+        "by_placement": [
+            {**row, "label": PLACEMENT_LABELS.get(row["placement"], row["placement"])}
+            for row in selectors.campaign_report(campaign=campaign, by="placement")
+        ],
         "verdict": selectors.ab_verdict(campaign=campaign),
     }
     return render(request, "ads/studio/campaign_report.html", context)

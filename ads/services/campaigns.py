@@ -140,22 +140,24 @@ def _int_list(values: Any, *, low: int, high: int, attr: str, code: str) -> list
     return sorted(set(values))
 
 
-def _clean(data: dict[str, Any], current: Campaign | None) -> dict[str, Any]:
+def _clean(data: dict[str, Any], current: Campaign | None, currency: str) -> dict[str, Any]:
     """Check a campaign's fields (new values over the current ones); returns the cleaned changes."""
+    from billing.money import format_amount
+
     merged = {field: getattr(current, field) for field in CAMPAIGN_FIELDS} if current else {}
     merged.update(data)
     out = dict(data)
     budget = merged.get("budget_total")
     if budget is None or budget < settings.ADS_MIN_BUDGET:
         raise AdInputError(
-            f"The total budget is at least {settings.ADS_MIN_BUDGET} minor units.",
+            f"The total budget is at least {format_amount(settings.ADS_MIN_BUDGET, currency)}.",
             code="budget_too_small",
             extra={"attr": "budget_total"},
         )
     daily = merged.get("budget_daily")
     if daily is not None and daily < settings.ADS_MIN_DAILY_BUDGET:
         raise AdInputError(
-            f"The daily budget is at least {settings.ADS_MIN_DAILY_BUDGET} minor units.",
+            f"The daily budget is at least {format_amount(settings.ADS_MIN_DAILY_BUDGET, currency)}.",
             code="budget_too_small",
             extra={"attr": "budget_daily"},
         )
@@ -198,7 +200,7 @@ def _clean(data: dict[str, Any], current: Campaign | None) -> dict[str, Any]:
 
 def campaign_create(*, advertiser: Advertiser, data: dict[str, Any]) -> Campaign:
     """A new campaign in ``draft``, in the advertiser's currency."""
-    cleaned = _clean({k: v for k, v in data.items() if k in CAMPAIGN_FIELDS}, None)
+    cleaned = _clean({k: v for k, v in data.items() if k in CAMPAIGN_FIELDS}, None, advertiser.currency)
     with transaction.atomic():
         return Campaign.objects.create(advertiser=advertiser, currency=advertiser.currency, **cleaned)
 
@@ -213,7 +215,7 @@ def campaign_update(*, campaign: Campaign, data: dict[str, Any]) -> Campaign:
         campaign = _locked(campaign)
         if campaign.status not in EDITABLE:
             raise CampaignStateError(f"A campaign {campaign.status} cannot be edited.", code="campaign_not_editable")
-        cleaned = _clean({k: v for k, v in data.items() if k in CAMPAIGN_FIELDS}, campaign)
+        cleaned = _clean({k: v for k, v in data.items() if k in CAMPAIGN_FIELDS}, campaign, campaign.currency)
         if "budget_total" in cleaned and cleaned["budget_total"] < campaign.spent:
             raise AdInputError(
                 "The budget is below what was spent.", code="budget_below_spent", extra={"attr": "budget_total"}

@@ -7,20 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.conf import settings
 
-from billing.money import ZERO_DECIMAL_CURRENCIES
-
-
-def to_minor(value: Decimal | None, currency: str) -> int | None:
-    """12.50 USD -> 1250; 500 JPY -> 500."""
-    if value is None:
-        return None
-    return int(value) if currency in ZERO_DECIMAL_CURRENCIES else int((value * 100).to_integral_value())
-
-
-def to_major(amount: int | None, currency: str) -> Decimal | None:
-    if amount is None:
-        return None
-    return Decimal(amount) if currency in ZERO_DECIMAL_CURRENCIES else Decimal(amount) / 100
+from billing.money import to_minor
 
 
 class TierForm(forms.Form):

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import users_with_handle
 from billing import selectors
-from billing.dashboard.forms import GiftForm, TierForm, to_major
+from billing.dashboard.forms import GiftForm, TierForm
 from billing.models import MembershipTier
+from billing.money import to_major
 from billing.services import memberships
 from core.errors import ApplicationError
 

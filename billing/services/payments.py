@@ -23,7 +23,14 @@ from django.utils import timezone
 
 from billing import chart, purposes
 from billing.models import Dispute, JournalEntry, Payment, Refund
-from billing.money import STRIPE_MAX_AMOUNT, minimum_amount, proportional_part, share_of, supported_currencies
+from billing.money import (
+    STRIPE_MAX_AMOUNT,
+    format_amount,
+    minimum_amount,
+    proportional_part,
+    share_of,
+    supported_currencies,
+)
 from billing.services import ledger
 from billing.services.customers import customer_get_or_create
 from billing.services.ledger import Line
@@ -78,11 +85,13 @@ def _validate(*, amount: Any, currency: Any, purpose: str, payer, beneficiary) -
         )
     if amount < minimum_amount(currency):
         raise PaymentInvalidError(
-            f"The smallest amount in {currency.upper()} is {minimum_amount(currency)} minor units.",
+            f"The smallest amount in {currency.upper()} is {format_amount(minimum_amount(currency), currency)}.",
             code="amount_too_small",
         )
     if amount > STRIPE_MAX_AMOUNT:
-        raise PaymentInvalidError(f"The largest amount is {STRIPE_MAX_AMOUNT} minor units.", code="amount_too_large")
+        raise PaymentInvalidError(
+            f"The largest amount is {format_amount(STRIPE_MAX_AMOUNT, currency)}.", code="amount_too_large"
+        )
     if purpose not in Payment.Purpose.values:
         raise PaymentInvalidError(f"Unknown purpose {purpose!r}.", code="purpose_unknown")
     if purpose in CREATOR_PURPOSES and beneficiary is None:

@@ -1,4 +1,5 @@
-"""Money in templates: ``{{ amount|money:currency }}`` (10.99 USD), ``{{ bps|bps }}`` (30%)."""
+"""Money in templates: ``{{ amount|money:currency }}`` (10.99 USD), ``{{ bps|bps }}`` (30%),
+``{{ ratio|percent }}`` (0.0123 -> 1.23%)."""
 
 from django import template
 
@@ -11,10 +12,18 @@ register = template.Library()
 def money(amount, currency) -> str:
     if amount is None:
         return ""
-    return format_amount(int(amount), str(currency))
+    return format_amount(round(amount), str(currency))  # an average (eCPM) rounds to the minor unit
 
 
 @register.filter
 def bps(value) -> str:
     value = int(value or 0)
     return f"{value / 100:g}%"
+
+
+@register.filter
+def percent(ratio) -> str:
+    """A ratio for people: 0.0123 -> 1.23%; none yet -> an en dash."""
+    if ratio is None or ratio == "":
+        return "\u2013"  # an en dash
+    return f"{float(ratio) * 100:.2f}%"

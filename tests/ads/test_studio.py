@@ -9,6 +9,7 @@ from django.test import Client
 from PIL import Image
 
 from ads.models import Ad, AdSpendItem, Advertiser, Campaign
+from ads.services import campaigns
 from tests.ads import helpers as h
 from tests.factories import UserFactory
 
@@ -45,23 +46,25 @@ def test_an_account_becomes_an_advertiser_and_builds_a_campaign(settings, tmp_pa
             "save_campaign": "1",
             "name": "Spring",
             "objective": "traffic",
-            "budget_total": 10,
+            "budget_total": "9.99",
             "bid_model": "cpm",
-            "bid_amount": 900,
+            "bid_amount": "9.00",
             "start_at": "2026-12-01T10:00",
             "pacing": "even",
         },
     )
-    assert b"The total budget is at least 1000 minor units." in bad.content
+    assert b"The total budget is at least 10.00 USD." in bad.content
+    assert b"Total budget (USD)" in bad.content
     response = client.post(
         "/studio/ads/campaigns/new/",
         {
             "save_campaign": "1",
             "name": "Spring",
             "objective": "traffic",
-            "budget_total": 5000,
+            "budget_total": "50.00",
+            "budget_daily": "12.34",
             "bid_model": "cpm",
-            "bid_amount": 900,
+            "bid_amount": "9.00",
             "start_at": "2026-12-01T10:00",
             "pacing": "even",
             "countries": "fr de",
@@ -71,6 +74,14 @@ def test_an_account_becomes_an_advertiser_and_builds_a_campaign(settings, tmp_pa
     campaign = Campaign.objects.get()
     assert response.status_code == 302
     assert (campaign.countries, campaign.placements) == (["DE", "FR"], ["feed"])
+    assert (campaign.budget_total, campaign.budget_daily, campaign.bid_amount) == (5000, 1234, 900)
+    editor = client.get(f"/studio/ads/campaigns/{campaign.pk}/").content.decode()
+    assert 'name="budget_total" value="50.00"' in editor  # shown again as typed, not in cents
+    assert 'name="budget_daily" value="12.34"' in editor
+    assert "In feeds (image and text ads)" in editor
+    listing = client.get("/studio/ads/").content.decode()
+    assert '<td data-label="Budget" class="num">50.00 USD</td>' in listing
+    assert '<td data-label="Spent" class="num">0.00 USD</td>' in listing
 
     client.post(
         f"/studio/ads/campaigns/{campaign.pk}/",
@@ -122,4 +133,39 @@ def test_a_creator_sees_their_share_of_ad_spend():
         creator_share=550,
     )
     page = _client(creator).get("/studio/ads/earnings/")
-    assert b'<td data-label="Your share" class="num">550</td>' in page.content
+    assert b'<td data-label="Ad spend" class="num">10.00 USD</td>' in page.content
+    assert b'<td data-label="Your share" class="num">5.50 USD</td>' in page.content
+
+
+def test_an_advertiser_tops_up_in_the_studio_with_a_saved_card_once_per_submit(stripe_peer):
+    from billing.models import Payment
+    from billing.services.customers import payment_method_save, payment_methods_list
+
+    advertiser = h.make_advertiser(balance=0)
+    client = _client(advertiser.user)
+    page = client.get("/studio/ads/").content.decode()
+    assert 'data-testid="no-card"' in page  # no saved card yet: how to get one, no form
+    assert 'name="top_up"' not in page
+    assert "<dd>0.00 USD</dd>" in page
+
+    payment_method_save(user=advertiser.user, payment_method_id="pm_card_visa", make_default=True)
+    (card,) = payment_methods_list(user=advertiser.user)
+    page = client.get("/studio/ads/").content.decode()
+    assert f'<option value="{card.id}" selected>Visa ending 4242, expires' in page
+    form = {"top_up": "1", "amount": "25.50", "payment_method": card.id, "idempotency_key": "submit-1"}
+
+    response = client.post("/studio/ads/", form, follow=True)
+    again = client.post("/studio/ads/", form, follow=True)  # the same form sent twice
+
+    assert b"25.50 USD added to your balance." in response.content
+    assert b"<dd>25.50 USD</dd>" in again.content
+    assert Payment.objects.filter(purpose="ad_topup").count() == 1
+    assert campaigns.advertiser_balance(advertiser=advertiser) == 2550
+
+    too_small = client.post("/studio/ads/", {**form, "amount": "0.10", "idempotency_key": "submit-2"})
+    assert b"The smallest amount in USD is 0.50 USD." in too_small.content
+    other = h.make_advertiser(balance=0)  # another's card is not theirs to charge
+    payment_method_save(user=other.user, payment_method_id="pm_card_visa", make_default=True)
+    stolen = _client(other.user).post("/studio/ads/", {**form, "idempotency_key": "submit-3"})
+    assert f"Select a valid choice. {card.id} is not one of the available choices." in stolen.content.decode()
+    assert Payment.objects.filter(purpose="ad_topup").count() == 1
