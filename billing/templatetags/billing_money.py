@@ -1,7 +1,9 @@
-"""Money in templates: ``{{ amount|money:currency }}`` (10.99 USD), ``{{ bps|bps }}`` (30%),
-``{{ ratio|percent }}`` (0.0123 -> 1.23%)."""
+"""Money in templates: ``{{ amount|money:currency }}`` (10.99 USD), ``{{ amount|money_figure:currency }}``
+(the same with the code small, for a dashboard figure), ``{{ bps|bps }}`` (30%), ``{{ ratio|percent }}``
+(0.0123 -> 1.2%)."""
 
 from django import template
+from django.utils.html import format_html
 
 from billing.money import format_amount
 
@@ -16,6 +18,14 @@ def money(amount, currency) -> str:
 
 
 @register.filter
+def money_figure(amount, currency) -> str:
+    if amount is None:
+        return "\u2013"  # an en dash
+    number, _, code = format_amount(round(amount), str(currency)).rpartition(" ")
+    return format_html("{} <small>{}</small>", number, code)
+
+
+@register.filter
 def bps(value) -> str:
     value = int(value or 0)
     return f"{value / 100:g}%"
@@ -23,7 +33,7 @@ def bps(value) -> str:
 
 @register.filter
 def percent(ratio) -> str:
-    """A ratio for people: 0.0123 -> 1.23%; none yet -> an en dash."""
+    """A ratio for people: 0.0123 -> 1.2%; none yet -> an en dash."""
     if ratio is None or ratio == "":
         return "\u2013"  # an en dash
-    return f"{float(ratio) * 100:.2f}%"
+    return f"{float(ratio) * 100:.1f}%"

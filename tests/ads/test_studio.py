@@ -146,7 +146,7 @@ def test_an_advertiser_tops_up_in_the_studio_with_a_saved_card_once_per_submit(s
     page = client.get("/studio/ads/").content.decode()
     assert 'data-testid="no-card"' in page  # no saved card yet: how to get one, no form
     assert 'name="top_up"' not in page
-    assert "<dd>0.00 USD</dd>" in page
+    assert "<dd>0.00 <small>USD</small></dd>" in page
 
     payment_method_save(user=advertiser.user, payment_method_id="pm_card_visa", make_default=True)
     (card,) = payment_methods_list(user=advertiser.user)
@@ -158,7 +158,7 @@ def test_an_advertiser_tops_up_in_the_studio_with_a_saved_card_once_per_submit(s
     again = client.post("/studio/ads/", form, follow=True)  # the same form sent twice
 
     assert b"25.50 USD added to your balance." in response.content
-    assert b"<dd>25.50 USD</dd>" in again.content
+    assert b"<dd>25.50 <small>USD</small></dd>" in again.content
     assert Payment.objects.filter(purpose="ad_topup").count() == 1
     assert campaigns.advertiser_balance(advertiser=advertiser) == 2550
 
