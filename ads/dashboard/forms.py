@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 
 from ads.models import Ad, Campaign
-from ads.targeting import PLACEMENTS
+from ads.targeting import DEVICES, GENDERS, PLACEMENTS
 from billing.money import ZERO_DECIMAL_CURRENCIES, supported_currencies, to_major, to_minor
 
 # What each placement is, for people.
@@ -21,6 +21,42 @@ PLACEMENT_LABELS = {
 
 def _list(value: str) -> list[str]:
     return [item.strip() for item in (value or "").replace(",", " ").split() if item.strip()]
+
+
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+
+
+def hours_parse(text: str) -> list[int]:
+    """Hours as people write them: ``9-17`` (9:00 to 17:00), ``7 12 20-23``, ``22-2`` (over midnight).
+
+    Each item is a starting hour (``7``: 7:00 to 8:00) or a range ``a-b`` from a:00 to b:00.
+    """
+    hours: set[int] = set()
+    for item in _list(text):
+        start, dash, end = item.partition("-")
+        if not (start.isdigit() and (not dash or end.isdigit())):
+            raise forms.ValidationError("Write hours like 9-17 or 7 12 20-23.", code="hours_invalid")
+        first, last = int(start), int(end) if dash else int(start) + 1
+        if first > 23 or last > 24 or first == last:
+            raise forms.ValidationError("Hours run from 0 to 24, like 9-17.", code="hours_invalid")
+        if first < last:
+            hours.update(range(first, last))
+        else:  # over midnight
+            hours.update(range(first, 24), range(0, last))
+    return sorted(hours)
+
+
+def hours_format(hours: list[int]) -> str:
+    """The inverse of ``hours_parse``: [9..16] -> ``9-17``; [7, 12] -> ``7 12``; [22, 23, 0, 1] -> ``22-2``."""
+    runs: list[list[int]] = []  # [start, end) ranges of consecutive hours
+    for hour in sorted(set(hours)):
+        if runs and hour == runs[-1][1]:
+            runs[-1][1] += 1
+        else:
+            runs.append([hour, hour + 1])
+    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][1] == 24:  # one range over midnight
+        runs[-1][1] = runs.pop(0)[1]
+    return " ".join(str(start) if end == start + 1 else f"{start}-{end}" for start, end in runs)
 
 
 def money_field(currency: str, *, label: str, required: bool = True, help_text: str = "") -> forms.DecimalField:
@@ -80,10 +116,44 @@ class CampaignForm(forms.Form):
     bid_amount = forms.DecimalField()
     start_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     end_at = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Days",
+        help_text="In your time zone; none ticked: every day.",
+    )
+    hours = forms.CharField(
+        required=False,
+        help_text="In your time zone, e.g. 9-17 (9:00 to 17:00) or 7 12 20-23; empty: all day.",
+    )
     pacing = forms.ChoiceField(choices=Campaign.Pacing.choices)
-    frequency_cap_day = forms.IntegerField(min_value=1, required=False, label="Frequency cap per day")
+    frequency_cap_day = forms.IntegerField(
+        min_value=1, required=False, label="Frequency cap per day", help_text="Impressions per viewer a day."
+    )
+    frequency_cap_total = forms.IntegerField(
+        min_value=1, required=False, label="Frequency cap in all", help_text="Impressions per viewer, whole campaign."
+    )
     countries = forms.CharField(required=False, help_text="ISO codes, e.g. FR DE; empty: everywhere.")
+    regions = forms.CharField(required=False, help_text="ISO 3166-2 codes, e.g. FR-IDF US-CA; empty: all.")
     languages = forms.CharField(required=False, help_text="ISO 639-1 codes, e.g. fr en.")
+    devices = forms.MultipleChoiceField(
+        choices=[(d, d.title()) for d in DEVICES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: all devices.",
+    )
+    age_min = forms.IntegerField(min_value=13, max_value=120, required=False, label="Age from")
+    age_max = forms.IntegerField(
+        min_value=13, max_value=120, required=False, label="Age to", help_text="Only viewers who gave their age."
+    )
+    genders = forms.MultipleChoiceField(
+        choices=[(g, "Non-binary" if g == "nonbinary" else g.title()) for g in GENDERS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only viewers who chose to share it; none ticked: everyone.",
+    )
     interests = forms.CharField(required=False, help_text="Hashtags, e.g. cycling travel.")
     placements = forms.MultipleChoiceField(
         choices=[(p, PLACEMENT_LABELS[p]) for p in PLACEMENTS],
@@ -107,11 +177,29 @@ class CampaignForm(forms.Form):
         for name, field in fields.items():  # keep the fields' order
             self.fields[name] = field
 
+    LISTS = ("countries", "regions", "languages", "interests")
+    SECTIONS = (
+        ("Campaign", ("name", "objective")),
+        ("Budget and bid", ("budget_total", "budget_daily", "bid_model", "bid_amount", "pacing")),
+        ("Schedule", ("start_at", "end_at", "weekdays", "hours")),
+        ("Audience", ("countries", "regions", "languages", "devices", "age_min", "age_max", "genders", "interests")),
+        ("Frequency", ("frequency_cap_day", "frequency_cap_total")),
+        ("Where it shows", ("placements",)),
+    )
+
+    def sections(self) -> list[tuple[str, list]]:
+        """The fields in the editor's groups (every field in exactly one; a test holds it)."""
+        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+
+    def clean_hours(self) -> list[int]:
+        return hours_parse(self.cleaned_data["hours"])
+
     def data_for_service(self) -> dict:
         data = dict(self.cleaned_data)
-        for name in ("countries", "languages", "interests"):
+        for name in self.LISTS:
             data[name] = _list(data[name])
-        data["placements"] = list(data["placements"])
+        for name in ("placements", "weekdays", "devices", "genders"):
+            data[name] = list(data[name])
         for name in self.MONEY:
             data[name] = to_minor(data[name], self.currency)
         return data
@@ -119,8 +207,9 @@ class CampaignForm(forms.Form):
     @classmethod
     def for_campaign(cls, campaign: Campaign, data=None) -> CampaignForm:
         initial = {name: getattr(campaign, name) for name in cls.base_fields if hasattr(campaign, name)}
-        for name in ("countries", "languages", "interests"):
+        for name in cls.LISTS:
             initial[name] = " ".join(getattr(campaign, name))
+        initial["hours"] = hours_format(campaign.hours)
         for name in cls.MONEY:
             initial[name] = to_major(initial[name], campaign.currency)
         return cls(data=data, initial=initial, currency=campaign.currency)

@@ -68,17 +68,36 @@ def test_an_account_becomes_an_advertiser_and_builds_a_campaign(settings, tmp_pa
             "start_at": "2026-12-01T10:00",
             "pacing": "even",
             "countries": "fr de",
+            "regions": "FR-IDF",
             "placements": ["feed"],
+            "weekdays": ["0", "4"],
+            "hours": "22-2 12",
+            "devices": ["mobile"],
+            "age_min": "18",
+            "age_max": "34",
+            "genders": ["nonbinary"],
+            "frequency_cap_total": "9",
         },
     )
     campaign = Campaign.objects.get()
     assert response.status_code == 302
-    assert (campaign.countries, campaign.placements) == (["DE", "FR"], ["feed"])
+    assert (campaign.countries, campaign.regions, campaign.placements) == (["DE", "FR"], ["FR-IDF"], ["feed"])
+    assert (campaign.weekdays, campaign.hours) == ([0, 4], [0, 1, 12, 22, 23])
+    assert (campaign.devices, campaign.age_min, campaign.age_max, campaign.genders) == (
+        ["mobile"],
+        18,
+        34,
+        ["nonbinary"],
+    )
+    assert campaign.frequency_cap_total == 9
     assert (campaign.budget_total, campaign.budget_daily, campaign.bid_amount) == (5000, 1234, 900)
     editor = client.get(f"/studio/ads/campaigns/{campaign.pk}/").content.decode()
     assert 'name="budget_total" value="50.00"' in editor  # shown again as typed, not in cents
     assert 'name="budget_daily" value="12.34"' in editor
     assert "In feeds (image and text ads)" in editor
+    assert 'name="hours" value="12 22-2"' in editor
+    bad_hours = client.post(f"/studio/ads/campaigns/{campaign.pk}/", {"save_campaign": "1", "hours": "9-9"})
+    assert b"Hours run from 0 to 24, like 9-17." in bad_hours.content
     listing = client.get("/studio/ads/").content.decode()
     assert '<td data-label="Budget" class="num">50.00 USD</td>' in listing
     assert '<td data-label="Spent" class="num">0.00 USD</td>' in listing
@@ -169,3 +188,11 @@ def test_an_advertiser_tops_up_in_the_studio_with_a_saved_card_once_per_submit(s
     stolen = _client(other.user).post("/studio/ads/", {**form, "idempotency_key": "submit-3"})
     assert f"Select a valid choice. {card.id} is not one of the available choices." in stolen.content.decode()
     assert Payment.objects.filter(purpose="ad_topup").count() == 1
+
+
+def test_the_campaign_editor_groups_every_field_once():
+    from ads.dashboard.forms import CampaignForm
+
+    grouped = [name for _, names in CampaignForm.SECTIONS for name in names]
+    assert sorted(grouped) == sorted(CampaignForm(currency="usd").fields)
+    assert len(grouped) == len(set(grouped))
