@@ -308,9 +308,10 @@ def sms_deliver(*, notification_id, attempt: int = 1) -> DeliveryAttempt | None:
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
 
-def digests_send(*, frequency: str, now: datetime | None = None) -> int:
+def digests_send(*, frequency: str, now: datetime | None = None, dry_run: bool = False) -> int:
     """Email each user on ``frequency`` one summary of the period's unread groups, once a
-    period (a run a second time in the same period sends nothing). Returns emails sent."""
+    period (a run a second time in the same period sends nothing). Returns emails sent (with
+    ``dry_run``, how many would be, sending and marking nothing)."""
     from notifications.selectors import notification_groups_for_user
 
     period = PERIODS[frequency]
@@ -324,6 +325,9 @@ def digests_send(*, frequency: str, now: datetime | None = None) -> int:
         since = now - period
         unread = notification_groups_for_user(user=user, unread=True, now=now)
         groups = list(unread.filter(last_event_at__gte=since)[:50])
+        if dry_run:
+            sent += bool(groups)
+            continue
         with transaction.atomic():
             NotificationSettings.objects.filter(user=user).update(last_digest_at=now)
             if not groups:

@@ -455,6 +455,22 @@ def webhook_events_retry(
     return _process_each(ids)
 
 
+def webhook_endpoint_kept(*, base_url: str, forget_gone: bool = False) -> WebhookEndpoint | None:
+    """The endpoint kept for ``base_url`` that Stripe still knows (``forget_gone``: delete the
+    kept ones Stripe no longer knows, as registering does before it makes a new one)."""
+    base_url = base_url.rstrip("/")
+    api = client().v1
+    for kept in WebhookEndpoint.objects.filter(url__startswith=f"{base_url}/stripe/webhook/"):
+        try:
+            with calling_stripe("webhook endpoint retrieve"):
+                api.webhook_endpoints.retrieve(kept.id)
+            return kept
+        except Exception:  # noqa: BLE001 (gone at Stripe)
+            if forget_gone:
+                kept.delete()
+    return None
+
+
 def webhook_endpoint_register(*, base_url: str) -> WebhookEndpoint:
     """Register Fanfare's webhook URL at Stripe (or the peer) and keep it, with its secret, for dj-stripe.
 
@@ -463,13 +479,9 @@ def webhook_endpoint_register(*, base_url: str) -> WebhookEndpoint:
     """
     base_url = base_url.rstrip("/")
     api = client().v1
-    for kept in WebhookEndpoint.objects.filter(url__startswith=f"{base_url}/stripe/webhook/"):
-        try:
-            with calling_stripe("webhook endpoint retrieve"):
-                api.webhook_endpoints.retrieve(kept.id)
-            return kept
-        except Exception:  # noqa: BLE001 (gone at Stripe: replaced below)
-            kept.delete()
+    kept = webhook_endpoint_kept(base_url=base_url, forget_gone=True)
+    if kept is not None:
+        return kept
     endpoint = WebhookEndpoint()
     url = f"{base_url}/stripe/webhook/{endpoint.djstripe_uuid}/"
     with calling_stripe("webhook endpoint create"):

@@ -239,19 +239,32 @@ def rendition_retry(*, video: Video, name: str, by: User | None) -> Rendition:
     return rendition
 
 
-def video_jobs_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
+def video_jobs_reconcile(*, now: dt.datetime | None = None, dry_run: bool = False) -> dict[str, int]:
     """Retry jobs a worker lost: ``running`` with a heartbeat older than the deadline goes back to
     ``pending`` (or ``failed`` with ``worker_lost`` after the last attempt); ``pending`` jobs not
     touched within the deadline are enqueued again; MediaConvert jobs whose events are late are
     polled (``GetJob``); S3 uploads left open past ``VIDEO_S3_UPLOAD_EXPIRES`` are aborted.
-    Returns how many of each."""
+    Returns how many of each; with ``dry_run``, how many it would, changing and sending nothing."""
     now = now or timezone.now()
     deadline = now - dt.timedelta(seconds=settings.VIDEO_JOB_DEADLINE_SECONDS)
     counts = {"retried": 0, "failed": 0, "requeued": 0, "polled": 0, "aborted": 0}
-    counts["aborted"] = video_s3.uploads_s3_abandoned_abort(now=now)
     stuck = Rendition.objects.filter(status=Rendition.Status.RUNNING).filter(
         Q(heartbeat_at__lt=deadline) | Q(heartbeat_at__isnull=True)
     )
+    stale = Rendition.objects.filter(
+        status=Rendition.Status.PENDING, updated_at__lt=deadline, video__status=Video.Status.PROCESSING
+    )
+    if dry_run:
+        local = stuck.filter(external_job_id="")
+        last = Q(attempts__gte=settings.VIDEO_JOB_MAX_ATTEMPTS)
+        return {
+            "retried": local.exclude(last).count(),
+            "failed": local.filter(last).count(),
+            "requeued": stale.count(),
+            "polled": stuck.exclude(external_job_id="").values("external_job_id").distinct().count(),
+            "aborted": video_s3.uploads_s3_abandoned(now=now).count(),
+        }
+    counts["aborted"] = video_s3.uploads_s3_abandoned_abort(now=now)
     for job_id in sorted(set(stuck.exclude(external_job_id="").values_list("external_job_id", flat=True))):
         from content.services.video_mediaconvert import mediaconvert_job_poll
 
@@ -278,9 +291,6 @@ def video_jobs_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
                 rendition.save(update_fields=["status", "progress", "updated_at"])
                 counts["retried"] += 1
                 _enqueue_rendition(rendition.pk)
-    stale = Rendition.objects.filter(
-        status=Rendition.Status.PENDING, updated_at__lt=deadline, video__status=Video.Status.PROCESSING
-    )
     for rendition_id in list(stale.values_list("pk", flat=True)):
         counts["requeued"] += 1
         _enqueue_rendition(rendition_id)

@@ -265,13 +265,17 @@ def _multipart_abort(*, key: str, upload_id: str) -> None:
         logger.warning("aborting the multipart upload %s of %s failed: %s", upload_id, key, error)
 
 
+def uploads_s3_abandoned(*, now: dt.datetime):
+    """S3 uploads still open ``VIDEO_S3_UPLOAD_EXPIRES`` seconds after they started."""
+    since = now - dt.timedelta(seconds=settings.VIDEO_S3_UPLOAD_EXPIRES)
+    return Upload.objects.filter(mode=Upload.Mode.S3, status=Upload.Status.OPEN, created_at__lt=since)
+
+
 def uploads_s3_abandoned_abort(*, now: dt.datetime) -> int:
     """Abort S3 uploads still open ``VIDEO_S3_UPLOAD_EXPIRES`` seconds after they started (their
     part URLs no longer work); their videos, still drafts, fail with ``upload_abandoned``."""
-    since = now - dt.timedelta(seconds=settings.VIDEO_S3_UPLOAD_EXPIRES)
     count = 0
-    stale = Upload.objects.filter(mode=Upload.Mode.S3, status=Upload.Status.OPEN, created_at__lt=since)
-    for upload in list(stale):
+    for upload in list(uploads_s3_abandoned(now=now)):
         with transaction.atomic():
             if upload_s3_abort(upload=upload):
                 Video.all_objects.filter(pk=upload.video_id, status=Video.Status.DRAFT).update(

@@ -28,7 +28,9 @@ from streaming.services.streams import stream_go_live, stream_mark_ended
 logger = logging.getLogger(__name__)
 
 
-def streams_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
+def streams_reconcile(*, now: dt.datetime | None = None, dry_run: bool = False) -> dict[str, int]:
+    """Streams IVS or the local ingest say started or ended that Fanfare missed are started or
+    ended; returns how many (with ``dry_run``, how many would be, changing nothing)."""
     now = now or timezone.now()
     counts = {"started": 0, "ended": 0}
     ivs_streams = LiveStream.objects.filter(
@@ -39,14 +41,16 @@ def streams_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
         for stream in ivs_streams:
             try:
                 if stream.status == LiveStream.Status.SCHEDULED and stream.ivs_channel_arn in live:
-                    stream_go_live(stream_id=stream.pk, at=live[stream.ivs_channel_arn].start_time or now)
+                    if not dry_run:
+                        stream_go_live(stream_id=stream.pk, at=live[stream.ivs_channel_arn].start_time or now)
                     counts["started"] += 1
                 elif (
                     stream.status == LiveStream.Status.LIVE
                     and stream.ivs_channel_arn not in live
                     and ivs.channel_state(channel_arn=stream.ivs_channel_arn).state != "LIVE"
                 ):
-                    stream_mark_ended(stream_id=stream.pk, at=now, reason="reconciler: IVS says offline")
+                    if not dry_run:
+                        stream_mark_ended(stream_id=stream.pk, at=now, reason="reconciler: IVS says offline")
                     counts["ended"] += 1
             except ApplicationError as error:  # raced with an event: the event won
                 logger.info("reconcile: stream %s left as is (%s)", stream.pk, error.code)
@@ -58,10 +62,11 @@ def streams_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
         )
         if changed is None or changed < stale:
             try:
-                stream_mark_ended(stream_id=stream.pk, at=now, reason="reconciler: the ingest stopped")
+                if not dry_run:
+                    stream_mark_ended(stream_id=stream.pk, at=now, reason="reconciler: the ingest stopped")
                 counts["ended"] += 1
             except ApplicationError as error:
                 logger.info("reconcile: stream %s left as is (%s)", stream.pk, error.code)
-    if counts["started"] or counts["ended"]:
+    if (counts["started"] or counts["ended"]) and not dry_run:
         logger.info("reconcile: %(started)s started, %(ended)s ended", counts)
     return counts

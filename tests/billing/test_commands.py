@@ -108,3 +108,23 @@ def test_ledger_balances_check_finds_a_running_balance_that_drifted(stripe_peer,
     call_command("ledger_balances_check", "--repair")
     assert LedgerAccount.objects.get(name=chart.STRIPE_BALANCE).balance == 941
     call_command("ledger_balances_check")
+
+
+def test_webhook_register_dry_run_says_what_it_would_do_and_registers_nothing(stripe_peer, capsys):
+    from djstripe.models import WebhookEndpoint
+
+    from billing.stripe_api import client
+
+    mine = WebhookEndpoint.objects.filter(url__startswith="https://fanfare.example/")
+    call_command("billing_webhook_register", "https://fanfare.example/", "--dry-run")
+    assert capsys.readouterr().out == "would register https://fanfare.example/stripe/webhook/<new id>/ at Stripe\n"
+    assert not mine.exists()
+    assert [e.url for e in client().v1.webhook_endpoints.list().data if "fanfare.example" in e.url] == []
+
+    call_command("billing_webhook_register", "https://fanfare.example")
+    capsys.readouterr()
+    endpoint = mine.get()
+    call_command("billing_webhook_register", "https://fanfare.example", "--dry-run")
+
+    assert capsys.readouterr().out == f"would keep {endpoint.url} ({endpoint.id}), which Stripe still knows\n"
+    assert list(mine) == [endpoint]

@@ -113,6 +113,12 @@ def test_the_reconciler_retries_a_job_whose_worker_died(uploaded, django_capture
         "aborted": 0,
     }
 
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        call_command("video_jobs_reconcile", "--dry-run", stdout=(said := __import__("io").StringIO()))
+    assert said.getvalue().strip() == "would retry 1, fail 0, requeue 0, poll 0, abort 0 S3 uploads"
+    assert sent == []  # nothing enqueued
+    assert Rendition.objects.get(pk=rendition_id).status == Rendition.Status.RUNNING  # nothing changed
+
     with django_capture_on_commit_callbacks(execute=True):
         call_command("video_jobs_reconcile", stdout=(out := __import__("io").StringIO()))
 
@@ -132,6 +138,14 @@ def test_the_reconciler_gives_up_after_the_last_attempt(uploaded, settings, djan
         status=Rendition.Status.RUNNING, attempts=2, heartbeat_at=timezone.now() - dt.timedelta(hours=1)
     )
 
+    assert video_pipeline.video_jobs_reconcile(dry_run=True) == {
+        "retried": 0,
+        "failed": 1,
+        "requeued": 0,
+        "polled": 0,
+        "aborted": 0,
+    }
+    assert Rendition.objects.get(pk=rendition_id).status == Rendition.Status.RUNNING
     with django_capture_on_commit_callbacks(execute=True):
         counts = video_pipeline.video_jobs_reconcile()
 

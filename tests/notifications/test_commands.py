@@ -65,3 +65,20 @@ def test_send_digests_sends_once_a_period(django_capture_on_commit_callbacks):
 
     assert (first, second, daily) == ("sent 1 weekly digests", "sent 0 weekly digests", "sent 0 daily digests")
     assert [m.to for m in mail.outbox] == [["rita@example.com"]]
+
+
+def test_send_digests_dry_run_counts_what_is_due_and_sends_nothing(django_capture_on_commit_callbacks):
+    user = UserFactory(email="rita@example.com")
+    NotificationSettings.objects.create(user=user, digest_frequency="weekly")
+    NotificationSettings.objects.create(user=UserFactory(), digest_frequency="weekly")  # nothing unread
+    services.notify(recipient=user, kind="follow", actor=UserFactory(display_name="Ana"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        said = run("send_digests", "--frequency", "weekly", "--dry-run")
+    assert said == "would send 1 weekly digests"
+    assert mail.outbox == []
+    assert not NotificationSettings.objects.filter(last_digest_at__isnull=False).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run("send_digests", "--frequency", "weekly") == said.replace("would send", "sent")
+    assert [m.to for m in mail.outbox] == [["rita@example.com"]]

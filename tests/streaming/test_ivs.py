@@ -332,8 +332,12 @@ def test_the_reconcile_command(ivs_stream, stubs):
     from django.core.management import call_command
 
     stubs.stubber.add_response("list_streams", _live(ivs_stream.ivs_channel_arn, timezone.now()), {})
-    out = StringIO()
+    stubs.stubber.add_response("list_streams", _live(ivs_stream.ivs_channel_arn, timezone.now()), {})
+    said, out = StringIO(), StringIO()
 
+    call_command("streams_reconcile", "--dry-run", stdout=said)
+    ivs_stream.refresh_from_db()
+    assert (said.getvalue().strip(), ivs_stream.status) == ("would start 1, end 0", S.SCHEDULED)
     call_command("streams_reconcile", stdout=out)
 
     assert out.getvalue().strip() == "started 1, ended 0"

@@ -9,9 +9,14 @@ class Command(BaseCommand):
         "or pending and untouched that long. Celery beat runs it every 5 minutes."
     )
 
-    def handle(self, *args, **options):
-        counts = video_jobs_reconcile()
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Say what it would do; change and send nothing.")
+
+    def handle(self, *args, dry_run: bool = False, **options):
+        counts = video_jobs_reconcile(dry_run=dry_run)
         self.stdout.write(
-            f"retried {counts['retried']}, failed {counts['failed']}, requeued {counts['requeued']}, "
-            f"polled {counts['polled']}, aborted {counts['aborted']} S3 uploads"
-        )
+            ("would retry {retried}, fail {failed}, requeue {requeued}, poll {polled}, abort {aborted} S3 uploads"
+             if dry_run else
+             "retried {retried}, failed {failed}, requeued {requeued}, polled {polled}, aborted {aborted} S3 uploads"
+             ).format(**counts)
+        )  # fmt: skip

@@ -8,7 +8,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--frequency", choices=["daily", "weekly"], default="daily")
+        parser.add_argument("--dry-run", action="store_true", help="Count the digests due; send and mark nothing.")
 
-    def handle(self, *args, frequency, **options):
-        sent = digests_send(frequency=frequency)
-        self.stdout.write(f"sent {sent} {frequency} digests")
+    def handle(self, *args, frequency, dry_run: bool = False, **options):
+        sent = digests_send(frequency=frequency, dry_run=dry_run)
+        self.stdout.write(f"{'would send' if dry_run else 'sent'} {sent} {frequency} digests")
