@@ -297,6 +297,18 @@ def video_jobs_reconcile(*, now: dt.datetime | None = None, dry_run: bool = Fals
     return counts
 
 
+def video_reprocess_plan(*, video_id: Any, everything: bool = False) -> list[str]:
+    """What ``video_reprocess`` would send to work, changing nothing: the failed renditions'
+    names, or (``everything``) every rendition the video has now (the pipeline makes them again)."""
+    video = Video.all_objects.filter(pk=video_id).first()
+    if video is None:
+        raise NotFoundError("No such video.")
+    renditions = Rendition.objects.filter(video=video).order_by("name")
+    if not everything:
+        renditions = renditions.filter(status=Rendition.Status.FAILED)
+    return list(renditions.values_list("name", flat=True))
+
+
 def video_reprocess(*, video_id: Any, everything: bool = False) -> list[str]:
     """Operators: retry the failed renditions, or (``everything``) redo the whole pipeline.
     Returns the names of the renditions sent to work."""

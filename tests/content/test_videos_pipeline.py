@@ -171,7 +171,13 @@ def test_video_reprocess_command_retries_failed_renditions(uploaded, django_capt
         [rendition_id] = video_pipeline.video_processing_start(video_id=uploaded.pk)
     Rendition.objects.filter(pk=rendition_id).update(status=Rendition.Status.FAILED, error_code="transcode_failed")
     Video.objects.filter(pk=uploaded.pk).update(status=Video.Status.FAILED, error_code="rendition_failed")
-    out = __import__("io").StringIO()
+    out, said, whole = (__import__("io").StringIO() for _ in range(3))
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        call_command("video_reprocess", str(uploaded.pk), "--dry-run", stdout=said)
+        call_command("video_reprocess", str(uploaded.pk), "--all", "--dry-run", stdout=whole)
+    assert said.getvalue().strip() == f"{uploaded.pk}: would redo 240p"
+    assert whole.getvalue().strip() == f"{uploaded.pk}: would redo the whole pipeline, now 240p"
+    assert (sent, Rendition.objects.get(pk=rendition_id).status) == ([], "failed")
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("video_reprocess", str(uploaded.pk), stdout=out)
