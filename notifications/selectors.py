@@ -90,7 +90,7 @@ def _sample_actor_links(*, ids) -> QuerySet[NotificationActor]:
     )
 
 
-SAMPLE_ACTOR_LINKS = CompiledQuery(_sample_actor_links, "ids")
+SAMPLE_ACTOR_LINKS = CompiledQuery(_sample_actor_links, "ids", prepare=True)
 
 
 def notification_sample_actors_attach(*, groups: list[Notification]) -> None:
