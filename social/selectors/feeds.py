@@ -11,7 +11,9 @@ likes and saves: :func:`home_page_ids`, ``_PROFILE_PAGE``, ``_HASHTAG_PAGE``); t
 authors, originals and polls joined and, as two JSON columns (:func:`with_render_extras`), the
 images, mentions, poll options and own vote of each post and its original; the videos, when the
 page has any. Both hydrating queries are compiled once (``core.compiled``). The profile feed
-reads its author first (with the block test as a column).
+reads its author first (with the block test as a column), compiled once too. The home and
+profile page statements, the hydrating queries and the author are prepared on the connection
+(``core.compiled.prepared_cursor``): PostgreSQL plans them once per connection, not per page.
 """
 
 from __future__ import annotations
