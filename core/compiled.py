@@ -26,6 +26,12 @@ the parameters unchanged.
 ``paged=True`` compiles an unsliced queryset and appends ``LIMIT %s OFFSET %s``: each call then
 takes ``limit`` and ``offset`` (a cursor page's slice, which Django would write into the SQL
 text and so compile per page size).
+
+``prepare=True`` runs the statement through :func:`prepared_cursor`: PostgreSQL then parses
+and plans it once per connection rather than on every request (planning the feeds' hydrating
+statement took 1 to 3 ms, running it 0.4 ms). Only for statements whose best plan does not
+depend on the values (a primary key, an indexed equality): a prepared statement that has run 5
+times may be given one generic plan for all values.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
@@ -52,6 +59,30 @@ SAMPLES: dict[str, Any] = {
     "recipient_id": uuid.UUID("00000000-0000-0000-0000-5a3b1e000004"),
     "tag": "\x00sample-tag",
 }
+
+
+class _PreparingCursor(ServerBindingCursor):
+    """psycopg's server-binding cursor (values sent apart from the text, as ``$1``...), whose
+    statements psycopg prepares on its connection once one has run ``prepare_threshold`` times."""
+
+
+def prepared_cursor(connection):
+    """A cursor of ``connection`` (a Django connection) whose statements PostgreSQL keeps parsed
+    and planned for the connection's life, when prepared statements are on
+    (``DATABASE_PREPARED_STATEMENTS``, which sets psycopg's ``prepare_threshold``); else the
+    connection's ordinary cursor. It is Django's cursor wrapper all the same: execute wrappers,
+    query logging and error translation see its statements like any other.
+
+    Use it for hand-written and compiled statements that every request runs with new values,
+    and whose plan suits every value (``CompiledQuery(prepare=True)``): a prepared statement
+    that has run 5 times may be planned once, generically. The statements of Django's own
+    querysets keep client-side binding (``OPTIONS["server_side_binding"]`` stays off)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if getattr(raw, "prepare_threshold", None) is None:
+        return connection.cursor()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_PreparingCursor(raw))
 
 
 class Param:
@@ -92,12 +123,14 @@ class CompiledQuery:
         using: str = "default",
         samples: dict[str, Any] | None = None,
         paged: bool = False,
+        prepare: bool = False,
     ) -> None:
         self._build = build
         self._names = names
         self._using = using
         self._samples = dict(samples or {})
         self._paged = paged
+        self._prepare = prepare
         # One plan per process and database alias, whichever connection object compiled it:
         # Django's connection objects are per thread, and its ASGI handler runs each request in
         # a new thread (``ThreadSensitiveContext``), so a plan per connection object was compiled
@@ -167,7 +200,7 @@ class CompiledQuery:
             if limit is None:
                 raise TypeError("A paged CompiledQuery needs limit= (and offset=).")
             params += [limit, offset]
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) if self._prepare else connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         if plan.converters:

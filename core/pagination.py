@@ -97,14 +97,19 @@ class CompiledPages:
     applies), with ``values`` where the request's values go; ``samples`` holds a value no
     request sends for each name (``CompiledQuery``'s samples; ``"position"`` is the cursor's,
     on the ordering's first field). One statement is compiled per shape, value names, direction
-    and bound, on first use. ``ordering`` is the paginator's.
+    and bound, on first use. ``ordering`` is the paginator's. ``prepare(shape, names)`` says
+    whether that statement is prepared on the connection (``CompiledQuery(prepare=True)``): for
+    shapes whose plan suits every value.
     """
 
-    def __init__(self, build, *, model, samples: dict, ordering: tuple[str, ...] = ("-id",)) -> None:
+    def __init__(
+        self, build, *, model, samples: dict, ordering: tuple[str, ...] = ("-id",), prepare=lambda shape, names: False
+    ) -> None:
         self._build = build
         self._model = model
         self._samples = samples
         self._ordering = tuple(ordering)
+        self._prepare = prepare
         self._statements: dict[tuple, CompiledQuery] = {}
 
     def _statement(self, shape, names: tuple, forward: bool, bound: str | None) -> CompiledQuery:
@@ -119,7 +124,13 @@ class CompiledPages:
             return rows.filter(**{f"{first}__{bound}": values["position"]}) if bound else rows
 
         every = (*names, "position") if bound else names
-        statement = CompiledQuery(build, *every, samples={n: self._samples[n] for n in every}, paged=True)
+        statement = CompiledQuery(
+            build,
+            *every,
+            samples={n: self._samples[n] for n in every},
+            paged=True,
+            prepare=bool(self._prepare(shape, names)),
+        )
         return self._statements.setdefault((shape, names, forward, bound), statement)
 
     def source(self, shape, **values) -> PageSource:

@@ -47,7 +47,7 @@ def _token_with_user_and_device(token_key: Param):
 
 # The knox tokens with a key, each with its user and (as one JSON column) its device: the
 # token, the user and the device were two queries, each built by the ORM on every request.
-TOKEN_WITH_USER_AND_DEVICE = CompiledQuery(_token_with_user_and_device, "token_key")
+TOKEN_WITH_USER_AND_DEVICE = CompiledQuery(_token_with_user_and_device, "token_key", prepare=True)
 
 
 def device_touch(**kwargs):

@@ -129,6 +129,14 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+# The hot read paths' statements (the feeds' pages, token authentication, the statements compiled
+# once: core.compiled.prepared_cursor) are prepared on each connection, so PostgreSQL parses and
+# plans them once per connection, not on every request; every other statement keeps Django's
+# client-side binding, which never prepares. Off (DATABASE_PREPARED_STATEMENTS=false) behind a
+# pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21, or
+# without max_prepared_statements).
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 # A psycopg connection pool per process (DATABASE_POOL=true; needs CONN_MAX_AGE=0). Under ASGI each
 # request's synchronous code runs in a thread of its own, so without a pool (or PgBouncer) every
 # request opens a new connection.

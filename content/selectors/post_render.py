@@ -159,4 +159,4 @@ def _hydrated_posts(ids: Param, viewer: Param) -> QuerySet[Post]:
 
 # Posts (authors, originals, polls, render extras) by id, compiled once (core.compiled): building
 # and compiling this queryset cost more CPU than running it.
-PAGE_POSTS = CompiledQuery(_hydrated_posts, "ids", "viewer")
+PAGE_POSTS = CompiledQuery(_hydrated_posts, "ids", "viewer", prepare=True)

@@ -91,7 +91,7 @@ def _video_by_id(*, pk) -> QuerySet[Video]:
     )[:1]
 
 
-VIDEO_BY_ID = CompiledQuery(_video_by_id, "pk")
+VIDEO_BY_ID = CompiledQuery(_video_by_id, "pk", prepare=True)
 
 
 def video_get_for_playback(*, video_id: Any, user: User | None, country: str = "") -> Video:

@@ -115,7 +115,8 @@ def _listed_pages_build(status: str, *, now) -> QuerySet[LiveStream]:
     return streams.filter(visibility__in=LISTED).filter(_owner_in_good_standing(now)).select_related("owner")
 
 
-_LISTED_PAGES = CompiledPages(_listed_pages_build, model=LiveStream, samples=SAMPLES)
+# Prepared on the connection (core.compiled.prepared_cursor): one plan suits every page.
+_LISTED_PAGES = CompiledPages(_listed_pages_build, model=LiveStream, samples=SAMPLES, prepare=lambda shape, names: True)
 
 
 def stream_page_live() -> PageSource:

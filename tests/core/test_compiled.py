@@ -135,3 +135,60 @@ def test_compiled_once_per_process_whatever_thread_runs_it():
     assert found == [[user.pk] for user in users]
     assert len(compiled) == 1
     assert len(by_ids._plans) == 1
+
+
+def _prepared_statements() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_prepared_cursor_prepares_its_statements_and_wrappers_see_every_run():
+    from django.conf import settings
+    from django.db import connection
+
+    from core.compiled import prepared_cursor
+
+    assert settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"] == 5  # DATABASE_PREPARED_STATEMENTS
+    user = UserFactory(handle="prepared_probe")
+    seen = []
+
+    def record(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    sql = "SELECT handle FROM accounts_user WHERE id = %(id)s AND handle <> 'prepared marker'"
+    with connection.execute_wrapper(record):
+        for _ in range(6):
+            with prepared_cursor(connection) as cursor:
+                cursor.execute(sql, {"id": user.pk})
+                assert cursor.fetchall() == [("prepared_probe",)]
+    assert seen == [sql] * 6
+    assert [s for s in _prepared_statements() if "prepared marker" in s] == [sql.replace("%(id)s", "$1")]
+    # Ordinary cursors keep client-side binding: never prepared.
+    for _ in range(6):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT handle FROM accounts_user WHERE id = %s AND handle <> 'plain marker'", [user.pk])
+    assert not [s for s in _prepared_statements() if "plain marker" in s]
+
+
+def test_prepared_cursor_is_the_plain_cursor_when_prepared_statements_are_off():
+    from django.db import connection
+
+    from core.compiled import prepared_cursor
+
+    user = UserFactory()
+    connection.ensure_connection()
+    raw = connection.connection
+    before = raw.prepare_threshold
+    raw.prepare_threshold = None  # what DATABASE_PREPARED_STATEMENTS=false leaves (Django's default)
+    try:
+        for _ in range(6):
+            with prepared_cursor(connection) as cursor:
+                cursor.execute("SELECT handle FROM accounts_user WHERE id = %s AND handle <> 'off marker'", [user.pk])
+                assert cursor.fetchall() == [(user.handle,)]
+    finally:
+        raw.prepare_threshold = before
+    assert not [s for s in _prepared_statements() if "off marker" in s]

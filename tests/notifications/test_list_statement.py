@@ -89,3 +89,24 @@ def test_changes_between_two_reads_show_in_the_next(api_client):
     assert len(inbox()) == 1
     Notification.objects.filter(pk=group.pk).delete()
     assert inbox() == []
+
+
+def test_changes_show_in_the_next_read_once_the_statement_is_prepared(api_client):
+    """The inbox's statements are prepared on the connection (``core.compiled.prepared_cursor``):
+    read past psycopg's preparing (5th run) and PostgreSQL's generic plan (6th execution) first,
+    as another recipient, then the changes above show in the next read all the same."""
+    from django.db import connection
+
+    other = UserFactory()
+    notify(recipient=other, kind="follow", actor=UserFactory(), target=other)
+    api_client.force_authenticate(other)
+    for _ in range(12):
+        assert len(api_client.get(INBOX).json()["results"]) == 1
+        assert len(api_client.get(f"{INBOX}?unread=true").json()["results"]) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%notifications_notification%"],
+        )
+        assert cursor.fetchone()[0] >= 2
+    test_changes_between_two_reads_show_in_the_next(api_client)

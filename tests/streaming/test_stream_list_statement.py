@@ -84,3 +84,18 @@ def test_changes_between_two_reads_show_in_the_next(api_client):
     assert titles() == ["After"]
     stream.delete()
     assert titles() == []
+
+
+def test_changes_show_in_the_next_read_once_the_statement_is_prepared(api_client):
+    """The list's statement is prepared on the connection (``core.compiled.prepared_cursor``):
+    read past psycopg's preparing (5th run) and PostgreSQL's generic plan (6th execution) first."""
+    from django.db import connection
+
+    for _ in range(12):
+        assert api_client.get(STREAMS).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%streaming_livestream%"]
+        )
+        assert cursor.fetchone()[0] >= 1
+    test_changes_between_two_reads_show_in_the_next(api_client)
