@@ -194,7 +194,7 @@ def stripe_state_fetch(*, payment_intent_id: str) -> StripeState:
     api = client().v1
     with calling_stripe("payment state"):
         intent = api.payment_intents.retrieve(
-            payment_intent_id, params={"expand": ["latest_charge.balance_transaction"]}
+            payment_intent_id, params={"expand": ["latest_charge.balance_transaction", "payment_method"]}
         )
         charge = intent.latest_charge if intent.latest_charge and not isinstance(intent.latest_charge, str) else None
         refunds: list[Any] = []
