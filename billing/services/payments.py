@@ -250,24 +250,27 @@ def _payment_from_metadata(intent: Any, metadata: dict[str, str]) -> Payment | N
 
     if not metadata.get("fanfare_payment_id") or metadata.get("purpose") not in Payment.Purpose.values:
         return None
-    users = get_user_model().objects
-    payer = users.filter(pk=metadata.get("payer_id")).first() if metadata.get("payer_id") else None
-    beneficiary = users.filter(pk=metadata.get("beneficiary_id")).first() if metadata.get("beneficiary_id") else None
-    payment, _ = Payment.objects.get_or_create(
-        stripe_payment_intent_id=intent.id,
-        defaults={
-            "id": UUID(metadata["fanfare_payment_id"]),
-            "payer": payer,
-            "beneficiary": beneficiary,
-            "purpose": metadata["purpose"],
-            "purpose_ref": metadata.get("purpose_ref", ""),
-            "amount": intent.amount,
-            "currency": intent.currency,
-            "idempotency_key": metadata.get("idempotency_key") or f"stripe:{intent.id}",
-            "livemode": bool(intent.livemode),
-        },
+    wanted = {metadata.get("payer_id"), metadata.get("beneficiary_id")} - {None, ""}
+    users = {str(user.pk): user for user in get_user_model().objects.filter(pk__in=wanted)} if wanted else {}
+    # Made unless there (one statement, no savepoint), then locked as any sync locks it.
+    Payment.objects.bulk_create(
+        [
+            Payment(
+                id=UUID(metadata["fanfare_payment_id"]),
+                stripe_payment_intent_id=intent.id,
+                payer=users.get(metadata.get("payer_id") or ""),
+                beneficiary=users.get(metadata.get("beneficiary_id") or ""),
+                purpose=metadata["purpose"],
+                purpose_ref=metadata.get("purpose_ref", ""),
+                amount=intent.amount,
+                currency=intent.currency,
+                idempotency_key=metadata.get("idempotency_key") or f"stripe:{intent.id}",
+                livemode=bool(intent.livemode),
+            )
+        ],
+        ignore_conflicts=True,
     )
-    return Payment.objects.select_for_update().get(pk=payment.pk)
+    return Payment.objects.select_for_update().get(stripe_payment_intent_id=intent.id)
 
 
 def _status_from(state: StripeState) -> str:

@@ -25,7 +25,6 @@ A delivery (``POST /stripe/webhook/<uuid>/``, dj-stripe's view) goes through two
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +40,7 @@ from djstripe.models import WebhookEndpoint, WebhookEventTrigger
 from djstripe.settings import djstripe_settings
 
 from billing.models import BillingCustomer, Payment
+from billing.services import ledger
 from billing.services.payments import StripeState, payment_sync, stripe_state_fetch
 from billing.stripe_api import calling_stripe, client
 
@@ -200,9 +200,10 @@ def _batch_of(events: list[dict[str, Any]]) -> Iterator[_Batch]:
         for state in states:
             for dispute in state.disputes:
                 _dispute_mirror(dispute, api_key=_api_key_for(livemode=dispute.livemode))
-        for intent_id in sorted(batch.intents):
-            state = batch.states.get(intent_id)
-            payment_sync(payment_intent_id=intent_id, state=state, read_at=read_at if state is not None else None)
+        with ledger.postings_batched():  # the batch's entries written, and balances moved, once at the end
+            for intent_id in sorted(batch.intents):
+                state = batch.states.get(intent_id)
+                payment_sync(payment_intent_id=intent_id, state=state, read_at=read_at if state is not None else None)
     finally:
         _BATCH.reset(token)
 
@@ -341,7 +342,7 @@ def _mirror_data(obj: Any) -> dict[str, Any]:
     """An object of the batch's read as dj-stripe's handler would hold it: retrieved with the model's
     ``expand_fields`` only (a PaymentIntent's latest charge and payment method by id: the read expands
     them; the payment method stays in full for its row, ``_rows_write`` stores the id)."""
-    data = json.loads(str(obj))
+    data = obj.to_dict()
     if data.get("object") == "payment_intent" and isinstance(data.get("latest_charge"), dict):
         data["latest_charge"] = data["latest_charge"]["id"]
     return data
@@ -530,18 +531,38 @@ def _process_batch(batch_size: int) -> tuple[list[int], bool]:
                     event.invoke_webhook_handlers()
             raced = {body.get("id") for body in bodies} - events.keys()  # stored by another worker meanwhile
             events.update(_events_known([{"id": event_id} for event_id in raced]) if raced else {})
-            now = timezone.now()
-            for trigger, body in zip(triggers, bodies, strict=True):
-                trigger.event = events[body["id"]]
-                trigger.processed, trigger.exception, trigger.traceback = True, "", ""
-                trigger.updated = now
-            WebhookEventTrigger.objects.bulk_update(
-                triggers, ["processed", "exception", "traceback", "event", "updated"]
+            _triggers_processed(
+                {trigger.pk: events[body["id"]] for trigger, body in zip(triggers, bodies, strict=True)}
             )
     except Exception:  # noqa: BLE001 (processed again one by one, where each keeps its exception)
         logger.info("a batch of %d webhook deliveries failed; processing them one by one", len(taken))
         return taken, True
     return taken, False
+
+
+def _triggers_processed(events: dict[int, Any]) -> None:
+    """Mark the deliveries processed, each with its ``Event`` (as dj-stripe's ``process`` does), in one
+    ``UPDATE ... FROM (VALUES ...)``."""
+    if not events:
+        return
+    meta = WebhookEventTrigger._meta
+    event_field = meta.get_field("event")
+    quote = connection.ops.quote_name
+    values = ", ".join(["(%s::bigint, %s)"] * len(events))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} AS t SET processed = true, exception = '', traceback = '', "  # noqa: S608 (a model's table and column; values are parameters)
+            f"updated = %s, {quote(event_field.column)} = v.event FROM (VALUES {values}) AS v(id, event) "
+            f"WHERE t.{quote(meta.pk.column)} = v.id",
+            [
+                timezone.now(),
+                *[
+                    value
+                    for pk, event in sorted(events.items())
+                    for value in (pk, getattr(event, event_field.target_field.attname))
+                ],
+            ],
+        )
 
 
 def _seen(trigger: WebhookEventTrigger) -> bool:
