@@ -213,7 +213,11 @@ def _all(listing: Any) -> list[Any]:
 
 
 def payment_sync(
-    *, payment_intent_id: str, state: StripeState | None = None, read_at: datetime | None = None
+    *,
+    payment_intent_id: str,
+    state: StripeState | None = None,
+    read_at: datetime | None = None,
+    savepoint: bool = True,
 ) -> Payment | None:
     """Bring the Payment of ``payment_intent_id`` (and its refunds, disputes, entries) up to Stripe.
 
@@ -225,8 +229,11 @@ def payment_sync(
     A PaymentIntent Fanfare did not make (no ``fanfare_payment_id`` in its metadata) is left
     alone: None. One Fanfare made whose row is missing (the insert failed after Stripe answered)
     gets its row back from the metadata.
+
+    ``savepoint=False``: inside a caller's transaction that rolls back whole when this fails (the
+    webhook batches), no savepoint of its own (two round trips a payment).
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         payment = Payment.objects.select_for_update().filter(stripe_payment_intent_id=payment_intent_id).first()
         # Read Stripe while holding the row: a state read before another sync's commit (two refunds
         # racing) would otherwise be applied after it and move the payment back.

@@ -203,7 +203,12 @@ def _batch_of(events: list[dict[str, Any]]) -> Iterator[_Batch]:
         with ledger.postings_batched():  # the batch's entries written, and balances moved, once at the end
             for intent_id in sorted(batch.intents):
                 state = batch.states.get(intent_id)
-                payment_sync(payment_intent_id=intent_id, state=state, read_at=read_at if state is not None else None)
+                payment_sync(
+                    payment_intent_id=intent_id,
+                    state=state,
+                    read_at=read_at if state is not None else None,
+                    savepoint=False,  # the batch rolls back whole when any of it fails
+                )
     finally:
         _BATCH.reset(token)
 
