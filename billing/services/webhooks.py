@@ -2,18 +2,21 @@
 
 A delivery (``POST /stripe/webhook/<uuid>/``, dj-stripe's view) goes through two steps:
 
-1. **Accept** (on the request, ``billing.webhook_view``): in one transaction, the delivery is
-   stored as dj-stripe's ``WebhookEventTrigger`` and its signature verified on the raw body
-   (dj-stripe's ``validate``; 400 and an invalid row otherwise); for a valid one
-   :func:`webhook_event_accept` marks it valid and queues the processing task through the
-   outbox; then the view answers 200. Nothing else happens on the request.
+1. **Accept** (on the request, ``billing.webhook_view``): the delivery's signature is verified on
+   the raw body (dj-stripe's ``validate``; 400 and an invalid row otherwise), then in one
+   transaction it is stored as dj-stripe's ``WebhookEventTrigger`` (one INSERT, with its validity)
+   and :func:`webhook_event_accept` queues the processing task through the outbox; then the view
+   answers 200. Nothing else happens on the request.
 2. **Process** (``billing.webhook_events_process``, :func:`webhook_events_process`): takes the
    stored deliveries not processed yet (row locks, ``SKIP LOCKED``, oldest first, a batch at a
-   time) and runs dj-stripe's own processing (``WebhookEventTrigger.process``: the ``Event`` row,
-   unique by event id so a replay does nothing, dj-stripe's mirror sync, then its signals and so
-   Fanfare's receivers). The receivers only note which PaymentIntent each event is about; each
-   noted payment is then synced once (``payment_sync``, from Stripe's current state, which is
-   what makes the order of arrival irrelevant), all in the batch's transaction; an event created
+   time), stores the batch's new events as dj-stripe's ``Event`` rows in one statement (unique by
+   event id, so a replay does nothing) and sends dj-stripe's signals for each, and so Fanfare's
+   receivers (what ``WebhookEventTrigger.process`` does one by one). The receivers only note which
+   PaymentIntent each event is about; each noted payment is then synced once (``payment_sync``,
+   from Stripe's current state, which is what makes the order of arrival irrelevant) after
+   dj-stripe's mirror of what that read holds is written in bulk (``mirror_write``), its ledger
+   entries written together at the end (``ledger.postings_batched``), all in the batch's
+   transaction; an event created
    before its payment's last such read (``Payment.stripe_read_at``, less a margin for the clocks)
    is only logged, that read having seen what it announces. When a batch
    fails it is rolled back and its deliveries are processed one by one, each in its own
