@@ -8,6 +8,7 @@ call one billing service each; the services are idempotent, so a replay changes 
 from djstripe import event_handlers as djstripe_handlers
 from djstripe.event_handlers import djstripe_receiver
 from djstripe.models import Account, Event
+from djstripe.models.base import StripeModel
 from djstripe.signals import WEBHOOK_SIGNALS
 
 from billing.services import memberships, webhooks
@@ -37,6 +38,20 @@ def _owner_account_for_api_key(cls, api_key: str):
 
 
 Account.get_or_retrieve_for_api_key = classmethod(_owner_account_for_api_key)
+
+# dj-stripe looks up (or makes) the row each foreign key of a synced object refers to, one query (and
+# a savepoint and an insert) per key per object; in a batch of deliveries the rows are read in bulk
+# first and each looked up once (``webhooks.related_get_or_create``).
+_related_lookup = StripeModel._get_or_create_from_stripe_object.__func__
+
+
+def _get_or_create_from_stripe_object(cls, data, field_name="id", *args, **kwargs):
+    return webhooks.related_get_or_create(
+        cls, data, field_name, lambda: _related_lookup(cls, data, field_name, *args, **kwargs)
+    )
+
+
+StripeModel._get_or_create_from_stripe_object = classmethod(_get_or_create_from_stripe_object)
 
 
 @djstripe_receiver([*webhooks.PAYMENT_EVENTS, *webhooks.REFUND_EVENTS])

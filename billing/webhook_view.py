@@ -46,19 +46,21 @@ class WebhookView(View):
             body = request.body.decode(request.encoding or "utf-8")
         except UnicodeDecodeError:
             body = "(error decoding body)"
+        trigger = WebhookEventTrigger(
+            headers=dict(request.headers),
+            body=body,
+            remote_ip=get_remote_ip(request),
+            stripe_trigger_account_id=endpoint.djstripe_owner_account_id,
+            webhook_endpoint=endpoint,
+        )
+        # Verified before it is stored, so that it is stored once, with its validity (one INSERT).
+        api_key = djstripe_settings.get_default_api_key(endpoint.livemode)
+        trigger.valid = trigger.validate(secret=secret, api_key=api_key)
+        if not trigger.valid:
+            trigger.save()
+            logger.error("Stripe webhook %s did not validate", trigger.pk)
+            return HttpResponseBadRequest()
         with transaction.atomic():
-            trigger = WebhookEventTrigger.objects.create(
-                headers=dict(request.headers),
-                body=body,
-                remote_ip=get_remote_ip(request),
-                stripe_trigger_account=endpoint.djstripe_owner_account,
-                webhook_endpoint=endpoint,
-            )
-            api_key = djstripe_settings.get_default_api_key(endpoint.livemode)
-            trigger.valid = trigger.validate(secret=secret, api_key=api_key)
-            if not trigger.valid:
-                trigger.save(update_fields=["valid", "updated"])
-                logger.error("Stripe webhook %s did not validate", trigger.pk)
-                return HttpResponseBadRequest()
+            trigger.save()
             webhook_event_accept(trigger)
         return HttpResponse(str(trigger.id))

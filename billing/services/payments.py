@@ -203,7 +203,7 @@ def stripe_state_fetch(*, payment_intent_id: str) -> StripeState:
     api = client().v1
     with calling_stripe("payment state"):
         intent = api.payment_intents.retrieve(
-            payment_intent_id, params={"expand": ["latest_charge.balance_transaction"]}
+            payment_intent_id, params={"expand": ["latest_charge.balance_transaction", "payment_method"]}
         )
         charge = intent.latest_charge if intent.latest_charge and not isinstance(intent.latest_charge, str) else None
         refunds: list[Any] = []
@@ -222,7 +222,11 @@ def _all(listing: Any) -> list[Any]:
 
 
 def payment_sync(
-    *, payment_intent_id: str, state: StripeState | None = None, read_at: datetime | None = None
+    *,
+    payment_intent_id: str,
+    state: StripeState | None = None,
+    read_at: datetime | None = None,
+    savepoint: bool = True,
 ) -> Payment | None:
     """Bring the Payment of ``payment_intent_id`` (and its refunds, disputes, entries) up to Stripe.
 
@@ -234,8 +238,11 @@ def payment_sync(
     A PaymentIntent Fanfare did not make (no ``fanfare_payment_id`` in its metadata) is left
     alone: None. One Fanfare made whose row is missing (the insert failed after Stripe answered)
     gets its row back from the metadata.
+
+    ``savepoint=False``: inside a caller's transaction that rolls back whole when this fails (the
+    webhook batches), no savepoint of its own (two round trips a payment).
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         payment = Payment.objects.select_for_update().filter(stripe_payment_intent_id=payment_intent_id).first()
         # Read Stripe while holding the row: a state read before another sync's commit (two refunds
         # racing) would otherwise be applied after it and move the payment back.
@@ -259,24 +266,27 @@ def _payment_from_metadata(intent: Any, metadata: dict[str, str]) -> Payment | N
 
     if not metadata.get("fanfare_payment_id") or metadata.get("purpose") not in Payment.Purpose.values:
         return None
-    users = get_user_model().objects
-    payer = users.filter(pk=metadata.get("payer_id")).first() if metadata.get("payer_id") else None
-    beneficiary = users.filter(pk=metadata.get("beneficiary_id")).first() if metadata.get("beneficiary_id") else None
-    payment, _ = Payment.objects.get_or_create(
-        stripe_payment_intent_id=intent.id,
-        defaults={
-            "id": UUID(metadata["fanfare_payment_id"]),
-            "payer": payer,
-            "beneficiary": beneficiary,
-            "purpose": metadata["purpose"],
-            "purpose_ref": metadata.get("purpose_ref", ""),
-            "amount": intent.amount,
-            "currency": intent.currency,
-            "idempotency_key": metadata.get("idempotency_key") or f"stripe:{intent.id}",
-            "livemode": bool(intent.livemode),
-        },
+    wanted = {metadata.get("payer_id"), metadata.get("beneficiary_id")} - {None, ""}
+    users = {str(user.pk): user for user in get_user_model().objects.filter(pk__in=wanted)} if wanted else {}
+    # Made unless there (one statement, no savepoint), then locked as any sync locks it.
+    Payment.objects.bulk_create(
+        [
+            Payment(
+                id=UUID(metadata["fanfare_payment_id"]),
+                stripe_payment_intent_id=intent.id,
+                payer=users.get(metadata.get("payer_id") or ""),
+                beneficiary=users.get(metadata.get("beneficiary_id") or ""),
+                purpose=metadata["purpose"],
+                purpose_ref=metadata.get("purpose_ref", ""),
+                amount=intent.amount,
+                currency=intent.currency,
+                idempotency_key=metadata.get("idempotency_key") or f"stripe:{intent.id}",
+                livemode=bool(intent.livemode),
+            )
+        ],
+        ignore_conflicts=True,
     )
-    return Payment.objects.select_for_update().get(pk=payment.pk)
+    return Payment.objects.select_for_update().get(stripe_payment_intent_id=intent.id)
 
 
 def _status_from(state: StripeState) -> str:

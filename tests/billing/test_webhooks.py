@@ -466,3 +466,116 @@ def test_two_workers_processing_deliveries_about_the_same_payments_at_once_post_
     keys = sorted(JournalEntry.objects.values_list("kind", "payment_id"))
     assert keys == sorted([("payment_captured", p.pk) for p in payments] + [("refund", p.pk) for p in payments])
     assert sum(balances_from_lines().values()) == 0
+    # each batch's balance changes are written once per account at its end: the running balances
+    # equal the sums of the lines
+    assert {(a.name, a.currency): a.balance for a in LedgerAccount.objects.all()} == balances_from_lines()
+
+
+def _mirror_snapshot():
+    """dj-stripe's mirror rows of the payment objects, field by field (foreign keys by the Stripe id of
+    the row they point at; the mirror's own primary keys and write times left out)."""
+    from djstripe.models import BalanceTransaction, Charge, Customer, PaymentIntent
+    from djstripe.models import PaymentMethod as MirroredPaymentMethod
+
+    snapshot = {}
+    for model in (PaymentIntent, Charge, BalanceTransaction, MirroredPaymentMethod, Customer):
+        rows = {}
+        for row in model.objects.all():
+            values = {}
+            for model_field in model._meta.concrete_fields:
+                if model_field.name in {"djstripe_id", "djstripe_created", "djstripe_updated"}:
+                    continue
+                if model_field.is_relation:
+                    related = getattr(row, model_field.name)
+                    values[model_field.name] = getattr(related, "id", None)
+                else:
+                    values[model_field.name] = getattr(row, model_field.attname)
+            rows[row.id] = values
+        snapshot[model.__name__] = rows
+    return snapshot
+
+
+def test_a_batch_writes_dj_stripes_mirror_in_bulk_with_the_rows_dj_stripes_own_sync_gives(
+    stripe_peer, webhook_endpoint, client
+):
+    """The batch writes the PaymentIntent and Charge rows (and the balance transactions, payment methods
+    and customers they refer to) with a few statements per model; each row, field by field, is the row
+    dj-stripe's own handler (re-fetch, ``sync_from_stripe_data``) gives for the same objects."""
+    from django.conf import settings
+    from django.test.utils import CaptureQueriesContext
+    from djstripe.models import Account, BalanceTransaction, Charge, Customer, PaymentIntent
+    from djstripe.models import PaymentMethod as MirroredPaymentMethod
+
+    from billing.services.webhooks import webhook_events_process
+
+    payer, creator = UserFactory(), UserFactory()
+    payments = []
+    for index in range(3):
+        payments.append(_paid_tip(payer, creator, amount=1500 + index, key=f"tip:m{index}"))
+        if index:
+            refund_create(payment=payments[-1], amount=200 * index, reason="asked")
+    events = stripe_peer.events("payment_intent.succeeded", "charge.refunded")
+    assert len(events) == 5
+    _post_only(client, webhook_endpoint, events)
+    Account.get_or_retrieve_for_api_key(settings.STRIPE_SECRET_KEY)  # made once, as by the first event ever
+
+    with CaptureQueriesContext(connection) as queries:
+        assert webhook_events_process() == {"processed": 5, "failed": 0}
+
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "djstripe_')]
+    # one statement per model for the batch: the events, intents, charges, their balance transactions
+    # and payment methods (the customer, made once by dj-stripe's own look-up)
+    assert sorted(sql.split('"')[1] for sql in writes) == [
+        "djstripe_balancetransaction", "djstripe_charge", "djstripe_customer", "djstripe_event",
+        "djstripe_paymentintent", "djstripe_paymentmethod",
+    ]  # fmt: skip
+    bulk = _mirror_snapshot()
+    assert len(bulk["PaymentIntent"]) == len(bulk["Charge"]) == len(bulk["BalanceTransaction"]) == 3
+    assert {row["payment_intent"] for row in bulk["Charge"].values()} == {p.stripe_payment_intent_id for p in payments}
+    assert all(row["balance_transaction"] and row["customer"] for row in bulk["Charge"].values())
+    assert all(row["payment_method"] and row["customer"] for row in bulk["PaymentIntent"].values())
+    assert {row["amount_refunded"] for row in [r["stripe_data"] for r in bulk["Charge"].values()]} == {0, 200, 400}
+
+    # dj-stripe's own sync of the same objects, from nothing, as its handlers do it (re-fetch, sync)
+    for model in (Charge, PaymentIntent, BalanceTransaction, MirroredPaymentMethod, Customer):
+        model.objects.all().delete()
+    for payment in payments:
+        payment.refresh_from_db()
+        PaymentIntent.sync_from_stripe_data(PaymentIntent(id=payment.stripe_payment_intent_id).api_retrieve())
+        Charge.sync_from_stripe_data(Charge(id=payment.stripe_charge_id).api_retrieve())
+
+    assert _mirror_snapshot() == bulk
+
+
+def test_a_batch_posts_its_entries_at_its_end_and_a_refund_sees_the_capture_posted_before_it(
+    stripe_peer, webhook_endpoint, client
+):
+    """A payment's capture and its refund posted in one batch (written together at its end): the
+    refund takes the creator's share back from ``pending``, which the capture credited in the same
+    batch (not yet written), as it would one entry at a time; the running balances equal the lines."""
+    from billing import chart
+    from billing.services.webhooks import webhook_events_process
+
+    payer, creator = UserFactory(), UserFactory()
+    payment = _paid_tip(payer, creator, amount=2000, key="tip:b")
+    refund_create(payment=payment, amount=500, reason="asked")
+    events = stripe_peer.events("payment_intent.succeeded", "charge.refunded")
+    expected = ledger_snapshot()
+    _forget_everything()
+    _post_only(client, webhook_endpoint, events)
+
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert webhook_events_process() == {"processed": 2, "failed": 0}
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len([sql for sql in statements if sql.startswith('INSERT INTO "billing_journalentry"')]) == 1
+    assert len([sql for sql in statements if sql.startswith('INSERT INTO "billing_journalline"')]) == 1
+    assert len([sql for sql in statements if sql.startswith("UPDATE billing_ledgeraccount ")]) == 1
+    assert ledger_snapshot() == expected
+    lines = {(key, account): amount for key, _kind, account, _currency, amount in ledger_snapshot()}
+    refund_key = next(key for key, _account in lines if key.startswith("refund:"))
+    assert lines[(refund_key, chart.creator(creator.pk, "pending"))] > 0
+    assert (refund_key, chart.creator(creator.pk, "available")) not in lines
+    assert {(a.name, a.currency): a.balance for a in LedgerAccount.objects.all()} == balances_from_lines()
