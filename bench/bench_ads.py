@@ -16,7 +16,8 @@ is one), bounded in time and count by the environment:
    ``events_write_all`` (COPY of prepared tuples into the partitioned AdImpression, the batch's
    spend items), against a bare COPY of the same rows in the same run (rolled back), two ways:
    ``core.bulk.copy_insert`` of the model instances, and ``core.bulk.copy_rows`` of ready tuples
-   (the barest; ``ratio_to_tuples``). Target >= 0.5 x COPY and >= 20,000 events/s.
+   (the barest; ``ratio_to_tuples``). Target >= 0.5 x COPY and >= 20,000 events/s. Also the
+   writer's CPU per event, in this process and in its PostgreSQL backend.
 4. **Kill**: a writer process (tests/ads/writer_probe.py) takes a batch of 5,000, COPYs it, and
    is killed with SIGKILL before committing; then a writer drains the buffer. Reported: rows
    lost and rows duplicated (both must be 0).
@@ -243,9 +244,11 @@ def _writer() -> dict:
     AdEventBuffer.objects.all().delete()
     _fill_buffer(EVENTS)
     before = AdImpression.objects.count()
+    cpu, backend = time.process_time(), _backend_cpu()
     started = time.perf_counter()
     written = events_write_all()
     writer_seconds = time.perf_counter() - started
+    cpu, backend = time.process_time() - cpu, _backend_cpu() - backend
     rows = list(AdImpression.objects.filter(created_at__gte=timezone.now() - timezone.timedelta(hours=1))[:EVENTS])
     for row in rows:
         row.id = uuid.uuid4()
@@ -267,7 +270,23 @@ def _writer() -> dict:
         "writer_per_second": round(writer_rate, 1), "bare_copy_per_second": round(copy_rate, 1),
         "ratio": round(writer_rate / copy_rate, 3), "bare_tuples_copy_per_second": round(tuples_rate, 1),
         "ratio_to_tuples": round(writer_rate / tuples_rate, 3), "target_ratio": 0.5, "target_per_second": 20000,
+        "python_cpu_us_per_event": round(cpu / written * 1e6, 1),
+        "postgres_cpu_us_per_event": round(backend / written * 1e6, 1) if backend >= 0 else None,
     }  # fmt: skip
+
+
+def _backend_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (from /proc: the server is local
+    here), or -1 when it cannot be read. With the process's own CPU time it gives the writer's cost
+    per event, which depends less on the machine's load than its rate."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _kill() -> dict:

@@ -29,7 +29,7 @@ _LIVE_SQL = """
 SELECT c.id, c.advertiser_id, adv.user_id, adv.timezone, c.currency, c.bid_model, c.bid_amount,
        c.budget_total, c.budget_daily, c.spent_micros, c.pacing, c.frequency_cap_day, c.frequency_cap_total,
        c.weekdays, c.hours, c.countries, c.regions, c.languages, c.devices, c.age_min, c.age_max, c.genders,
-       c.interests, c.start_at, c.end_at, COALESCE(sd.micros, 0), COALESCE(un.micros, 0), c.placements
+       c.interests, c.start_at, c.end_at, COALESCE(sd.micros, 0), COALESCE(un.micros, 0), c.placements, adv.name
 FROM ads_campaign c
 JOIN ads_advertiser adv ON adv.id = c.advertiser_id
 LEFT JOIN ads_campaignspendday sd ON sd.campaign_id = c.id AND sd.day = %(today)s
@@ -67,6 +67,21 @@ COLUMNS = (
     "today",
     "unposted",
     "placements",
+    "advertiser_name",
+)
+# What an answer and its offer read of an ad (ads.api.views._served, decisions.decision_make).
+_AD_COLUMNS = (
+    "id",
+    "campaign_id",
+    "format",
+    "weight",
+    "headline",
+    "body",
+    "call_to_action",
+    "image",
+    "video_id",
+    "skippable_after",
+    "destination_url",
 )
 
 
@@ -79,6 +94,9 @@ class LiveState:
     ads: dict[Any, list[tuple[Any, str, int]]]
     balances: dict[Any, int]
     ad_objects: dict[Any, Any] = field(default_factory=dict)
+    # ad id -> its _AD_COLUMNS values; campaign id -> its row
+    ad_rows: dict[Any, tuple] = field(default_factory=dict)
+    by_id: dict[Any, dict[str, Any]] = field(default_factory=dict)
     by_placement: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def in_placement(self, placement: str, formats: frozenset) -> list[dict[str, Any]]:
@@ -113,7 +131,13 @@ def live_state(now: dt.datetime) -> LiveState:
     if state is not None and state.key == key and time.monotonic() - state.loaded_at < settings.ADS_LIVE_CACHE_SECONDS:
         return state
     # The key is read before the data, so the data is at least as new as the key it is stored under.
-    state = _load(key, now)
+    fresh = _load(key, now)
+    if state is not None and state.key == key:
+        # Reloaded for its age (a top-up is not in the key), not for a change: the ads read so far
+        # are what the key says they are, so they stay (read again, each cost the next decision
+        # that chose it a query).
+        fresh.ad_objects = state.ad_objects
+    state = fresh
     with _lock:
         _state[0] = state
     return state
@@ -129,21 +153,32 @@ def _load(key: tuple, now: dt.datetime) -> LiveState:
         cursor.execute(_LIVE_SQL, {"today": now.date(), "now": now})
         campaigns = [dict(zip(COLUMNS, values, strict=True)) for values in cursor.fetchall()]
         ads: dict[Any, list[tuple[Any, str, int]]] = {}
+        ad_rows: dict[Any, tuple] = {}
         if campaigns:
             cursor.execute(
-                "SELECT campaign_id, id, format, weight FROM ads_ad WHERE is_active AND campaign_id = ANY(%s) "
+                f"SELECT {', '.join(_AD_COLUMNS)} FROM ads_ad WHERE is_active AND campaign_id = ANY(%s) "  # noqa: S608
                 "ORDER BY campaign_id, id",
                 [[row["id"] for row in campaigns]],
             )
-            for campaign_id, ad_id, ad_format, weight in cursor.fetchall():
+            for values in cursor.fetchall():
+                ad_id, campaign_id, ad_format, weight = values[:4]
                 ads.setdefault(campaign_id, []).append((ad_id, ad_format, weight))
+                ad_rows[ad_id] = values
     campaigns = [row for row in campaigns if row["id"] in ads]
     for row in campaigns:
         row["formats"] = frozenset(ad_format for _id, ad_format, _w in ads[row["id"]])
         row["placement_set"] = frozenset(row["placements"])
         for name in ("countries", "regions", "languages", "devices", "genders", "interests"):
             row[name + "_set"] = frozenset(row[name])
-    return LiveState(key=key, loaded_at=time.monotonic(), campaigns=campaigns, ads=ads, balances=_balances(campaigns))
+    return LiveState(
+        key=key,
+        loaded_at=time.monotonic(),
+        campaigns=campaigns,
+        ads=ads,
+        balances=_balances(campaigns),
+        ad_rows=ad_rows,
+        by_id={row["id"]: row for row in campaigns},
+    )
 
 
 def _balances(rows: list[dict]) -> dict:
@@ -160,11 +195,42 @@ def _balances(rows: list[dict]) -> dict:
 
 
 def live_ad(state: LiveState, ad_id: Any):
-    """The Ad (with its campaign, advertiser and video) for a decision, read once per version."""
-    from ads.models import Ad
+    """The Ad for a decision, with its campaign and advertiser, made from what the state loaded (no
+    query: read one by one, the ads cost a query in most decisions after each reload). What the
+    answer and the offer read is loaded; any other field reads the database when first used."""
+    from ads.models import Ad, Advertiser, Campaign
 
     ad = state.ad_objects.get(ad_id)
-    if ad is None:
+    if ad is not None:
+        return ad
+    values = state.ad_rows.get(ad_id)
+    row = state.by_id.get(values[1]) if values is not None else None
+    if row is None:  # not in this state (not expected: decisions choose among its ads)
         ad = Ad.objects.select_related("campaign__advertiser", "video").get(pk=ad_id)
-        state.ad_objects[ad_id] = ad
+    else:
+        advertiser = _instance(
+            Advertiser,
+            {"id": row["advertiser_id"], "user_id": row["advertiser_user_id"], "name": row["advertiser_name"]},
+        )
+        campaign = _instance(
+            Campaign,
+            {
+                "id": row["id"],
+                "advertiser_id": row["advertiser_id"],
+                "currency": row["currency"],
+                "bid_model": row["bid_model"],
+                "bid_amount": row["bid_amount"],
+            },
+        )
+        campaign.advertiser = advertiser
+        ad = _instance(Ad, dict(zip(_AD_COLUMNS, values, strict=True)))
+        ad.campaign = campaign
+    state.ad_objects[ad_id] = ad
     return ad
+
+
+def _instance(model, data: dict[str, Any]):
+    """A model instance as read from the database with only ``data``'s fields (attnames); the others
+    are deferred (read when first used)."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in data]
+    return model.from_db("default", names, [data[name] for name in names])

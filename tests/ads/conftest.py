@@ -22,3 +22,13 @@ def _fresh_decision_state():
     yield
     live_clear()
     fill_counts_discard()
+
+
+@pytest.fixture(params=["in_database", "portable"])
+def writer_path(request, monkeypatch):
+    """Run a test on both writers: the in-database one (the default on PostgreSQL 18 with the
+    PostgreSQL buffer) and the portable one (any other buffer), which must give the same verdicts."""
+    from ads.services import writer
+
+    monkeypatch.setattr(writer, "IN_DATABASE", request.param == "in_database")
+    return request.param

@@ -13,7 +13,7 @@ from core.errors import PermissionDeniedError
 from tests.ads import helpers as h
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("writer_path")]
 
 
 def _impressions():

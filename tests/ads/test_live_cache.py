@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from ads.models import AdEventBuffer, AdSpendItem, Campaign, CampaignSpendDay
+from ads.models import Ad, AdEventBuffer, AdSpendItem, Campaign, CampaignSpendDay
 from ads.services import campaigns
 from ads.services.decisions import decision_make
 from ads.services.live import live_state, live_version
@@ -178,3 +178,32 @@ def test_fill_counts_are_buffered_once_per_interval_not_per_decision(settings):
     assert list(AdEventBuffer.objects.filter(kind="decision").values_list("payload", flat=True)) == [
         {"p": "feed", "d": str(timezone.now().date()), "n": 1, "f": 1}
     ]
+
+
+def test_a_decision_reads_only_the_version_key_once_the_state_is_loaded_whichever_ad_it_serves():
+    # given: two campaigns of three ads each, and a first decision that loaded the state
+    from django.test.utils import CaptureQueriesContext
+
+    from ads.api.views import _served as answer
+
+    for _ in range(2):
+        h.live_campaign(ads=3)
+    assert _served()[0] is not None
+
+    # when: decisions serve every one of the six ads, most for the first time
+    served = {}
+    for seed in range(200):
+        with CaptureQueriesContext(connection) as queries:
+            decision = decision_make(viewer=h.viewer(), rng=random.Random(seed))
+            served[decision.ad.pk] = (answer(decision.ad), decision.ad.campaign.advertiser.user_id)
+        # then: each read the version key and nothing else (an ad served for the first time was a query)
+        assert [q["sql"] for q in queries] == ["SELECT array_agg(version ORDER BY id) FROM ads_liveversion"]
+    assert len(served) == 6
+    # and each answer is the ad as the database has it
+    for ad in Ad.objects.select_related("campaign__advertiser"):
+        data, advertiser_user = served[ad.pk]
+        assert data["headline"] == ad.headline
+        assert data["advertiser"] == ad.campaign.advertiser.name
+        assert data["destination_host"] == "shop.example.com"
+        assert data["format"] == ad.format
+        assert advertiser_user == ad.campaign.advertiser.user_id

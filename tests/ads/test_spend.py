@@ -16,7 +16,7 @@ from tests.ads import helpers as h
 from tests.clients import verified_client
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("writer_path")]
 
 
 def _balance(name: str) -> int:

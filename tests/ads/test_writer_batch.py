@@ -8,12 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ads.buffer import event_buffer
-from ads.models import AdClick, AdEventBuffer, AdImpression
+from ads.models import AdClick, AdEventBuffer, AdImpression, AdSpendItem
 from ads.services.writer import events_write, events_write_all
 from tests.ads import helpers as h
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("writer_path")]
 
 
 def _reasons():
@@ -110,3 +110,39 @@ def test_clicks_have_the_viewer_index_the_rate_limit_reads_by():
         )
         (definition,) = cursor.fetchone()
     assert definition.endswith("USING btree (viewer_key, created_at)")
+
+
+def test_one_batch_of_mixed_events_gets_each_verdict_in_arrival_order(settings):
+    # given: one address sending, in this order, within one batch
+    settings.ADS_MAX_EVENTS_PER_MINUTE = 7
+    h.live_campaign(bid_model="cpc", bid_amount=100)
+    c, crawler = h.client(), h.client(ua=h.GOOGLEBOT)
+    token = h.offer(h.viewer(viewer_key=c.viewer_key), seed=1).token
+    h.click(token, c)  # 1: before any view
+    h.view(token, c, ratio=0.2, ms=100)  # 2: not viewable
+    h.view(token, c)  # 3: the offer's viewable impression
+    h.click(token, c)  # 4: after it
+    h.view(token, c)  # 5: again
+    h.click(token, c)  # 6: again
+    h.view(h.offer(h.viewer(viewer_key=crawler.viewer_key), seed=2).token, crawler)  # 7: a crawler
+    h.view(h.offer(h.viewer(viewer_key=c.viewer_key), seed=3).token, c)  # 8: the address's 8th event
+
+    assert events_write().impressions == 5
+
+    assert list(
+        AdImpression.objects.order_by("event_at", "id").values_list("viewable", "billable", "invalid_reason")
+    ) == [
+        (False, False, ""),
+        (True, True, ""),
+        (True, False, "token_reused"),
+        (True, False, "bot"),
+        (True, False, "rate_limited"),
+    ]
+    clicks = AdClick.objects.order_by("event_at", "id").values_list("billable", "invalid_reason", "cost_micros")
+    assert list(clicks) == [
+        (False, "click_without_view", 0),
+        (True, "", 100_000_000),
+        (False, "token_reused", 0),
+    ]
+    assert list(AdSpendItem.objects.values_list("micros", flat=True)) == [100_000_000]
+    assert AdEventBuffer.objects.filter(kind__in=["view", "click"]).count() == 0

@@ -15,7 +15,7 @@ from ads.services.decisions import fill_counts_discard
 from ads.services.writer import events_write_all
 from tests.ads import helpers as h
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("writer_path")]
 
 
 def _unlocked_buffer_rows() -> int:
