@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+import config.celery  # noqa: F401 - the app these tasks bind to (loaded with the first task, not at start-up)
 from accounts.services.access import auth_tokens_expired_delete
 from accounts.services.export import data_export_build, data_exports_expire
 

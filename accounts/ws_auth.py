@@ -12,8 +12,9 @@ from __future__ import annotations
 from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
-from channels.sessions import CookieMiddleware, SessionMiddleware
+from channels.sessions import CookieMiddleware, InstanceSessionWrapper, SessionMiddleware
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 from rest_framework import exceptions
 
 CLOSE_INVALID_TOKEN = 4401
@@ -71,6 +72,37 @@ class SessionAuthMiddleware(AuthMiddleware):
         await super().resolve_scope(scope)
 
 
+class _SocketSessionWrapper(InstanceSessionWrapper):
+    """Channels' session wrapper, without the work a WebSocket never needs.
+
+    A handshake without a session cookie gets a new, empty session, as before, but made when
+    something first reads it: Channels made one per socket (with the ``cached_db`` engine that
+    is a cache connection too, one per socket's context), and nothing on a chat socket reads it.
+    The wrapper's ``send`` saves a session and sets its cookie only on ``http.response.start``;
+    on any other message it only read the session, so those go straight to the server."""
+
+    async def resolve_session(self):
+        if self.activated and not self.scope["cookies"].get(self.cookie_name):
+            self.scope["session"] = SimpleLazyObject(self.session_store)
+            return
+        await super().resolve_session()
+
+    async def send(self, message):
+        if message["type"] not in self.save_message_types:
+            return await self.real_send(message)
+        return await super().send(message)
+
+
+class SocketSessionMiddleware(SessionMiddleware):
+    """Channels' ``SessionMiddleware`` with :class:`_SocketSessionWrapper`."""
+
+    async def __call__(self, scope, receive, send):
+        wrapper = _SocketSessionWrapper(scope, send)
+        await wrapper.resolve_session()
+        return await self.inner(wrapper.scope, receive, wrapper.send)
+
+
 def SessionAuthMiddlewareStack(inner):
-    """Channels' ``AuthMiddlewareStack`` with :class:`SessionAuthMiddleware`."""
-    return CookieMiddleware(SessionMiddleware(SessionAuthMiddleware(inner)))
+    """Channels' ``AuthMiddlewareStack`` with :class:`SocketSessionMiddleware` and
+    :class:`SessionAuthMiddleware`."""
+    return CookieMiddleware(SocketSessionMiddleware(SessionAuthMiddleware(inner)))

@@ -6,7 +6,6 @@ class AdsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ads import tasks  # noqa: F401 (registers the tasks)
         from ads.admin_pending import campaigns_in_review
         from core import admin_pending
         from core.dashboard.navigation import register

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+import config.celery  # noqa: F401 - the app these tasks bind to (loaded with the first task, not at start-up)
+
 
 @shared_task(name="ads.events_write")
 def events_write_task() -> int:

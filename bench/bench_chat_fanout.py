@@ -12,9 +12,11 @@ and one sender (the streamer, signed in: exempt from the rate limit) connect to 
 
 For each server: the time to connect ``BENCH_CHAT_CLIENTS`` (2000) sockets (50 handshakes at a
 time, each until its welcome frame), the server's resident memory with them connected, then a
-step search over message rates (``BENCH_CHAT_RATES``: 5, 10, 20, 40, 80 messages/s, each for
-``BENCH_CHAT_SECONDS``, 10): the capacity is the highest rate at which every message reached
-every socket with p99 delay at most ``BENCH_CHAT_P99_MS`` (200). Each message embeds its send
+step search over message rates (``BENCH_CHAT_RATES``: 0.5, 1, 2, 3, 4, 5, 7, 10, 14, 20, 28, 40,
+56, 80 messages/s, each for ``BENCH_CHAT_SECONDS``, 10): the capacity is the highest rate at
+which every message reached every socket with p99 delay at most ``BENCH_CHAT_P99_MS`` (200). A
+rate that fails is tried once more after the room drained; the search stops at the first rate
+that fails twice. Each message embeds its send
 time; a client notes the delay when it arrives. The database is a throwaway one
 (``bench_fanfare``), dropped after.
 
@@ -27,6 +29,7 @@ from this one, reported as ``fanfare_compare`` beside ``fanfare_in_memory_layer`
 from __future__ import annotations
 
 import asyncio
+import collections
 import gc
 import json
 import os
@@ -49,8 +52,9 @@ from tests.servers import free_port
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = int(os.environ.get("BENCH_CHAT_CLIENTS", "2000"))
 # Message rates tried in turn (each for BENCH_CHAT_SECONDS); the capacity is the highest one
-# with p99 <= BENCH_CHAT_P99_MS and nothing lost. The search stops at the first that fails.
-RATES = [float(r) for r in os.environ.get("BENCH_CHAT_RATES", "5,10,20,40,80").split(",") if r]
+# with p99 <= BENCH_CHAT_P99_MS and nothing lost. A failed rate is tried once more; the search
+# stops at the first rate that fails twice. The steps start low enough for a loaded machine.
+RATES = [float(r) for r in os.environ.get("BENCH_CHAT_RATES", "0.5,1,2,3,4,5,7,10,14,20,28,40,56,80").split(",") if r]
 P99_TARGET_MS = float(os.environ.get("BENCH_CHAT_P99_MS", "200"))
 # The production server's command (README.md, "Production"; what `make run` starts), one worker:
 # the in-memory channel layer lives in one process.
@@ -149,11 +153,23 @@ async def _measure_clients(url: str, cookie: str | None, server_pid: int) -> dic
     headers = {"Cookie": cookie} if cookie else None
     sender = await websockets.connect(url, origin="http://127.0.0.1", additional_headers=headers, ping_interval=None)
     await sender.recv()
+    # The sender reads what it is sent too (each message comes back to it as a room event): a
+    # sender that never read stopped answering the server's keep-alive pings once its queue was
+    # full, and the server closed it mid-search (uvicorn: after about 40 s).
+    sender_frames: collections.deque = collections.deque(maxlen=3)
 
-    steps, capacity = [], None
-    for index, rate in enumerate(RATES):
+    async def sender_reader():
+        try:
+            async for frame in sender:
+                sender_frames.append(str(frame)[:300])
+        except websockets.ConnectionClosed as error:
+            sender_frames.append(repr(error)[:300])
+
+    sender_task = asyncio.create_task(sender_reader())
+
+    async def step(index: int, rate: float) -> dict:
         state.update(step=index, latencies=[], received=0, firsts={})
-        total = int(rate * SECONDS)
+        total = max(int(rate * SECONDS), 1)
         first_send = time.time()
         for seq in range(total):
             target = first_send + seq / rate
@@ -173,23 +189,35 @@ async def _measure_clients(url: str, cookie: str | None, server_pid: int) -> dic
             "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
             "p99_ms": round(latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000, 1) if latencies else None,
             "first_delivery_p50_ms": round(statistics.median(firsts) * 1000, 1) if firsts else None,
+            "open_sockets": sum(1 for s in sockets if s.state is websockets.protocol.State.OPEN),
         }
-        if not state["received"]:  # say why: the sender's own frames (an error event, say)
-            replies = []
-            try:
-                while len(replies) < 3:
-                    replies.append(str(await asyncio.wait_for(sender.recv(), timeout=1))[:300])
-            except (TimeoutError, websockets.ConnectionClosed) as error:
-                replies.append(repr(error)[:300])
-            result["sender_replies"] = replies
-        steps.append(result)
-        if result["lost"] or result["p99_ms"] is None or result["p99_ms"] > P99_TARGET_MS:
+        if not state["received"]:  # say why: the sender's last frames (an error event, say)
+            await asyncio.sleep(1)
+            result["sender_replies"] = list(sender_frames)
+        result["passed"] = not result["lost"] and result["p99_ms"] is not None and result["p99_ms"] <= P99_TARGET_MS
+        return result
+
+    # The step search: each rate in turn, upwards; the capacity is the highest that passed (p99 <=
+    # BENCH_CHAT_P99_MS, nothing lost). A failed step is run once more after the room has drained
+    # (the machine is shared: one other process's burst must not end the search), unless sockets
+    # were closed (then every later step would lose their deliveries too); the search stops at the
+    # first rate that fails twice.
+    steps, capacity, index = [], None, 0
+    for rate in RATES:
+        for attempt in (1, 2):
+            result = {**await step(index, rate), "attempt": attempt}
+            index += 1
+            steps.append(result)
+            if result["passed"] or attempt == 2 or result["open_sockets"] < len(sockets):
+                break
+            await asyncio.sleep(3)  # the last step's stragglers arrive and are ignored
+        if not result["passed"]:
             break
         capacity = rate
         await asyncio.sleep(1)
     for socket in [*sockets, sender]:
         await socket.close()
-    for task in listeners:
+    for task in [*listeners, sender_task]:
         task.cancel()
     return {
         "clients": len(sockets),

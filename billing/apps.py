@@ -9,7 +9,7 @@ class BillingConfig(AppConfig):
         import stripe
         from django.conf import settings
 
-        from billing import receivers, tasks  # noqa: F401 (connects the dj-stripe receivers, registers tasks)
+        from billing import receivers  # noqa: F401 (connects the dj-stripe receivers)
         from billing.admin_pending import disputes_needing_response
         from core import admin_pending
 

@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP to Django, WebSockets under /ws/ to each app's consumers."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
@@ -25,3 +26,11 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# What start-up made (Django, every app, their libraries: about 160,000 objects the collector
+# tracks) lives as long as the process. Moved out of the collector's reach, a full collection
+# scans only what requests and sockets made since: with 2,000 chat sockets connecting, four full
+# collections took 1.6 s of the server's time on a loaded machine, each walking the start-up
+# objects again (bench/README.md, chat_fanout). Nothing is freed or kept differently: garbage is
+# collected as before; only objects that exist now are never examined again.
+gc.freeze()

@@ -5,7 +5,51 @@ it runs late; keep the two together. Beat runs it with ``core.scheduler.Database
 keeps each job's last run in the database, so a restarted beat never runs a job twice for one slot.
 """
 
-from celery.schedules import crontab
+from __future__ import annotations
+
+from typing import Any
+
+
+class Crontab:
+    """A cron-like schedule, built as Celery's ``celery.schedules.crontab`` when beat reads it.
+
+    The settings import this module in every process, and ``celery.schedules`` imports most of
+    Celery, kombu and billiard (about 8 MB the web process kept for nothing). Beat's scheduler
+    (``core.scheduler.DatabaseScheduler``) turns each one into Celery's crontab; reading an
+    attribute (``day_of_week``, ``remaining_estimate``...) or the text gives the crontab's.
+    """
+
+    __slots__ = ("_built", "kwargs")
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        self._built: Any = None
+
+    def build(self) -> Any:
+        """Celery's crontab for these fields (one per declaration, made on first use)."""
+        if self._built is None:
+            from celery.schedules import crontab
+
+            self._built = crontab(**self.kwargs)
+        return self._built
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.build(), name)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Crontab) and other.kwargs == self.kwargs
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.kwargs.items())))
+
+    def __repr__(self) -> str:
+        return repr(self.build())
+
+    def __str__(self) -> str:
+        return str(self.build())
+
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -21,12 +65,12 @@ BEAT_SCHEDULE: dict = {
     # --- notifications ----------------------------------------------------------------------------
     "notifications-digests-daily": {
         "task": "notifications.digests_send",
-        "schedule": crontab(hour=8, minute=0),
+        "schedule": Crontab(hour=8, minute=0),
         "args": ("daily",),
     },
     "notifications-digests-weekly": {
         "task": "notifications.digests_send",
-        "schedule": crontab(hour=8, minute=0, day_of_week=1),
+        "schedule": Crontab(hour=8, minute=0, day_of_week=1),
         "args": ("weekly",),
     },
     # Push and SMS held back by quiet hours go out when their time comes.
@@ -49,7 +93,7 @@ BEAT_SCHEDULE: dict = {
     # The weekly payout run (last Monday-Sunday); finance then checks and approves in the admin.
     "billing-payouts-prepare": {
         "task": "billing.payouts_prepare",
-        "schedule": crontab(hour=6, minute=0, day_of_week=1),
+        "schedule": Crontab(hour=6, minute=0, day_of_week=1),
     },
     # Approved payouts whose Transfer was not sent (Stripe unreachable) are sent again.
     "billing-payout-transfers-retry": {"task": "billing.payout_transfers_retry", "schedule": 10 * MINUTE},

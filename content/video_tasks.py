@@ -1,6 +1,6 @@
 """Celery tasks of the video pipeline and analytics: they take ids and call one service.
 
-Imported by ``ContentConfig.ready`` so a worker registers them.
+Registered by Celery's autodiscovery (``config.celery``), so a worker has them.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import datetime as dt
 
 from celery import shared_task
 from django.utils import timezone
+
+import config.celery  # noqa: F401 - the app these tasks bind to (loaded with the first task, not at start-up)
 
 
 @shared_task(name="content.video_process")

@@ -16,17 +16,28 @@ import time
 import uuid
 from typing import Any
 
-from celery.beat import Scheduler
+from celery.beat import ScheduleEntry, Scheduler
 from django.conf import settings
 from django.db import close_old_connections
 
+from config.schedule import Crontab
 from core.ids import uuid7
 from core.models import PeriodicJob, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
 
+class Entry(ScheduleEntry):
+    """Celery's entry; a ``config.schedule.Crontab`` becomes Celery's crontab here (the settings
+    declare it without importing Celery)."""
+
+    def __init__(self, *args: Any, schedule: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, schedule=schedule.build() if isinstance(schedule, Crontab) else schedule, **kwargs)
+
+
 class DatabaseScheduler(Scheduler):
+    Entry = Entry
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.boot = uuid.uuid4()
         self._last_heartbeat = 0.0

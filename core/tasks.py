@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+import config.celery  # noqa: F401 - the app these tasks bind to (loaded with the first task, not at start-up)
+
 
 @shared_task(name="core.tasks_recover")
 def tasks_recover_task() -> dict[str, int]:

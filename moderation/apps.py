@@ -8,7 +8,6 @@ class ModerationConfig(AppConfig):
     def ready(self) -> None:
         from accounts.services.audit import register_audit_listener
         from accounts.services.moderation import register_lift_hook, register_standing_hook
-        from moderation import tasks  # noqa: F401 (registers the Celery tasks)
         from moderation.services import enforcement, log
         from streaming.services.chat import register_chat_log_listener
 

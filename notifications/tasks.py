@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+import config.celery  # noqa: F401 - the app these tasks bind to (loaded with the first task, not at start-up)
 from core.side_effects import enqueue_task
 from notifications import delivery, services
 

@@ -7,7 +7,7 @@ class StreamingConfig(AppConfig):
 
     def ready(self) -> None:
         from core.dashboard.navigation import register
-        from streaming import checks, tasks  # noqa: F401 (registers the system checks and Celery tasks)
+        from streaming import checks  # noqa: F401 (registers the system checks)
 
         register(label="Streams", url_name="streaming_studio:streams", order=40)
 

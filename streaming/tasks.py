@@ -1,8 +1,10 @@
-"""Celery tasks of streaming: they take ids and call one service. Imported by ``StreamingConfig.ready``."""
+"""Celery tasks of streaming: they take ids and call one service. Registered by Celery's autodiscovery."""
 
 from __future__ import annotations
 
 from celery import shared_task
+
+import config.celery  # noqa: F401 - the app these tasks bind to (loaded with the first task, not at start-up)
 
 
 @shared_task(name="streaming.stream_live_fanout")

@@ -28,7 +28,6 @@ from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp.models import Device
 from knox.models import get_token_model
-from ua_parser import parse as parse_user_agent
 
 from accounts.models import AuthDevice, LoginEvent, User
 from accounts.services.auth_emails import email_send_templated
@@ -340,6 +339,10 @@ def user_agent_describe(user_agent: str) -> tuple[str, str]:
     """(name, platform) for a User-Agent header, e.g. ("Chrome on Mac OS X", "Mac OS X")."""
     if not user_agent:
         return "Unknown device", ""
+    # Imported here, as ads.traffic does: ua-parser (with PyYAML) is only needed when a login
+    # completes, and the web process starts without it (tests/core/test_lazy_imports.py).
+    from ua_parser import parse as parse_user_agent
+
     parsed = parse_user_agent(user_agent).with_defaults()
     browser = parsed.user_agent.family
     platform = parsed.os.family
