@@ -162,5 +162,5 @@ def test_a_bad_cursor_is_refused(user):
 
     response = client.get(HISTORY, {"cursor": "garbage"})
 
-    assert response.status_code == 404
-    assert response.json()["errors"][0]["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "invalid_cursor"
