@@ -9,12 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from ads.models import AdEventBuffer, AdImpression
 from ads.services import writer
 from tests.ads import helpers as h
+from tests.ads.conftest import skip_unless_in_database_writer
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _in_database(monkeypatch):
+def _in_database(monkeypatch, django_db_blocker):
+    skip_unless_in_database_writer(django_db_blocker)
     monkeypatch.setattr(writer, "IN_DATABASE", True)
 
 
