@@ -4,6 +4,7 @@ Like every environment, tests read DATABASE_URL, REDIS_URL and CELERY_BROKER_URL
 use the embedded PostgreSQL, in-memory layers and eager tasks when not.
 """
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -25,8 +26,10 @@ VIDEO_ROOT = Path(env.str("VIDEO_ROOT", default=str(Path(tempfile.gettempdir()) 
 STREAM_ROOT = Path(env.str("STREAM_ROOT", default=str(Path(tempfile.gettempdir()) / "fanfare-test-streams")))
 # A partitioned model that exists only in tests, proving the pgpartition wiring.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.partitioning_probe"]
-# seed_demo's short-lived Stripe peer keeps its state out of .data in tests.
-STRIPE_PEER_STATE_FILE = Path(tempfile.gettempdir()) / "fanfare-test-stripe-peer.json"
+# seed_demo's short-lived Stripe peer keeps its state out of .data in tests, in a file of this test
+# process's own: two suites running at once (two checkouts, or CI's two passes on one machine) would
+# otherwise load each other's peer state between a test's two seeds and lose the customers it made.
+STRIPE_PEER_STATE_FILE = Path(tempfile.gettempdir()) / f"fanfare-test-stripe-peer-{os.getpid()}.json"
 # No stray local peer (a developer's `make run`) is ever reached from tests: billing's tests start
 # their own peer on a free port and point STRIPE_API_BASE at it; nothing listens on port 9.
 STRIPE_API_BASE = "http://127.0.0.1:9"
