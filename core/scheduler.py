@@ -31,8 +31,21 @@ class Entry(ScheduleEntry):
     """Celery's entry; a ``config.schedule.Crontab`` becomes Celery's crontab here (the settings
     declare it without importing Celery)."""
 
-    def __init__(self, *args: Any, schedule: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, schedule=schedule.build() if isinstance(schedule, Crontab) else schedule, **kwargs)
+    def __init__(
+        self,
+        name: Any = None,
+        task: Any = None,
+        last_run_at: Any = None,
+        total_run_count: Any = None,
+        schedule: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        # Celery's own signature, positions included: beat copies an entry (``copy.copy`` goes
+        # through ``__reduce__``, which passes the schedule by position) before it sends it.
+        if isinstance(schedule, Crontab):
+            schedule = schedule.build()
+        super().__init__(name, task, last_run_at, total_run_count, schedule, *args, **kwargs)
 
 
 class DatabaseScheduler(Scheduler):

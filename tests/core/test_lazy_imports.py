@@ -11,6 +11,7 @@ in a fresh interpreter, with the production settings, and fails if one of them c
 import time (an innocent top-level ``import boto3`` would do it).
 """
 
+import copy
 import json
 import os
 import re
@@ -208,6 +209,8 @@ def test_the_periodic_crontabs_are_celerys_crontabs_when_beat_reads_them():
         assert type(entry.schedule) is crontab, name
         assert entry.schedule == spec.build(), name
         assert entry.schedule.app is app
+        # beat copies an entry before it sends it, and makes the next one after: both keep it
+        assert copy.copy(entry).schedule == entry.schedule == next(entry).schedule, name
     interval = DatabaseScheduler.Entry(name="every-minute", task="core.tasks_recover", schedule=60, app=app)
     assert interval.schedule.run_every.total_seconds() == 60
 
