@@ -89,10 +89,13 @@ def seed(*, report) -> None:
         )
     campaigns.campaign_submit(campaign=campaign)
     campaigns.campaign_approve(campaign=campaign, by=None)
+    from billing.money import format_amount
+
     spent = _traffic(campaign=campaign)
+    balance = campaigns.advertiser_balance(advertiser=advertiser)
     report(
-        f"ads       advertiser topped up ({payment.status}), campaign active, demo traffic charged {spent} "
-        f"(balance left {campaigns.advertiser_balance(advertiser=advertiser)})"
+        f"ads       advertiser topped up ({payment.status}), campaign active, demo traffic charged "
+        f"{format_amount(spent, advertiser.currency)} (balance left {format_amount(balance, advertiser.currency)})"
     )
 
 

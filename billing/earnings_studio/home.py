@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from billing import selectors
 from billing.models import ConnectAccount
-from billing.money import ZERO_DECIMAL_CURRENCIES
+from billing.money import format_amount
 from core.dashboard.home import Attention, Figure, Period
 
 
@@ -21,10 +21,14 @@ def earnings_figures(*, user: Any, period: Period) -> list[Figure]:
     if not rows:
         return []
     currency = max({r[2] for r in rows}, key=lambda c: sum(r[3] for r in rows if r[2] == c))
-    scale = 1 if currency in ZERO_DECIMAL_CURRENCIES else 100
-    current = sum(a for day, _s, c, a in rows if c == currency and day >= period.start) / scale
-    previous = sum(a for day, _s, c, a in rows if c == currency and day < period.start) / scale
-    return [Figure(key="earnings", label=f"Earnings ({currency.upper()})", current=current, previous=previous)]
+    current = sum(a for day, _s, c, a in rows if c == currency and day >= period.start)
+    previous = sum(a for day, _s, c, a in rows if c == currency and day < period.start)
+    return [
+        Figure(
+            key="earnings", label="Earnings", current=current, previous=previous, kind="money",
+            shown=format_amount(current, currency), previous_shown=format_amount(previous, currency),
+        )
+    ]  # fmt: skip
 
 
 def earnings_attention(*, user: Any) -> list[Attention]:

@@ -138,3 +138,21 @@ def test_an_empty_earnings_page_and_onboarding_from_the_studio(stripe_peer):
     assert "/_peer/connect/onboard/acct_" in started["Location"]
     assert "connect%3Dreturn" in started["Location"] or "connect=return" in started["Location"]
     assert ConnectAccount.objects.get(user=creator).status == "details_needed"
+
+
+def test_the_studio_home_shows_earnings_as_money_in_the_creators_currency(stripe_peer):
+    creator = _earning_creator(stripe_peer)  # 100.00 USD paid: the creator's share has cents
+    client = verified_client(creator)
+
+    page = client.get("/studio/")
+
+    (figure,) = [f for f in page.context["figures"] if f.key == "earnings"]
+    assert (figure.label, figure.kind, figure.shown, figure.previous_shown) == (
+        "Earnings",
+        "money",
+        "91.96 USD",
+        "0.00 USD",
+    )
+    html = page.content.decode()
+    assert '<span class="value" data-testid="figure-earnings-value">91.96 USD</span>' in html
+    assert "0.00 USD the 28 days before" in html
