@@ -35,23 +35,31 @@ def viewer_from_request(*, user, meta: dict, placement: str, video_id: Any = Non
         os=agent.os,
         browser=agent.browser,
     )
-    if viewer.user is not None:
-        # What the viewer shared and whom they blocked, in one statement.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT p.birth_year, p.gender, p.interests, "
-                "ARRAY(SELECT b.advertiser_id FROM ads_advertiserblock b WHERE b.user_id = %(user)s) "
-                "FROM (SELECT 1) AS one LEFT JOIN ads_vieweradprofile p ON p.user_id = %(user)s",
-                {"user": viewer.user.pk},
-            )
-            birth_year, gender, interests, blocked = cursor.fetchone()
-        viewer.birth_year, viewer.gender, viewer.interests = birth_year, gender or "", list(interests or [])
-        viewer.blocked_advertisers = set(blocked)
+    # What a signed-in viewer shared and whom they blocked is read when a decision first needs it
+    # (``viewer_profile_load``): a placement no campaign may show in needs none of it.
+    viewer.profile_pending = viewer.user is not None
     if video_id:
         content_of_video(viewer, video_id)
     elif stream_id:
         content_of_stream(viewer, stream_id)
     return viewer
+
+
+def viewer_profile_load(viewer: Viewer) -> None:
+    """Fill in what the signed-in viewer shared and whom they blocked, in one statement (once)."""
+    if not viewer.profile_pending:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.birth_year, p.gender, p.interests, "
+            "ARRAY(SELECT b.advertiser_id FROM ads_advertiserblock b WHERE b.user_id = %(user)s) "
+            "FROM (SELECT 1) AS one LEFT JOIN ads_vieweradprofile p ON p.user_id = %(user)s",
+            {"user": viewer.user.pk},
+        )
+        birth_year, gender, interests, blocked = cursor.fetchone()
+    viewer.birth_year, viewer.gender, viewer.interests = birth_year, gender or "", list(interests or [])
+    viewer.blocked_advertisers = set(blocked)
+    viewer.profile_pending = False
 
 
 def content_of_video(viewer: Viewer, video_id: Any) -> None:

@@ -7,7 +7,9 @@ Against a database seeded by ``manage.py seed_bench`` (the load benchmark's). Ea
 read through Django's test client (the same middleware, authentication and views as the
 server, without uvicorn), ``BENCH_PROFILE_WARMUP`` (30) times, then ``BENCH_PROFILE_REQUESTS``
 (200) times measured: the process's CPU time per request (``time.process_time``, which a busy
-machine inflates much less than wall time) and the SQL statements of one request.
+machine inflates much less than wall time), the embedded PostgreSQL server's CPU time per
+request (all its processes, so background work such as autovacuum counts too) and the SQL
+statements of one request.
 ``BENCH_PROFILE_BODIES=DIR`` writes each endpoint's response body to ``DIR/NAME.json``, to
 compare two versions' answers byte for byte. Not collected by ``make bench`` (its name does
 not start with ``bench_``).
@@ -39,6 +41,7 @@ def main(argv: list[str]) -> int:
     from django.db import connection
     from django.test import Client
 
+    from bench.bench_load import _cpu_seconds, _postgres_processes
     from bench.hot_endpoints import endpoints, prepare_extras, viewer_token
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -72,12 +75,14 @@ def main(argv: list[str]) -> int:
                 out.write(response.content)
         cpu, wall = [], []
         captured.clear()
+        db_cpu_before = _cpu_seconds(_postgres_processes())
         with connection.execute_wrapper(record):
             for _ in range(REQUESTS):
                 c0, w0 = time.process_time(), time.perf_counter()
                 client.get(endpoint.path)
                 cpu.append((time.process_time() - c0) * 1000)
                 wall.append((time.perf_counter() - w0) * 1000)
+        db_cpu = _cpu_seconds(_postgres_processes()) - db_cpu_before
         result = {
             "endpoint": endpoint.name,
             "bytes": len(response.content),
@@ -86,6 +91,7 @@ def main(argv: list[str]) -> int:
             "cpu_ms_mean": round(statistics.fmean(cpu), 2),
             "cpu_ms_p50": round(statistics.median(cpu), 2),
             "wall_ms_p50": round(statistics.median(wall), 2),
+            "db_cpu_ms_per_request": round(db_cpu * 1000 / REQUESTS, 2),
         }
         print(json.dumps(result), flush=True)
         if os.environ.get("BENCH_PROFILE_SQL"):

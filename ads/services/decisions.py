@@ -68,6 +68,9 @@ class Viewer:
     gender: str = ""
     interests: list[str] = field(default_factory=list)
     blocked_advertisers: set = field(default_factory=set)
+    # True until the four fields above are read for a signed-in viewer (ads.viewers.viewer_profile_load,
+    # which ``_decide`` calls only once a campaign may show in the placement).
+    profile_pending: bool = False
 
 
 @dataclass
@@ -321,10 +324,17 @@ def _decide(*, viewer: Viewer, explain: bool, rng: random.Random, now: dt.dateti
         return Decision(ad=None, reason="members_only")
     state = live_state(now)
     formats = frozenset(PLACEMENT_FORMATS.get(viewer.placement, ()))
+    placed = state.in_placement(viewer.placement, formats)
+    if not placed:
+        return Decision(ad=None, reason="no_eligible_campaign")
+    if viewer.profile_pending:
+        from ads.viewers import viewer_profile_load
+
+        viewer_profile_load(viewer)
     interests = frozenset(viewer.interests) | frozenset(viewer.content_tags)
     rows = [
         row
-        for row in state.in_placement(viewer.placement, formats)
+        for row in placed
         if row["start_at"] <= now
         and (row["end_at"] is None or row["end_at"] > now)
         and (explain or _targeting_matches(row, viewer, interests))

@@ -1,6 +1,6 @@
 """Content's models, one module per model or close family of models."""
 
-from content.models.hashtag import Hashtag
+from content.models.hashtag import Hashtag, HashtagItem
 from content.models.poll import Poll, PollOption, PollVote
 from content.models.post import Post, PostImage, PostRevision
 from content.models.rendition import Rendition
@@ -12,6 +12,7 @@ from content.models.view_event import ViewEvent
 
 __all__ = [
     "Hashtag",
+    "HashtagItem",
     "Poll",
     "PollOption",
     "PollVote",

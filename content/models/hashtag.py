@@ -28,3 +28,23 @@ class Hashtag(BaseModel):
 
     def __str__(self) -> str:
         return f"#{self.name}"
+
+
+class HashtagItem(models.Model):
+    """Which posts and videos carry each tag, by id: what the hashtag feed reads as an index
+    range (``tag``, ``kind``, newest ``item_id`` first) instead of searching every post's and
+    video's tags for one it cannot estimate.
+
+    Kept by database triggers on ``content_post.hashtags`` and ``content_video.tags`` (insert,
+    delete, truncate, and updates that change the tags: migration 0007), so every writer keeps it
+    exact, in the same transaction. It mirrors the arrays only: whether an item may be seen
+    (deleted, removed, private, blocked...) is tested on the item's own row when a page is read.
+    """
+
+    pk = models.CompositePrimaryKey("tag", "kind", "item_id")
+    tag = models.CharField(max_length=100)
+    kind = models.CharField(max_length=5)  # "post" | "video"
+    item_id = models.UUIDField()
+
+    def __str__(self) -> str:
+        return f"#{self.tag} {self.kind} {self.item_id}"

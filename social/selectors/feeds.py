@@ -11,9 +11,11 @@ likes and saves: :func:`home_page_ids`, ``_PROFILE_PAGE``, ``_HASHTAG_PAGE``); t
 authors, originals and polls joined and, as two JSON columns (:func:`with_render_extras`), the
 images, mentions, poll options and own vote of each post and its original; the videos, when the
 page has any. Both hydrating queries are compiled once (``core.compiled``). The profile feed
-reads its author first (with the block test as a column), compiled once too. The home and
-profile page statements, the hydrating queries and the author are prepared on the connection
+reads its author first (with the block test as a column), compiled once too. The home, profile
+and hashtag page statements, the hydrating queries and the author are prepared on the connection
 (``core.compiled.prepared_cursor``): PostgreSQL plans them once per connection, not per page.
+The home page's per-followee merge reads a window before the cursor first (``HOME_WINDOW``), and
+the hashtag page reads the tag's ids from ``content_hashtagitem`` (``content.models.HashtagItem``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from accounts.selectors import users_in_good_standing_q
 from accounts.standing import out_of_standing_ids_sql
 from billing.selectors import member_access_sql
 from content import relations as content_relations
-from content.models import Hashtag, Post, Video
+from content.models import Hashtag, HashtagItem, Post, Video
 from content.selectors.post_render import PAGE_POSTS, render_extras_attach, with_render_extras  # noqa: F401 (with_render_extras: re-exported)
 from core.compiled import SAMPLES, CompiledQuery, Param, prepared_cursor
 from core.errors import ApplicationError, NotFoundError
@@ -177,12 +179,11 @@ _AUTHORS = (
 """
 )
 # Few followees: per followee, its newest rows from the (author, -id) index; merge; keep the newest.
-_HOME_MERGE = (  # table names from the models; every value is a parameter
-    _AUTHORS  # noqa: S608
-    + """
+_HOME_MERGE_ITEMS = (  # table names from the models; every value is a parameter
+    """
     SELECT id, kind, subject FROM (
         SELECT x.id, 'post' AS kind, x.subject FROM authors a CROSS JOIN LATERAL (
-            SELECT p.id, """
+            SELECT p.id, """  # noqa: S608
     + _POST_SUBJECT
     + """ FROM {post} p WHERE p.author_id = a.id AND """
     + _POST_VISIBLE
@@ -193,6 +194,26 @@ _HOME_MERGE = (  # table names from the models; every value is a parameter
     + _VIDEO_VISIBLE
     + """ ORDER BY v.id DESC LIMIT %(limit)s) x
     ) items ORDER BY id DESC LIMIT %(limit)s
+"""
+)
+# The same merge, reading first only the window of ``HOME_WINDOW`` before the cursor (ids are
+# time-ordered, so the window is an id range where each followee's index probe stops): when it
+# holds a full page, no item outside it can be newer than any item in it, so that is the page;
+# only otherwise does the unbounded merge run. Both branches are gated on the window's count
+# (a one-time filter: PostgreSQL runs the branch whose test fails not at all), so it is one
+# statement either way and always the unbounded merge's page.
+_HOME_MERGE_WINDOWED = (
+    _AUTHORS  # noqa: S608
+    + ", windowed AS MATERIALIZED ("
+    + _HOME_MERGE_ITEMS.replace("p.author_id = a.id AND", "p.author_id = a.id AND p.id >= %(floor)s AND").replace(
+        "v.owner_id = a.id AND", "v.owner_id = a.id AND v.id >= %(floor)s AND"
+    )
+    + """)
+    SELECT id, kind, subject FROM windowed WHERE (SELECT count(*) FROM windowed) >= %(limit)s
+    UNION ALL
+    SELECT id, kind, subject FROM ("""
+    + _HOME_MERGE_ITEMS
+    + """) unbounded WHERE (SELECT count(*) FROM windowed) < %(limit)s
 """
 )
 # Many followees: walk the newest rows (primary key, backwards) keeping those by a followee. The
@@ -240,6 +261,7 @@ def _tables() -> dict[str, str]:
     return {
         "post": Post._meta.db_table,
         "video": Video._meta.db_table,
+        "hashtag_item": HashtagItem._meta.db_table,
         "mentions": Post.mentions.through._meta.db_table,
         "follow": Follow._meta.db_table,
         "mute": Mute._meta.db_table,
@@ -249,22 +271,40 @@ def _tables() -> dict[str, str]:
     }
 
 
+# The per-followee merge's window: see _HOME_MERGE_WINDOWED and docs/social.md ("The home feed query").
+HOME_WINDOW = dt.timedelta(days=1)
+_HOME_STATEMENTS: dict[str, str] = {}
+
+
+def _home_statement(template: str) -> str:
+    if template not in _HOME_STATEMENTS:
+        tables = _tables()
+        _HOME_STATEMENTS[template] = _WITH_VIEWER_FLAGS.format(page=template.format(**tables), **tables)
+    return _HOME_STATEMENTS[template]
+
+
 def home_page_sql(*, user: User) -> str:
     """The statement :func:`home_page_ids` runs for ``user`` (the benchmark times it bare)."""
-    template = _HOME_SCAN if user.following_count >= HOME_SCAN_MIN_FOLLOWING else _HOME_MERGE
-    tables = _tables()
-    return _WITH_VIEWER_FLAGS.format(page=template.format(**tables), **tables)
+    return _home_statement(_HOME_SCAN if user.following_count >= HOME_SCAN_MIN_FOLLOWING else _HOME_MERGE_WINDOWED)
+
+
+def _window_floor(cursor: uuid.UUID | None) -> uuid.UUID:
+    """The smallest id of an item made ``HOME_WINDOW`` before the cursor's item (or now): a
+    UUIDv7's first 48 bits are its millisecond timestamp."""
+    ms = cursor.int >> 80 if cursor is not None else int(timezone.now().timestamp() * 1000)
+    floor_ms = max(ms - int(HOME_WINDOW.total_seconds() * 1000), 0)
+    return uuid.UUID(int=floor_ms << 80)
 
 
 def home_page_ids(*, user: User, cursor: uuid.UUID | None, limit: int) -> list[tuple[uuid.UUID, str, bool, bool]]:
     """One home page as ``(id, kind, viewer_liked, viewer_saved)`` rows, ``kind`` being
     ``post`` or ``video``, newest first: one statement."""
-    sql = home_page_sql(user=user)
+    params = {"user": user.pk, "cursor": cursor or _MAX_ID, "limit": limit, "floor": _window_floor(cursor)}
     # Prepared (core.compiled.prepared_cursor): planning this statement cost more than running it,
     # and its plan (per followee, the (author, -id) index; or the newest-first scan) suits every
     # viewer and cursor.
     with prepared_cursor(connection) as db:
-        db.execute(sql, {"user": user.pk, "cursor": cursor or _MAX_ID, "limit": limit})
+        db.execute(home_page_sql(user=user), params)
         return list(db.fetchall())
 
 
@@ -377,21 +417,26 @@ _PROFILE_PAGE = (
     ) items ORDER BY id DESC LIMIT %(limit)s
 """
 )
+# The tag's posts and videos come from its range of ``content_hashtagitem`` (the ids carrying
+# each tag, kept by triggers: content.models.HashtagItem), newest first, each then tested on its
+# own row; the plan is that whatever the tag, so the statement is prepared.
 _HASHTAG_PAGE = (
     """
     SELECT id, kind, subject FROM (
         (SELECT p.id, 'post' AS kind, """  # noqa: S608
     + _POST_SUBJECT
-    + """ FROM {post} p WHERE p.hashtags @> ARRAY[%(tag)s]::varchar(100)[] AND p.moderation_status <> 'limited'
-            AND p.author_id NOT IN ("""
+    + """ FROM {hashtag_item} t JOIN {post} p ON p.id = t.item_id
+            WHERE t.tag = %(tag)s AND t.kind = 'post' AND t.item_id < %(cursor)s
+            AND p.moderation_status <> 'limited' AND p.author_id NOT IN ("""
     + out_of_standing_ids_sql()
     + ") AND "
     + _POST_SEEN
-    + """ ORDER BY p.id DESC LIMIT %(limit)s)
+    + """ ORDER BY t.item_id DESC LIMIT %(limit)s)
         UNION ALL
-        (SELECT v.id, 'video', v.id FROM {video} v WHERE v.tags @> ARRAY[%(tag)s]::varchar(50)[] AND """
+        (SELECT v.id, 'video', v.id FROM {hashtag_item} t JOIN {video} v ON v.id = t.item_id
+            WHERE t.tag = %(tag)s AND t.kind = 'video' AND t.item_id < %(cursor)s AND """
     + _VIDEO_SEEN
-    + """ ORDER BY v.id DESC LIMIT %(limit)s)
+    + """ ORDER BY t.item_id DESC LIMIT %(limit)s)
     ) items ORDER BY id DESC LIMIT %(limit)s
 """
 )
@@ -489,10 +534,12 @@ def feed_hashtag(
     name = hashtag_normalize(tag.lstrip("#"))
     if not name:
         raise ApplicationError("Name a hashtag.", code="hashtag_required")
-    # Not prepared: the best plan depends on how common the tag is (walk the newest rows for a
-    # common one, the GIN index for a rare one), and a generic plan chosen for every tag ran
-    # 10 times slower than planning each page on the bench network.
-    rows = _page_rows_unblocked("hashtag", _HASHTAG_PAGE, viewer=viewer, cursor=after, limit=page_size + 1, tag=name)
+    # Prepared: the tag's range of ids, newest first, is the plan for any tag (searching the
+    # posts' and videos' tag arrays instead depended on how common the tag was, which PostgreSQL
+    # could not estimate, and a generic plan of it ran 10 times slower than planning each page).
+    rows = _page_rows_unblocked(
+        "hashtag", _HASHTAG_PAGE, viewer=viewer, cursor=after, limit=page_size + 1, prepare=True, tag=name
+    )
     return _hydrate(rows, user=viewer, page_size=page_size)
 
 

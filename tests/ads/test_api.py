@@ -174,6 +174,37 @@ def test_the_home_feed_gets_a_sponsored_slot_every_n_items(settings):
     assert body["sponsored"][0]["ad"]["headline"] == "Ad 0"
 
 
+def test_the_feed_reads_the_viewers_ad_profile_only_when_a_campaign_may_show_and_follows_it(settings):
+    """No campaign in the feed placement: the page reads no ad profile (nothing could use it).
+    With one, the viewer's block of its advertiser, then the block's end, show in the next page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ads.models import AdvertiserBlock
+    from tests.content.post_factories import make_post
+
+    settings.ADS_FEED_SLOT_EVERY = 3
+    reader = UserFactory()
+    for index in range(3):
+        make_post(reader, text=f"post {index}")
+    client = _client(reader)
+
+    def page():
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get("/api/v1/feed/home/", {"page_size": 3}).json()
+        profile_reads = sum("ads_vieweradprofile" in query["sql"] for query in captured.captured_queries)
+        return [slot["position"] for slot in body["sponsored"]], profile_reads
+
+    h.live_campaign(placements=["preroll"], fmt="video")  # live, but not in the feed
+    assert page() == ([], 0)
+    campaign = h.live_campaign()
+    assert page() == ([3], 1)
+    block = AdvertiserBlock.objects.create(user=reader, advertiser=campaign.advertiser)
+    assert page() == ([], 1)
+    block.delete()
+    assert page() == ([3], 1)
+
+
 def test_a_monetized_video_gets_a_pre_roll_and_an_opted_out_one_does_not():
     from tests.content.video_factories import VideoFactory
 
