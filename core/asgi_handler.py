@@ -72,7 +72,10 @@ class _RequestThreads:
         self._free: list[_RequestExecutor] = []
 
     def take(self) -> _RequestExecutor:
-        return self._free.pop() if self._free else _RequestExecutor()
+        try:
+            return self._free.pop()  # one step: safe even if two event loops share the handler
+        except IndexError:
+            return _RequestExecutor()
 
     def give_back(self, executor: _RequestExecutor) -> None:
         if executor.pending == 0 and len(self._free) < self.KEEP:
