@@ -109,6 +109,8 @@ EMBEDDED_PGDATA = Path(env.str("EMBEDDED_PGDATA", default=str(DATA_DIR / "postgr
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
     DATABASES["default"]["ENGINE"] = "psqlextra.backend"
+    # psqlextra's backend on top of Django's, whose pool checks connections without a round trip.
+    POSTGRES_EXTRA_DB_BACKEND_BASE = "core.pg_backend"
 else:
     from core.embedded_db import DATABASE_NAME, socket_dir_for
 
@@ -139,7 +141,8 @@ if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 # A psycopg connection pool per process (DATABASE_POOL=true; needs CONN_MAX_AGE=0). Under ASGI each
 # request's synchronous code runs in a thread of its own, so without a pool (or PgBouncer) every
-# request opens a new connection.
+# request opens a new connection. With CONN_HEALTH_CHECKS the pool checks each connection it hands
+# out, without a round trip to PostgreSQL unless the connection looks ended (core.pg_backend).
 if env.bool("DATABASE_POOL", default=False):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"]["pool"] = {

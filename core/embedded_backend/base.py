@@ -9,9 +9,9 @@ connection attempt starts it again.
 
 from django.conf import settings
 from django.db.backends.postgresql.base import Database
-from django.db.backends.postgresql.base import DatabaseWrapper as PostgresDatabaseWrapper
 
 from core.embedded_db import DATABASE_NAME, ensure_running
+from core.pg_backend.base import DatabaseWrapper as PostgresDatabaseWrapper  # Django's, its pool's check cheaper
 
 
 def _database() -> str:

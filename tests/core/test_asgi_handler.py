@@ -101,3 +101,65 @@ def test_the_ssl_redirect_runs_under_asgi(asgi_settings):
 
     assert status == 301
     assert headers["location"] == "https://testserver/api/v1/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_reuse_a_thread_and_never_share_their_state(asgi_settings):
+    """Django's handler starts a thread for every request (and one more to join it); this one hands
+    a finished request's thread to the next request, as a WSGI server's thread pool does. Each
+    request's database connection is given back when it ends (Django's request_finished), and
+    what lives in the request's context (its language, its URLconf) does not carry over."""
+    import threading
+
+    from django.core.signals import request_finished, request_started
+    from django.db import connection
+    from django.utils import translation
+
+    started_in, finished_with = [], []
+
+    def on_start(**kwargs):
+        started_in.append((threading.get_ident(), translation.get_language()))
+        connection.ensure_connection()  # the request uses the database
+        translation.activate("fr")
+
+    def on_finish(**kwargs):  # after Django's close_old_connections
+        finished_with.append(connection.connection)
+
+    app = ASGIHandler()
+    start = threading.Thread.start
+    threads_started = []
+    request_started.connect(on_start)
+    request_finished.connect(on_finish)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(threading.Thread, "start", lambda self: (threads_started.append(self.name), start(self))[1])
+            statuses = [_get(app, "/api/v1/")[0] for _ in range(3)]
+    finally:
+        request_started.disconnect(on_start)
+        request_finished.disconnect(on_finish)
+        translation.deactivate()
+
+    assert statuses == [200, 200, 200]
+    assert len({ident for ident, _ in started_in}) == 1  # one thread served all three
+    assert len(threads_started) == 1  # the first request's; no thread per request, no join threads
+    assert [language for _, language in started_in] == ["en-us", "en-us", "en-us"]  # not the last request's "fr"
+    assert finished_with == [None, None, None]  # each request's connection closed (back to the pool) as it ended
+
+
+def test_a_thread_still_running_a_request_is_not_handed_to_another():
+    from core.asgi_handler import _RequestThreads
+
+    threads = _RequestThreads()
+    first = threads.take()
+    second = threads.take()
+    assert first is not second  # two requests at once: two threads
+
+    release = __import__("threading").Event()
+    busy = first.submit(release.wait, 10)  # a view its client stopped waiting for, still running
+    threads.give_back(first)
+    threads.give_back(second)
+
+    assert threads.take() is second  # the idle one is kept and handed out again
+    assert threads.take() not in (first, second)  # the busy one was not kept: a new thread instead
+    release.set()
+    assert busy.result(timeout=10) is True
