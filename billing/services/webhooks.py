@@ -480,6 +480,67 @@ def webhook_event_accept(trigger: WebhookEventTrigger) -> None:
         enqueue_task(webhook_events_process_task)
 
 
+# The endpoint columns a delivery's acceptance depends on: the row it is stored against must still have
+# the values it was verified with (``webhook_delivery_store``), or the endpoint changed since it was read.
+_ENDPOINT_CHECKED = ("secret", "livemode", "djstripe_owner_account", "djstripe_tolerance", "djstripe_validation_method")
+
+
+def webhook_delivery_store(trigger: WebhookEventTrigger, *, join: bool) -> tuple[int | None, bool]:
+    """Store a delivery verified against ``trigger.webhook_endpoint`` (an in-process copy of the row,
+    ``billing.webhook_view``) in one statement, in autocommit: (its id, True), or (None, False) when the
+    endpoint row no longer holds the values it was verified with (changed or deleted since the copy
+    was read: nothing stored; the caller reads the row again), or (None, True) when ``join`` and no
+    processing task is queued to join (nothing stored; the caller stores it and queues one in a
+    transaction, ``webhook_event_accept``).
+
+    With ``join`` (a valid delivery) the statement also takes the share lock on the queued processing
+    task's outbox row that ``webhook_event_accept`` takes, and stores the delivery only when it got
+    it: the insert and the lock commit together, so the worker, which marks the row running before
+    the task reads the deliveries, sees this one. One round trip instead of a transaction's four.
+    """
+    from core.models import OutboxTask
+
+    endpoint = trigger.webhook_endpoint
+    quote = connection.ops.quote_name
+    endpoint_meta = WebhookEndpoint._meta
+    checks = []
+    params: list[Any] = [endpoint.pk, endpoint.djstripe_uuid]
+    for name in _ENDPOINT_CHECKED:
+        model_field = endpoint_meta.get_field(name)
+        checks.append(f"{quote(model_field.column)} IS NOT DISTINCT FROM %s")
+        params.append(model_field.get_db_prep_save(getattr(endpoint, model_field.attname), connection))
+    meta = WebhookEventTrigger._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join("%s" for _ in fields)
+    values = [f.get_db_prep_save(f.pre_save(trigger, True), connection) for f in fields]
+    queued = "SELECT 1 AS one"
+    where_queued = ""
+    if join:
+        queued = (
+            f"SELECT 1 AS one FROM {quote(OutboxTask._meta.db_table)} WHERE task = %s AND status = %s "  # noqa: S608 (a model's table)
+            "ORDER BY created_at LIMIT 1 FOR SHARE"
+        )
+        where_queued = " WHERE EXISTS (SELECT 1 FROM queued)"
+    sql = (
+        f"WITH endpoint AS (SELECT 1 AS one FROM {quote(endpoint_meta.db_table)} "  # noqa: S608 (models' tables and columns; values are parameters)
+        f"WHERE {quote(endpoint_meta.pk.column)} = %s AND djstripe_uuid = %s AND {' AND '.join(checks)}), "
+        f"queued AS ({queued}), "
+        f"stored AS (INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {placeholders} FROM endpoint{where_queued} "
+        f"RETURNING {quote(meta.pk.column)}) "
+        "SELECT (SELECT * FROM stored), EXISTS (SELECT 1 FROM endpoint)"
+    )
+    if join:
+        params += [PROCESS_TASK, OutboxTask.Status.QUEUED]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *values])
+        stored_id, endpoint_same = cursor.fetchone()
+    if stored_id is not None:
+        trigger.pk = stored_id
+        trigger._state.adding = False
+    return stored_id, bool(endpoint_same)
+
+
 def _queued_task_joined() -> bool:
     from core.models import OutboxTask
 
