@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -154,6 +154,13 @@ def entry_get_by_key(*, idempotency_key: str) -> JournalEntry | None:
     if claimed is None:
         return None
     return JournalEntry.objects.get(id=claimed.entry_id, created_at=claimed.entry_created_at)
+
+
+def keys_claimed(*, keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` an entry already holds (posted, or claimed by a transaction that posts it), in
+    one query (``entry_get_by_key`` asks for one)."""
+    keys = list(keys)
+    return set(JournalKey.objects.filter(key__in=keys).values_list("key", flat=True)) if keys else set()
 
 
 def entry_lines(*, entry: JournalEntry) -> list[JournalLine]:

@@ -44,7 +44,13 @@ from djstripe.settings import djstripe_settings
 
 from billing.models import BillingCustomer, Payment
 from billing.services import ledger
-from billing.services.payments import StripeState, payment_sync, stripe_state_fetch
+from billing.services.payments import (
+    StripeState,
+    payment_sync,
+    payments_from_metadata,
+    stripe_state_fetch,
+    syncs_prefetched,
+)
 from billing.stripe_api import calling_stripe, client
 
 logger = logging.getLogger(__name__)
@@ -203,7 +209,12 @@ def _batch_of(events: list[dict[str, Any]]) -> Iterator[_Batch]:
         for state in states:
             for dispute in state.disputes:
                 _dispute_mirror(dispute, api_key=_api_key_for(livemode=dispute.livemode))
-        with ledger.postings_batched():  # the batch's entries written, and balances moved, once at the end
+        # The payments' rows: locked above, before the read; the missing ones made from the intents'
+        # metadata and locked, in bulk. Their refund rows and entry keys read in bulk too.
+        locked = {payment.stripe_payment_intent_id: payment for payment in payments}
+        made = payments_from_metadata([state.intent for state in states if state.intent.id not in locked])
+        with ledger.postings_batched(), syncs_prefetched(states):
+            # the batch's entries written, and balances moved, once at the end
             for intent_id in sorted(batch.intents):
                 state = batch.states.get(intent_id)
                 payment_sync(
@@ -211,6 +222,8 @@ def _batch_of(events: list[dict[str, Any]]) -> Iterator[_Batch]:
                     state=state,
                     read_at=read_at if state is not None else None,
                     savepoint=False,  # the batch rolls back whole when any of it fails
+                    payment=locked.get(intent_id) or made.get(intent_id),
+                    new=intent_id in made,
                 )
     finally:
         _BATCH.reset(token)
