@@ -201,19 +201,32 @@ def payment_client_secret(*, payment: Payment) -> str:
 
 
 def stripe_state_fetch(*, payment_intent_id: str) -> StripeState:
-    """Stripe's current state of one PaymentIntent (three or four API calls)."""
+    """Stripe's current state of one PaymentIntent: one API call (the intent, its latest charge with
+    its balance transaction and its first refunds with theirs, its payment method), and one more for
+    the refunds when a charge has more than the first page (10) and for the disputes when disputed."""
     api = client().v1
     with calling_stripe("payment state"):
         intent = api.payment_intents.retrieve(
-            payment_intent_id, params={"expand": ["latest_charge.balance_transaction", "payment_method"]}
+            payment_intent_id,
+            params={
+                "expand": [
+                    "latest_charge.balance_transaction",
+                    "latest_charge.refunds.data.balance_transaction",
+                    "payment_method",
+                ]
+            },
         )
         charge = intent.latest_charge if intent.latest_charge and not isinstance(intent.latest_charge, str) else None
         refunds: list[Any] = []
         disputes: list[Any] = []
         if charge is not None and charge.amount_refunded:
-            refunds = _all(
-                api.refunds.list(params={"charge": charge.id, "limit": 100, "expand": ["data.balance_transaction"]})
-            )
+            embedded = charge.get("refunds")
+            if embedded is not None and not embedded.get("has_more"):
+                refunds = list(embedded.data)
+            else:
+                refunds = _all(
+                    api.refunds.list(params={"charge": charge.id, "limit": 100, "expand": ["data.balance_transaction"]})
+                )
         if charge is not None and charge.disputed:
             disputes = _all(api.disputes.list(params={"charge": charge.id, "limit": 100}))
     return StripeState(intent=intent, charge=charge, refunds=refunds, disputes=disputes)

@@ -366,6 +366,8 @@ def _mirror_data(obj: Any) -> dict[str, Any]:
     data = obj.to_dict()
     if data.get("object") == "payment_intent" and isinstance(data.get("latest_charge"), dict):
         data["latest_charge"] = data["latest_charge"]["id"]
+    if data.get("object") == "charge":
+        data.pop("refunds", None)  # expanded by the read; not in a charge dj-stripe retrieves
     return data
 
 
