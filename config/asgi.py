@@ -12,12 +12,16 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from accounts.ws_auth import SessionAuthMiddlewareStack, TokenAuthMiddleware  # noqa: E402
+from billing.webhook_view import WebhookFastPath  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.websocket_guard import BrowserOriginValidator, WebSocketFaultGuard  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Stripe's webhook deliveries (POST /stripe/webhook/<uuid>/) are verified and stored without
+        # Django's middleware stack, which they do not use; everything else goes through it
+        # (billing.webhook_view).
+        "http": WebhookFastPath(django_asgi_app),
         # Browsers sign in with the session cookie (Origin checked against ALLOWED_HOSTS), apps with
         # ``Authorization: Token`` (accounts.ws_auth; no Origin needed, cookies ignored without one).
         # A failing dependency ends the socket with close code 1013, never an HTTP 500 (core.websocket_guard).

@@ -6,9 +6,10 @@ Every function runs in ``transaction.atomic()``; callers that post as part of a 
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -52,6 +53,9 @@ class _Postings:
     entries: dict[str, JournalEntry] = field(default_factory=dict)  # by idempotency key
     lines: dict[str, list[Line]] = field(default_factory=dict)  # by idempotency key
     deltas: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))  # (account, currency)
+    # Accounts ``accounts_lock`` locked in this transaction, with their balances as written: locked
+    # until it ends, so only ``_postings_write`` (which adds its deltas here) changes them.
+    locked: dict[tuple[str, str], LedgerAccount] = field(default_factory=dict)
 
 
 _POSTINGS: ContextVar[_Postings | None] = ContextVar("billing_ledger_postings", default=None)
@@ -101,6 +105,9 @@ def _postings_write(postings: _Postings) -> None:
     deltas = {accounts[pair].pk: delta for pair, delta in postings.deltas.items() if delta}
     if deltas:
         _balances_move(deltas, at=at)
+    for pair, delta in postings.deltas.items():
+        if pair in postings.locked:
+            postings.locked[pair].balance += delta
     postings.entries.clear()
     postings.lines.clear()
     postings.deltas.clear()
@@ -154,6 +161,13 @@ def entry_get_by_key(*, idempotency_key: str) -> JournalEntry | None:
     if claimed is None:
         return None
     return JournalEntry.objects.get(id=claimed.entry_id, created_at=claimed.entry_created_at)
+
+
+def keys_claimed(*, keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` an entry already holds (posted, or claimed by a transaction that posts it), in
+    one query (``entry_get_by_key`` asks for one)."""
+    keys = list(keys)
+    return set(JournalKey.objects.filter(key__in=keys).values_list("key", flat=True)) if keys else set()
 
 
 def entry_lines(*, entry: JournalEntry) -> list[JournalLine]:
@@ -295,9 +309,18 @@ def entry_reverse(*, entry: JournalEntry, idempotency_key: str | None = None, me
 
 
 def accounts_lock(*, names: Sequence[str], currency: str) -> dict[str, LedgerAccount]:
-    """Lock (and create) accounts, in name order, for a decision that reads their balances."""
-    accounts = _accounts_locked({(name, currency) for name in names})
+    """Lock (and create) accounts, in name order, for a decision that reads their balances.
+
+    Inside ``postings_batched`` an account already locked by an earlier call is not read again (its
+    row stays locked until the transaction ends, and only this transaction's postings move it)."""
+    pairs = {(name, currency) for name in names}
     postings = _POSTINGS.get()
+    if postings is not None and pairs <= postings.locked.keys():
+        accounts = {pair: copy.copy(postings.locked[pair]) for pair in pairs}
+    else:
+        accounts = _accounts_locked(pairs)
+        if postings is not None:
+            postings.locked.update({pair: copy.copy(account) for pair, account in accounts.items()})
     if postings is not None:  # what was posted in ``postings_batched`` and is not written yet
         for (name, account_currency), account in accounts.items():
             account.balance += postings.deltas.get((name, account_currency), 0)

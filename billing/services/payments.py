@@ -11,7 +11,9 @@ named after Stripe's objects (``payment:<id>:captured``, ``refund:<re_id>``,
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -199,19 +201,32 @@ def payment_client_secret(*, payment: Payment) -> str:
 
 
 def stripe_state_fetch(*, payment_intent_id: str) -> StripeState:
-    """Stripe's current state of one PaymentIntent (three or four API calls)."""
+    """Stripe's current state of one PaymentIntent: one API call (the intent, its latest charge with
+    its balance transaction and its first refunds with theirs, its payment method), and one more for
+    the refunds when a charge has more than the first page (10) and for the disputes when disputed."""
     api = client().v1
     with calling_stripe("payment state"):
         intent = api.payment_intents.retrieve(
-            payment_intent_id, params={"expand": ["latest_charge.balance_transaction", "payment_method"]}
+            payment_intent_id,
+            params={
+                "expand": [
+                    "latest_charge.balance_transaction",
+                    "latest_charge.refunds.data.balance_transaction",
+                    "payment_method",
+                ]
+            },
         )
         charge = intent.latest_charge if intent.latest_charge and not isinstance(intent.latest_charge, str) else None
         refunds: list[Any] = []
         disputes: list[Any] = []
         if charge is not None and charge.amount_refunded:
-            refunds = _all(
-                api.refunds.list(params={"charge": charge.id, "limit": 100, "expand": ["data.balance_transaction"]})
-            )
+            embedded = charge.get("refunds")
+            if embedded is not None and not embedded.get("has_more"):
+                refunds = list(embedded.data)
+            else:
+                refunds = _all(
+                    api.refunds.list(params={"charge": charge.id, "limit": 100, "expand": ["data.balance_transaction"]})
+                )
         if charge is not None and charge.disputed:
             disputes = _all(api.disputes.list(params={"charge": charge.id, "limit": 100}))
     return StripeState(intent=intent, charge=charge, refunds=refunds, disputes=disputes)
@@ -227,6 +242,8 @@ def payment_sync(
     state: StripeState | None = None,
     read_at: datetime | None = None,
     savepoint: bool = True,
+    payment: Payment | None = None,
+    new: bool = False,
 ) -> Payment | None:
     """Bring the Payment of ``payment_intent_id`` (and its refunds, disputes, entries) up to Stripe.
 
@@ -241,16 +258,22 @@ def payment_sync(
 
     ``savepoint=False``: inside a caller's transaction that rolls back whole when this fails (the
     webhook batches), no savepoint of its own (two round trips a payment).
+
+    ``payment``: its row, locked by the caller before ``state`` was read (the webhook batches lock
+    their payments, and make the missing ones from the metadata, ``payments_from_metadata``, in
+    bulk); ``new``: that row was just made.
     """
     with transaction.atomic(savepoint=savepoint):
-        payment = Payment.objects.select_for_update().filter(stripe_payment_intent_id=payment_intent_id).first()
+        if payment is None or state is None:
+            rows = Payment.objects.select_for_update().filter(stripe_payment_intent_id=payment_intent_id)
+            payment, new = rows.first(), False
         # Read Stripe while holding the row: a state read before another sync's commit (two refunds
         # racing) would otherwise be applied after it and move the payment back.
         if state is None:
             read_at = None  # only a batch's read, which mirrors too, covers events
             state = stripe_state_fetch(payment_intent_id=payment_intent_id)
         metadata = dict(state.intent.metadata or {})
-        new = payment is None
+        new = new or payment is None
         if payment is None:
             payment = _payment_from_metadata(state.intent, metadata)
             if payment is None:
@@ -262,13 +285,25 @@ def payment_sync(
 
 
 def _payment_from_metadata(intent: Any, metadata: dict[str, str]) -> Payment | None:
+    return payments_from_metadata([intent]).get(intent.id)
+
+
+def _metadata_usable(metadata: dict[str, str]) -> bool:
+    return bool(metadata.get("fanfare_payment_id")) and metadata.get("purpose") in Payment.Purpose.values
+
+
+def payments_from_metadata(intents: Sequence[Any]) -> dict[str, Payment]:
+    """The rows of PaymentIntents Fanfare made (``fanfare_payment_id`` in their metadata) whose row is
+    missing, made from the metadata unless there (one INSERT for all, no savepoint; the users in one
+    query), then locked as any sync locks them (one query): by intent id. Others are left out."""
     from django.contrib.auth import get_user_model
 
-    if not metadata.get("fanfare_payment_id") or metadata.get("purpose") not in Payment.Purpose.values:
-        return None
-    wanted = {metadata.get("payer_id"), metadata.get("beneficiary_id")} - {None, ""}
+    usable = [(intent, dict(intent.metadata or {})) for intent in intents]
+    usable = [(intent, metadata) for intent, metadata in usable if _metadata_usable(metadata)]
+    if not usable:
+        return {}
+    wanted = {m.get(k) for _intent, m in usable for k in ("payer_id", "beneficiary_id")} - {None, ""}
     users = {str(user.pk): user for user in get_user_model().objects.filter(pk__in=wanted)} if wanted else {}
-    # Made unless there (one statement, no savepoint), then locked as any sync locks it.
     Payment.objects.bulk_create(
         [
             Payment(
@@ -283,10 +318,83 @@ def _payment_from_metadata(intent: Any, metadata: dict[str, str]) -> Payment | N
                 idempotency_key=metadata.get("idempotency_key") or f"stripe:{intent.id}",
                 livemode=bool(intent.livemode),
             )
+            for intent, metadata in sorted(usable, key=lambda pair: pair[0].id)
         ],
         ignore_conflicts=True,
     )
-    return Payment.objects.select_for_update().get(stripe_payment_intent_id=intent.id)
+    locked = Payment.objects.select_for_update().filter(
+        stripe_payment_intent_id__in=[intent.id for intent, _metadata in usable]
+    )
+    return {payment.stripe_payment_intent_id: payment for payment in locked.order_by("id")}
+
+
+@dataclass
+class _Prefetched:
+    """What ``syncs_prefetched`` read in bulk for the syncs within it."""
+
+    refunds_by_stripe_id: dict[str, Refund]
+    refunds_by_pk: dict[str, Refund]
+    unclaimed_keys: set[str]  # idempotency keys no entry held when read
+
+
+_PREFETCHED: ContextVar[_Prefetched | None] = ContextVar("billing_syncs_prefetched", default=None)
+
+
+@contextmanager
+def syncs_prefetched(states: Sequence[StripeState]) -> Iterator[None]:
+    """Within: the syncs of these payments (their rows locked by the caller, so no other sync or
+    refund can change their refunds meanwhile) find their refund rows, and whether each refund's
+    entry was posted, in what one query each read here for all of them, instead of two queries per
+    refund. A key read as unclaimed is still claimed by ``entry_post`` (another poster waits, and
+    finds it), so reading it early changes nothing but the number of round trips."""
+    remotes = [refund for state in states for refund in state.refunds]
+    if not remotes:
+        yield
+        return
+    stripe_ids = {refund.id for refund in remotes}
+    fanfare_ids = {dict(refund.metadata or {}).get("fanfare_refund_id") for refund in remotes} - {None, ""}
+    by_stripe_id = {row.stripe_refund_id: row for row in Refund.objects.filter(stripe_refund_id__in=stripe_ids)}
+    by_pk = {}
+    valid_ids = []
+    for value in fanfare_ids:
+        try:
+            valid_ids.append(UUID(str(value)))
+        except ValueError:
+            continue
+    if valid_ids:
+        by_pk = {str(row.pk): row for row in Refund.objects.filter(pk__in=valid_ids)}
+    keys = {f"refund:{refund_id}" for refund_id in stripe_ids}
+    unclaimed = keys - ledger.keys_claimed(keys=keys)
+    token = _PREFETCHED.set(_Prefetched(by_stripe_id, by_pk, unclaimed))
+    try:
+        yield
+    finally:
+        _PREFETCHED.reset(token)
+
+
+def _refund_row(payment: Payment, remote: Any, metadata: dict[str, str]) -> Refund | None:
+    prefetched = _PREFETCHED.get()
+    if prefetched is None:
+        row = Refund.objects.filter(stripe_refund_id=remote.id).first()
+        if row is None and metadata.get("fanfare_refund_id"):
+            row = Refund.objects.filter(pk=metadata["fanfare_refund_id"], payment=payment).first()
+        return row
+    row = prefetched.refunds_by_stripe_id.pop(remote.id, None)
+    if row is None and metadata.get("fanfare_refund_id"):
+        row = prefetched.refunds_by_pk.pop(str(metadata["fanfare_refund_id"]), None)
+        if row is not None and row.payment_id != payment.pk:
+            row = None
+    return row
+
+
+def _refund_entry(key: str) -> JournalEntry | None:
+    """The refund's entry (``entry_get_by_key``), None without a query when ``syncs_prefetched`` read
+    its key as unclaimed (each key is asked once in a sync)."""
+    prefetched = _PREFETCHED.get()
+    if prefetched is not None and key in prefetched.unclaimed_keys:
+        prefetched.unclaimed_keys.discard(key)
+        return None
+    return ledger.entry_get_by_key(idempotency_key=key)
 
 
 def _status_from(state: StripeState) -> str:
@@ -430,9 +538,7 @@ def _creator_debit(payment: Payment, amount: int) -> list[Line]:
 # -- refunds ----------------------------------------------------------------------------------
 def _apply_refund(payment: Payment, remote: Any) -> None:
     metadata = dict(remote.metadata or {})
-    row = Refund.objects.filter(stripe_refund_id=remote.id).first()
-    if row is None and metadata.get("fanfare_refund_id"):
-        row = Refund.objects.filter(pk=metadata["fanfare_refund_id"], payment=payment).first()
+    row = _refund_row(payment, remote, metadata)
     if row is None:
         row = Refund(payment=payment, amount=remote.amount, currency=remote.currency, reason=remote.reason or "")
     row.stripe_refund_id = remote.id
@@ -440,7 +546,7 @@ def _apply_refund(payment: Payment, remote: Any) -> None:
     if remote.status == "succeeded":
         row.status = Refund.Status.SUCCEEDED
         row.save()
-        if ledger.entry_get_by_key(idempotency_key=key) is None:
+        if _refund_entry(key) is None:
             ledger.entry_post(
                 kind=JournalEntry.Kind.REFUND,
                 idempotency_key=key,
@@ -453,7 +559,7 @@ def _apply_refund(payment: Payment, remote: Any) -> None:
         row.status = Refund.Status.FAILED
         row.failure_reason = (getattr(remote, "failure_reason", None) or remote.status)[:255]
         row.save()
-        posted = ledger.entry_get_by_key(idempotency_key=key)
+        posted = _refund_entry(key)
         if posted is not None:
             ledger.entry_reverse(entry=posted, memo=f"Refund {remote.id} {remote.status}")
     else:

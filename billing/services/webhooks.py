@@ -44,7 +44,13 @@ from djstripe.settings import djstripe_settings
 
 from billing.models import BillingCustomer, Payment
 from billing.services import ledger
-from billing.services.payments import StripeState, payment_sync, stripe_state_fetch
+from billing.services.payments import (
+    StripeState,
+    payment_sync,
+    payments_from_metadata,
+    stripe_state_fetch,
+    syncs_prefetched,
+)
 from billing.stripe_api import calling_stripe, client
 
 logger = logging.getLogger(__name__)
@@ -203,7 +209,12 @@ def _batch_of(events: list[dict[str, Any]]) -> Iterator[_Batch]:
         for state in states:
             for dispute in state.disputes:
                 _dispute_mirror(dispute, api_key=_api_key_for(livemode=dispute.livemode))
-        with ledger.postings_batched():  # the batch's entries written, and balances moved, once at the end
+        # The payments' rows: locked above, before the read; the missing ones made from the intents'
+        # metadata and locked, in bulk. Their refund rows and entry keys read in bulk too.
+        locked = {payment.stripe_payment_intent_id: payment for payment in payments}
+        made = payments_from_metadata([state.intent for state in states if state.intent.id not in locked])
+        with ledger.postings_batched(), syncs_prefetched(states):
+            # the batch's entries written, and balances moved, once at the end
             for intent_id in sorted(batch.intents):
                 state = batch.states.get(intent_id)
                 payment_sync(
@@ -211,6 +222,8 @@ def _batch_of(events: list[dict[str, Any]]) -> Iterator[_Batch]:
                     state=state,
                     read_at=read_at if state is not None else None,
                     savepoint=False,  # the batch rolls back whole when any of it fails
+                    payment=locked.get(intent_id) or made.get(intent_id),
+                    new=intent_id in made,
                 )
     finally:
         _BATCH.reset(token)
@@ -353,6 +366,8 @@ def _mirror_data(obj: Any) -> dict[str, Any]:
     data = obj.to_dict()
     if data.get("object") == "payment_intent" and isinstance(data.get("latest_charge"), dict):
         data["latest_charge"] = data["latest_charge"]["id"]
+    if data.get("object") == "charge":
+        data.pop("refunds", None)  # expanded by the read; not in a charge dj-stripe retrieves
     return data
 
 
@@ -478,6 +493,67 @@ def webhook_event_accept(trigger: WebhookEventTrigger) -> None:
         raise ValueError("Only a stored delivery whose signature was verified is accepted.")
     if webhook_events_process_task.app.conf.task_always_eager or not _queued_task_joined():
         enqueue_task(webhook_events_process_task)
+
+
+# The endpoint columns a delivery's acceptance depends on: the row it is stored against must still have
+# the values it was verified with (``webhook_delivery_store``), or the endpoint changed since it was read.
+_ENDPOINT_CHECKED = ("secret", "livemode", "djstripe_owner_account", "djstripe_tolerance", "djstripe_validation_method")
+
+
+def webhook_delivery_store(trigger: WebhookEventTrigger, *, join: bool) -> tuple[int | None, bool]:
+    """Store a delivery verified against ``trigger.webhook_endpoint`` (an in-process copy of the row,
+    ``billing.webhook_view``) in one statement, in autocommit: (its id, True), or (None, False) when the
+    endpoint row no longer holds the values it was verified with (changed or deleted since the copy
+    was read: nothing stored; the caller reads the row again), or (None, True) when ``join`` and no
+    processing task is queued to join (nothing stored; the caller stores it and queues one in a
+    transaction, ``webhook_event_accept``).
+
+    With ``join`` (a valid delivery) the statement also takes the share lock on the queued processing
+    task's outbox row that ``webhook_event_accept`` takes, and stores the delivery only when it got
+    it: the insert and the lock commit together, so the worker, which marks the row running before
+    the task reads the deliveries, sees this one. One round trip instead of a transaction's four.
+    """
+    from core.models import OutboxTask
+
+    endpoint = trigger.webhook_endpoint
+    quote = connection.ops.quote_name
+    endpoint_meta = WebhookEndpoint._meta
+    checks = []
+    params: list[Any] = [endpoint.pk, endpoint.djstripe_uuid]
+    for name in _ENDPOINT_CHECKED:
+        model_field = endpoint_meta.get_field(name)
+        checks.append(f"{quote(model_field.column)} IS NOT DISTINCT FROM %s")
+        params.append(model_field.get_db_prep_save(getattr(endpoint, model_field.attname), connection))
+    meta = WebhookEventTrigger._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join("%s" for _ in fields)
+    values = [f.get_db_prep_save(f.pre_save(trigger, True), connection) for f in fields]
+    queued = "SELECT 1 AS one"
+    where_queued = ""
+    if join:
+        queued = (
+            f"SELECT 1 AS one FROM {quote(OutboxTask._meta.db_table)} WHERE task = %s AND status = %s "  # noqa: S608 (a model's table)
+            "ORDER BY created_at LIMIT 1 FOR SHARE"
+        )
+        where_queued = " WHERE EXISTS (SELECT 1 FROM queued)"
+    sql = (
+        f"WITH endpoint AS (SELECT 1 AS one FROM {quote(endpoint_meta.db_table)} "  # noqa: S608 (models' tables and columns; values are parameters)
+        f"WHERE {quote(endpoint_meta.pk.column)} = %s AND djstripe_uuid = %s AND {' AND '.join(checks)}), "
+        f"queued AS ({queued}), "
+        f"stored AS (INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {placeholders} FROM endpoint{where_queued} "
+        f"RETURNING {quote(meta.pk.column)}) "
+        "SELECT (SELECT * FROM stored), EXISTS (SELECT 1 FROM endpoint)"
+    )
+    if join:
+        params += [PROCESS_TASK, OutboxTask.Status.QUEUED]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *values])
+        stored_id, endpoint_same = cursor.fetchone()
+    if stored_id is not None:
+        trigger.pk = stored_id
+        trigger._state.adding = False
+    return stored_id, bool(endpoint_same)
 
 
 def _queued_task_joined() -> bool:

@@ -269,6 +269,12 @@ class Peer(SubscriptionsMixin, ConnectMixin):
         if not parts or not isinstance(node, dict):
             return
         head, rest = parts[0], parts[1:]
+        if head == "refunds" and node.get("object") == "charge" and head not in node:
+            # As Stripe (API 2022-11-15 on): a charge's refunds are not in it unless expanded, then a
+            # list of the first 10, newest first.
+            node[head] = self.paginate(
+                self.state.of_kind("refund", charge=node.get("id")), {}, f"/v1/charges/{node.get('id')}/refunds"
+            )
         value = node.get(head)
         if isinstance(value, str) and value in self.state.objects:
             node[head] = copy.deepcopy(self.state.objects[value])

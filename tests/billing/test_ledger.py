@@ -267,3 +267,32 @@ def test_zero_decimal_currencies_post_whole_units():
     assert format_amount(1001, "jpy") == "1001 JPY"
     assert format_amount(1001, "usd") == "10.01 USD"
     assert format_amount(-5, "usd") == "-0.05 USD"
+
+
+def test_in_a_batch_an_account_locked_once_is_not_read_again_and_its_balance_counts_every_posting():
+    from django.test.utils import CaptureQueriesContext
+
+    from billing.services.ledger import accounts_lock, entry_get_by_key, postings_batched
+
+    entry_post(kind="payment_captured", idempotency_key="payment:p0:captured", lines=_capture_lines())
+    pending, available = "creator:c1:pending", "creator:c1:available"
+    seen = []
+    with transaction.atomic(), postings_batched():
+        seen.append(accounts_lock(names=[pending, available], currency="usd"))
+        entry_post(kind="payment_captured", idempotency_key="payment:p1:captured", lines=_capture_lines())
+        with CaptureQueriesContext(connection) as queries:
+            seen.append(accounts_lock(names=[pending, available], currency="usd"))
+        assert len(queries.captured_queries) == 0  # locked above, in this transaction
+        entry_get_by_key(idempotency_key="payment:p1:captured")  # writes what the batch kept
+        entry_post(kind="payment_captured", idempotency_key="payment:p2:captured", lines=_capture_lines())
+        seen.append(accounts_lock(names=[pending, available], currency="usd"))
+        seen.append(accounts_lock(names=[pending, chart.STRIPE_BALANCE], currency="usd"))  # one not locked yet
+
+    assert [(accounts[pending].balance, accounts[available].balance) for accounts in seen[:3]] == [
+        (-855, 0),
+        (-1710, 0),
+        (-2565, 0),
+    ]
+    assert (seen[3][pending].balance, seen[3][chart.STRIPE_BALANCE].balance) == (-2565, 3 * 941)
+    assert balance_of(account=pending, currency="usd") == -2565
+    assert balances_from_lines()[(pending, "usd")] == -2565

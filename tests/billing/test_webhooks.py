@@ -254,7 +254,7 @@ def test_a_batch_reads_each_payment_once_and_syncs_dj_stripes_mirror_from_that_r
     # expanded, its refunds, its disputes); no re-fetch per event of the intent, charge or dispute.
     requests = stripe_peer.state.requests
     assert requests.get("GET /v1/payment_intents") == 2
-    assert requests.get("GET /v1/refunds") == 1
+    assert "GET /v1/refunds" not in requests  # the charge's refunds come with the intent (expanded)
     assert requests.get("GET /v1/disputes") == 1
     assert "GET /v1/charges" not in requests
     # dj-stripe's mirror holds Stripe's current state, whatever the event's snapshot said.
@@ -579,3 +579,26 @@ def test_a_batch_posts_its_entries_at_its_end_and_a_refund_sees_the_capture_post
     assert lines[(refund_key, chart.creator(creator.pk, "pending"))] > 0
     assert (refund_key, chart.creator(creator.pk, "available")) not in lines
     assert {(a.name, a.currency): a.balance for a in LedgerAccount.objects.all()} == balances_from_lines()
+
+
+def test_the_read_of_a_payment_takes_its_refunds_from_the_intent_and_lists_them_past_the_first_page(stripe_peer):
+    from billing.services.payments import stripe_state_fetch
+
+    payer, creator = UserFactory(), UserFactory()
+    few = _paid_tip(payer, creator, amount=2000, key="tip:few")
+    many = _paid_tip(payer, creator, amount=2000, key="tip:many")
+    for index in range(2):
+        refund_create(payment=few, amount=100 + index, reason="asked")
+    for index in range(11):
+        refund_create(payment=many, amount=100 + index, reason="asked")
+    stripe_peer.state.requests.clear()
+
+    few_state = stripe_state_fetch(payment_intent_id=few.stripe_payment_intent_id)
+    after_few = dict(stripe_peer.state.requests)
+    many_state = stripe_state_fetch(payment_intent_id=many.stripe_payment_intent_id)
+
+    assert after_few == {"GET /v1/payment_intents": 1}
+    assert stripe_peer.state.requests == {"GET /v1/payment_intents": 2, "GET /v1/refunds": 1}
+    assert sorted(refund.amount for refund in few_state.refunds) == [100, 101]
+    assert sorted(refund.amount for refund in many_state.refunds) == [100 + index for index in range(11)]
+    assert all(refund.balance_transaction.fee is not None for refund in few_state.refunds + many_state.refunds)
