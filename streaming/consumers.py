@@ -41,7 +41,6 @@ CLOSE_TOO_SLOW = 4408  # the client fell too far behind the room (it stopped rea
 
 MAX_FRAME = 4096
 OPEN_BATCH = 200  # sockets admitted in one trip to the database thread at most
-OPEN_TRIPS = 2  # trips admitting sockets to one room at the same time at most (see _Room.open)
 
 
 class ChatClose(Exception):
@@ -147,17 +146,8 @@ def _you(*, user: Any, role: str) -> str:
     return json.dumps(you, separators=(",", ":"), default=str)
 
 
-def _identity(request: _OpenRequest) -> tuple[str, str] | None:
-    """Whose viewing session a socket opens or extends (its user, or the player's ``client_id``);
-    None for an anonymous socket without one, whose session is its own (``anon:ws-…``)."""
-    if request.user is not None:
-        return ("user", str(request.user.pk))
-    if request.client_id:
-        return ("client", request.client_id)
-    return None
-
-
-def _open_many_sync(stream_id: str, requests: list[_OpenRequest]) -> list[tuple[_Opened, str] | ChatClose]:
+@database_sync_to_async
+def _open_many(stream_id: str, requests: list[_OpenRequest]) -> list[tuple[_Opened, str] | ChatClose]:
     """Open the sockets that joined a room together, in one trip to the database thread: one read
     of the stream, each socket's admission (its user's standing, the stream's visibility, bans),
     one write of every viewing session (``viewers_join``) and one read of the history, rendered
@@ -204,13 +194,6 @@ def _open_many_sync(stream_id: str, requests: list[_OpenRequest]) -> list[tuple[
         opened = _Opened(str(stream.pk), str(stream.owner_id), role, viewer_key)
         results.append((opened, f'{head},"you":{_you(user=request.user, role=role)}}}'))
     return results
-
-
-# The room's first trip runs in the database thread, as every other call does; a second one,
-# started while the first is still out, runs in a thread of its own (with its own connection,
-# from the pool in production), so that a burst of connects is not admitted one trip at a time.
-_open_many = database_sync_to_async(_open_many_sync)
-_open_many_beside = database_sync_to_async(_open_many_sync, thread_sensitive=False)
 
 
 def _fresh(stream_id: str, user_id: Any):
@@ -339,79 +322,48 @@ class _Room:
         self.channel: str | None = None
         self.tasks: list[asyncio.Task] = []
         self.status: str | None = None  # the stream's status when this room last looked
-        # Sockets waiting to be opened; trips opening others (_open_batch), and whose sessions they write.
+        # Sockets waiting to be opened, and the task opening them (_open_pending).
         self.pending: list[tuple[_OpenRequest, asyncio.Future]] = []
-        self.trips: set[asyncio.Task] = set()
-        self.in_thread = False  # a trip is in the database thread
-        self.opening: collections.Counter = collections.Counter()  # identities (_identity) in a trip
+        self.opener: asyncio.Task | None = None
 
     async def open(self, request: _OpenRequest) -> tuple[_Opened, str]:
         """Admit a socket that joined this room: its ``_Opened`` and ``welcome`` text, or ChatClose.
 
-        Sockets that connect while a trip to the database is out wait for the next one together,
-        so a burst of connects (a raid, a stream going live) costs a few trips to the database
-        instead of one (with its queries and viewer-session write) per socket. Up to
-        ``OPEN_TRIPS`` trips are out at once, the second in a thread of its own: a trip is mostly
-        waiting (on PostgreSQL, on the interpreter lock), and one at a time had sockets admitted
-        20 at a time, one trip after another (bench/README.md, chat_fanout). Two trips at once
-        never hold the same viewer (user or ``client_id``): such a socket waits for the next trip,
-        so every viewer's sessions come out as one heartbeat per socket, in order."""
+        Sockets that connect while another batch is in the database thread wait for the next
+        one together, so a burst of connects (a raid, a stream going live) costs a few trips to
+        the database instead of one (with its queries and viewer-session write) per socket."""
         future = asyncio.get_running_loop().create_future()
         self.pending.append((request, future))
-        self._start_trips()
+        if self.opener is None:
+            self.opener = asyncio.get_running_loop().create_task(self._open_pending())
         result = await future
         if isinstance(result, ChatClose):
             raise result
         return result
 
-    def _start_trips(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self.pending and len(self.trips) < OPEN_TRIPS:
-            batch, waiting, taken = [], [], collections.Counter()
-            for request, future in self.pending:
-                identity = _identity(request)
-                if future.done():
-                    continue
-                if len(batch) >= OPEN_BATCH or (identity is not None and self.opening[identity]):
-                    waiting.append((request, future))
-                    continue
-                batch.append((request, future))
-                if identity is not None:
-                    taken[identity] += 1
-            self.pending = waiting
-            if not batch:
-                return
-            self.opening.update(taken)
-            in_thread = not self.in_thread
-            self.in_thread = self.in_thread or in_thread
-            task = loop.create_task(self._open_batch(batch, taken, in_thread=in_thread))
-            self.trips.add(task)
-
-    async def _open_batch(self, batch, taken: collections.Counter, *, in_thread: bool) -> None:
+    async def _open_pending(self) -> None:
+        batch: list[tuple[_OpenRequest, asyncio.Future]] = []
         try:
-            opener = _open_many if in_thread else _open_many_beside
-            try:
-                results = await opener(self.stream_id, [request for request, _ in batch])
-            except Exception as error:  # noqa: BLE001 - the database is down: each socket's guard closes it (1013)
-                for _, future in batch:
+            while self.pending:
+                batch, self.pending = self.pending[:OPEN_BATCH], self.pending[OPEN_BATCH:]
+                batch = [(request, future) for request, future in batch if not future.done()]
+                if not batch:
+                    continue
+                try:
+                    results = await _open_many(self.stream_id, [request for request, _ in batch])
+                except Exception as error:  # noqa: BLE001 - the database is down: each socket's guard closes it (1013)
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
                     if not future.done():
-                        future.set_exception(error)
-                return
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+                        future.set_result(result)
         finally:
-            self.trips.discard(asyncio.current_task())
-            if in_thread:
-                self.in_thread = False
-            self.opening.subtract(taken)
-            self.opening = +self.opening
-            cancelled = asyncio.current_task().cancelling()
-            for _, future in [*batch, *(self.pending if cancelled else [])]:
-                if not future.done():  # cancelled (the loop is closing): nobody is left waiting
+            self.opener = None
+            for _, future in [*batch, *self.pending]:  # cancelled (the loop is closing): nobody is left waiting
+                if not future.done():
                     future.cancel()
-            if self.pending and not cancelled:
-                self._start_trips()
 
     async def start(self) -> None:
         self.status, _ = await _status_event(self.stream_id)

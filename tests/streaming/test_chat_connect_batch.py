@@ -106,17 +106,13 @@ async def test_a_burst_of_sockets_is_admitted_in_batches_each_with_its_own_outco
     await db(ChatBan.objects.create)(streamer=owner, user=banned, created_by=owner)
     await db(StreamChat.objects.create)(stream=stream, sender=owner, text="before everyone")
     trips = []
+    original = consumers._open_many
 
-    def counting(original):
-        async def opener(stream_id, requests):
-            trips.append(len(requests))
-            return await original(stream_id, requests)
+    async def counting(stream_id, requests):
+        trips.append(len(requests))
+        return await original(stream_id, requests)
 
-        return opener
-
-    # Both openers: the database thread's and the one beside it (a second trip at the same time).
-    monkeypatch.setattr(consumers, "_open_many", counting(consumers._open_many))
-    monkeypatch.setattr(consumers, "_open_many_beside", counting(consumers._open_many_beside))
+    monkeypatch.setattr(consumers, "_open_many", counting)
 
     anonymous = [joined(stream, query=f"client_id=burst-client-{i:03d}") for i in range(20)]
     sockets = await asyncio.gather(*anonymous, joined(stream, reader), joined(stream, owner), connect(stream, banned))
@@ -144,67 +140,6 @@ async def test_a_burst_of_sockets_is_admitted_in_batches_each_with_its_own_outco
     for communicator, _ in [*anon_sockets, (reader_socket, None), (owner_socket, None)]:
         await communicator.disconnect()
     assert await db(StreamViewer.objects.filter(stream=stream, left_at__isnull=True).count)() == 0
-
-
-@pytest.mark.asyncio
-@pytest.mark.django_db(transaction=True)
-async def test_a_second_trip_admits_sockets_beside_the_first_but_never_the_same_viewer(monkeypatch):
-    """While a trip is out (here held until a second one starts), sockets that connect are admitted
-    by a second trip in a thread of its own, except a viewer the first trip holds: that one waits
-    for a later trip, so its sessions come out as one heartbeat per socket, in order."""
-    owner = await db(verified_user)()
-    stream = await db(make_stream)(owner)
-    await db(StreamChat.objects.create)(stream=stream, sender=owner, text="hello")
-    keeper, _ = await joined(stream)  # the room stays open throughout
-    trips, out = [], []
-    second_started = asyncio.Event()
-
-    def recording(original, lane):
-        async def opener(stream_id, requests):
-            keys = sorted(r.client_id for r in requests)
-            trips.append((lane, keys, list(out)))  # the lanes and keys of the trips out at this moment
-            out.append((lane, keys))
-            if lane == "beside":
-                second_started.set()
-            elif len(trips) == 1:  # the first trip stays out until the second one has started
-                await asyncio.wait_for(second_started.wait(), timeout=10)
-            try:
-                return await original(stream_id, requests)
-            finally:
-                out.remove((lane, keys))
-
-        return opener
-
-    monkeypatch.setattr(consumers, "_open_many", recording(consumers._open_many, "thread"))
-    monkeypatch.setattr(consumers, "_open_many_beside", recording(consumers._open_many_beside, "beside"))
-
-    first = asyncio.ensure_future(joined(stream, query="client_id=viewer-one"))
-    while not trips:
-        await asyncio.sleep(0.01)
-    again, other = await asyncio.gather(
-        joined(stream, query="client_id=viewer-one"), joined(stream, query="client_id=viewer-two")
-    )
-    first = await first
-
-    assert trips[0] == ("thread", ["viewer-one"], [])
-    assert trips[1] == ("beside", ["viewer-two"], [("thread", ["viewer-one"])])
-    # viewer-one's second socket: in a trip of its own once the first trip is back (the second may be out).
-    assert trips[2][1] == ["viewer-one"]
-    assert all("viewer-one" not in keys for _, keys in trips[2][2])
-    assert len(trips) == 3
-    for _, welcome in (first, again, other):
-        assert [m["text"] for m in welcome["messages"]] == ["hello"]
-    sessions = await db(
-        lambda: sorted(
-            StreamViewer.objects.filter(stream=stream, left_at__isnull=True)
-            .exclude(viewer_key__startswith="anon:ws-")
-            .values_list("viewer_key", flat=True)
-        )
-    )()
-    assert sessions == ["anon:viewer-one", "anon:viewer-two"]  # the second socket of viewer-one: one session
-    for communicator, _ in (first, again, other):
-        await communicator.disconnect()
-    await keeper.disconnect()
 
 
 @pytest.mark.asyncio
