@@ -26,9 +26,13 @@ def earnings_figures(*, user: Any, period: Period) -> list[Figure]:
     return [
         Figure(
             key="earnings", label="Earnings", current=current, previous=previous, kind="money",
-            shown=format_amount(current, currency), previous_shown=format_amount(previous, currency),
+            shown=_number(current, currency), previous_shown=_number(previous, currency), unit=currency.upper(),
         )
     ]  # fmt: skip
+
+
+def _number(amount: int, currency: str) -> str:
+    return format_amount(amount, currency).rpartition(" ")[0]  # "122.47 USD" -> "122.47"
 
 
 def earnings_attention(*, user: Any) -> list[Attention]:

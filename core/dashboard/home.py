@@ -67,10 +67,11 @@ class Figure:
     previous: float
     kind: str = "count"  # "count", "seconds" (shown as watch time) or "money" (shown as ``shown``)
     note: str = ""
-    # For a "money" figure: the current and previous amounts as people read them ("122.47 USD"),
-    # made by the app that owns the money (core does not format currencies).
+    # For a "money" figure: the current and previous amounts as people read them ("122.47"), and
+    # their unit ("USD"), made by the app that owns the money (core does not format currencies).
     shown: str = ""
     previous_shown: str = ""
+    unit: str = ""
 
     @property
     def change(self) -> float | None:

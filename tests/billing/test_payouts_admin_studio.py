@@ -147,12 +147,13 @@ def test_the_studio_home_shows_earnings_as_money_in_the_creators_currency(stripe
     page = client.get("/studio/")
 
     (figure,) = [f for f in page.context["figures"] if f.key == "earnings"]
-    assert (figure.label, figure.kind, figure.shown, figure.previous_shown) == (
+    assert (figure.label, figure.kind, figure.shown, figure.previous_shown, figure.unit) == (
         "Earnings",
         "money",
-        "91.96 USD",
-        "0.00 USD",
+        "91.96",
+        "0.00",
+        "USD",
     )
     html = page.content.decode()
-    assert '<span class="value" data-testid="figure-earnings-value">91.96 USD</span>' in html
+    assert '<span class="value" data-testid="figure-earnings-value">91.96 <small>USD</small></span>' in html
     assert "0.00 USD the 28 days before" in html
