@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote_plus
 from uuid import UUID
 
 from django.conf import settings
@@ -36,7 +37,7 @@ from billing.money import (
 from billing.services import ledger
 from billing.services.customers import customer_get_or_create
 from billing.services.ledger import Line
-from billing.stripe_api import PaymentDeclinedError, calling_stripe, client
+from billing.stripe_api import PaymentDeclinedError, calling_stripe, client, stripe_get
 from core.errors import ApplicationError
 from core.ids import uuid7
 
@@ -206,15 +207,13 @@ def stripe_state_fetch(*, payment_intent_id: str) -> StripeState:
     the refunds when a charge has more than the first page (10) and for the disputes when disputed."""
     api = client().v1
     with calling_stripe("payment state"):
-        intent = api.payment_intents.retrieve(
-            payment_intent_id,
-            params={
-                "expand": [
-                    "latest_charge.balance_transaction",
-                    "latest_charge.refunds.data.balance_transaction",
-                    "payment_method",
-                ]
-            },
+        intent = stripe_get(
+            f"/v1/payment_intents/{quote_plus(payment_intent_id)}",
+            expand=[
+                "latest_charge.balance_transaction",
+                "latest_charge.refunds.data.balance_transaction",
+                "payment_method",
+            ],
         )
         charge = intent.latest_charge if intent.latest_charge and not isinstance(intent.latest_charge, str) else None
         refunds: list[Any] = []
