@@ -1016,6 +1016,10 @@ class Peer(SubscriptionsMixin, ConnectMixin):
 class _Handler(BaseHTTPRequestHandler):
     server: _PeerHTTPServer
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY on each connection: an answer goes out as two writes (the headers, then the body),
+    # and with Nagle's algorithm the body waited for the client's delayed acknowledgement of the
+    # headers, about 40 ms on Linux, on every kept-alive request (44 ms a GET, against 0.9 ms without).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("stripe peer: " + format, *args)
