@@ -1,3 +1,9 @@
+import faulthandler
+import os
+import sys
+import threading
+import time
+
 import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
@@ -75,3 +81,39 @@ def pytest_collection_modifyitems(session, config, items):
     clean database.
     """
     items.sort(key=lambda item: 0 if "/tests/contract/" in str(item.path) else 1)
+
+
+# How long the process may take to exit once the session is over (it takes seconds).
+EXIT_GRACE_SECONDS = float(os.environ.get("FANFARE_TEST_EXIT_GRACE_SECONDS", "90"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config.stash[_exit_status] = int(exitstatus)
+
+
+_exit_status = pytest.StashKey[int]()
+
+
+def pytest_unconfigure(config):
+    """A watchdog for the exit: the results are in, but the interpreter's exit joins every thread
+    a test left running (an executor's, a server's). If one never ends, the run would hang until
+    CI gives up and the results would be lost; instead, after ``EXIT_GRACE_SECONDS`` every thread's
+    stack is written to stderr (what to fix) and the process ends with the session's own status.
+    Should Python code no longer run by then (late in the interpreter's shutdown), faulthandler's
+    own thread dumps the stacks 30 s later and exits with status 1."""
+    status = config.stash.get(_exit_status, None)
+    if status is None:
+        return
+
+    def watch():
+        time.sleep(EXIT_GRACE_SECONDS)
+        sys.stderr.write(
+            f"\nThe test process did not exit within {EXIT_GRACE_SECONDS} s of the session's end "
+            f"(status {status}): a thread left running is joined at exit. Every thread's stack:\n"
+        )
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        sys.stderr.flush()
+        os._exit(status)
+
+    threading.Thread(target=watch, name="exit-watchdog", daemon=True).start()
+    faulthandler.dump_traceback_later(EXIT_GRACE_SECONDS + 30, exit=True)

@@ -46,3 +46,9 @@ def serve_asgi(app, *, timeout: float = 10.0):
     finally:
         server.should_exit = True
         thread.join(timeout)
+        # The handler keeps each finished request's thread for the next request; with the server
+        # gone, end them (and their database connections) rather than leave them to the next
+        # test and to the interpreter's exit, which joins every one.
+        from core.asgi_handler import close_request_threads
+
+        close_request_threads()

@@ -163,3 +163,52 @@ def test_a_thread_still_running_a_request_is_not_handed_to_another():
     assert threads.take() not in (first, second)  # the busy one was not kept: a new thread instead
     release.set()
     assert busy.result(timeout=10) is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_ends_the_kept_threads_and_their_connections_and_skips_a_busy_one():
+    import threading
+
+    from django.db import connection
+
+    from core.asgi_handler import _RequestThreads
+
+    threads = _RequestThreads()
+    idle, busy = threads.take(), threads.take()
+
+    def open_connection():
+        connection.ensure_connection()  # as a request under CONN_MAX_AGE > 0 leaves it
+        return threading.current_thread()
+
+    idle_thread = idle.submit(open_connection).result(timeout=10)
+    assert idle.submit(lambda: connection.connection is not None).result(timeout=10) is True
+    release = threading.Event()
+    running = busy.submit(release.wait, 10)
+    threads.give_back(idle)
+    threads.give_back(busy)  # still running its call: not kept, so not closed either
+
+    closed_connection = []
+    idle.submit(lambda: closed_connection.append(connection))  # the thread's own connection object
+    assert threads.close() == 1
+    assert not idle_thread.is_alive()  # ended, not left for the interpreter's exit to join
+    assert closed_connection[0].connection is None  # closed in its own thread before it ended
+    assert threads.close() == 0
+    assert threads.take() not in (idle, busy)  # a request after closing gets a new thread
+    release.set()
+    assert running.result(timeout=10) is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_test_server_leaves_no_request_thread_behind():
+    import threading
+
+    import httpx
+
+    from config.asgi import application
+    from tests.servers import serve_asgi
+
+    with serve_asgi(application) as url:
+        with httpx.Client(base_url=url) as client:
+            assert [client.get("/api/v1/").status_code for _ in range(3)] == [200, 200, 200]
+        assert [t for t in threading.enumerate() if t.name.startswith("request_")] != []
+    assert [t for t in threading.enumerate() if t.name.startswith("request_")] == []
