@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
+from django.db.models import Subquery
 from django.utils import timezone
 
+from core.compiled import CompiledQuery
 from streaming.models import ChatBan, ChatModerationLog, ChatTimeout, LiveStream, StreamChat
 
 HISTORY_SIZE = 50
@@ -79,6 +82,35 @@ def chat_pinned(*, stream: LiveStream) -> StreamChat | None:
     if stream.pinned_message_id is None:
         return None
     return StreamChat.objects.filter(pk=stream.pinned_message_id).select_related("sender").first()
+
+
+# chat_recent's and chat_pinned's statements, compiled once, for the chat socket's welcome: its
+# admission trip sends them with the viewer sessions' INSERT in one round trip (core.compiled).
+_SAMPLE_ID = uuid.UUID("00000000-0000-0000-0000-5a3b1e0c4a70")
+RECENT = CompiledQuery(
+    lambda stream_id: (
+        StreamChat.objects.filter(stream_id=stream_id).select_related("sender").order_by("-id")[:HISTORY_SIZE]
+    ),
+    "stream_id",
+    samples={"stream_id": _SAMPLE_ID},
+)
+# The line pinned in the stream now (the stream's pinned_message_id, read in the same statement).
+PINNED_OF_STREAM = CompiledQuery(
+    lambda stream_id: (
+        StreamChat.objects.filter(pk=Subquery(LiveStream.objects.filter(pk=stream_id).values("pinned_message_id")[:1]))
+        .select_related("sender")
+        .order_by("-id")[:1]
+    ),
+    "stream_id",
+    samples={"stream_id": _SAMPLE_ID},
+)
+
+
+def chat_recent_rows(rows: list) -> list[StreamChat]:
+    """:func:`chat_recent`'s lines from the rows of :data:`RECENT` (newest first), oldest first."""
+    lines = list(RECENT.instances(rows))
+    lines.reverse()
+    return lines
 
 
 def chat_ban_get(*, streamer_id: Any, user_id: Any) -> ChatBan | None:
