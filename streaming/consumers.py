@@ -118,6 +118,8 @@ def _welcome_head(stream, *, pinned, recent) -> str:
     brace: each socket's ``you`` follows."""
     from streaming.selectors import chat as chat_selectors
 
+    # The pinned line's badge is read with the last lines' (one query for every sender).
+    payloads = chat_selectors.messages_payload(stream=stream, messages=[*recent, *([] if pinned is None else [pinned])])
     text = event_text(
         "welcome",
         stream={
@@ -127,8 +129,8 @@ def _welcome_head(stream, *, pinned, recent) -> str:
             "owner_id": str(stream.owner_id),
         },
         settings=chat_selectors.chat_settings_payload(stream),
-        pinned=None if pinned is None else chat_selectors.messages_payload(stream=stream, messages=[pinned])[0],
-        messages=chat_selectors.messages_payload(stream=stream, messages=recent),
+        pinned=None if pinned is None else payloads[-1],
+        messages=payloads[: len(recent)],
     )
     return text[:-1]
 

@@ -41,9 +41,9 @@ def messages_payload(*, stream: LiveStream, messages: list[StreamChat]) -> list[
     """Many lines with their senders' member badges (one query for all the badges)."""
     from billing.selectors import member_badges
 
-    badges = member_badges(
-        creator_id=stream.owner_id, viewer_ids={m.sender_id for m in messages if m.sender_id is not None}
-    )
+    sender_ids = {m.sender_id for m in messages if m.sender_id is not None}
+    # No senders (no lines, or system lines only): no badges, without building the query.
+    badges = member_badges(creator_id=stream.owner_id, viewer_ids=sender_ids) if sender_ids else {}
     return [message_payload(m, member_tier=badges.get(m.sender_id)) for m in messages]
 
 
