@@ -150,10 +150,12 @@ def _you(*, user: Any, role: str) -> str:
 @database_sync_to_async
 def _open_many(stream_id: str, requests: list[_OpenRequest]) -> list[tuple[_Opened, str] | ChatClose]:
     """Open the sockets that joined a room together, in one trip to the database thread: one read
-    of the stream, each socket's admission (its user's standing, the stream's visibility, bans),
-    one write of every viewing session (``viewers_join``) and one read of the history, rendered
-    once. Each socket gets its ``_Opened`` and ``welcome`` text, or the ChatClose that refuses
-    it. Every socket joined the room before this runs, so no event is missed in between."""
+    of the stream, its pinned line and its history (three statements, one round trip to
+    PostgreSQL: ``core.compiled.pipelined``), each socket's admission (its user's standing, the
+    stream's visibility, bans), one write of every viewing session (``viewers_join``: one INSERT
+    in autocommit for sockets without a ``client_id``), and the welcome rendered once. Each socket
+    gets its ``_Opened`` and ``welcome`` text, or the ChatClose that refuses it. Every socket
+    joined the room before this runs, so no event is missed in between."""
     from django.db import DEFAULT_DB_ALIAS, connections
 
     from core.compiled import pipelined

@@ -85,7 +85,7 @@ def chat_pinned(*, stream: LiveStream) -> StreamChat | None:
 
 
 # chat_recent's and chat_pinned's statements, compiled once, for the chat socket's welcome: its
-# admission trip sends them with the viewer sessions' INSERT in one round trip (core.compiled).
+# admission trip sends them with the stream's read, answered in one round trip (core.compiled).
 _SAMPLE_ID = uuid.UUID("00000000-0000-0000-0000-5a3b1e0c4a70")
 RECENT = CompiledQuery(
     lambda stream_id: (

@@ -157,9 +157,9 @@ def _session(*, stream: LiveStream, join: ViewerJoin, now: dt.datetime) -> Strea
 
 def _sessions_insert(rows: list[StreamViewer]) -> None:
     """One INSERT of ``rows`` (their ids made here, by the model's default), reading nothing
-    back. Each column's values go as one array
-    (``unnest``): the statement's text is the same whatever the number of rows, so psycopg
-    parses it once, not its ten parameters a row on every call."""
+    back. Each column's values go as one array (``unnest``): the statement's text is the same
+    whatever the number of rows, so psycopg parses it once (a multi-row VALUES, with a
+    parameter per column per row, was parsed anew on every call)."""
     from django.db import connections, router
 
     connection = connections[router.db_for_write(StreamViewer)]
