@@ -36,6 +36,7 @@ times may be given one generic plan for all values.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import uuid
@@ -192,7 +193,16 @@ class CompiledQuery:
 
     def __call__(self, *, limit: int | None = None, offset: int = 0, **values: Any) -> Iterator[Model]:
         connection = connections[self._using]
-        plan = self._plan(connection)
+        with prepared_cursor(connection) if self._prepare else connection.cursor() as cursor:
+            self.execute(cursor, limit=limit, offset=offset, **values)
+            rows = cursor.fetchall()
+        yield from self.instances(rows)
+
+    def execute(self, cursor, *, limit: int | None = None, offset: int = 0, **values: Any) -> None:
+        """Run the statement with ``values`` on ``cursor`` (a cursor of this alias's connection),
+        without reading its rows: in a :func:`pipelined` block it is only sent, and answered with
+        the block's other statements. :meth:`instances` then makes the rows into instances."""
+        plan = self._plan(connections[self._using])
         params = list(plan.params)
         for position, name in plan.slots:
             params[position] = values[name]
@@ -200,9 +210,11 @@ class CompiledQuery:
             if limit is None:
                 raise TypeError("A paged CompiledQuery needs limit= (and offset=).")
             params += [limit, offset]
-        with prepared_cursor(connection) if self._prepare else connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            rows = cursor.fetchall()
+        cursor.execute(plan.sql, params)
+
+    def instances(self, rows: list) -> Iterator[Model]:
+        """The model instances of the statement's ``rows``, as iterating the queryset makes them."""
+        plan = self._plan(connections[self._using])
         if plan.converters:
             rows = plan.compiler.apply_converters(rows, plan.converters)
         db = self._using
@@ -213,3 +225,26 @@ class CompiledQuery:
             for attr_name, col_pos in plan.annotations.items():
                 setattr(obj, attr_name, row[col_pos])
             yield obj
+
+
+@contextlib.contextmanager
+def pipelined(connection) -> Iterator[None]:
+    """Send the reads executed inside the block together and get their answers in one round
+    trip to PostgreSQL (psycopg's pipeline mode), instead of one round trip each.
+
+    A statement's ``execute`` only sends it; the block's end waits for every answer, so read
+    the cursors after the block (``cursor.fetchall()``). Statements whose values depend on an
+    earlier one's rows cannot be in the same block. A statement that fails raises at the block's
+    end, as Django's error, and the connection stays usable. **Reads only**: outside a
+    transaction the block's statements run in one implicit transaction, and a write's error at
+    its commit (a deferred foreign key) leaves psycopg's connection stuck in pipeline mode
+    (psycopg 3.3). Without pipeline support (libpq before 14) each statement runs as it is
+    executed: the same outcome, one round trip each."""
+    from psycopg import Pipeline
+
+    connection.ensure_connection()
+    if not Pipeline.is_supported():
+        yield
+        return
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield

@@ -112,13 +112,14 @@ def _admit(*, stream, request: _OpenRequest) -> tuple[str, str, bool]:
         return role, f"anon:ws-{uuid.uuid4().hex}", True
 
 
-def _welcome_head(stream) -> str:
+def _welcome_head(stream, *, pinned, recent) -> str:
     """The part of the ``welcome`` event every socket of the room gets alike (the stream, its
     settings, the pinned line, the last lines), as ``event_text`` writes it, without the closing
     brace: each socket's ``you`` follows."""
     from streaming.selectors import chat as chat_selectors
 
-    pinned = chat_selectors.chat_pinned(stream=stream)
+    # The pinned line's badge is read with the last lines' (one query for every sender).
+    payloads = chat_selectors.messages_payload(stream=stream, messages=[*recent, *([] if pinned is None else [pinned])])
     text = event_text(
         "welcome",
         stream={
@@ -128,8 +129,8 @@ def _welcome_head(stream) -> str:
             "owner_id": str(stream.owner_id),
         },
         settings=chat_selectors.chat_settings_payload(stream),
-        pinned=None if pinned is None else chat_selectors.messages_payload(stream=stream, messages=[pinned])[0],
-        messages=chat_selectors.messages_payload(stream=stream, messages=chat_selectors.chat_recent(stream=stream)),
+        pinned=None if pinned is None else payloads[-1],
+        messages=payloads[: len(recent)],
     )
     return text[:-1]
 
@@ -149,17 +150,35 @@ def _you(*, user: Any, role: str) -> str:
 @database_sync_to_async
 def _open_many(stream_id: str, requests: list[_OpenRequest]) -> list[tuple[_Opened, str] | ChatClose]:
     """Open the sockets that joined a room together, in one trip to the database thread: one read
-    of the stream, each socket's admission (its user's standing, the stream's visibility, bans),
-    one write of every viewing session (``viewers_join``) and one read of the history, rendered
-    once. Each socket gets its ``_Opened`` and ``welcome`` text, or the ChatClose that refuses
-    it. Every socket joined the room before this runs, so no event is missed in between."""
-    from core.errors import NotFoundError
-    from streaming.selectors.streams import stream_get
+    of the stream, its pinned line and its history (three statements, one round trip to
+    PostgreSQL: ``core.compiled.pipelined``), each socket's admission (its user's standing, the
+    stream's visibility, bans), one write of every viewing session (``viewers_join``: one INSERT
+    in autocommit for sockets without a ``client_id``), and the welcome rendered once. Each socket
+    gets its ``_Opened`` and ``welcome`` text, or the ChatClose that refuses it. Every socket
+    joined the room before this runs, so no event is missed in between."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from core.compiled import pipelined
+    from streaming.selectors import chat as chat_selectors
+    from streaming.selectors.streams import STREAM_WITH_OWNER, stream_pk
     from streaming.services.viewers import ViewerJoin, country_from_headers, viewers_join
 
-    try:
-        stream = stream_get(stream_id=stream_id)
-    except NotFoundError:
+    pk = stream_pk(stream_id)
+    if pk is None:
+        return [ChatClose(CLOSE_NOT_FOUND, "not_found", "No such stream.") for _ in requests]
+    # The stream, its pinned line and its last lines, sent together: one round trip to PostgreSQL.
+    connection = connections[DEFAULT_DB_ALIAS]
+    with pipelined(connection):
+        stream_rows, pinned_rows, recent_rows = connection.cursor(), connection.cursor(), connection.cursor()
+        STREAM_WITH_OWNER.execute(stream_rows, pk=pk)
+        chat_selectors.PINNED_OF_STREAM.execute(pinned_rows, stream_id=pk)
+        chat_selectors.RECENT.execute(recent_rows, stream_id=pk)
+    stream = next(STREAM_WITH_OWNER.instances(stream_rows.fetchall()), None)
+    pinned = next(chat_selectors.PINNED_OF_STREAM.instances(pinned_rows.fetchall()), None)
+    recent = chat_selectors.chat_recent_rows(recent_rows.fetchall())
+    for cursor in (stream_rows, pinned_rows, recent_rows):
+        cursor.close()
+    if stream is None:
         return [ChatClose(CLOSE_NOT_FOUND, "not_found", "No such stream.") for _ in requests]
     admitted: list[tuple[str, str, bool] | ChatClose] = []
     for request in requests:
@@ -183,8 +202,9 @@ def _open_many(stream_id: str, requests: list[_OpenRequest]) -> list[tuple[_Open
                         fresh=entry[2],
                     )
                 )
+        # One INSERT in autocommit when every key is the socket's own (see viewers_join).
         viewers_join(stream=stream, joins=joins)
-    head = _welcome_head(stream)
+    head = _welcome_head(stream, pinned=pinned, recent=recent)
     results: list[tuple[_Opened, str] | ChatClose] = []
     for request, entry in zip(requests, admitted, strict=True):
         if isinstance(entry, ChatClose):

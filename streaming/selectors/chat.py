@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
+from django.db.models import Subquery
 from django.utils import timezone
 
+from core.compiled import CompiledQuery
 from streaming.models import ChatBan, ChatModerationLog, ChatTimeout, LiveStream, StreamChat
 
 HISTORY_SIZE = 50
@@ -38,9 +41,9 @@ def messages_payload(*, stream: LiveStream, messages: list[StreamChat]) -> list[
     """Many lines with their senders' member badges (one query for all the badges)."""
     from billing.selectors import member_badges
 
-    badges = member_badges(
-        creator_id=stream.owner_id, viewer_ids={m.sender_id for m in messages if m.sender_id is not None}
-    )
+    sender_ids = {m.sender_id for m in messages if m.sender_id is not None}
+    # No senders (no lines, or system lines only): no badges, without building the query.
+    badges = member_badges(creator_id=stream.owner_id, viewer_ids=sender_ids) if sender_ids else {}
     return [message_payload(m, member_tier=badges.get(m.sender_id)) for m in messages]
 
 
@@ -79,6 +82,35 @@ def chat_pinned(*, stream: LiveStream) -> StreamChat | None:
     if stream.pinned_message_id is None:
         return None
     return StreamChat.objects.filter(pk=stream.pinned_message_id).select_related("sender").first()
+
+
+# chat_recent's and chat_pinned's statements, compiled once, for the chat socket's welcome: its
+# admission trip sends them with the stream's read, answered in one round trip (core.compiled).
+_SAMPLE_ID = uuid.UUID("00000000-0000-0000-0000-5a3b1e0c4a70")
+RECENT = CompiledQuery(
+    lambda stream_id: (
+        StreamChat.objects.filter(stream_id=stream_id).select_related("sender").order_by("-id")[:HISTORY_SIZE]
+    ),
+    "stream_id",
+    samples={"stream_id": _SAMPLE_ID},
+)
+# The line pinned in the stream now (the stream's pinned_message_id, read in the same statement).
+PINNED_OF_STREAM = CompiledQuery(
+    lambda stream_id: (
+        StreamChat.objects.filter(pk=Subquery(LiveStream.objects.filter(pk=stream_id).values("pinned_message_id")[:1]))
+        .select_related("sender")
+        .order_by("-id")[:1]
+    ),
+    "stream_id",
+    samples={"stream_id": _SAMPLE_ID},
+)
+
+
+def chat_recent_rows(rows: list) -> list[StreamChat]:
+    """:func:`chat_recent`'s lines from the rows of :data:`RECENT` (newest first), oldest first."""
+    lines = list(RECENT.instances(rows))
+    lines.reverse()
+    return lines
 
 
 def chat_ban_get(*, streamer_id: Any, user_id: Any) -> ChatBan | None:

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from billing.selectors import members_only_error, membership_tier_of, viewer_has_tier
-from core.compiled import SAMPLES
+from core.compiled import SAMPLES, CompiledQuery
 from core.errors import NotFoundError, PermissionDeniedError
 from core.pagination import CompiledPages, PageSource
 from social.selectors.relations import is_following
@@ -185,12 +185,27 @@ def stream_ingest_url(*, stream: LiveStream) -> str:
     return f"rtmp://{settings.STREAMING_RTMP_HOST}:{settings.STREAMING_RTMP_PORT}/live/"
 
 
+# stream_get's statement, compiled once: every chat socket's admission trip reads its stream.
+STREAM_WITH_OWNER = CompiledQuery(
+    lambda pk: LiveStream.objects.select_related("owner").filter(pk=pk)[:1], "pk", samples={"pk": SAMPLES["position"]}
+)
+
+
+def stream_pk(stream_id: Any):
+    """``stream_id`` as a stream's primary key, or None when it cannot be one."""
+    try:
+        return LiveStream._meta.pk.to_python(stream_id)
+    except (ValidationError, ValueError):
+        return None
+
+
 def stream_get(*, stream_id: Any) -> LiveStream:
     """The stream (not deleted), or 404 ``not_found``."""
-    try:
-        return LiveStream.objects.select_related("owner").get(pk=stream_id)
-    except (LiveStream.DoesNotExist, ValidationError, ValueError) as exc:
-        raise NotFoundError("No such stream.") from exc
+    pk = stream_pk(stream_id)
+    stream = None if pk is None else next(STREAM_WITH_OWNER(pk=pk), None)
+    if stream is None:
+        raise NotFoundError("No such stream.")
+    return stream
 
 
 def can_view_stream(*, stream: LiveStream, user: Any) -> bool:

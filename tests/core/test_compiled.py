@@ -192,3 +192,51 @@ def test_prepared_cursor_is_the_plain_cursor_when_prepared_statements_are_off():
     finally:
         raw.prepare_threshold = before
     assert not [s for s in _prepared_statements() if "off marker" in s]
+
+
+# ---------------------------------------------------------------------------------------------
+# pipelined: statements sent together, answered in one round trip
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statements_sent_in_a_pipeline_give_what_they_give_one_by_one():
+    from django.db import connection
+
+    from core.compiled import pipelined
+
+    first, second = UserFactory(), UserFactory()
+    a, b = _device(first, "a"), _device(second, "b")
+    query = CompiledQuery(lambda ids: _devices(ids), "ids")
+    statements = []
+    with connection.execute_wrapper(lambda execute, sql, *args: statements.append(sql) or execute(sql, *args)):
+        with pipelined(connection):
+            both, one, none = connection.cursor(), connection.cursor(), connection.cursor()
+            query.execute(both, ids=[a.pk, b.pk])
+            query.execute(one, ids=[b.pk])
+            query.execute(none, ids=[])
+        assert len(statements) == 3
+    got = list(query.instances(both.fetchall()))
+    assert [_fields(d) for d in got] == [_fields(d) for d in _devices([a.pk, b.pk])]
+    assert [(d.name, d.user.handle, d.label) for d in got] == [("a", first.handle, "x"), ("b", second.handle, "x")]
+    assert [d.pk for d in query.instances(one.fetchall())] == [b.pk]
+    assert list(query.instances(none.fetchall())) == []
+    assert connection.connection.pgconn.pipeline_status == 0  # out of pipeline mode after the block
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_read_in_a_pipeline_raises_djangos_error_and_the_connection_stays_usable():
+    from django.db import DataError, connection
+
+    from core.compiled import pipelined
+
+    def block():
+        with pipelined(connection):
+            cursor = connection.cursor()
+            cursor.execute("SELECT count(*) FROM accounts_user")
+            cursor.execute("SELECT 1 / 0")
+
+    with pytest.raises(DataError, match="division by zero"):
+        block()
+    user = UserFactory()
+    assert User.objects.get(pk=user.pk).handle == user.handle

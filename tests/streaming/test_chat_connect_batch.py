@@ -5,6 +5,7 @@ sockets hold no channel of their own; a handshake without a session cookie is an
 
 import asyncio
 import datetime as dt
+import re
 
 import pytest
 from channels.db import database_sync_to_async
@@ -90,6 +91,78 @@ def test_viewers_join_equals_one_heartbeat_per_viewer_in_order(settings):
     assert [(r.left_at, r.created_at) for r in gone] == [(at(0), at(0)), (None, at(60))]
     assert StreamViewer.objects.filter(stream=batch_stream, viewer_key="anon:new-viewer").count() == 1
     assert StreamViewer.objects.get(stream=batch_stream, viewer_key=f"user:{user.pk}").device == "tv"
+
+
+@pytest.mark.django_db
+def test_viewers_join_of_fresh_keys_only_is_one_insert_with_the_rows_of_one_heartbeat_each(
+    settings, django_assert_num_queries
+):
+    user = verified_user()
+    batch_stream, single_stream = _stream(), _stream()
+    joins = [
+        viewers.ViewerJoin(viewer_key="anon:ws-fresh-1", country="fr", user_agent="iPhone", fresh=True),
+        viewers.ViewerJoin(viewer_key=f"anon:ws-fresh-{user.pk}", user=user, user_agent="Roku/DVP-9.10", fresh=True),
+        viewers.ViewerJoin(viewer_key="anon:ws-fresh-1", fresh=True),  # twice in one batch: one session
+    ]
+    with django_assert_num_queries(1) as queries:
+        viewers.viewers_join(stream=batch_stream, joins=joins, now=at(60))
+    assert queries.captured_queries[0]["sql"].startswith('INSERT INTO "streaming_streamviewer"')
+    for join in joins:
+        viewers.viewer_heartbeat(
+            stream=single_stream,
+            viewer_key=join.viewer_key,
+            user=join.user,
+            country=join.country,
+            user_agent=join.user_agent,
+            now=at(60),
+        )
+    assert _rows(batch_stream) == _rows(single_stream)
+    assert [(r[0], r[1], r[2], r[5], r[6], r[7]) for r in _rows(batch_stream)] == sorted(
+        [
+            ("anon:ws-fresh-1", at(60), at(60), "FR", "mobile", None),
+            (f"anon:ws-fresh-{user.pk}", at(60), at(60), "", "tv", user.pk),
+        ]
+    )
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_sockets_without_a_client_id_each_open_a_session_of_their_own_before_their_welcome():
+    owner = await db(verified_user)()
+    stream = await db(make_stream)(owner)
+    await db(StreamChat.objects.create)(stream=stream, sender=owner, text="hello")
+    headers = [(b"cloudfront-viewer-country", b"de"), (b"user-agent", b"Mozilla/5.0 (iPhone)")]
+    sockets = await asyncio.gather(*(joined(stream, headers=headers) for _ in range(12)))
+
+    rows = await db(lambda: list(StreamViewer.objects.filter(stream=stream).order_by("viewer_key")))()
+    assert len({row.viewer_key for row in rows}) == len(rows) == 12
+    assert all(re.fullmatch(r"anon:ws-[0-9a-f]{32}", row.viewer_key) for row in rows)
+    assert {(row.country, row.device, row.user_id, row.left_at, row.watch_seconds) for row in rows} == {
+        ("DE", "mobile", None, None, 0.0)
+    }
+    for _, welcome in sockets:
+        assert [m["text"] for m in welcome["messages"]] == ["hello"]
+    for communicator, _ in sockets:
+        await communicator.disconnect()
+    assert await db(StreamViewer.objects.filter(stream=stream, left_at__isnull=True).count)() == 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_batch_of_sockets_with_and_without_a_client_id_opens_every_session():
+    owner = await db(verified_user)()
+    stream = await db(make_stream)(owner)
+    await db(viewers.viewer_heartbeat)(stream=stream, viewer_key="anon:mixed-client-0")  # a session to extend
+    sockets = await asyncio.gather(
+        *(joined(stream, query=f"client_id=mixed-client-{i}") for i in range(3)), *(joined(stream) for _ in range(3))
+    )
+
+    keys = await db(lambda: sorted(StreamViewer.objects.filter(stream=stream).values_list("viewer_key", flat=True)))()
+    assert keys[:3] == ["anon:mixed-client-0", "anon:mixed-client-1", "anon:mixed-client-2"]
+    assert len(keys) == 6
+    assert all(key.startswith("anon:ws-") for key in keys[3:])
+    for communicator, _ in sockets:
+        await communicator.disconnect()
 
 
 # ---------------------------------------------------------------------------------------------

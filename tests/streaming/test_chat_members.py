@@ -53,3 +53,27 @@ async def test_subscribers_only_mode_lets_members_send_with_their_badge(rate):
     assert [m["sender"]["member_tier"] for m in welcome["messages"]] == ["Gold"]
     for communicator in (reader, writer, outsider, again):
         await communicator.disconnect()
+
+
+async def test_the_welcomes_pinned_line_and_last_lines_carry_their_senders_badges(rate):
+    from streaming.models import StreamChat
+    from streaming.services import chat
+
+    owner, gold, silver, stranger = await db(lambda: [verified_user() for _ in range(4)])()
+    stream = await db(make_stream)(owner)
+    await db(member_of)(await db(tier_of)(owner, name="Gold"), gold)
+    await db(member_of)(await db(tier_of)(owner, name="Silver", position=2), silver)
+    pinned = await db(StreamChat.objects.create)(stream=stream, sender=silver, text="pin me")
+    for sender, text in ((gold, "gold line"), (stranger, "stranger line"), (owner, "owner line")):
+        await db(StreamChat.objects.create)(stream=stream, sender=sender, text=text)
+    await db(chat.chat_message_pin)(stream=stream, by=owner, message_id=pinned.pk)
+
+    reader, welcome = await joined(stream)
+    assert (welcome["pinned"]["text"], welcome["pinned"]["sender"]["member_tier"]) == ("pin me", "Silver")
+    assert [(m["text"], m["sender"]["member_tier"]) for m in welcome["messages"] if m["sender"]] == [
+        ("pin me", "Silver"),
+        ("gold line", "Gold"),
+        ("stranger line", None),
+        ("owner line", None),
+    ]
+    await reader.disconnect()
