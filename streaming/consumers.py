@@ -41,6 +41,7 @@ CLOSE_TOO_SLOW = 4408  # the client fell too far behind the room (it stopped rea
 
 MAX_FRAME = 4096
 OPEN_BATCH = 200  # sockets admitted in one trip to the database thread at most
+LEAVE_BATCH = 1000  # closed sockets' viewing sessions closed in one trip at most
 
 
 class ChatClose(Exception):
@@ -298,13 +299,68 @@ def _heartbeat(stream_id: str, user: Any, viewer_key: str) -> None:
 
 
 @database_sync_to_async
-def _leave(stream_id: str, viewer_key: str) -> None:
-    from streaming.models import LiveStream
-    from streaming.services.viewers import viewer_leave
+def _leave_many(stream_id: str, viewer_keys: list[str]) -> None:
+    """Close the viewing sessions of the sockets of a room that closed together, in one trip to
+    the database thread: one UPDATE in autocommit (``viewers_leave``)."""
+    from streaming.services.viewers import viewers_leave
 
-    stream = LiveStream.objects.filter(pk=stream_id).first()
-    if stream is not None:
-        viewer_leave(stream=stream, viewer_key=viewer_key)
+    viewers_leave(stream_id=stream_id, viewer_keys=viewer_keys)
+
+
+# Closing sockets waiting for their viewing session to be closed, per (loop, stream): the first
+# to close starts the task that closes them (_leave_pending), and those that close while a trip
+# is in the database thread go together in the next. Kept apart from the room, which goes away
+# with its last socket: a stream's end closes every socket, the last included.
+_leaving: dict[tuple[Any, str], list[tuple[str, asyncio.Future]]] = {}
+_leave_tasks: set[asyncio.Task] = set()  # the running _leave_pending tasks (the loop keeps weak references)
+
+
+async def _leave(stream_id: str, viewer_key: str) -> None:
+    """Close a closed socket's viewing session, with those of the other sockets of its stream that
+    close now (as ``viewer_leave``). Returns once it is closed; raises what closing it raised."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    waiting = _leaving.get((loop, stream_id))
+    if waiting is None:
+        _leaving[(loop, stream_id)] = [(viewer_key, future)]
+        task = loop.create_task(_leave_pending(stream_id))
+        _leave_tasks.add(task)
+        task.add_done_callback(_leave_tasks.discard)
+    else:
+        waiting.append((viewer_key, future))
+    await future
+
+
+async def _leave_pending(stream_id: str) -> None:
+    key = (asyncio.get_running_loop(), stream_id)
+    batch: list[tuple[str, asyncio.Future]] = []
+    try:
+        while _leaving[key]:
+            batch, _leaving[key] = _leaving[key][:LEAVE_BATCH], _leaving[key][LEAVE_BATCH:]
+            # Every key is closed, even one whose waiter was cancelled: its socket is gone all the same.
+            try:
+                await _leave_many(stream_id, [viewer_key for viewer_key, _ in batch])
+            except Exception:  # one by one instead, so that each socket gets its own outcome
+                logger.exception("closing %d viewing sessions of stream %s together failed", len(batch), stream_id)
+                for viewer_key, future in batch:
+                    try:
+                        await _leave_many(stream_id, [viewer_key])
+                    except Exception as error:  # noqa: BLE001 - this socket's own: its disconnect raises it
+                        if not future.done():
+                            future.set_exception(error)
+                    else:
+                        if not future.done():
+                            future.set_result(None)
+                batch = []
+                continue
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
+            batch = []
+    finally:
+        for _, future in [*batch, *_leaving.pop(key, [])]:  # cancelled (the loop is closing)
+            if not future.done():
+                future.cancel()
 
 
 @database_sync_to_async
@@ -595,6 +651,15 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
                 send = send.__self__.real_send
             self.__dict__["_raw_send"] = send
         return send
+
+    async def websocket_disconnect(self, message):
+        """As Channels' own, without its trip to the database thread after ``disconnect`` to close
+        stale connections (as ``dispatch``, for the same reason): a second trip per closing socket,
+        one at a time, when a stream's end closes them all."""
+        for group in self.groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def disconnect(self, code):
         if self._drain_task is not None:
