@@ -47,6 +47,7 @@ import websockets
 from django.conf import settings
 from django.test.utils import setup_databases, teardown_databases
 
+from bench import bench_load
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,7 @@ RATES = [float(r) for r in os.environ.get("BENCH_CHAT_RATES", "0.5,1,2,3,4,5,7,1
 P99_TARGET_MS = float(os.environ.get("BENCH_CHAT_P99_MS", "200"))
 # The production server's command (README.md, "Production"; what `make run` starts), one worker:
 # the in-memory channel layer lives in one process.
-PRODUCTION_SERVER = ["uvicorn", "--lifespan", "off", "--ws", "websockets-sansio", "--proxy-headers", "--no-access-log"]
+PRODUCTION_SERVER = bench_load.PRODUCTION_SERVER
 SECONDS = float(os.environ.get("BENCH_CHAT_SECONDS", "10"))
 CONNECT_CONCURRENCY = 50
 # The servers' ports (the baseline's, then Fanfare's); free ones when unset.

@@ -71,7 +71,15 @@ ONLY = [name for name in os.environ.get("BENCH_LOAD_ENDPOINTS", "").split(",") i
 SKIP_STEPS = os.environ.get("BENCH_LOAD_NO_STEPS", "") not in ("", "0", "false")
 
 # The production instructions (README.md, "Production"): these options and nothing else.
-PRODUCTION_SERVER = ["uvicorn", "--lifespan", "off", "--ws", "websockets-sansio", "--proxy-headers", "--no-access-log"]
+PRODUCTION_SERVER = [
+    "uvicorn",
+    "--lifespan",
+    "off",
+    "--ws",
+    "core.websocket_protocol:WebSocketProtocol",
+    "--proxy-headers",
+    "--no-access-log",
+]
 
 
 # ---------------------------------------------------------------------------------------------

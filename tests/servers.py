@@ -27,12 +27,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_asgi(app, *, timeout: float = 10.0):
-    """Serve ``app`` with uvicorn in a thread; yields the base URL (http://127.0.0.1:PORT)."""
+def serve_asgi(app, *, timeout: float = 10.0, **options):
+    """Serve ``app`` with uvicorn in a thread, with the production server's WebSocket protocol;
+    yields the base URL (http://127.0.0.1:PORT). ``options``: more of ``uvicorn.Config``'s."""
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="websockets-sansio"
-    )
+        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning",
+        ws="core.websocket_protocol:WebSocketProtocol", **options,
+    )  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -1,0 +1,116 @@
+"""The web server's WebSocket protocol: uvicorn's, with permessage-deflate compressing a broadcast once.
+
+A chat room sends the same frame to every socket in it. With uvicorn's permessage-deflate each
+socket compresses it again in a compression context of its own (RFC 7692 "context takeover"): a
+room of 2,000 sockets compressed every message 2,000 times, about 20 µs each, which was most of
+the server's CPU per delivery (bench/README.md, chat section), and each socket kept its compressor
+(about 20 KB) for its whole life.
+
+This protocol negotiates ``server_no_context_takeover``, which RFC 7692 (section 7.1.1.1) lets a
+server add to its answer whether or not the client asked for it: each message the server sends is
+then compressed on its own, from a fresh compressor, so the compressed bytes depend only on the
+payload and the negotiated window size and settings, not on what the socket was sent before. The
+same payload is therefore compressed once and the bytes reused for every socket it goes to
+(``_compressed``: a small cache keyed by payload, window bits and settings). Each socket receives
+exactly the frame it would have got compressed alone (``tests/core/test_websocket_protocol.py``).
+No compressor is kept per socket.
+
+The cost is compression ratio: without context takeover a small message cannot refer to the ones
+before it. A chat line of 349 bytes goes out as about 231 bytes instead of about 87 (and 349
+uncompressed). What the client sends is still decompressed in its own context (the client's
+choice), and everything else is uvicorn's ``websockets-sansio`` implementation unchanged.
+
+The production server uses it by name: ``uvicorn ... --ws core.websocket_protocol:WebSocketProtocol``
+(README.md, "Production"); ``--ws-per-message-deflate false`` still turns compression off.
+"""
+
+from __future__ import annotations
+
+import functools
+import zlib
+from collections.abc import Sequence
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.extensions.base import Extension
+from websockets.extensions.permessage_deflate import PerMessageDeflate, ServerPerMessageDeflateFactory
+from websockets.frames import BINARY, TEXT, Frame
+from websockets.typing import ExtensionParameter
+
+# uvicorn's own permessage-deflate settings (12-bit windows, memLevel 5), plus no context takeover
+# for what the server sends.
+WINDOW_BITS = 12
+COMPRESS_SETTINGS = {"memLevel": 5}
+# Payloads up to this size are compressed once and shared; a bigger one (a welcome with a long
+# history, say, which goes to one socket) is compressed for its socket alone, as before.
+SHARED_MAX_BYTES = 16 * 1024
+# How many distinct payloads the cache keeps: a room's broadcast is written to all its sockets in
+# one pass of the relay, so only the last few are ever asked for again.
+SHARED_ENTRIES = 64
+_EMPTY_UNCOMPRESSED_BLOCK = b"\x00\x00\xff\xff"
+
+
+@functools.lru_cache(maxsize=SHARED_ENTRIES)
+def _compressed(payload: bytes, window_bits: int, settings: tuple[tuple[str, int], ...]) -> bytes:
+    """``payload`` compressed as one permessage-deflate message without context takeover: a fresh
+    compressor, a sync flush, and the flush's empty block (00 00 ff ff) removed (RFC 7692 7.2.1)."""
+    compressor = zlib.compressobj(wbits=-window_bits, **dict(settings))
+    data = compressor.compress(payload) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    if data[-4:] != _EMPTY_UNCOMPRESSED_BLOCK:  # zlib always ends a sync flush with it
+        raise AssertionError("a sync flush did not end with an empty stored block")
+    return data[:-4]
+
+
+class SharedPerMessageDeflate(PerMessageDeflate):
+    """permessage-deflate whose outgoing whole messages, compressed without context takeover, come
+    from the shared cache. Anything else (a fragment, a payload over ``SHARED_MAX_BYTES``, a
+    connection that kept context takeover) is compressed by the library's own code."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._settings = tuple(sorted(self.compress_settings.items()))
+
+    def encode(self, frame: Frame) -> Frame:
+        if (
+            self.local_no_context_takeover
+            and frame.fin
+            and frame.opcode in (TEXT, BINARY)
+            and len(frame.data) <= SHARED_MAX_BYTES
+        ):
+            data = _compressed(bytes(frame.data), self.local_max_window_bits, self._settings)
+            return Frame(frame.opcode, data, frame.fin, True, frame.rsv2, frame.rsv3)
+        return super().encode(frame)
+
+
+class SharedDeflateFactory(ServerPerMessageDeflateFactory):
+    """uvicorn's permessage-deflate offer with ``server_no_context_takeover``; the extension it
+    makes shares compressed payloads (``SharedPerMessageDeflate``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            server_no_context_takeover=True,
+            server_max_window_bits=WINDOW_BITS,
+            client_max_window_bits=WINDOW_BITS,
+            compress_settings=dict(COMPRESS_SETTINGS),
+        )
+
+    def process_request_params(
+        self, params: Sequence[ExtensionParameter], accepted_extensions: Sequence[Extension]
+    ) -> tuple[list[ExtensionParameter], PerMessageDeflate]:
+        response, extension = super().process_request_params(params, accepted_extensions)
+        return response, SharedPerMessageDeflate(
+            extension.remote_no_context_takeover,
+            extension.local_no_context_takeover,
+            extension.remote_max_window_bits,
+            extension.local_max_window_bits,
+            extension.compress_settings,
+        )
+
+
+class WebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's ``websockets-sansio`` protocol with ``SharedDeflateFactory`` as its only extension
+    (none when ``--ws-per-message-deflate false``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.config.ws_per_message_deflate:
+            self.conn.available_extensions = [SharedDeflateFactory()]
