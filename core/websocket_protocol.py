@@ -20,6 +20,14 @@ before it. A chat line of 349 bytes goes out as about 231 bytes instead of about
 uncompressed). What the client sends is still decompressed in its own context (the client's
 choice), and everything else is uvicorn's ``websockets-sansio`` implementation unchanged.
 
+A room's relay goes one step further (``WebSocketProtocol.send_text_now``): a server's frames are
+not masked, so the whole frame on the wire (header and compressed payload) is the same bytes for
+every socket that negotiated the same compression, and it is built once (``_wire_text``) and
+written to each socket's transport as it is, without the ASGI ``send`` coroutine, a frame object
+and a serialization per socket. It applies only where the result is what ``send`` would write:
+an open connection that has taken its handshake, is not closing and has room in its buffers;
+anything else goes through ``send`` as before.
+
 The production server uses it by name: ``uvicorn ... --ws core.websocket_protocol:WebSocketProtocol``
 (README.md, "Production"); ``--ws-per-message-deflate false`` still turns compression off.
 """
@@ -34,6 +42,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.extensions.base import Extension
 from websockets.extensions.permessage_deflate import PerMessageDeflate, ServerPerMessageDeflateFactory
 from websockets.frames import BINARY, TEXT, Frame
+from websockets.protocol import State
 from websockets.typing import ExtensionParameter
 
 # uvicorn's own permessage-deflate settings (12-bit windows, memLevel 5), plus no context takeover
@@ -81,6 +90,34 @@ class SharedPerMessageDeflate(PerMessageDeflate):
         return super().encode(frame)
 
 
+@functools.lru_cache(maxsize=SHARED_ENTRIES)
+def _wire_text(text: str, compression: tuple[int, tuple[tuple[str, int], ...]] | None) -> bytes:
+    """The whole server-to-client frame of a text message: ``compression`` is (window bits,
+    settings) for permessage-deflate without context takeover, or None for none. The key is the
+    relay's own ``str``, whose hash Python keeps, so a hit costs no hashing of the payload."""
+    extensions = []
+    if compression is not None:
+        bits, settings = compression
+        extensions = [SharedPerMessageDeflate(False, True, 15, bits, dict(settings))]
+    return Frame(TEXT, text.encode()).serialize(mask=False, extensions=extensions)
+
+
+_NOT_SHAREABLE = object()
+
+
+def _wire_key(extensions: list[Extension]):
+    """What a connection's outgoing frames depend on, as ``_wire_text``'s key; ``_NOT_SHAREABLE``
+    when they depend on the connection's own history (context takeover) or on an extension this
+    module does not know."""
+    if not extensions:
+        return None
+    if len(extensions) == 1 and isinstance(extensions[0], SharedPerMessageDeflate):
+        extension = extensions[0]
+        if extension.local_no_context_takeover:
+            return (extension.local_max_window_bits, extension._settings)
+    return _NOT_SHAREABLE
+
+
 class SharedDeflateFactory(ServerPerMessageDeflateFactory):
     """uvicorn's permessage-deflate offer with ``server_no_context_takeover``; the extension it
     makes shares compressed payloads (``SharedPerMessageDeflate``)."""
@@ -110,7 +147,37 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's ``websockets-sansio`` protocol with ``SharedDeflateFactory`` as its only extension
     (none when ``--ws-per-message-deflate false``)."""
 
+    _frame_key = _NOT_SHAREABLE  # known once the handshake has negotiated the extensions
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.config.ws_per_message_deflate:
             self.conn.available_extensions = [SharedDeflateFactory()]
+
+    def send_text_now(self, text: str) -> bool:
+        """Write the text message ``text`` to this socket at once, as the frame shared by every
+        socket with the same compression, and return True; or return False, having written
+        nothing, when it must go through ``send`` instead (``await send({"type":
+        "websocket.send", "text": text})``: before the handshake, once closing or gone, when
+        the transport's buffer is over its high-water mark, for a payload over
+        ``SHARED_MAX_BYTES`` characters, or a connection whose frames cannot be shared)."""
+        if (
+            self.disconnected
+            or self.close_sent
+            or not self.handshake_complete
+            or self.initial_response is not None
+            or self.conn.state is not State.OPEN
+            or not self.writable.is_set()
+            or len(text) > SHARED_MAX_BYTES
+        ):
+            return False
+        key = self._frame_key
+        if key is _NOT_SHAREABLE:
+            key = self._frame_key = _wire_key(self.conn.extensions)
+            if key is _NOT_SHAREABLE:
+                return False
+        pending = self.conn.data_to_send()  # uvicorn writes as it goes: normally nothing
+        if pending:
+            self.transport.write(b"".join(pending))
+        self.transport.write(_wire_text(text, key))
+        return True

@@ -610,7 +610,9 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
             self.backlog = collections.deque([frame])
             self._drain_task = asyncio.get_running_loop().create_task(self._drain())
         else:
-            await self.raw_send(frame)
+            send_now = self.send_now
+            if send_now is None or not send_now(frame["text"]):
+                await self.raw_send(frame)
 
     async def _drain(self) -> None:
         """Write the backlog in order as the socket takes it, then go back to direct delivery."""
@@ -651,6 +653,16 @@ class StreamChatConsumer(AsyncWebsocketConsumer):
                 send = send.__self__.real_send
             self.__dict__["_raw_send"] = send
         return send
+
+    @property
+    def send_now(self):
+        """The production server's ``send_text_now`` (``core.websocket_protocol``): the room's
+        frame written as bytes shared by every socket, without a ``send`` coroutine per socket.
+        None under another server, where every frame goes through ``send``."""
+        if "_send_now" not in self.__dict__:
+            server = getattr(self.raw_send, "__self__", None)
+            self.__dict__["_send_now"] = getattr(server, "send_text_now", None)
+        return self.__dict__["_send_now"]
 
     async def websocket_disconnect(self, message):
         """As Channels' own, without its trip to the database thread after ``disconnect`` to close

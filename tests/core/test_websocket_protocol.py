@@ -203,3 +203,89 @@ def test_every_production_command_names_this_protocol():
     assert f"--ws {name} " in (root / "README.md").read_text()
     assert PRODUCTION_SERVER[PRODUCTION_SERVER.index("--ws") + 1] == name
     assert import_from_string(name) is WebSocketProtocol
+
+
+# The relay's shortcut: the whole frame, built once, written to each socket as it is.
+
+
+def open_server_protocol(extensions):
+    from websockets.protocol import State
+    from websockets.server import ServerProtocol
+
+    protocol = ServerProtocol(state=State.OPEN)
+    protocol.extensions = extensions
+    return protocol
+
+
+@pytest.mark.parametrize("bits", [None, 12, 9])
+@pytest.mark.parametrize(
+    "text", ["", "short", "h\u00e9llo \U0001f600 " * 40, "x" * 70_000], ids=["empty", "short", "utf8", "long"]
+)
+def test_the_shared_wire_frame_is_what_the_library_writes_for_the_socket(text, bits):
+    from core.websocket_protocol import _wire_key, _wire_text
+
+    extensions = [] if bits is None else [SharedPerMessageDeflate(False, True, 12, bits, dict(SETTINGS))]
+    protocol = open_server_protocol(extensions)
+    protocol.send_text(text.encode())
+    assert _wire_text(text, _wire_key(extensions)) == b"".join(protocol.data_to_send())
+
+
+def test_frames_that_depend_on_the_connection_are_not_shared():
+    from core.websocket_protocol import _NOT_SHAREABLE, _wire_key
+
+    assert _wire_key([]) is None
+    assert _wire_key([server_side()]) == (12, (("memLevel", 5),))
+    assert _wire_key([server_side(bits=10)]) == (10, (("memLevel", 5),))
+    assert _wire_key([server_side(no_takeover=False)]) is _NOT_SHAREABLE  # context takeover
+    assert _wire_key([server_side(PerMessageDeflate)]) is _NOT_SHAREABLE  # not ours
+    assert _wire_key([server_side(), server_side()]) is _NOT_SHAREABLE
+
+
+SENT_NOW: list = []
+
+
+async def send_now_app(scope, receive, send):
+    """As ``broadcast_app``, through ``send_text_now`` where it applies; records which way each
+    frame went, and what ``send_text_now`` answers once the socket is gone."""
+    await receive()
+    await send({"type": "websocket.accept"})
+    BROADCAST.append(send)
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                SENT_NOW.append(("after close", send.__self__.send_text_now("too late")))
+                return
+            for other in list(BROADCAST):
+                now = other.__self__.send_text_now(message["text"])
+                SENT_NOW.append(("now", now))
+                if not now:
+                    await other({"type": "websocket.send", "text": message["text"]})
+    finally:
+        BROADCAST.remove(send)
+
+
+def test_send_text_now_over_real_sockets_with_and_without_compression():
+    from core.websocket_protocol import _wire_text
+
+    BROADCAST.clear()
+    SENT_NOW.clear()
+    with serve_asgi(send_now_app) as base:
+        url = base.replace("http", "ws") + "/"
+        with contextlib.ExitStack() as stack:
+            deflating = [stack.enter_context(connect(url)) for _ in range(2)]
+            plain = stack.enter_context(connect(url, compression=None))
+            assert "Sec-WebSocket-Extensions" not in plain.response.headers
+            clients = [*deflating, plain]
+            _wire_text.cache_clear()
+            for text in ["one \u00e9", "two", "y" * (SHARED_MAX_BYTES + 1)]:
+                plain.send(text)
+                assert [c.recv(timeout=5) for c in clients] == [text] * 3
+            # Two distinct texts under the limit, each built once per compression (2 keys).
+            assert _wire_text.cache_info().misses == 4
+            assert SENT_NOW == [("now", True)] * 6 + [("now", False)] * 3  # the long one: through send
+            SENT_NOW.clear()
+            plain.close()
+            deflating[0].send("after")
+            assert [c.recv(timeout=5) for c in deflating] == ["after"] * 2
+    assert ("after close", False) in SENT_NOW

@@ -6,6 +6,7 @@ them (as a stalled phone on a bad network would, only sooner). Another client ke
 """
 
 import concurrent.futures
+import contextlib
 import json
 import socket
 import time
@@ -152,3 +153,34 @@ def test_a_client_that_stops_reading_neither_holds_up_the_room_nor_is_queued_for
     assert 0 < len(texts) < MESSAGES
     for client in (reader, sender):
         client.close()
+
+
+def test_room_frames_are_built_once_and_written_to_every_socket(asgi_server, settings):
+    """Under the production server's protocol a room event's whole frame is built once and the
+    same bytes are written to each socket (core.websocket_protocol: ``send_text_now``)."""
+    from core.websocket_protocol import WebSocketProtocol, _wire_text
+
+    settings.STREAMING_METRICS_INTERVAL = 60
+    streamer = verified_user(handle="streamer")
+    stream = make_stream(streamer)
+    url = asgi_server.replace("http://", "ws://") + f"/ws/streams/{stream.pk}/chat/"
+    origin = {"Origin": "http://127.0.0.1"}
+    stack = contextlib.ExitStack()
+    readers = [stack.enter_context(connect(url, additional_headers=origin)) for _ in range(3)]
+    cookie = session_cookie(streamer).decode()
+    sender = stack.enter_context(connect(url, additional_headers={**origin, "Cookie": cookie}))
+    for client in [*readers, sender]:
+        assert json.loads(client.recv(timeout=5))["type"] == "welcome"
+    loop, room = _room_of(stream)
+    shortcuts = _on_server_loop(loop, lambda: [member.send_now for member in room.members])
+    assert len(shortcuts) == 4
+    assert all(shortcut.__func__ is WebSocketProtocol.send_text_now for shortcut in shortcuts)
+
+    _wire_text.cache_clear()
+    sender.send(json.dumps({"type": "message", "text": "hello, room"}))
+    frames = [client.recv(timeout=5) for client in [*readers, sender]]
+    assert len(set(frames)) == 1
+    assert json.loads(frames[0])["message"]["text"] == "hello, room"
+    info = _wire_text.cache_info()
+    assert (info.misses, info.hits) == (1, 3)  # built once, reused for the other three sockets
+    stack.close()
