@@ -127,3 +127,34 @@ def test_moderation_buttons_look_different_from_the_rest(page, asgi_server):
     assert colors["Pin"] != colors["Delete"]
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_chromium_takes_the_shared_compressed_frames(page, asgi_server):
+    """The production server answers every permessage-deflate offer with server_no_context_takeover
+    and writes a room event as one frame shared by every socket (core.websocket_protocol):
+    Chromium negotiates it and reads those frames."""
+    owner = verified_user(email="streamer@example.com", handle="streamer")
+    viewer = verified_user(handle="chatty_viewer")
+    stream = make_stream(owner, title="Friday night stream")
+    page.goto("/healthz")
+    page.evaluate(
+        """url => new Promise((resolve, reject) => {
+            const socket = new WebSocket(url);
+            window.received = [];
+            socket.onmessage = event => window.received.push(JSON.parse(event.data));
+            socket.onerror = reject;
+            socket.onopen = () => { window.extensions = socket.extensions; resolve(); };
+        })""",
+        asgi_server.replace("http://", "ws://") + f"/ws/streams/{stream.pk}/chat/",
+    )
+    assert page.evaluate("window.extensions") == (
+        "permessage-deflate; server_no_context_takeover; server_max_window_bits=12; client_max_window_bits=12"
+    )
+    page.wait_for_function("window.received.length === 1")
+    assert page.evaluate("window.received[0].type") == "welcome"
+
+    texts = ["hello from the audience 👋", "and again", "hello from the audience 👋"]
+    for text in texts:
+        _chat_from_another_user(asgi_server, stream, session_cookie(viewer), text)
+    page.wait_for_function(f"window.received.filter(e => e.type === 'message').length === {len(texts)}")
+    assert page.evaluate("window.received.filter(e => e.type === 'message').map(e => e.message.text)") == texts
