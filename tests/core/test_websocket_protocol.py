@@ -119,21 +119,38 @@ def test_the_factory_adds_server_no_context_takeover_to_any_offer():
 BROADCAST: list = []
 
 
-async def broadcast_app(scope, receive, send):
-    """Every text frame a client sends goes to every connected client."""
-    assert scope["type"] == "websocket"
-    await receive()  # connect
-    await send({"type": "websocket.accept"})
-    BROADCAST.append(send)
-    try:
-        while True:
-            message = await receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            for other in list(BROADCAST):
-                await other({"type": "websocket.send", "text": message["text"]})
-    finally:
-        BROADCAST.remove(send)
+def make_broadcast_app(*, send_now: bool):
+    """Every text frame a client sends goes to every connected client: through the ASGI ``send``,
+    or (``send_now``) through ``send_text_now`` where it applies, recording in ``SENT_NOW`` which
+    way each frame went and what ``send_text_now`` answers once the socket is gone."""
+
+    async def app(scope, receive, send):
+        assert scope["type"] == "websocket"
+        await receive()  # connect
+        await send({"type": "websocket.accept"})
+        BROADCAST.append(send)
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    if send_now:
+                        SENT_NOW.append(("after close", send.__self__.send_text_now("too late")))
+                    return
+                for other in list(BROADCAST):
+                    now = send_now and other.__self__.send_text_now(message["text"])
+                    if send_now:
+                        SENT_NOW.append(("now", now))
+                    if not now:
+                        await other({"type": "websocket.send", "text": message["text"]})
+        finally:
+            BROADCAST.remove(send)
+
+    return app
+
+
+SENT_NOW: list = []
+broadcast_app = make_broadcast_app(send_now=False)
+send_now_app = make_broadcast_app(send_now=True)
 
 
 def test_a_broadcast_over_real_sockets_is_compressed_once():
@@ -239,30 +256,6 @@ def test_frames_that_depend_on_the_connection_are_not_shared():
     assert _wire_key([server_side(no_takeover=False)]) is _NOT_SHAREABLE  # context takeover
     assert _wire_key([server_side(PerMessageDeflate)]) is _NOT_SHAREABLE  # not ours
     assert _wire_key([server_side(), server_side()]) is _NOT_SHAREABLE
-
-
-SENT_NOW: list = []
-
-
-async def send_now_app(scope, receive, send):
-    """As ``broadcast_app``, through ``send_text_now`` where it applies; records which way each
-    frame went, and what ``send_text_now`` answers once the socket is gone."""
-    await receive()
-    await send({"type": "websocket.accept"})
-    BROADCAST.append(send)
-    try:
-        while True:
-            message = await receive()
-            if message["type"] == "websocket.disconnect":
-                SENT_NOW.append(("after close", send.__self__.send_text_now("too late")))
-                return
-            for other in list(BROADCAST):
-                now = other.__self__.send_text_now(message["text"])
-                SENT_NOW.append(("now", now))
-                if not now:
-                    await other({"type": "websocket.send", "text": message["text"]})
-    finally:
-        BROADCAST.remove(send)
 
 
 def test_send_text_now_over_real_sockets_with_and_without_compression():
