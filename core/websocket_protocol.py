@@ -2,9 +2,9 @@
 
 A chat room sends the same frame to every socket in it. With uvicorn's permessage-deflate each
 socket compresses it again in a compression context of its own (RFC 7692 "context takeover"): a
-room of 2,000 sockets compressed every message 2,000 times, about 20 µs each, which was most of
-the server's CPU per delivery (bench/README.md, chat section), and each socket kept its compressor
-(about 20 KB) for its whole life.
+room of 2,000 sockets compressed every message 2,000 times, about 20 µs each, a quarter of the
+server's CPU in a capacity run (bench/README.md, chat section), and each socket kept its
+compressor (about 34 KB) for its whole life.
 
 This protocol negotiates ``server_no_context_takeover``, which RFC 7692 (section 7.1.1.1) lets a
 server add to its answer whether or not the client asked for it: each message the server sends is
